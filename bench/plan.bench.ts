@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: median wall time and peak RSS of the offline plan of prod and of a generated
+ * 8-region stack, each over several runs in fresh processes (so module loading counts, as it does
+ * for a user). Records the figures with the machine in bench/results.md.
+ *
+ * Targets (checked here, not in timed tests): prod plan <= 5 s on 2 cores; 8 regions <= 6x prod.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify as toYaml, parse as parseYaml } from "yaml";
+
+const ROOT = path.resolve(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+interface Sample { ms: number; maxRssMiB: number; resources: number }
+
+function planOnce(stack: string, stackDir: string, out: string): Sample {
+    const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "bench/plan-once.ts"), stack, stackDir, out], {
+        cwd: ROOT, encoding: "utf8", timeout: 600_000,
+    });
+    if (res.status !== 0) throw new Error(`plan of ${stack} failed:\n${res.stderr}`);
+    return JSON.parse(res.stdout.trim().split("\n").pop()!);
+}
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The prod stack file with its regions replaced by `n` AWS regions on disjoint /16s. */
+export function generateRegions(n: number): Record<string, unknown> {
+    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    const regions = ["ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-2", "eu-west-1", "us-east-1", "us-west-2", "eu-central-1", "ca-central-1"];
+    if (n > regions.length) throw new Error(`at most ${regions.length} regions`);
+    doc.config["mesh-platform:regions"] = regions.slice(0, n).map((region, i) => ({
+        name: `r${i}-${region.replace(/-\d$/, "").replace(/-/g, "")}`.slice(0, 20),
+        cloud: "aws", region, primary: i === 0, vpcCidr: `10.${100 + i}.0.0/16`,
+    }));
+    return doc;
+}
+
+function bench(label: string, stack: string, stackDir: string): { label: string; msMedian: number; rssMedian: number; rssMax: number; resources: number } {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
+    planOnce(stack, stackDir, out); // warm the file cache
+    const samples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(planOnce(stack, stackDir, out));
+    fs.rmSync(out, { recursive: true, force: true });
+    const r = {
+        label, resources: samples[0].resources,
+        msMedian: median(samples.map((s) => s.ms)),
+        rssMedian: median(samples.map((s) => s.maxRssMiB)),
+        rssMax: Math.max(...samples.map((s) => s.maxRssMiB)),
+    };
+    console.log(`${label}: ${r.resources} resources, median ${(r.msMedian / 1000).toFixed(2)} s, peak RSS median ${r.rssMedian.toFixed(0)} MiB (max ${r.rssMax.toFixed(0)})`);
+    return r;
+}
+
+function main(): number {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stacks-"));
+    fs.writeFileSync(path.join(tmp, "Pulumi.regions8.yaml"), toYaml(generateRegions(8)));
+    const prod = bench("prod (2 regions)", "prod", ROOT);
+    const eight = bench("generated (8 regions)", "regions8", tmp);
+    fs.rmSync(tmp, { recursive: true, force: true });
+
+    const ratio = eight.msMedian / prod.msMedian;
+    const prodOk = prod.msMedian <= 5000;
+    const ratioOk = ratio <= 6;
+    const cpu = os.cpus()[0]?.model ?? "unknown cpu";
+    const lines = [
+        "# Benchmark results",
+        "",
+        "`npm run bench`: the offline plan in a fresh process per run (module loading included), median of",
+        `${RUNS} runs after one warm-up. Targets: prod plan <= 5 s on 2 cores; 8 regions <= 6x prod.`,
+        "",
+        `Machine: ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+        `Date: ${new Date().toISOString().slice(0, 10)}`,
+        "",
+        "| stack | resources | median wall | peak RSS (median / max) | target |",
+        "| --- | ---: | ---: | ---: | --- |",
+        `| ${prod.label} | ${prod.resources} | ${(prod.msMedian / 1000).toFixed(2)} s | ${prod.rssMedian.toFixed(0)} / ${prod.rssMax.toFixed(0)} MiB | <= 5 s: ${prodOk ? "met" : "MISSED"} |`,
+        `| ${eight.label} | ${eight.resources} | ${(eight.msMedian / 1000).toFixed(2)} s | ${eight.rssMedian.toFixed(0)} / ${eight.rssMax.toFixed(0)} MiB | <= 6x prod (${ratio.toFixed(2)}x): ${ratioOk ? "met" : "MISSED"} |`,
+        "",
+    ];
+    fs.writeFileSync(path.join(ROOT, "bench", "results.md"), lines.join("\n"));
+    console.log(`8 regions / prod = ${ratio.toFixed(2)}x; wrote bench/results.md`);
+    return prodOk && ratioOk ? 0 : 1;
+}
+
+if (require.main === module) process.exit(main());

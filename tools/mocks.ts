@@ -1,0 +1,165 @@
+/**
+ * Mocks for running the real program offline. `newResource` returns the inputs plus realistic,
+ * deterministic outputs per resource type (ids, ARNs, endpoints, kubeconfig material, load balancer
+ * hostnames); `call` answers the invokes the program makes and throws on any other, so a new invoke
+ * is noticed instead of silently returning nothing.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT_ID = "111122223333";
+export const MOCK_GCP_PROJECT_NUMBER = "123456789012";
+
+/** Deterministic hex of `n` characters from the given parts. */
+export function hex(n: number, ...parts: string[]): string {
+    return crypto.createHash("sha256").update(parts.join("|")).digest("hex").slice(0, n);
+}
+
+/** A syntactically valid (not cryptographically valid) PEM block, deterministic per seed. */
+export function fakePem(label: string, seed: string): string {
+    const body = crypto.createHash("sha512").update(seed).digest("base64").repeat(3);
+    const lines = body.match(/.{1,64}/g) ?? [];
+    return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+export interface MockContext {
+    /** Cloud region of the provider a resource or invoke uses (from the provider's `region` input). */
+    readonly region: string;
+    /** Auto-generated physical name the engine would give (`<logical>-<7 hex>`). */
+    readonly autoName: string;
+    /** Deterministic id. */
+    readonly id: string;
+}
+
+type OutputFn = (args: pulumi.runtime.MockResourceArgs, ctx: MockContext) => Record<string, unknown>;
+type CallFn = (args: pulumi.runtime.MockCallArgs, ctx: { region: string }) => Record<string, unknown>;
+
+const awsArn = (service: string, ctx: MockContext, resource: string, global = false) =>
+    `arn:aws:${service}:${global ? "" : ctx.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+
+/**
+ * Outputs per resource type, merged over the inputs. Add one entry per type that needs realistic
+ * outputs; physical names default to auto-naming for every cloud resource with a `name` property.
+ */
+export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
+    "aws:iam/role:Role": (a, c) => ({ arn: awsArn("iam", c, `role/${a.inputs.name ?? c.autoName}`, true), uniqueId: `AROA${hex(17, c.id).toUpperCase()}` }),
+    "aws:iam/policy:Policy": (a, c) => ({ arn: awsArn("iam", c, `policy/${a.inputs.name ?? c.autoName}`, true) }),
+    "aws:kms/key:Key": (_a, c) => ({ arn: awsArn("kms", c, `key/${c.id}`), keyId: c.id }),
+    "aws:kms/alias:Alias": (a, c) => ({ arn: awsArn("kms", c, String(a.inputs.name ?? `alias/${c.autoName}`)) }),
+    "aws:s3/bucket:Bucket": (a, c) => {
+        const bucket = String(a.inputs.bucket ?? c.autoName);
+        return { bucket, arn: `arn:aws:s3:::${bucket}`, region: c.region, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com` };
+    },
+    "aws:ec2/vpc:Vpc": (_a, c) => ({ arn: awsArn("ec2", c, `vpc/${c.id}`), defaultRouteTableId: `rtb-${hex(17, c.id, "rt")}`, defaultSecurityGroupId: `sg-${hex(17, c.id, "sg")}`, mainRouteTableId: `rtb-${hex(17, c.id, "main")}` }),
+    "aws:ec2/subnet:Subnet": (_a, c) => ({ arn: awsArn("ec2", c, `subnet/${c.id}`) }),
+    "aws:ec2/natGateway:NatGateway": () => ({ publicIp: "203.0.113.10" }),
+    "aws:ec2/eip:Eip": (_a, c) => ({ publicIp: `203.0.113.${parseInt(hex(2, c.id), 16) % 250 + 1}`, allocationId: `eipalloc-${hex(17, c.id)}` }),
+    "aws:ec2/securityGroup:SecurityGroup": (_a, c) => ({ arn: awsArn("ec2", c, `security-group/${c.id}`) }),
+    "aws:cloudwatch/logGroup:LogGroup": (a, c) => ({ arn: awsArn("logs", c, `log-group:${a.inputs.name ?? c.autoName}`) }),
+    "aws:eks/cluster:Cluster": (a, c) => {
+        const name = String(a.inputs.name ?? c.autoName);
+        const oidc = hex(32, c.id, "oidc").toUpperCase();
+        return {
+            name,
+            arn: awsArn("eks", c, `cluster/${name}`),
+            endpoint: `https://${oidc}.gr7.${c.region}.eks.amazonaws.com`,
+            certificateAuthority: { data: Buffer.from(fakePem("CERTIFICATE", `${c.id}-ca`)).toString("base64") },
+            identities: [{ oidcs: [{ issuer: `https://oidc.eks.${c.region}.amazonaws.com/id/${oidc}` }] }],
+            status: "ACTIVE",
+            platformVersion: "eks.9",
+            vpcConfig: { ...(a.inputs.vpcConfig as object), clusterSecurityGroupId: `sg-${hex(17, c.id, "csg")}`, vpcId: `vpc-${hex(17, c.id, "vpc")}` },
+        };
+    },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (a, c) => ({
+        arn: awsArn("iam", c, `oidc-provider/${String(a.inputs.url ?? "").replace(/^https:\/\//, "")}`, true),
+    }),
+    "aws:eks/nodeGroup:NodeGroup": (a, c) => ({ arn: awsArn("eks", c, `nodegroup/${a.inputs.clusterName}/${a.inputs.nodeGroupName ?? c.autoName}/${c.id}`), status: "ACTIVE" }),
+    "aws:route53/healthCheck:HealthCheck": (_a, c) => ({ arn: `arn:aws:route53:::healthcheck/${c.id}` }),
+    "gcp:container/cluster:Cluster": (a, c) => ({
+        name: a.inputs.name ?? c.autoName,
+        endpoint: `34.${parseInt(hex(2, c.id), 16) % 200}.${parseInt(hex(2, c.id, "b"), 16)}.${parseInt(hex(2, c.id, "c"), 16)}`,
+        masterAuth: { clusterCaCertificate: Buffer.from(fakePem("CERTIFICATE", `${c.id}-ca`)).toString("base64") },
+        selfLink: `https://container.googleapis.com/v1/projects/${a.inputs.project}/locations/${a.inputs.location}/clusters/${a.inputs.name ?? c.autoName}`,
+    }),
+    "gcp:serviceaccount/account:Account": (a, c) => ({
+        email: `${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`,
+        name: `projects/${a.inputs.project}/serviceAccounts/${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`,
+        uniqueId: hex(21, c.id).replace(/[a-f]/g, "7"),
+    }),
+    "gcp:kms/cryptoKey:CryptoKey": (a) => ({ id: `${a.inputs.keyRing}/cryptoKeys/${a.inputs.name}` }),
+    "gcp:kms/keyRing:KeyRing": (a) => ({ id: `projects/${a.inputs.project}/locations/${a.inputs.location}/keyRings/${a.inputs.name}` }),
+    "tls:index/privateKey:PrivateKey": (_a, c) => ({
+        privateKeyPem: fakePem("PRIVATE KEY", `${c.id}-key`),
+        privateKeyPemPkcs8: fakePem("PRIVATE KEY", `${c.id}-key`),
+        publicKeyPem: fakePem("PUBLIC KEY", `${c.id}-pub`),
+    }),
+    "tls:index/selfSignedCert:SelfSignedCert": (_a, c) => ({ certPem: fakePem("CERTIFICATE", `${c.id}-cert`), validityEndTime: "2036-11-25T00:00:00Z" }),
+    "tls:index/locallySignedCert:LocallySignedCert": (_a, c) => ({ certPem: fakePem("CERTIFICATE", `${c.id}-cert`), validityEndTime: "2031-11-25T00:00:00Z" }),
+    "tls:index/certRequest:CertRequest": (_a, c) => ({ certRequestPem: fakePem("CERTIFICATE REQUEST", `${c.id}-csr`) }),
+    "kubernetes:core/v1:Secret": (a, c) => {
+        const type = a.inputs.type;
+        if (type !== "kubernetes.io/service-account-token") return {};
+        // The token controller fills in the token of a service-account-token secret.
+        const token = `eyJhbGciOiJSUzI1NiJ9.${hex(48, c.id, "token")}.${hex(43, c.id, "sig")}`;
+        return { data: { token: Buffer.from(token).toString("base64"), "ca.crt": Buffer.from(fakePem("CERTIFICATE", `${c.id}-sa-ca`)).toString("base64") } };
+    },
+};
+
+/** Answers to invokes, keyed by token. */
+export const CALL_RESULTS: Record<string, CallFn> = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (_a, { region }) => {
+        // ap-northeast-1 has no usable "b" zone: model the real gap so code never assumes a/b/c.
+        const letters = region === "ap-northeast-1" ? ["a", "c", "d"] : ["a", "b", "c"];
+        return { names: letters.map((l) => `${region}${l}`), zoneIds: letters.map((_l, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`), id: region };
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`, userId: "AIDAPLAN", id: MOCK_ACCOUNT_ID }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    "aws:index/getRegion:getRegion": (_a, { region }) => ({ name: region, region, id: region }),
+};
+
+/** Types whose physical name the engine auto-generates from the logical name when `name` is absent. */
+function autoNamed(type: string): boolean {
+    return type.startsWith("aws:") || type.startsWith("gcp:");
+}
+
+export class PlatformMocks implements pulumi.runtime.Mocks {
+    /** provider reference (urn::id) -> region input of that provider. */
+    private readonly providerRegions = new Map<string, string>();
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+        const id = args.id && args.id !== "" ? args.id : `${args.name}-${hex(8, args.type, args.name)}`;
+        if (args.type.startsWith("pulumi:providers:")) {
+            const region = String(args.inputs.region ?? "");
+            // The SDK refers to a provider as `<urn>::<id>`; the URN is not known here, so key by name and id.
+            this.providerRegions.set(`${args.name}::${id}`, region);
+            return { id, state: { ...args.inputs } };
+        }
+        const region = this.regionOf(args.provider);
+        const ctx: MockContext = { region, autoName: `${args.name}-${hex(7, args.type, args.name)}`, id };
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (autoNamed(args.type) && state.name === undefined) state.name = ctx.autoName;
+        if (args.type.startsWith("kubernetes:") && args.type !== "kubernetes:helm.sh/v3:Release") {
+            const meta = { ...((state.metadata as Record<string, unknown>) ?? {}) };
+            if (meta.name === undefined) meta.name = ctx.autoName;
+            state.metadata = meta;
+        }
+        const extra = RESOURCE_OUTPUTS[args.type]?.(args, ctx) ?? {};
+        return { id, state: { ...state, ...extra } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        const fn = CALL_RESULTS[args.token];
+        if (!fn) throw new Error(`offline plan: no mock for invoke ${args.token}; add one to tools/mocks.ts CALL_RESULTS`);
+        return fn(args, { region: this.regionOf(args.provider) });
+    }
+
+    private regionOf(providerRef: string | undefined): string {
+        if (!providerRef) return "";
+        // providerRef = urn::id; the urn ends with ::<name>.
+        const idSep = providerRef.lastIndexOf("::");
+        const urn = providerRef.slice(0, idSep);
+        const id = providerRef.slice(idSep + 2);
+        const name = urn.slice(urn.lastIndexOf("::") + 2);
+        return this.providerRegions.get(`${name}::${id}`) ?? "";
+    }
+}

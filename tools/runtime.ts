@@ -1,0 +1,222 @@
+/**
+ * Runs Pulumi declarations in-process under the mock runtime and records every resource the engine
+ * would see: type, name, parent, provider, protect, inputs (with secrets marked), outputs and
+ * dependencies. The mocks' `newResource` hook does not see parents, options or dependencies, so the
+ * recorder wraps the mock monitor's `registerResource` and `readResource` instead.
+ *
+ * Used by the offline plan (tools/plan.ts) and by the test harness (tests/harness.ts).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { PlatformMocks } from "./mocks";
+
+export const PROJECT = "mesh-platform";
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    /** URN of the explicit provider, if any. */
+    readonly provider?: string;
+    readonly custom: boolean;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly additionalSecretOutputs: readonly string[];
+    /** true for `Resource.get` reads. */
+    readonly read: boolean;
+    readonly id?: string;
+    /** Inputs with every Pulumi secret replaced by "[secret]". */
+    readonly inputs: Record<string, unknown>;
+    /** Inputs with secrets unwrapped (tests only: never written to disk). */
+    readonly plainInputs: Record<string, unknown>;
+    /** Paths (a.b[0].c) of secret values inside the inputs. */
+    readonly secretInputPaths: readonly string[];
+    outputs: Record<string, unknown>;
+    readonly dependencies: readonly string[];
+}
+
+export interface RunResult {
+    readonly stack: string;
+    readonly resources: RecordedResource[];
+    /** Stack outputs with secrets unwrapped, plus the paths that were secret. */
+    readonly outputs: Record<string, unknown>;
+    readonly maskedOutputs: Record<string, unknown>;
+}
+
+/** Read `Pulumi.<stack>.yaml` and return its `config:` map as { fullKey: value } plus secret keys. */
+export function readStackFile(root: string, stack: string): { config: Record<string, unknown>; secretKeys: string[] } {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        const known = fs.readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+        throw new UsageError(`no stack file ${path.basename(file)}; committed stacks: ${known.join(", ")}`);
+    }
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+    const config: Record<string, unknown> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
+        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        if (value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as object)) {
+            // Ciphertext cannot be decrypted offline: stand in a placeholder, still treated as a secret.
+            config[full] = `offline-placeholder-for-${full.replace(/[^a-z0-9]/gi, "-")}`;
+            secretKeys.push(full);
+        } else {
+            config[full] = value;
+        }
+    }
+    return { config, secretKeys };
+}
+
+export class UsageError extends Error {}
+
+function encodeConfig(config: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    return out;
+}
+
+const SIG = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+function isSecretSentinel(v: unknown): v is { value: unknown } {
+    return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG] === SECRET_SIG;
+}
+
+/** Walk a deserialized-from-protobuf value; return masked and plain copies plus secret paths. */
+export function splitSecrets(value: unknown, at = "", paths: string[] = []): { masked: unknown; plain: unknown; paths: string[] } {
+    if (isSecretSentinel(value)) {
+        paths.push(at || "(root)");
+        return { masked: SECRET_PLACEHOLDER, plain: splitSecrets(value.value, at, []).plain, paths };
+    }
+    if (Array.isArray(value)) {
+        const masked: unknown[] = [];
+        const plain: unknown[] = [];
+        value.forEach((v, i) => {
+            const r = splitSecrets(v, `${at}[${i}]`, paths);
+            masked.push(r.masked);
+            plain.push(r.plain);
+        });
+        return { masked, plain, paths };
+    }
+    if (value && typeof value === "object") {
+        const masked: Record<string, unknown> = {};
+        const plain: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+            if (v === undefined) continue;
+            const r = splitSecrets(v, at ? `${at}.${k}` : k, paths);
+            masked[k] = r.masked;
+            plain[k] = r.plain;
+        }
+        return { masked, plain, paths };
+    }
+    return { masked: value, plain: value, paths };
+}
+
+/** A provider reference `urn::id` -> urn. */
+function providerUrn(ref: string): string | undefined {
+    if (!ref) return undefined;
+    return ref.slice(0, ref.lastIndexOf("::"));
+}
+
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Run `program` under mocks with the given config and record everything. Runs are serialized: the
+ * Pulumi runtime is process-global.
+ */
+export function runUnderMocks<T>(opts: {
+    stack: string;
+    config: Record<string, unknown>;
+    secretKeys?: readonly string[];
+    program: () => T;
+}): Promise<RunResult> {
+    const next = running.then(() => runOnce(opts), () => runOnce(opts));
+    running = next.catch(() => undefined);
+    return next;
+}
+
+async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>; secretKeys?: readonly string[]; program: () => T }): Promise<RunResult> {
+    const mocks = new PlatformMocks();
+    await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack, false);
+    // setMocks keeps config from earlier runs in this process: start clean.
+    const store = (pulumi.runtime as unknown as { getStore?: () => { config: Record<string, string> } }).getStore;
+    if (store) {
+        const cfg = store().config;
+        for (const k of Object.keys(cfg)) delete cfg[k];
+    }
+    pulumi.runtime.setAllConfig(encodeConfig(opts.config), [...(opts.secretKeys ?? [])]);
+
+    const resources: RecordedResource[] = [];
+    const byUrn = new Map<string, RecordedResource>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: any, cb: (err: any, resp: any) => void) => void>;
+    const errors: unknown[] = [];
+
+    const record = (req: any, read: boolean) => (err: any, resp: any) => {
+        if (err || !resp) return;
+        const urn: string = resp.getUrn();
+        const rawInputs = (read ? req.getProperties() : req.getObject())?.toJavaScript() ?? {};
+        const split = splitSecrets(rawInputs);
+        const rawOutputs = (read ? resp.getProperties() : resp.getObject())?.toJavaScript() ?? {};
+        const res: RecordedResource = {
+            urn,
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() || undefined,
+            provider: providerUrn(req.getProvider()),
+            custom: read ? true : req.getCustom(),
+            protect: read ? false : req.getProtect() === true,
+            retainOnDelete: read ? false : req.getRetainondelete?.() === true,
+            ignoreChanges: read ? [] : req.getIgnorechangesList(),
+            additionalSecretOutputs: read ? [] : req.getAdditionalsecretoutputsList(),
+            read,
+            id: read ? req.getId() : (req.getCustom() ? resp.getId() || undefined : undefined),
+            inputs: split.masked as Record<string, unknown>,
+            plainInputs: split.plain as Record<string, unknown>,
+            secretInputPaths: split.paths,
+            outputs: splitSecrets(rawOutputs).masked as Record<string, unknown>,
+            dependencies: read ? (req.getDependenciesList?.() ?? []) : req.getDependenciesList(),
+        };
+        resources.push(res);
+        byUrn.set(urn, res);
+    };
+
+    const origRegister = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => origRegister(req, (err, resp) => { record(req, false)(err, resp); cb(err, resp); });
+    const origRead = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, cb) => origRead(req, (err, resp) => { record(req, true)(err, resp); cb(err, resp); });
+    const origOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        const r = byUrn.get(req.getUrn());
+        if (r) r.outputs = splitSecrets(req.getOutputs()?.toJavaScript() ?? {}).masked as Record<string, unknown>;
+        origOutputs(req, cb);
+    };
+
+    const onRejection = (e: unknown) => errors.push(e);
+    process.on("unhandledRejection", onRejection);
+    let exported: unknown;
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            exported = opts.program();
+            return exported as pulumi.Inputs;
+        });
+        const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+        await settings.waitForRPCs();
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+    if (errors.length > 0) throw errors[0];
+
+    const serialized = await pulumi.runtime.serializeProperties("outputs", (exported ?? {}) as pulumi.Inputs);
+    const outs = splitSecrets(serialized);
+    resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return {
+        stack: opts.stack,
+        resources,
+        outputs: outs.plain as Record<string, unknown>,
+        maskedOutputs: outs.masked as Record<string, unknown>,
+    };
+}
