@@ -1,12 +1,8 @@
 /**
- * Pulumi entry point: load and validate the stack config, compose the platform, export its outputs.
+ * Pulumi entry point: load and validate the stack config (bad config throws before any resource is
+ * declared), compose the platform, and export its outputs as the stack outputs.
  */
 import { loadConfig } from "./stacks/config";
 import { buildPlatform } from "./stacks/platform";
 
-const outputs = buildPlatform(loadConfig());
-
-export const environment = outputs.environment;
-export const primaryRegion = outputs.primaryRegion;
-export const regions = outputs.regions;
-export const clusters = outputs.clusters;
+export = buildPlatform(loadConfig());
