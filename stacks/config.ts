@@ -54,6 +54,11 @@ export interface MeshConfig {
      * Rotation: append a new generation (both trusted), roll workloads, then drop the old one.
      */
     readonly caGenerations: readonly string[];
+    /**
+     * Generation of the reader tokens behind the cross-cluster remote secrets. Changing it rotates every
+     * link: new tokens are created, remote secrets switch to them, then the old tokens are deleted.
+     */
+    readonly readerTokenGeneration: string;
 }
 
 export interface DnsConfig {
@@ -219,6 +224,7 @@ const KEY_SCHEMAS = {
         }).strict(),
         ingressTlsSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes secret name").optional(),
         caGenerations: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like 2026")).min(1).max(2).optional(),
+        readerTokenGeneration: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like t2").optional(),
     }).strict(),
     dns: z.object({
         provider: z.enum(["route53", "clouddns"]).optional(),
@@ -465,6 +471,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             jwt: { issuer: mesh!.jwt.issuer, jwksUri: mesh!.jwt.jwksUri, audiences: mesh!.jwt.audiences ?? [] },
             ingressTlsSecretName: mesh!.ingressTlsSecretName ?? "ingress-tls",
             caGenerations,
+            readerTokenGeneration: mesh!.readerTokenGeneration ?? "t1",
         },
         dns: {
             provider: dnsProvider,

@@ -74,6 +74,7 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
         arn: awsArn("iam", c, `oidc-provider/${String(a.inputs.url ?? "").replace(/^https:\/\//, "")}`, true),
     }),
     "aws:eks/nodeGroup:NodeGroup": (a, c) => ({ arn: awsArn("eks", c, `nodegroup/${a.inputs.clusterName}/${a.inputs.nodeGroupName ?? c.autoName}/${c.id}`), status: "ACTIVE" }),
+    "aws:ec2/launchTemplate:LaunchTemplate": (_a, c) => ({ arn: awsArn("ec2", c, `launch-template/lt-${hex(17, c.id)}`), latestVersion: 1, defaultVersion: 1 }),
     "aws:route53/healthCheck:HealthCheck": (_a, c) => ({ arn: `arn:aws:route53:::healthcheck/${c.id}` }),
     "gcp:container/cluster:Cluster": (a, c) => ({
         name: a.inputs.name ?? c.autoName,
@@ -88,6 +89,14 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
     }),
     "gcp:kms/cryptoKey:CryptoKey": (a) => ({ id: `${a.inputs.keyRing}/cryptoKeys/${a.inputs.name}` }),
     "gcp:kms/keyRing:KeyRing": (a) => ({ id: `projects/${a.inputs.project}/locations/${a.inputs.location}/keyRings/${a.inputs.name}` }),
+    "gcp:compute/address:Address": (a, c) => ({
+        address: `35.${parseInt(hex(2, c.id, "a"), 16) % 200 + 10}.${parseInt(hex(2, c.id, "b"), 16)}.${parseInt(hex(2, c.id, "c"), 16) % 250 + 1}`,
+        selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/regions/${a.inputs.region}/addresses/${a.inputs.name ?? c.autoName}`,
+    }),
+    "gcp:compute/network:Network": (a, c) => ({ selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/global/networks/${a.inputs.name ?? c.autoName}` }),
+    "gcp:compute/subnetwork:Subnetwork": (a, c) => ({
+        selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/regions/${a.inputs.region}/subnetworks/${a.inputs.name ?? c.autoName}`,
+    }),
     "tls:index/privateKey:PrivateKey": (_a, c) => ({
         privateKeyPem: fakePem("PRIVATE KEY", `${c.id}-key`),
         privateKeyPemPkcs8: fakePem("PRIVATE KEY", `${c.id}-key`),
@@ -96,6 +105,21 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
     "tls:index/selfSignedCert:SelfSignedCert": (_a, c) => ({ certPem: fakePem("CERTIFICATE", `${c.id}-cert`), validityEndTime: "2036-11-25T00:00:00Z" }),
     "tls:index/locallySignedCert:LocallySignedCert": (_a, c) => ({ certPem: fakePem("CERTIFICATE", `${c.id}-cert`), validityEndTime: "2031-11-25T00:00:00Z" }),
     "tls:index/certRequest:CertRequest": (_a, c) => ({ certRequestPem: fakePem("CERTIFICATE REQUEST", `${c.id}-csr`) }),
+    "kubernetes:helm.sh/v3:Release": (a) => ({
+        // What Helm reports after a successful install.
+        status: {
+            name: a.inputs.name, namespace: a.inputs.namespace, chart: a.inputs.chart, version: a.inputs.version,
+            appVersion: a.inputs.version, revision: 1, status: "deployed",
+        },
+    }),
+    "kubernetes:core/v1:Service": (a, c) => {
+        // A Service read back (`Service.get`, id `<namespace>/<name>`) after its Helm release: a LoadBalancer
+        // whose address the cloud has assigned (NLB-style hostname; the mock cannot tell the region).
+        if (!a.id || !String(a.id).includes("/")) return {};
+        const [namespace, name] = String(a.id).split("/");
+        const hostname = `k8s-${namespace.replace(/-/g, "").slice(0, 8)}-${name.replace(/-/g, "").slice(0, 8)}-${hex(10, a.name, c.id)}-${hex(16, a.name, c.id, "nlb")}.elb.amazonaws.com`;
+        return { metadata: { namespace, name }, spec: { type: "LoadBalancer" }, status: { loadBalancer: { ingress: [{ hostname }] } } };
+    },
     "kubernetes:core/v1:Secret": (a, c) => {
         const type = a.inputs.type;
         if (type !== "kubernetes.io/service-account-token") return {};

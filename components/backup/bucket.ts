@@ -1,0 +1,176 @@
+/**
+ * One region's backup bucket.
+ *
+ * AWS: an S3 bucket encrypted with its own KMS key (rotation on), versioned, public access fully
+ * blocked, owner-enforced, a bucket policy that refuses plain HTTP, and a lifecycle that expires
+ * Velero backups and noncurrent versions after the retention.
+ *
+ * GCP: a GCS bucket with uniform bucket-level access, public access prevention, versioning and the
+ * same lifecycle. It is a configurable dual-region bucket over both of the stack's regions with
+ * turbo replication (RPO 15 min): GCS itself keeps a copy in the peer region, so no transfer job is
+ * needed and the bucket stays readable when either region is lost.
+ *
+ * Velero's kopia repository (`<prefix>/kopia/`) is never expired by lifecycle: its blobs are shared
+ * between snapshots, and Velero removes them itself when backups expire (TTL).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
+import type { ClusterInfo } from "../types";
+import { toLabels } from "../types";
+import { veleroPrefix } from "./naming";
+
+export interface BackupBucketArgs {
+    readonly cluster: ClusterInfo;
+    /** Every region of the stack: lifecycle rules cover their replicated prefixes too. */
+    readonly regionNames: readonly string[];
+    /** Days before backups and noncurrent versions expire. */
+    readonly retentionDays: number;
+    /** `protect` for the stateful children (bucket, key). */
+    readonly protect: boolean;
+    /** GCP only: project and the cloud regions of the dual-region bucket (own region first). */
+    readonly gcpProject?: string;
+    readonly gcpDataLocations?: readonly string[];
+}
+
+/** Prefixes the lifecycle expires: backup and restore metadata of every region's Velero. */
+export function expiringPrefixes(regionNames: readonly string[]): string[] {
+    return regionNames.flatMap((n) => [`${veleroPrefix(n)}/backups/`, `${veleroPrefix(n)}/restores/`]);
+}
+
+/** GCS multi-region that contains a cloud region (configurable dual-regions must stay inside one). */
+export function gcsMultiRegion(region: string): string | undefined {
+    if (region.startsWith("asia-")) return "ASIA";
+    if (region.startsWith("europe-")) return "EU";
+    if (region.startsWith("us-")) return "US";
+    return undefined;
+}
+
+export class BackupBucket extends pulumi.ComponentResource {
+    /** Physical bucket name. */
+    readonly bucketName: pulumi.Output<string>;
+    /** AWS: bucket ARN and KMS key ARN. */
+    readonly bucketArn?: pulumi.Output<string>;
+    readonly kmsKeyArn?: pulumi.Output<string>;
+    /** AWS: resources replication must wait for (versioning on). */
+    readonly versioning?: aws.s3.BucketVersioning;
+    readonly awsBucket?: aws.s3.Bucket;
+    readonly gcsBucket?: gcp.storage.Bucket;
+
+    constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:backup:BackupBucket", name, {}, opts);
+        const { cluster, retentionDays } = args;
+        if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+            throw new Error(`BackupBucket ${name}: mesh-platform:backup.retentionDays must be a whole number of days >= 1 (got ${retentionDays})`);
+        }
+        const stateful = { parent: this, protect: args.protect };
+
+        if (cluster.cloud === "aws") {
+            const provider = cluster.awsProvider;
+            if (!provider) throw new Error(`BackupBucket ${name}: cluster ${cluster.name} has no AWS provider`);
+            const key = new aws.kms.Key(`${name}-key`, {
+                description: `Velero backups and mesh CA material of ${cluster.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags: cluster.tags,
+            }, { ...stateful, provider });
+            const bucket = new aws.s3.Bucket(name, {
+                forceDestroy: false,
+                tags: cluster.tags,
+            }, { ...stateful, provider });
+            const child = { parent: this, provider };
+            new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+                bucket: bucket.id,
+                rule: { objectOwnership: "BucketOwnerEnforced" },
+            }, child);
+            const publicBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            }, child);
+            this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
+                bucket: bucket.id,
+                versioningConfiguration: { status: "Enabled" },
+            }, child);
+            new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+                bucket: bucket.id,
+                rules: [{
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+                    bucketKeyEnabled: true,
+                }],
+            }, child);
+            new aws.s3.BucketPolicy(`${name}-tls-only`, {
+                bucket: bucket.id,
+                policy: bucket.arn.apply(tlsOnlyPolicy),
+            }, { ...child, dependsOn: [publicBlock] });
+            new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+                bucket: bucket.id,
+                rules: [
+                    ...expiringPrefixes(args.regionNames).map((prefix) => ({
+                        id: `expire-${prefix.replace(/[^a-z0-9]+/g, "-").replace(/-$/, "")}`,
+                        status: "Enabled",
+                        filter: { prefix },
+                        expiration: { days: retentionDays },
+                    })),
+                    {
+                        id: "noncurrent-versions",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { expiredObjectDeleteMarker: true },
+                        noncurrentVersionExpiration: { noncurrentDays: retentionDays },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            }, { ...child, dependsOn: [this.versioning] });
+            this.awsBucket = bucket;
+            this.bucketName = bucket.bucket;
+            this.bucketArn = bucket.arn;
+            this.kmsKeyArn = key.arn;
+        } else {
+            const provider = cluster.gcpProvider;
+            if (!provider) throw new Error(`BackupBucket ${name}: cluster ${cluster.name} has no GCP provider`);
+            const locations = args.gcpDataLocations ?? [cluster.region.region];
+            const multi = gcsMultiRegion(cluster.region.region);
+            if (locations.length === 2 && (!multi || locations.some((l) => gcsMultiRegion(l) !== multi))) {
+                throw new Error(`BackupBucket ${name}: mesh-platform:regions ${locations.join(" and ")} are not in one GCS multi-region ` +
+                    "(asia-*, europe-* or us-*); a dual-region backup bucket needs both inside one");
+            }
+            const dual = locations.length === 2;
+            const bucket = new gcp.storage.Bucket(name, {
+                project: args.gcpProject,
+                location: dual ? multi! : cluster.region.region.toUpperCase(),
+                ...(dual ? { customPlacementConfig: { dataLocations: locations.map((l) => l.toUpperCase()) }, rpo: "ASYNC_TURBO" } : {}),
+                storageClass: "STANDARD",
+                uniformBucketLevelAccess: true,
+                publicAccessPrevention: "enforced",
+                versioning: { enabled: true },
+                forceDestroy: false,
+                lifecycleRules: [
+                    { action: { type: "Delete" }, condition: { age: retentionDays, matchesPrefixes: expiringPrefixes(args.regionNames) } },
+                    { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: retentionDays } },
+                ],
+                labels: toLabels(cluster.tags),
+            }, { ...stateful, provider });
+            this.gcsBucket = bucket;
+            this.bucketName = bucket.name;
+        }
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+    }
+}
+
+/** Deny every request to the bucket or its objects that is not over TLS. */
+export function tlsOnlyPolicy(bucketArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }],
+    });
+}

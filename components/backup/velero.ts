@@ -1,0 +1,164 @@
+/**
+ * Velero in one cluster: the official chart (vmware-tanzu/helm-charts, pinned), cloud credentials by
+ * IRSA / GKE workload identity (no static keys), the cluster's own bucket as the read-write location,
+ * the replica of the peer region's backups as a read-only location, file-system backup of volumes
+ * through the node agent (kopia; EBS/PD snapshots do not cross regions), and the schedules.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import type { ClusterInfo } from "../types";
+import { VELERO_NAMESPACE } from "../constants";
+import { WorkloadIdentity } from "../cluster/identity";
+import type { BackupBucket } from "./bucket";
+import { backupSchedules, OWN_LOCATION, replicaLocationName, VELERO_RELEASE, veleroPrefix } from "./naming";
+
+/** Chart 12.1.0 ships Velero 1.18.1 (charts/velero/Chart.yaml, tag velero-12.1.0). */
+export const VELERO_CHART = { chart: "velero", version: "12.1.0", repo: "https://vmware-tanzu.github.io/helm-charts" } as const;
+/** Plugin lines matching Velero 1.18 (plugin v1.14.x per the plugins' compatibility tables). */
+export const VELERO_PLUGINS = {
+    aws: "velero/velero-plugin-for-aws:v1.14.2",
+    gcp: "velero/velero-plugin-for-gcp:v1.14.2",
+} as const;
+/** Kubernetes service account of the Velero server (and node agent). */
+export const VELERO_SERVICE_ACCOUNT = "velero";
+
+export interface VeleroArgs {
+    readonly cluster: ClusterInfo;
+    /** This cluster's bucket (read-write location). */
+    readonly bucket: BackupBucket;
+    /** Where the peer region's backups can be read from this region, if there is a peer. */
+    readonly replica?: { readonly peerRegion: string; readonly bucket: BackupBucket };
+    readonly retentionDays: number;
+}
+
+export class Velero extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    readonly identity: WorkloadIdentity;
+
+    constructor(name: string, args: VeleroArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:backup:Velero", name, {}, opts);
+        const { cluster, bucket, replica } = args;
+        const isAws = cluster.cloud === "aws";
+
+        this.identity = new WorkloadIdentity(`${name}-identity`, {
+            cluster,
+            namespace: VELERO_NAMESPACE,
+            serviceAccount: VELERO_SERVICE_ACCOUNT,
+            aws: isAws ? {
+                policy: pulumi.all([bucket.bucketArn!, bucket.kmsKeyArn!]).apply(([bucketArn, keyArn]) => veleroAwsPolicy(bucketArn, keyArn)),
+            } : undefined,
+        }, { parent: this });
+
+        if (!isAws) {
+            // Bucket-level grants instead of project-wide roles: own bucket read-write, peer's read-only.
+            const provider = cluster.gcpProvider!;
+            const member = pulumi.interpolate`serviceAccount:${this.identity.gcpServiceAccountEmail!}`;
+            new gcp.storage.BucketIAMMember(`${name}-bucket-admin`, {
+                bucket: bucket.bucketName, role: "roles/storage.objectAdmin", member,
+            }, { parent: this, provider });
+            new gcp.storage.BucketIAMMember(`${name}-bucket-reader`, {
+                bucket: bucket.bucketName, role: "roles/storage.legacyBucketReader", member,
+            }, { parent: this, provider });
+            if (replica) {
+                new gcp.storage.BucketIAMMember(`${name}-replica-viewer`, {
+                    bucket: replica.bucket.bucketName, role: "roles/storage.objectViewer", member,
+                }, { parent: this, provider });
+            }
+        }
+
+        const provider = cluster.cloud === "aws" ? "aws" : "gcp";
+        // Writes go through the bucket's KMS key; the read-only location never writes.
+        const locationConfig = (writable: boolean) => (isAws
+            ? { region: cluster.region.region, ...(writable ? { kmsKeyId: bucket.kmsKeyArn } : {}) }
+            : { serviceAccount: this.identity.gcpServiceAccountEmail });
+        const locations: Record<string, unknown>[] = [{
+            name: OWN_LOCATION,
+            provider,
+            bucket: bucket.bucketName,
+            prefix: veleroPrefix(cluster.name),
+            default: true,
+            accessMode: "ReadWrite",
+            config: locationConfig(true),
+        }];
+        if (replica) {
+            // AWS: the replica lives in this region's own bucket (S3 replication writes the peer's prefix
+            // here). GCP: the peer's bucket is dual-region, so it already holds a copy in this region.
+            const replicaBucket = isAws ? bucket : replica.bucket;
+            locations.push({
+                name: replicaLocationName(replica.peerRegion),
+                provider,
+                bucket: replicaBucket.bucketName,
+                prefix: veleroPrefix(replica.peerRegion),
+                default: false,
+                accessMode: "ReadOnly",
+                config: locationConfig(false),
+            });
+        }
+
+        const schedules = Object.fromEntries(backupSchedules(args.retentionDays).map((s) => [s.key, {
+            disabled: false,
+            schedule: s.cron,
+            useOwnerReferencesInBackup: false,
+            template: {
+                ttl: s.ttl,
+                storageLocation: OWN_LOCATION,
+                includedNamespaces: [...s.namespaces],
+                defaultVolumesToFsBackup: true,
+                snapshotVolumes: false,
+            },
+        }]));
+
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: VELERO_RELEASE,
+            chart: VELERO_CHART.chart,
+            version: VELERO_CHART.version,
+            repositoryOpts: { repo: VELERO_CHART.repo },
+            namespace: VELERO_NAMESPACE,
+            createNamespace: true,
+            atomic: true,
+            values: {
+                initContainers: [{
+                    name: `velero-plugin-for-${provider}`,
+                    image: VELERO_PLUGINS[provider],
+                    imagePullPolicy: "IfNotPresent",
+                    volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+                }],
+                configuration: {
+                    backupStorageLocation: locations,
+                    volumeSnapshotLocation: [],
+                    uploaderType: "kopia",
+                    defaultVolumesToFsBackup: true,
+                    defaultBackupTTL: `${args.retentionDays * 24}h`,
+                },
+                // File-system backup only: cloud snapshots stay in their region.
+                snapshotsEnabled: false,
+                deployNodeAgent: true,
+                credentials: { useSecret: false },
+                serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT, annotations: this.identity.annotations } },
+                // The chart's advice for IRSA: a group that can read the projected web identity token.
+                podSecurityContext: { fsGroup: 1337 },
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                metrics: { enabled: true },
+                schedules,
+            },
+        }, { parent: this, provider: cluster.provider, dependsOn: cluster.ready });
+        this.registerOutputs({ releaseStatus: this.release.status });
+    }
+}
+
+/** S3 and KMS permissions Velero needs on its own bucket (the replica prefix lives there too). */
+export function veleroAwsPolicy(bucketArn: string, keyArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                Resource: [`${bucketArn}/*`],
+            },
+            { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn] },
+            { Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: [keyArn] },
+        ],
+    });
+}

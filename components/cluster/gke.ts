@@ -1,0 +1,187 @@
+/**
+ * One region's GKE Standard cluster:
+ * - VPC-native (alias IPs from the subnetwork's `pods` / `services` secondary ranges);
+ * - private nodes (no external IPs; egress through Cloud NAT); the control plane endpoint is public
+ *   but only reachable from the master authorized networks: this region's subnet, every region's
+ *   Cloud NAT egress addresses (so the other regions' istiod can read this API server, which
+ *   multi-primary needs) and the configured `kubernetes.publicAccessCidrs`;
+ * - Workload Identity, shielded nodes with secure boot and integrity monitoring, a release channel,
+ *   system + workload logging and managed Prometheus;
+ * - node pools `system` (tainted CriticalAddonsOnly) and `workloads`, autoscaled, spot off prod.
+ *
+ * Dataplane: GKE Dataplane V2 (`ADVANCED_DATAPATH`, eBPF/Cilium). Istio sidecars capture traffic with
+ * iptables inside each pod's network namespace (istio-init, or the istio-cni node agent, which on GKE
+ * needs `global.platform=gke` because GKE keeps CNI binaries in /home/kubernetes/bin); Dataplane V2
+ * works below that at the node, and Google's own Istio distribution (Cloud Service Mesh) runs sidecars
+ * on Dataplane V2 clusters. Network policy enforcement is built in, so no Calico add-on is enabled.
+ * Istio's sidecar injector webhook listens on 15017: private clusters need a firewall rule from the
+ * control plane range to the nodes for it (created below).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import type { RegionConfig } from "../../stacks/config";
+import type { NodeGroupSizing } from "../../stacks/profiles";
+import { GKE_PODS_RANGE, GKE_SERVICES_RANGE, GcpNetwork } from "../network/gcp-network";
+import type { ClusterInfo } from "../types";
+import { gcpAccountId } from "./identity";
+import { gkeKubeconfig } from "./kubeconfig";
+import { SYSTEM_TAINT } from "./eks";
+
+export const GKE_DATAPATH = "ADVANCED_DATAPATH";
+/** Least-privilege roles of the node service account (Google's recommended minimum for GKE nodes). */
+export const GKE_NODE_ROLES: readonly string[] = [
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/autoscaling.metricsWriter",
+    "roles/artifactregistry.reader",
+];
+
+export interface GkeClusterArgs {
+    readonly region: RegionConfig;
+    readonly project: string;
+    readonly version: string;
+    readonly releaseChannel: "STABLE" | "REGULAR" | "RAPID";
+    /** /28 for the control plane's private endpoint (must not overlap any platform range). */
+    readonly masterCidr: string;
+    /** Extra CIDRs allowed to reach the control plane (administrators, CI). */
+    readonly publicAccessCidrs: readonly string[];
+    /** Cloud NAT egress IPs of every region (this one included). */
+    readonly allNatIps: readonly pulumi.Input<string>[];
+    readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
+    readonly protect: boolean;
+    readonly network: GcpNetwork;
+    /** GCP labels (already sanitised). */
+    readonly labels: Record<string, string>;
+}
+
+/** Zones a regional GKE cluster spreads each node pool over by default. */
+export const GKE_REGIONAL_ZONES = 3;
+
+export class GkeCluster extends pulumi.ComponentResource {
+    readonly info: ClusterInfo;
+    readonly cluster: gcp.container.Cluster;
+    readonly nodePools: gcp.container.NodePool[];
+
+    constructor(name: string, args: GkeClusterArgs, opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider }) {
+        super("mesh-platform:cluster:GkeCluster", name, {}, opts);
+        const provider = opts.provider;
+        const child = { parent: this, provider };
+        const net = args.network;
+        const workloadPool = `${args.project}.svc.id.goog`;
+
+        // ---- node identity: a dedicated least-privilege service account, not the Compute default
+        const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes`, {
+            project: args.project,
+            accountId: gcpAccountId(`${args.region.name}-gke-nodes`),
+            displayName: `GKE nodes of ${args.region.name}`,
+        }, child);
+        const nodeRoles = GKE_NODE_ROLES.map((role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, {
+            project: args.project,
+            role,
+            member: pulumi.interpolate`serviceAccount:${nodeSa.email}`,
+        }, child));
+
+        const authorized = [
+            { cidrBlock: args.region.vpcCidr, displayName: `${args.region.name} nodes` },
+            ...args.allNatIps.map((ip, i) => ({ cidrBlock: pulumi.interpolate`${ip}/32`, displayName: `platform NAT egress ${i}` })),
+            ...args.publicAccessCidrs.map((cidr, i) => ({ cidrBlock: cidr, displayName: `kubernetes.publicAccessCidrs[${i}]` })),
+        ];
+
+        this.cluster = new gcp.container.Cluster(`${name}-gke`, {
+            project: args.project,
+            location: args.region.region,
+            description: `mesh-platform cluster ${args.region.name}`,
+            network: net.networkId,
+            subnetwork: net.subnetworkId,
+            networkingMode: "VPC_NATIVE",
+            ipAllocationPolicy: { clusterSecondaryRangeName: GKE_PODS_RANGE, servicesSecondaryRangeName: GKE_SERVICES_RANGE },
+            datapathProvider: GKE_DATAPATH,
+            privateClusterConfig: {
+                enablePrivateNodes: true,
+                enablePrivateEndpoint: false,
+                masterIpv4CidrBlock: args.masterCidr,
+                masterGlobalAccessConfig: { enabled: true },
+            },
+            masterAuthorizedNetworksConfig: { cidrBlocks: authorized, gcpPublicCidrsAccessEnabled: false },
+            workloadIdentityConfig: { workloadPool },
+            enableShieldedNodes: true,
+            releaseChannel: { channel: args.releaseChannel },
+            minMasterVersion: args.version,
+            loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"] },
+            monitoringConfig: {
+                enableComponents: ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"],
+                managedPrometheus: { enabled: true },
+            },
+            addonsConfig: {
+                httpLoadBalancing: { disabled: false },
+                horizontalPodAutoscaling: { disabled: false },
+                gcePersistentDiskCsiDriverConfig: { enabled: true },
+            },
+            // The default pool cannot carry our settings; node pools below replace it.
+            removeDefaultNodePool: true,
+            initialNodeCount: 1,
+            resourceLabels: args.labels,
+            deletionProtection: args.protect,
+        }, { ...child, protect: args.protect });
+        const cluster = this.cluster;
+
+        // Istio's sidecar injector (15017) must be reachable from the private control plane.
+        new gcp.compute.Firewall(`${name}-istio-webhook`, {
+            project: args.project,
+            network: net.networkId,
+            description: "GKE control plane to the Istio sidecar injector webhook",
+            direction: "INGRESS",
+            sourceRanges: [args.masterCidr],
+            allows: [{ protocol: "tcp", ports: ["15017"] }],
+        }, child);
+
+        const nodePool = (role: "system" | "workloads", sizing: NodeGroupSizing) => new gcp.container.NodePool(`${name}-${role}`, {
+            project: args.project,
+            location: args.region.region,
+            cluster: cluster.name,
+            initialNodeCount: Math.max(1, Math.ceil(sizing.desiredSize / GKE_REGIONAL_ZONES)),
+            autoscaling: { totalMinNodeCount: sizing.minSize, totalMaxNodeCount: sizing.maxSize, locationPolicy: "BALANCED" },
+            management: { autoRepair: true, autoUpgrade: true },
+            upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+            nodeConfig: {
+                machineType: sizing.instanceTypes[0],
+                diskSizeGb: sizing.diskSizeGiB,
+                diskType: "pd-balanced",
+                imageType: "COS_CONTAINERD",
+                spot: sizing.capacityType === "SPOT",
+                serviceAccount: nodeSa.email,
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+                labels: { "node-role": role },
+                resourceLabels: args.labels,
+                taints: role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
+            },
+        }, { ...child, dependsOn: nodeRoles, ignoreChanges: ["initialNodeCount"] });
+        this.nodePools = [nodePool("system", args.nodeGroups.system), nodePool("workloads", args.nodeGroups.workloads)];
+
+        const kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.masterAuth])
+            .apply(([endpoint, auth]) => gkeKubeconfig(args.region.name, endpoint, auth.clusterCaCertificate!)));
+        const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this });
+
+        this.info = {
+            name: args.region.name,
+            region: args.region,
+            cloud: "gcp",
+            network: `network-${args.region.name}`,
+            clusterName: cluster.name,
+            endpoint: pulumi.interpolate`https://${cluster.endpoint}`,
+            certificateAuthority: cluster.masterAuth.apply((a) => a.clusterCaCertificate!),
+            workloadIdentityPool: pulumi.output(workloadPool),
+            kubeconfig,
+            provider: k8sProvider,
+            gcpProvider: provider,
+            ready: [...this.nodePools],
+            tags: args.labels,
+        };
+        this.registerOutputs({ clusterName: cluster.name, endpoint: this.info.endpoint, kubeconfig });
+    }
+}

@@ -1,0 +1,72 @@
+/**
+ * Kubeconfigs for the clusters. Both authenticate with an exec plugin (short-lived tokens, nothing
+ * long-lived stored in state): `aws eks get-token` on EKS, `gke-gcloud-auth-plugin` on GKE.
+ * The document is JSON, which is valid YAML, so kubectl, client-go and the Kubernetes provider read it.
+ */
+
+export interface KubeconfigParts {
+    /** Context, cluster and user name inside the kubeconfig (the region's short name). */
+    readonly contextName: string;
+    /** https URL of the API server. */
+    readonly server: string;
+    /** Base64 PEM of the cluster CA. */
+    readonly certificateAuthorityData: string;
+    readonly exec: {
+        readonly command: string;
+        readonly args: readonly string[];
+        readonly installHint: string;
+        readonly provideClusterInfo?: boolean;
+    };
+}
+
+export function renderKubeconfig(p: KubeconfigParts): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: p.contextName, cluster: { server: p.server, "certificate-authority-data": p.certificateAuthorityData } }],
+        contexts: [{ name: p.contextName, context: { cluster: p.contextName, user: p.contextName } }],
+        "current-context": p.contextName,
+        users: [{
+            name: p.contextName,
+            user: {
+                exec: {
+                    apiVersion: "client.authentication.k8s.io/v1beta1",
+                    command: p.exec.command,
+                    args: [...p.exec.args],
+                    interactiveMode: "Never",
+                    installHint: p.exec.installHint,
+                    ...(p.exec.provideClusterInfo ? { provideClusterInfo: true } : {}),
+                },
+            },
+        }],
+    }, null, 2);
+}
+
+/** EKS: token from `aws eks get-token --cluster-name <name> --region <region>`. */
+export function eksKubeconfig(contextName: string, clusterName: string, region: string, endpoint: string, caData: string): string {
+    return renderKubeconfig({
+        contextName,
+        server: endpoint,
+        certificateAuthorityData: caData,
+        exec: {
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
+            installHint: "Install the AWS CLI v2 (https://docs.aws.amazon.com/cli/) and configure credentials that can assume the platform admin role.",
+        },
+    });
+}
+
+/** GKE: token from gke-gcloud-auth-plugin. `endpoint` is the bare IP or host GKE reports. */
+export function gkeKubeconfig(contextName: string, endpoint: string, caData: string): string {
+    return renderKubeconfig({
+        contextName,
+        server: endpoint.startsWith("https://") ? endpoint : `https://${endpoint}`,
+        certificateAuthorityData: caData,
+        exec: {
+            command: "gke-gcloud-auth-plugin",
+            args: [],
+            installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+            provideClusterInfo: true,
+        },
+    });
+}

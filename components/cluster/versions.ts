@@ -1,0 +1,45 @@
+/**
+ * Pinned versions of everything the cluster area installs. One place to bump, each with where it was
+ * checked. A Kubernetes version without a row here fails validation before any resource is declared.
+ */
+
+export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "aws-ebs-csi-driver";
+
+/**
+ * EKS managed add-on versions per Kubernetes minor version. Sources: the "latest version of the
+ * Amazon EKS add-on type" tables of the EKS user guide (managing-kube-proxy, managing-coredns,
+ * managing-vpc-cni); aws-ebs-csi-driver v1.48.0-eksbuild.2 is the build EKS offered on 1.32 and 1.33
+ * clusters (`aws eks describe-addon-versions --addon-name aws-ebs-csi-driver`).
+ */
+export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddonName, string>>>> = {
+    "1.31": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.31.13-eksbuild.2", coredns: "v1.11.4-eksbuild.24", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
+    "1.32": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.32.9-eksbuild.2", coredns: "v1.11.4-eksbuild.24", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
+    "1.33": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.33.5-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
+    "1.34": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.34.1-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
+};
+
+/**
+ * AWS Load Balancer Controller, official chart from eks-charts. Chart 1.17.1 ships controller
+ * v2.17.1 (stable/aws-load-balancer-controller/Chart.yaml in aws/eks-charts); the IAM policy in
+ * lb-controller.ts follows docs/install/iam_policy.json of the same controller tag.
+ */
+export const LB_CONTROLLER_CHART = {
+    chart: "aws-load-balancer-controller",
+    version: "1.17.1",
+    repo: "https://aws.github.io/eks-charts",
+} as const;
+
+/** GKE release channel per environment: STABLE for prod, REGULAR elsewhere. */
+export const GKE_RELEASE_CHANNEL: Readonly<Record<string, "STABLE" | "REGULAR">> = {
+    prod: "STABLE",
+    staging: "REGULAR",
+    dev: "REGULAR",
+};
+
+/** Control plane log types EKS can ship to CloudWatch: all of them are enabled. */
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** CloudWatch Logs accepts only these retention values (days). */
+export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];

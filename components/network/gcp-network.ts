@@ -1,0 +1,81 @@
+/**
+ * One region's GCP network: a custom-mode VPC network with one subnetwork carrying the GKE secondary
+ * ranges (pods, services), flow logs, private Google access, and a Cloud Router + Cloud NAT with
+ * reserved egress addresses so private nodes reach the internet from known IPs (those IPs are also
+ * what the other regions' GKE control planes allow in their master authorized networks).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+
+export const GKE_PODS_RANGE = "pods";
+export const GKE_SERVICES_RANGE = "services";
+
+export interface GcpNetworkArgs {
+    readonly project: string;
+    readonly region: string;
+    readonly vpcCidr: string;
+    readonly podsCidr: string;
+    readonly servicesCidr: string;
+    /** Number of NAT egress addresses to reserve. @default 2 */
+    readonly natAddresses?: number;
+    readonly labels: Record<string, string>;
+}
+
+export class GcpNetwork extends pulumi.ComponentResource {
+    readonly networkId: pulumi.Output<string>;
+    readonly networkSelfLink: pulumi.Output<string>;
+    readonly subnetworkId: pulumi.Output<string>;
+    readonly subnetworkSelfLink: pulumi.Output<string>;
+    /** NAT egress IPs (plain addresses). */
+    readonly natIps: pulumi.Output<string>[];
+    readonly vpcCidr: string;
+
+    constructor(name: string, args: GcpNetworkArgs, opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider }) {
+        super("mesh-platform:network:GcpNetwork", name, {}, opts);
+        const child = { parent: this, provider: opts.provider };
+        this.vpcCidr = args.vpcCidr;
+
+        const network = new gcp.compute.Network(`${name}-vpc`, {
+            project: args.project,
+            autoCreateSubnetworks: false,
+            routingMode: "REGIONAL",
+            description: `mesh-platform network for ${name}`,
+        }, child);
+        const subnet = new gcp.compute.Subnetwork(`${name}-nodes`, {
+            project: args.project,
+            region: args.region,
+            network: network.id,
+            ipCidrRange: args.vpcCidr,
+            privateIpGoogleAccess: true,
+            secondaryIpRanges: [
+                { rangeName: GKE_PODS_RANGE, ipCidrRange: args.podsCidr },
+                { rangeName: GKE_SERVICES_RANGE, ipCidrRange: args.servicesCidr },
+            ],
+            logConfig: { aggregationInterval: "INTERVAL_1_MIN", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+        }, child);
+
+        const router = new gcp.compute.Router(`${name}-router`, { project: args.project, region: args.region, network: network.id }, child);
+        const addresses = Array.from({ length: args.natAddresses ?? 2 }, (_v, i) => new gcp.compute.Address(`${name}-nat-${i}`, {
+            project: args.project,
+            region: args.region,
+            addressType: "EXTERNAL",
+            labels: args.labels,
+        }, child));
+        new gcp.compute.RouterNat(`${name}-nat`, {
+            project: args.project,
+            region: args.region,
+            router: router.name,
+            natIpAllocateOption: "MANUAL_ONLY",
+            natIps: addresses.map((a) => a.selfLink),
+            sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+            logConfig: { enable: true, filter: "ERRORS_ONLY" },
+        }, child);
+
+        this.networkId = network.id;
+        this.networkSelfLink = network.selfLink;
+        this.subnetworkId = subnet.id;
+        this.subnetworkSelfLink = subnet.selfLink;
+        this.natIps = addresses.map((a) => a.address);
+        this.registerOutputs({ networkId: this.networkId, subnetworkId: this.subnetworkId, natIps: this.natIps });
+    }
+}

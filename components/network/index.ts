@@ -1,0 +1,6 @@
+export { AwsNetwork, awsSubnetLayout } from "./aws-network";
+export type { AwsNetworkArgs } from "./aws-network";
+export { GcpNetwork, GKE_PODS_RANGE, GKE_SERVICES_RANGE } from "./gcp-network";
+export type { GcpNetworkArgs } from "./gcp-network";
+export { VpcPeering, pairs } from "./peering";
+export type { VpcPeeringArgs, PeeringSide } from "./peering";

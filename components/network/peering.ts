@@ -1,0 +1,81 @@
+/**
+ * Inter-region VPC peering between two AWS regions of the stack, so east-west mesh traffic and istiod's
+ * calls to the other cluster's private API endpoint stay on the AWS backbone. Cross-region peering
+ * cannot be auto-accepted by the requester: the requester side is created with the requester region's
+ * provider, accepted with the accepter region's provider, and each side sets its own DNS option.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { withTags } from "../types";
+
+export interface PeeringSide {
+    /** Region short name (`singapore`). */
+    readonly name: string;
+    /** AWS region id (`ap-southeast-1`). */
+    readonly region: string;
+    readonly provider: aws.Provider;
+    readonly vpcId: pulumi.Input<string>;
+    readonly vpcCidr: string;
+    /** Route tables that get a route to the other side (the private ones). */
+    readonly routeTableIds: readonly pulumi.Input<string>[];
+    readonly tags: Record<string, string>;
+}
+
+export interface VpcPeeringArgs {
+    readonly requester: PeeringSide;
+    readonly accepter: PeeringSide;
+}
+
+export class VpcPeering extends pulumi.ComponentResource {
+    readonly peeringConnectionId: pulumi.Output<string>;
+
+    constructor(name: string, args: VpcPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:network:VpcPeering", name, {}, opts);
+        const { requester: req, accepter: acc } = args;
+        if (req.region === acc.region) throw new Error(`VpcPeering ${name}: both sides are in ${req.region}; peer different regions`);
+        const tags = (side: PeeringSide) => withTags(side.tags, { Name: name, "peer-region": side === req ? acc.name : req.name });
+
+        const connection = new aws.ec2.VpcPeeringConnection(`${name}-request`, {
+            vpcId: req.vpcId,
+            peerVpcId: acc.vpcId,
+            peerRegion: acc.region,
+            // Cross-region requests cannot auto-accept; the accepter resource below accepts in the peer region.
+            autoAccept: false,
+            tags: tags(req),
+        }, { parent: this, provider: req.provider });
+
+        const accept = new aws.ec2.VpcPeeringConnectionAccepter(`${name}-accept`, {
+            vpcPeeringConnectionId: connection.id,
+            autoAccept: true,
+            tags: tags(acc),
+        }, { parent: this, provider: acc.provider });
+
+        // DNS resolution of the other VPC's private hostnames, set by each side on an active connection.
+        new aws.ec2.PeeringConnectionOptions(`${name}-requester-dns`, {
+            vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
+            requester: { allowRemoteVpcDnsResolution: true },
+        }, { parent: this, provider: req.provider });
+        new aws.ec2.PeeringConnectionOptions(`${name}-accepter-dns`, {
+            vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
+            accepter: { allowRemoteVpcDnsResolution: true },
+        }, { parent: this, provider: acc.provider });
+
+        // Routes both ways, only once the connection is active.
+        const routes = (from: PeeringSide, to: PeeringSide) => from.routeTableIds.forEach((routeTableId, i) =>
+            new aws.ec2.Route(`${name}-${from.name}-to-${to.name}-${i}`, {
+                routeTableId,
+                destinationCidrBlock: to.vpcCidr,
+                vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
+            }, { parent: this, provider: from.provider }));
+        routes(req, acc);
+        routes(acc, req);
+
+        this.peeringConnectionId = accept.vpcPeeringConnectionId;
+        this.registerOutputs({ peeringConnectionId: this.peeringConnectionId });
+    }
+}
+
+/** Every unordered pair of items, in order: [a,b,c] -> [a,b], [a,c], [b,c]. */
+export function pairs<T>(items: readonly T[]): [T, T][] {
+    return items.flatMap((a, i) => items.slice(i + 1).map((b): [T, T] => [a, b]));
+}

@@ -1,0 +1,280 @@
+/**
+ * Logging (EFK) in one cluster: the ECK operator, an Elasticsearch cluster and Kibana as ECK resources,
+ * an index lifecycle policy deleting log indices after `observability.logsRetentionDays`, and Fluent Bit
+ * as a DaemonSet shipping container logs.
+ *
+ * Fluent Bit: the tail input reads CRI/docker container logs; the kubernetes filter parses JSON log
+ * lines into fields (Merge_Log), so correlation ids stay searchable fields (`correlation_id`, copied
+ * from the usual spellings when absent, next to `trace_id`/`span_id`); a grep filter drops records below
+ * the profile's level (WARN prod, INFO staging, DEBUG dev). Lines without a level are kept.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { PlatformConfig } from "../../stacks/config";
+import type { Environment, LogLevel } from "../../stacks/profiles";
+import type { ClusterInfo } from "../types";
+import { LOGGING_NAMESPACE } from "../constants";
+import { CHARTS, ELASTIC_STACK_VERSION, pinnedRelease } from "./charts";
+
+export const ELASTICSEARCH_NAME = "logs";
+export const KIBANA_NAME = "logs";
+/** Names ECK derives from the Elasticsearch name. */
+export const ES_HTTP_SERVICE = `${ELASTICSEARCH_NAME}-es-http`;
+export const ES_USER_SECRET = `${ELASTICSEARCH_NAME}-es-elastic-user`;
+export const ES_CA_SECRET = `${ELASTICSEARCH_NAME}-es-http-certs-public`;
+export const LOG_INDEX_PREFIX = "k8s-logs";
+export const ILM_POLICY_NAME = "k8s-logs-retention";
+/** TLS versions Elasticsearch and Kibana accept (guide: TLS 1.2 minimum). */
+export const TLS_PROTOCOLS = ["TLSv1.3", "TLSv1.2"] as const;
+/** A pinned curl image for the one-shot job that installs the lifecycle policy. */
+export const CURL_IMAGE = "curlimages/curl:8.11.1";
+
+/** Elasticsearch JVM container memory per environment (heap is half, set automatically by ES). */
+export const ES_MEMORY: Readonly<Record<Environment, string>> = { prod: "4Gi", staging: "2Gi", dev: "2Gi" };
+
+const ORDER: readonly LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
+/** Level names as applications spell them, grouped by the platform's levels. */
+const SPELLINGS: Readonly<Record<LogLevel, readonly string[]>> = {
+    DEBUG: ["trace", "debug"],
+    INFO: ["info", "information", "notice"],
+    WARN: ["warn", "warning"],
+    ERROR: ["error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert"],
+};
+
+/** Level spellings dropped when keeping `level` and above. */
+export function droppedLevels(level: LogLevel): string[] {
+    return ORDER.slice(0, ORDER.indexOf(level)).flatMap((l) => SPELLINGS[l]);
+}
+
+/** Fluent Bit's regex (Onigmo, case-insensitive) matching a level below `level`, or undefined for DEBUG. */
+export function levelExcludeRegex(level: LogLevel): string | undefined {
+    const names = droppedLevels(level);
+    return names.length === 0 ? undefined : `(?i)^(${names.join("|")})$`;
+}
+
+const CORRELATION_SPELLINGS = ["correlationId", "correlationID", "x_correlation_id", "x-correlation-id", "request_id", "requestId", "x_request_id", "x-request-id"];
+const LEVEL_SPELLINGS = ["severity", "lvl", "log.level", "levelname"];
+
+export function fluentBitFilters(level: LogLevel): string {
+    const copy = (from: readonly string[], to: string) => from.map((f) => `        Copy ${f} ${to}`).join("\n");
+    const parts = [
+        `[FILTER]
+        Name kubernetes
+        Match kube.*
+        Merge_Log On
+        Merge_Log_Trim On
+        Keep_Log Off
+        K8S-Logging.Parser On
+        K8S-Logging.Exclude On
+        Labels On
+        Annotations Off`,
+        `[FILTER]
+        Name modify
+        Match kube.*
+${copy(LEVEL_SPELLINGS, "level")}
+${copy(CORRELATION_SPELLINGS, "correlation_id")}`,
+    ];
+    const exclude = levelExcludeRegex(level);
+    if (exclude) {
+        parts.push(`[FILTER]
+        Name grep
+        Match kube.*
+        Exclude level ${exclude}`);
+    }
+    return `${parts.join("\n\n")}\n`;
+}
+
+export function fluentBitOutputs(): string {
+    return `[OUTPUT]
+        Name es
+        Match kube.*
+        Host ${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc
+        Port 9200
+        HTTP_User elastic
+        HTTP_Passwd \${ES_PASSWORD}
+        tls On
+        tls.verify On
+        tls.ca_file /fluent-bit/es-ca/ca.crt
+        Logstash_Format On
+        Logstash_Prefix ${LOG_INDEX_PREFIX}
+        Suppress_Type_Name On
+        Replace_Dots On
+        Trace_Error On
+        Retry_Limit 10
+`;
+}
+
+export function fluentBitValues(level: LogLevel): Record<string, unknown> {
+    return {
+        kind: "DaemonSet",
+        // Every node, including tainted system nodes.
+        tolerations: [{ operator: "Exists" }],
+        env: [{ name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } } }],
+        extraVolumes: [{ name: "es-ca", secret: { secretName: ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }],
+        extraVolumeMounts: [{ name: "es-ca", mountPath: "/fluent-bit/es-ca", readOnly: true }],
+        config: {
+            inputs: `[INPUT]
+        Name tail
+        Path /var/log/containers/*.log
+        Exclude_Path /var/log/containers/fluent-bit-*_${LOGGING_NAMESPACE}_*.log
+        multiline.parser docker, cri
+        Tag kube.*
+        Mem_Buf_Limit 50MB
+        Skip_Long_Lines On
+        DB /var/log/flb_kube.db
+`,
+            filters: fluentBitFilters(level),
+            outputs: fluentBitOutputs(),
+        },
+    };
+}
+
+/** ILM: delete a daily index `days` after it was created. */
+export function ilmPolicy(days: number): Record<string, unknown> {
+    return {
+        policy: {
+            phases: {
+                hot: { min_age: "0ms", actions: {} },
+                delete: { min_age: `${days}d`, actions: { delete: {} } },
+            },
+        },
+    };
+}
+
+export function indexTemplate(replicas: number): Record<string, unknown> {
+    return {
+        index_patterns: [`${LOG_INDEX_PREFIX}-*`],
+        priority: 200,
+        template: {
+            settings: { "index.lifecycle.name": ILM_POLICY_NAME, "index.number_of_replicas": replicas },
+        },
+    };
+}
+
+export function elasticsearchManifest(nodes: number, storageGiB: number, memory: string): Record<string, unknown> {
+    return {
+        apiVersion: "elasticsearch.k8s.elastic.co/v1",
+        kind: "Elasticsearch",
+        metadata: { name: ELASTICSEARCH_NAME, namespace: LOGGING_NAMESPACE },
+        spec: {
+            version: ELASTIC_STACK_VERSION,
+            nodeSets: [{
+                name: "default",
+                count: nodes,
+                config: {
+                    // No mmap: no need to raise vm.max_map_count on the nodes.
+                    "node.store.allow_mmap": false,
+                    // The platform terminates TLS at 1.2 or newer everywhere (ECK serves HTTPS by default).
+                    "xpack.security.http.ssl.supported_protocols": [...TLS_PROTOCOLS],
+                },
+                podTemplate: {
+                    spec: {
+                        containers: [{ name: "elasticsearch", resources: { requests: { memory, cpu: "500m" }, limits: { memory } } }],
+                    },
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: "elasticsearch-data" },
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${storageGiB}Gi` } } },
+                }],
+            }],
+        },
+    };
+}
+
+export function kibanaManifest(): Record<string, unknown> {
+    return {
+        apiVersion: "kibana.k8s.elastic.co/v1",
+        kind: "Kibana",
+        metadata: { name: KIBANA_NAME, namespace: LOGGING_NAMESPACE },
+        spec: {
+            version: ELASTIC_STACK_VERSION,
+            count: 1,
+            elasticsearchRef: { name: ELASTICSEARCH_NAME },
+            config: { "server.ssl.supportedProtocols": [...TLS_PROTOCOLS] },
+        },
+    };
+}
+
+const ILM_SCRIPT = `set -eu
+ES="https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200"
+call() { curl -fsS --cacert /es-ca/ca.crt -u "elastic:$ES_PASSWORD" -H 'Content-Type: application/json' "$@"; }
+until call "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo "waiting for Elasticsearch"; sleep 10; done
+call -X PUT "$ES/_ilm/policy/${ILM_POLICY_NAME}" -d "$ILM_POLICY"
+call -X PUT "$ES/_index_template/${LOG_INDEX_PREFIX}" -d "$INDEX_TEMPLATE"
+`;
+
+export interface LoggingArgs {
+    readonly cfg: PlatformConfig;
+    readonly cluster: Pick<ClusterInfo, "name" | "provider">;
+    readonly namespace: k8s.core.v1.Namespace;
+}
+
+export class Logging extends pulumi.ComponentResource {
+    readonly operator: k8s.helm.v3.Release;
+    readonly elasticsearch: k8s.apiextensions.CustomResource;
+    readonly kibana: k8s.apiextensions.CustomResource;
+    readonly fluentBit: k8s.helm.v3.Release;
+
+    constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:observability:Logging", name, {}, opts);
+        const { cfg, cluster } = args;
+        const provider = cluster.provider;
+        const obs = cfg.observability;
+
+        this.operator = pinnedRelease(`${name}-eck-operator`, CHARTS.eckOperator, {
+            releaseName: "eck-operator",
+            namespace: LOGGING_NAMESPACE,
+            values: {
+                installCRDs: true,
+                // Watch only the logging namespace.
+                managedNamespaces: [LOGGING_NAMESPACE],
+                telemetry: { disabled: true },
+            },
+        }, { parent: this, provider, dependsOn: [args.namespace] });
+
+        // Holds the logs: protected in prod like the other stateful resources.
+        this.elasticsearch = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
+            elasticsearchManifest(obs.elasticsearchNodes, obs.elasticsearchStorageGiB, ES_MEMORY[cfg.environment]) as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, provider, dependsOn: [this.operator], protect: cfg.protect });
+        this.kibana = new k8s.apiextensions.CustomResource(`${name}-kibana`, kibanaManifest() as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, provider, dependsOn: [this.elasticsearch] });
+
+        const replicas = obs.elasticsearchNodes > 1 ? 1 : 0;
+        new k8s.batch.v1.Job(`${name}-ilm`, {
+            metadata: { namespace: LOGGING_NAMESPACE, labels: { "app.kubernetes.io/name": "log-retention" } },
+            spec: {
+                backoffLimit: 6,
+                activeDeadlineSeconds: 1800,
+                template: {
+                    metadata: { annotations: { "sidecar.istio.io/inject": "false" } },
+                    spec: {
+                        restartPolicy: "OnFailure",
+                        securityContext: { runAsNonRoot: true, runAsUser: 100, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [{
+                            name: "put-policy",
+                            image: CURL_IMAGE,
+                            command: ["/bin/sh", "-c", ILM_SCRIPT],
+                            env: [
+                                { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } } },
+                                // In the pod spec, so a changed policy replaces the Job and runs again.
+                                { name: "ILM_POLICY", value: JSON.stringify(ilmPolicy(obs.logsRetentionDays)) },
+                                { name: "INDEX_TEMPLATE", value: JSON.stringify(indexTemplate(replicas)) },
+                            ],
+                            volumeMounts: [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }],
+                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        }],
+                        volumes: [{ name: "es-ca", secret: { secretName: ES_CA_SECRET } }],
+                    },
+                },
+            },
+        }, { parent: this, provider, dependsOn: [this.elasticsearch] });
+
+        this.fluentBit = pinnedRelease(`${name}-fluent-bit`, CHARTS.fluentBit, {
+            releaseName: "fluent-bit",
+            namespace: LOGGING_NAMESPACE,
+            values: fluentBitValues(obs.logLevel),
+        }, { parent: this, provider, dependsOn: [this.elasticsearch] });
+
+        this.registerOutputs({ operatorStatus: this.operator.status, fluentBitStatus: this.fluentBit.status });
+    }
+}

@@ -1,0 +1,110 @@
+/**
+ * Tracing in one cluster: Jaeger v2 (collector and query in one deployment) receiving OTLP/gRPC from the
+ * Envoy proxies at JAEGER_COLLECTOR_HOST:JAEGER_OTLP_GRPC_PORT. The sampling rate is the mesh's
+ * (Telemetry API, `observability.traceSamplingPercent`); Jaeger stores whatever it receives.
+ *
+ * Storage choice: Badger (Jaeger's embedded key-value store) on a persistent volume, with a span TTL of
+ * `observability.tracesRetentionDays` (7 days by default). At the guide's sampling (1 % in production)
+ * one cluster's traces fit comfortably on one volume, and there is no second database to run.
+ * The trade-off is a single replica (Badger allows one writer; the pod restarts in place, Recreate
+ * strategy). When trace volume outgrows one node, move `jaeger_storage` to Elasticsearch and enable the
+ * chart's `esIndexCleaner` with the same number of days.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { Environment } from "../../stacks/profiles";
+import type { PlatformConfig } from "../../stacks/config";
+import type { ClusterInfo } from "../types";
+import { JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_NAMESPACE } from "../constants";
+import { CHARTS, pinnedRelease } from "./charts";
+
+/** The chart names its Deployment and Service after fullnameOverride: the host the mesh sends spans to. */
+export const JAEGER_SERVICE_NAME = JAEGER_COLLECTOR_HOST.split(".")[0];
+export const JAEGER_PVC_NAME = "jaeger-badger";
+/** Volume for Badger per environment (spans at the profile's sampling, 7 days). */
+export const TRACES_STORAGE_GIB: Readonly<Record<Environment, number>> = { prod: 50, staging: 20, dev: 10 };
+
+/** Jaeger v2 configuration (an OpenTelemetry Collector config with Jaeger's storage and query extensions). */
+export function jaegerConfig(retentionDays: number): Record<string, unknown> {
+    return {
+        service: {
+            extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
+            pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
+            telemetry: {
+                resource: { "service.name": "jaeger" },
+                metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }] },
+            },
+        },
+        extensions: {
+            healthcheckv2: { use_v2: true, http: { endpoint: "0.0.0.0:13133" } },
+            jaeger_query: { storage: { traces: "primary_store" } },
+            jaeger_storage: {
+                backends: {
+                    primary_store: {
+                        badger: {
+                            directories: { keys: "/badger/keys", values: "/badger/values" },
+                            ephemeral: false,
+                            ttl: { spans: `${retentionDays * 24}h` },
+                        },
+                    },
+                },
+            },
+        },
+        receivers: {
+            otlp: {
+                protocols: {
+                    grpc: { endpoint: `0.0.0.0:${JAEGER_OTLP_GRPC_PORT}` },
+                    http: { endpoint: "0.0.0.0:4318" },
+                },
+            },
+        },
+        processors: { batch: {} },
+        exporters: { jaeger_storage_exporter: { trace_storage: "primary_store" } },
+    };
+}
+
+export function jaegerValues(retentionDays: number): Record<string, unknown> {
+    return {
+        fullnameOverride: JAEGER_SERVICE_NAME,
+        userconfig: jaegerConfig(retentionDays),
+        jaeger: {
+            replicas: 1,
+            strategy: { type: "Recreate" },
+            extraVolumes: [{ name: "badger-data", persistentVolumeClaim: { claimName: JAEGER_PVC_NAME } }],
+            extraVolumeMounts: [{ name: "badger-data", mountPath: "/badger" }],
+            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+        },
+    };
+}
+
+export interface TracingArgs {
+    readonly cfg: PlatformConfig;
+    readonly cluster: Pick<ClusterInfo, "name" | "provider">;
+    readonly namespace: k8s.core.v1.Namespace;
+}
+
+export class Tracing extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    readonly volume: k8s.core.v1.PersistentVolumeClaim;
+
+    constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:observability:Tracing", name, {}, opts);
+        const { cfg, cluster } = args;
+        const provider = cluster.provider;
+
+        // Holds the traces: protected in prod like the other stateful resources.
+        this.volume = new k8s.core.v1.PersistentVolumeClaim(`${name}-badger`, {
+            // With WaitForFirstConsumer storage classes the claim binds only once Jaeger's pod is scheduled.
+            metadata: { name: JAEGER_PVC_NAME, namespace: TRACING_NAMESPACE, annotations: { "pulumi.com/skipAwait": "true" } },
+            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${TRACES_STORAGE_GIB[cfg.environment]}Gi` } } },
+        }, { parent: this, provider, dependsOn: [args.namespace], protect: cfg.protect });
+
+        this.release = pinnedRelease(`${name}-release`, CHARTS.jaeger, {
+            releaseName: "jaeger",
+            namespace: TRACING_NAMESPACE,
+            values: jaegerValues(cfg.observability.tracesRetentionDays),
+        }, { parent: this, provider, dependsOn: [args.namespace, this.volume] });
+
+        this.registerOutputs({ releaseStatus: this.release.status });
+    }
+}

@@ -1,0 +1,135 @@
+/**
+ * Pinned price table for the monthly cost estimate: USD list prices (Linux, on-demand, no discounts,
+ * no free tiers, no data transfer) for the regions the stacks use. Prices change: re-pin the table and
+ * its date together when you refresh it from the sources below.
+ *
+ * Instance prices are stored per size unit of a family (see `sizeUnits`), because within a family AWS
+ * and Google price sizes linearly (m6i.xlarge = 2 x m6i.large; n2-standard-4 = 2 x n2-standard-2).
+ */
+
+export const PRICE_TABLE_DATE = "2025-06-01";
+export const PRICE_SOURCES: readonly string[] = [
+    "https://aws.amazon.com/ec2/pricing/on-demand/",
+    "https://aws.amazon.com/vpc/pricing/ (NAT gateway hour)",
+    "https://aws.amazon.com/elasticloadbalancing/pricing/ (Network Load Balancer hour)",
+    "https://aws.amazon.com/eks/pricing/ (cluster hour, standard support)",
+    "https://aws.amazon.com/ebs/pricing/ (gp3 GB-month)",
+    "https://cloud.google.com/compute/vm-instance-pricing",
+    "https://cloud.google.com/kubernetes-engine/pricing (cluster management fee)",
+    "https://cloud.google.com/nat/pricing",
+    "https://cloud.google.com/vpc/network-pricing (forwarding rules)",
+    "https://cloud.google.com/compute/disks-image-pricing (pd-balanced GB-month)",
+];
+
+/** Hours in a billing month as both clouds count it (365 x 24 / 12). */
+export const HOURS_PER_MONTH = 730;
+
+/**
+ * Spot / Spot VM price as a fraction of on-demand. Spot prices float; 0.4 is a planning figure
+ * (the typical 60 % discount both clouds advertise for general-purpose families), not a quote.
+ */
+export const SPOT_FACTOR = 0.4;
+
+export interface RegionPrices {
+    readonly cloud: "aws" | "gcp";
+    /** USD per size-unit-hour by family (AWS: `m6i`, per half a large; GCP: `n2-standard`, per vCPU). */
+    readonly vcpuHour: Readonly<Record<string, number>>;
+    /** Managed control plane, USD per cluster-hour. */
+    readonly controlPlaneHour: number;
+    /** NAT gateway (AWS) / Cloud NAT gateway (GCP, upper bound of the per-VM charge), USD per hour. */
+    readonly natGatewayHour: number;
+    /** Network load balancer (AWS NLB) / forwarding rule (GCP), USD per hour. */
+    readonly loadBalancerHour: number;
+    /** Block storage (gp3 / pd-balanced), USD per GiB-month. */
+    readonly storageGiBMonth: number;
+}
+
+/** AWS large (2 vCPU) price / 2. */
+const aws = (large: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(large).map(([family, price]) => [family, price / 2]));
+
+/** GCP price of the 2-vCPU shape / 2 (t2d: the 1-vCPU shape). */
+const gcp = (perTwo: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(perTwo).map(([family, price]) => [family, family.startsWith("t2d") ? price : price / 2]));
+
+export const PRICES: Readonly<Record<string, RegionPrices>> = {
+    // Asia Pacific (Singapore)
+    "ap-southeast-1": {
+        cloud: "aws",
+        vcpuHour: aws({
+            t3: 0.1056, t3a: 0.0944, m5: 0.12, m6i: 0.12, m6a: 0.108, m7i: 0.126, m6g: 0.096, m7g: 0.1008,
+            c6i: 0.098, c7i: 0.1029, c6g: 0.0784, r6i: 0.152, r7i: 0.1596,
+        }),
+        controlPlaneHour: 0.10,
+        natGatewayHour: 0.059,
+        loadBalancerHour: 0.0252,
+        storageGiBMonth: 0.096,
+    },
+    // Asia Pacific (Tokyo)
+    "ap-northeast-1": {
+        cloud: "aws",
+        vcpuHour: aws({
+            t3: 0.1088, t3a: 0.0979, m5: 0.124, m6i: 0.124, m6a: 0.1116, m7i: 0.1302, m6g: 0.099, m7g: 0.1047,
+            c6i: 0.107, c7i: 0.1124, c6g: 0.0856, r6i: 0.152, r7i: 0.1596,
+        }),
+        controlPlaneHour: 0.10,
+        natGatewayHour: 0.062,
+        loadBalancerHour: 0.0243,
+        storageGiBMonth: 0.096,
+    },
+    // Singapore
+    "asia-southeast1": {
+        cloud: "gcp",
+        vcpuHour: gcp({
+            "e2-standard": 0.0826, "e2-highmem": 0.1115, "n2-standard": 0.1195, "n2-highmem": 0.1613,
+            "n2d-standard": 0.1040, "n2d-highmem": 0.1403, "c3-standard": 0.1285, "c3-highmem": 0.1734,
+            "t2d-standard": 0.0520,
+        }),
+        controlPlaneHour: 0.10,
+        natGatewayHour: 0.044,
+        loadBalancerHour: 0.025,
+        storageGiBMonth: 0.11,
+    },
+    // Tokyo
+    "asia-northeast1": {
+        cloud: "gcp",
+        vcpuHour: gcp({
+            "e2-standard": 0.0859, "e2-highmem": 0.1159, "n2-standard": 0.1245, "n2-highmem": 0.1680,
+            "n2d-standard": 0.1083, "n2d-highmem": 0.1461, "c3-standard": 0.1340, "c3-highmem": 0.1807,
+            "t2d-standard": 0.0542,
+        }),
+        controlPlaneHour: 0.10,
+        natGatewayHour: 0.044,
+        loadBalancerHour: 0.025,
+        storageGiBMonth: 0.12,
+    },
+};
+
+/** Family key of an instance type in the table: `m6i.large` -> `m6i`, `n2-standard-4` -> `n2-standard`. */
+export function priceFamily(instanceType: string): string {
+    const gcpShape = /^([a-z0-9]+-(?:standard|highmem|highcpu))-\d+$/.exec(instanceType);
+    return gcpShape ? gcpShape[1] : instanceType.split(".")[0];
+}
+
+/**
+ * Price units of an instance type: GCP vCPUs; AWS normalized size (medium 1, large 2, xlarge 4,
+ * Nxlarge 4N), which is how AWS scales prices within a family (also for burstable t3, where a medium
+ * has 2 vCPUs but costs half a large).
+ */
+export function sizeUnits(instanceType: string): number | undefined {
+    const gcpShape = /^[a-z0-9]+-(?:standard|highmem|highcpu)-(\d+)$/.exec(instanceType);
+    if (gcpShape) return Number(gcpShape[1]);
+    const m = /^[a-z0-9]+\.(\d*)(nano|micro|small|medium|large|xlarge)$/.exec(instanceType);
+    if (!m) return undefined;
+    if (m[2] === "xlarge") return 4 * (m[1] ? Number(m[1]) : 1);
+    return { nano: 0.0625, micro: 0.125, small: 0.25, medium: 1, large: 2 }[m[2] as "large"];
+}
+
+/** On-demand USD per hour of an instance type in a region; undefined when not in the table. */
+export function instanceHourly(region: string, instanceType: string): number | undefined {
+    const table = PRICES[region];
+    const rate = table?.vcpuHour[priceFamily(instanceType)];
+    const cpus = sizeUnits(instanceType);
+    if (rate === undefined || cpus === undefined) return undefined;
+    return Math.round(rate * cpus * 1e6) / 1e6;
+}

@@ -1,0 +1,118 @@
+/**
+ * Small, dependency-free helpers for reading resource properties inside policies: safe path access,
+ * Kubernetes quantities and durations, type strings. Property bags handed to policies by CrossGuard are
+ * proxies that throw `UnknownValueError` when a value is unknown at preview; these helpers never catch
+ * that error, so the policy engine reports the policy as advisory ("can't run during preview") exactly
+ * as it does for any other policy.
+ */
+
+export type Props = Record<string, unknown>;
+
+/** The value the offline plan puts where a Pulumi secret was. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export function isObject(v: unknown): v is Props {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `get(obj, "a.b.c")`: undefined as soon as a step is missing or not an object. */
+export function get(obj: unknown, path: string): unknown {
+    let cur: unknown = obj;
+    for (const step of path.split(".")) {
+        if (!isObject(cur) && !Array.isArray(cur)) return undefined;
+        cur = (cur as Props)[step];
+    }
+    return cur;
+}
+
+export function asArray(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : [];
+}
+
+export function asString(v: unknown): string | undefined {
+    return typeof v === "string" ? v : undefined;
+}
+
+export function asRecord(v: unknown): Props {
+    return isObject(v) ? v : {};
+}
+
+/** String map (labels, tags, annotations); non-string values are dropped. */
+export function asStringMap(v: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(asRecord(v))) if (typeof val === "string") out[k] = val;
+    return out;
+}
+
+/** Kubernetes CPU quantity in millicores: "500m" -> 500, "1" -> 1000, 0.5 -> 500. */
+export function parseCpu(v: unknown): number | undefined {
+    if (typeof v === "number" && Number.isFinite(v)) return Math.round(v * 1000);
+    if (typeof v !== "string") return undefined;
+    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(v.trim());
+    if (!m) return undefined;
+    return m[2] === "m" ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+    "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+};
+
+/** Kubernetes memory/storage quantity in bytes: "512Mi", "2Gi", "1G", 1024. */
+export function parseBytes(v: unknown): number | undefined {
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+    if (typeof v !== "string") return undefined;
+    const m = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(v.trim());
+    if (!m) return undefined;
+    return Number(m[1]) * MEMORY_UNITS[m[2] ?? ""];
+}
+
+export const GIB = 1024 ** 3;
+
+/**
+ * A duration in days: Go durations ("720h", "720h0m0s", "168h"), Prometheus durations ("30d", "2w",
+ * "12h") and bare numbers of days. Undefined when unparseable.
+ */
+export function parseDays(v: unknown): number | undefined {
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+    if (typeof v !== "string" || v.trim() === "") return undefined;
+    const units: Record<string, number> = { y: 365, w: 7, d: 1, h: 1 / 24, m: 1 / 1440, s: 1 / 86400, ms: 1 / 86400000 };
+    let rest = v.trim();
+    let total = 0;
+    while (rest.length > 0) {
+        const m = /^(\d+(?:\.\d+)?)(ms|y|w|d|h|m|s)/.exec(rest);
+        if (!m) return undefined;
+        total += Number(m[1]) * units[m[2]];
+        rest = rest.slice(m[0].length);
+    }
+    return Math.round(total * 1e6) / 1e6;
+}
+
+/** Stack name from a URN `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export function stackOfUrn(urn: string): string | undefined {
+    const m = /^urn:pulumi:([^:]+)::/.exec(urn);
+    return m ? m[1] : undefined;
+}
+
+/** `kubernetes:<group>/<version>:<Kind>` (or `kubernetes:core/v1:Kind`) split into parts. */
+export function kubernetesKind(type: string): { group: string; version: string; kind: string } | undefined {
+    const m = /^kubernetes:(?:([^/:]+)\/)?([^/:]+):([A-Za-z0-9]+)$/.exec(type);
+    if (!m) return undefined;
+    return { group: m[1] ?? "core", version: m[2], kind: m[3] };
+}
+
+/** True for `kubernetes:<group>/<any version>:<kind>`. */
+export function isKind(type: string, group: string, kind: string): boolean {
+    const k = kubernetesKind(type);
+    return !!k && k.group === group && k.kind === kind;
+}
+
+/** Every string inside a value, with its path (a.b[0].c). */
+export function walkStrings(value: unknown, visit: (s: string, path: string) => void, at = ""): void {
+    if (typeof value === "string") {
+        visit(value, at);
+    } else if (Array.isArray(value)) {
+        value.forEach((v, i) => walkStrings(v, visit, `${at}[${i}]`));
+    } else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) walkStrings(v, visit, at ? `${at}.${k}` : k);
+    }
+}

@@ -1,0 +1,101 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { RecordedRun, runDeclarations } from "../harness";
+import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
+import { parseConfig, PlatformConfig } from "../../stacks/config";
+import { createDnsFailover, DnsFailover, worstCaseFailoverSeconds } from "../../components/dns";
+
+type Values = Record<string, any>;
+const LB = (region: string) => `${region}-ingress.elb.amazonaws.com`;
+const IP: Record<string, string> = { singapore: "34.1.1.1", tokyo: "34.2.2.2" };
+
+function declare(cfg: PlatformConfig, ingress: (region: string) => string): () => DnsFailover {
+    return () => createDnsFailover(cfg, cfg.regions.map((r) => ({ cluster: testCluster(cfg, r.name), ingressHostname: pulumi.output(ingress(r.name)) })));
+}
+
+describe("dns: Route 53 failover (AWS)", () => {
+    let run: RecordedRun;
+    let dns: DnsFailover;
+    const cfg = testConfig();
+
+    before(async () => {
+        run = await runDeclarations(() => {
+            dns = declare(cfg, LB)();
+        });
+    });
+
+    it("health-checks each region's ingress gateway readiness and leaves the inverted flag to the drill", () => {
+        for (const region of ["singapore", "tokyo"]) {
+            const hc = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-health`);
+            assert.deepEqual(
+                [hc.inputs.type, hc.inputs.fqdn, hc.inputs.port, hc.inputs.resourcePath, hc.inputs.requestInterval, hc.inputs.failureThreshold],
+                ["HTTP", LB(region), 15021, "/healthz/ready", 10, 3]);
+            assert.equal(hc.inputs.invertHealthcheck, undefined);
+            assert.deepEqual(hc.ignoreChanges, ["invertHealthcheck"]);
+            assert.equal(run.providerOf(hc)?.name, "singapore-aws");
+            assert.equal((hc.inputs.tags as Values).Name, `app.example.com-${region}`);
+            assert.equal((hc.inputs.tags as Values).region, region);
+        }
+    });
+
+    it("creates PRIMARY and SECONDARY CNAME records with TTL 60 bound to the health checks", () => {
+        for (const [region, role] of [["singapore", "PRIMARY"], ["tokyo", "SECONDARY"]]) {
+            const rec = run.one("aws:route53/record:Record", `dns-${region}-record`);
+            const hc = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-health`);
+            assert.deepEqual(rec.inputs, {
+                zoneId: "Z0123456789EXAMPLE", name: "app.example.com", type: "CNAME", ttl: 60, records: [LB(region)],
+                setIdentifier: region, failoverRoutingPolicies: [{ type: role }], healthCheckId: hc.id,
+            });
+        }
+        assert.equal(run.ofType("aws:route53/record:Record").length, 2);
+    });
+
+    it("computes the worst-case failover as interval x threshold + TTL", () => {
+        assert.equal(dns.worstCaseFailoverSeconds, 90);
+        assert.equal(worstCaseFailoverSeconds(30, 3, 60), 150);
+    });
+
+    it("refuses a hostname at the zone apex, naming the key", async () => {
+        const apex = testConfig({ dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } });
+        await assert.rejects(runDeclarations(declare(apex, LB)), /mesh-platform:dns.hostname "example.com" is the zone apex/);
+    });
+});
+
+describe("dns: Cloud DNS failover (GCP)", () => {
+    let run: RecordedRun;
+    let dns: DnsFailover;
+    const cfg = parseConfig("gcptest", validGcpRawConfig());
+
+    before(async () => {
+        run = await runDeclarations(() => {
+            dns = declare(cfg, (r) => IP[r])();
+        });
+    });
+
+    it("declares a primary-backup A record health-checked from three source regions", () => {
+        const hc = run.one("gcp:compute/healthCheck:HealthCheck", "dns-health");
+        assert.deepEqual(hc.inputs.httpHealthCheck, { port: 15021, requestPath: "/healthz/ready" });
+        assert.equal(hc.inputs.checkIntervalSec, 30);
+        assert.equal(hc.inputs.unhealthyThreshold, 3);
+        assert.deepEqual(hc.inputs.sourceRegions, ["asia-southeast1", "asia-northeast1", "asia-east1"]);
+        const rec = run.one("gcp:dns/recordSet:RecordSet", "dns-record");
+        assert.equal(rec.inputs.managedZone, "example-com");
+        assert.equal(rec.inputs.name, "app.example.com.");
+        assert.equal(rec.inputs.type, "A");
+        assert.equal(rec.inputs.ttl, 60);
+        assert.deepEqual(rec.inputs.routingPolicy, {
+            healthCheck: hc.id,
+            primaryBackup: {
+                primary: { externalEndpoints: ["34.1.1.1"] },
+                backupGeos: [{ location: "asia-northeast1", healthCheckedTargets: { externalEndpoints: ["34.2.2.2"] } }],
+                trickleRatio: 0,
+            },
+        });
+        assert.equal(run.providerOf(rec)?.name, "singapore-gcp");
+    });
+
+    it("reports the raised 30 s interval in the worst case", () => {
+        assert.equal(dns.intervalSeconds, 30);
+        assert.equal(dns.worstCaseFailoverSeconds, 150);
+    });
+});

@@ -1,0 +1,125 @@
+import { strict as assert } from "assert";
+import * as aws from "@pulumi/aws";
+import { RecordedRun, runDeclarations, runStack } from "../harness";
+import { validRawConfig } from "../support/fixtures";
+import { AwsNetwork, awsSubnetLayout, pairs, VpcPeering } from "../../components/network";
+
+describe("network: AWS", function () {
+    this.timeout(300000);
+
+    it("carves private subnets from the first three quarters and public ones from the last", () => {
+        assert.deepEqual(awsSubnetLayout("10.10.0.0/16", 3), {
+            private: ["10.10.0.0/18", "10.10.64.0/18", "10.10.128.0/18"],
+            public: ["10.10.192.0/20", "10.10.208.0/20", "10.10.224.0/20"],
+        });
+        assert.deepEqual(awsSubnetLayout("10.70.0.0/20", 2), { private: ["10.70.0.0/22", "10.70.4.0/22"], public: ["10.70.12.0/24", "10.70.13.0/24"] });
+    });
+
+    it("lists every unordered pair once", () => {
+        assert.deepEqual(pairs(["a", "b", "c"]), [["a", "b"], ["a", "c"], ["b", "c"]]);
+        assert.deepEqual(pairs(["a"]), []);
+    });
+
+    const profiles = [
+        { stack: "prod", zones: 3, nats: 3, retention: 90, cidrs: { singapore: "10.10.0.0/16", tokyo: "10.20.0.0/16" } },
+        { stack: "staging", zones: 3, nats: 1, retention: 30, cidrs: { singapore: "10.30.0.0/16", tokyo: "10.40.0.0/16" } },
+        { stack: "dev", zones: 2, nats: 1, retention: 7, cidrs: { singapore: "10.50.0.0/16", tokyo: "10.60.0.0/16" } },
+    ] as const;
+
+    for (const p of profiles) {
+        describe(p.stack, () => {
+            let run: RecordedRun;
+            before(async () => { run = await runStack(p.stack); });
+
+            for (const region of ["singapore", "tokyo"] as const) {
+                it(`${region}: a VPC with public and private subnets in ${p.zones} real zones, tagged for load balancers`, () => {
+                    const vpc = run.one("aws:ec2/vpc:Vpc", `${region}-vpc`);
+                    assert.equal(vpc.inputs.cidrBlock, p.cidrs[region]);
+                    assert.equal(vpc.inputs.enableDnsHostnames, true);
+                    assert.equal(vpc.inputs.enableDnsSupport, true);
+                    const layout = awsSubnetLayout(p.cidrs[region], p.zones);
+                    const letters = region === "tokyo" ? ["a", "c", "d"] : ["a", "b", "c"];
+                    const awsRegion = region === "tokyo" ? "ap-northeast-1" : "ap-southeast-1";
+                    for (const tier of ["public", "private"] as const) {
+                        const subnets = run.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith(`${region}-${tier}-`));
+                        assert.equal(subnets.length, p.zones);
+                        subnets.forEach((s, i) => {
+                            assert.equal(s.inputs.vpcId, vpc.id);
+                            assert.equal(s.inputs.cidrBlock, layout[tier][i]);
+                            assert.equal(s.inputs.availabilityZone, `${awsRegion}${letters[i]}`);
+                            const tags = s.inputs.tags as Record<string, string>;
+                            assert.equal(tags[`kubernetes.io/cluster/mesh-${p.stack}-${region}`], "shared");
+                            assert.equal(tags[tier === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb"], "1");
+                            assert.equal(tags[tier === "public" ? "kubernetes.io/role/internal-elb" : "kubernetes.io/role/elb"], undefined);
+                        });
+                        if (tier === "public") assert.ok(subnets.every((s) => s.inputs.mapPublicIpOnLaunch === false));
+                    }
+                });
+
+                it(`${region}: ${p.nats} NAT gateway(s), private zones route to them, public subnets to the internet gateway`, () => {
+                    const nats = run.ofType("aws:ec2/natGateway:NatGateway").filter((n) => n.name.startsWith(`${region}-nat-`));
+                    assert.equal(nats.length, p.nats);
+                    const publics = run.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith(`${region}-public-`));
+                    nats.forEach((n, i) => {
+                        assert.equal(n.inputs.subnetId, publics[i].id);
+                        assert.equal(n.inputs.allocationId, run.one("aws:ec2/eip:Eip", `${region}-nat-${i}`).id);
+                    });
+                    const defaults = Array.from({ length: p.zones }, (_v, i) => run.one("aws:ec2/route:Route", `${region}-private-default-${i}`));
+                    assert.deepEqual(defaults.map((r) => r.inputs.natGatewayId), Array.from({ length: p.zones }, (_v, i) => nats[Math.min(i, p.nats - 1)].id));
+                    assert.ok(defaults.every((r) => r.inputs.destinationCidrBlock === "0.0.0.0/0"));
+                    const igw = run.one("aws:ec2/internetGateway:InternetGateway", `${region}-igw`);
+                    const pub = run.one("aws:ec2/route:Route", `${region}-public-default`);
+                    assert.deepEqual([pub.inputs.gatewayId, pub.inputs.destinationCidrBlock], [igw.id, "0.0.0.0/0"]);
+                    const assocs = run.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.startsWith(`${region}-`));
+                    assert.equal(assocs.length, 2 * p.zones);
+                });
+
+                it(`${region}: VPC flow logs of all traffic to CloudWatch, kept ${p.retention} days, written by a scoped role`, () => {
+                    const log = run.one("aws:ec2/flowLog:FlowLog", `${region}-flow-logs`);
+                    const group = run.one("aws:cloudwatch/logGroup:LogGroup", `${region}-flow-logs`);
+                    const role = run.one("aws:iam/role:Role", `${region}-flow-logs`);
+                    assert.equal(log.inputs.vpcId, run.one("aws:ec2/vpc:Vpc", `${region}-vpc`).id);
+                    assert.deepEqual([log.inputs.trafficType, log.inputs.logDestinationType, log.inputs.logDestination, log.inputs.iamRoleArn], ["ALL", "cloud-watch-logs", group.outputs.arn, role.outputs.arn]);
+                    assert.equal(group.inputs.retentionInDays, p.retention);
+                    assert.equal(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Principal.Service, "vpc-flow-logs.amazonaws.com");
+                    const policy = JSON.parse(String(run.one("aws:iam/rolePolicy:RolePolicy", `${region}-flow-logs`).inputs.policy));
+                    assert.deepEqual(policy.Statement[0].Resource, [group.outputs.arn, `${group.outputs.arn}:*`]);
+                });
+            }
+        });
+    }
+
+    it("peers every pair of AWS regions: three regions give three connections, routes both ways in each", async () => {
+        const raw = validRawConfig();
+        const run = await runStack("three-regions", {
+            ...raw,
+            regions: [...(raw.regions as object[]), { name: "sydney", cloud: "aws", region: "ap-southeast-2", vpcCidr: "10.30.0.0/16", availabilityZones: 2 }],
+        });
+        const connections = run.ofType("aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
+        assert.deepEqual(connections.map((c) => [c.name, run.providerOf(c)!.name, c.inputs.peerRegion]).sort(), [
+            ["peering-singapore-sydney-request", "aws-singapore", "ap-southeast-2"],
+            ["peering-singapore-tokyo-request", "aws-singapore", "ap-northeast-1"],
+            ["peering-tokyo-sydney-request", "aws-tokyo", "ap-southeast-2"],
+        ]);
+        const routes = (from: string, to: string) => run.ofType("aws:ec2/route:Route").filter((r) => new RegExp(`^peering-\\w+-\\w+-${from}-to-${to}-\\d$`).test(r.name));
+        assert.deepEqual(routes("sydney", "tokyo").map((r) => r.inputs.destinationCidrBlock), ["10.20.0.0/16", "10.20.0.0/16"]);
+        assert.deepEqual(routes("tokyo", "sydney").map((r) => r.inputs.destinationCidrBlock), ["10.30.0.0/16", "10.30.0.0/16", "10.30.0.0/16"]);
+        // One route per private route table on each side: (3 + 3) + (3 + 2) + (3 + 2).
+        assert.equal(run.ofType("aws:ec2/route:Route").filter((r) => r.name.startsWith("peering-")).length, 16);
+        // The API security group of each cluster admits both other VPCs.
+        const sydneyApi = run.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.startsWith("sydney-api-"));
+        assert.deepEqual(sydneyApi.map((r) => r.inputs.cidrIpv4), ["10.30.0.0/16", "10.10.0.0/16", "10.20.0.0/16"]);
+    });
+
+    it("refuses to peer a region with itself, and rejects a zone count the layout cannot hold", async () => {
+        await assert.rejects(runDeclarations(() => {
+            const provider = new aws.Provider("p", { region: "ap-southeast-1" });
+            const side = { name: "a", region: "ap-southeast-1", provider, vpcId: "vpc-1", vpcCidr: "10.0.0.0/16", routeTableIds: [], tags: {} };
+            new VpcPeering("x", { requester: side, accepter: { ...side, name: "b" } });
+        }), /both sides are in ap-southeast-1/);
+        await assert.rejects(runDeclarations(() => {
+            const provider = new aws.Provider("p", { region: "ap-southeast-1" });
+            new AwsNetwork("n", { vpcCidr: "10.0.0.0/16", availabilityZones: 4, natGateways: "single", flowLogsRetentionDays: 7, clusterName: "c", tags: {} }, { provider });
+        }), /availabilityZones must be 2 or 3 \(got 4\)/);
+    });
+});
