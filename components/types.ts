@@ -16,7 +16,10 @@ export interface ClusterInfo {
     readonly cloud: Cloud;
     /** Istio network of this cluster (`network-<name>`): one network per region. */
     readonly network: string;
-    /** The cloud's cluster name (auto-named). */
+    /**
+     * The cloud's cluster name. EKS: fixed `mesh-<stack>-<region>` (EKS names the control-plane log group
+     * after the cluster, and that group is created first so our retention applies). GKE: auto-named.
+     */
     readonly clusterName: pulumi.Output<string>;
     /** API server URL (https://...). */
     readonly endpoint: pulumi.Output<string>;

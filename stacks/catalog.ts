@@ -33,10 +33,11 @@ export const CLOUD_REGIONS: Readonly<Record<Cloud, readonly string[]>> = {
 };
 
 /**
- * Kubernetes minor versions that both EKS and GKE offer in standard support for the pinned provider
- * versions. The default is the newest one that the pinned Istio release supports.
+ * Kubernetes minor versions we run: offered by both EKS and GKE, with pinned EKS add-on versions
+ * (components/cluster/versions.ts), and inside the range the pinned Istio release supports (Istio 1.30:
+ * 1.32 to 1.36, components/mesh/version.ts).
  */
-export const KUBERNETES_VERSIONS: readonly string[] = ["1.31", "1.32", "1.33", "1.34"];
+export const KUBERNETES_VERSIONS: readonly string[] = ["1.32", "1.33", "1.34"];
 export const DEFAULT_KUBERNETES_VERSION = "1.33";
 
 /** Instance families we allow per cloud, with the sizes that exist for each family. */

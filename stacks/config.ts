@@ -47,11 +47,15 @@ export interface MeshConfig {
     readonly mtlsMode: MtlsMode;
     readonly outboundTrafficPolicy: "REGISTRY_ONLY" | "ALLOW_ANY";
     readonly jwt: { readonly issuer: string; readonly jwksUri: string; readonly audiences: readonly string[] };
-    /** Name of the TLS secret (in istio-system) the public ingress gateway serves; issued by cert-manager. */
+    /**
+     * Name of the TLS secret the public ingress gateway serves, issued by cert-manager into the gateway
+     * namespace (`istio-gateways`), where the gateway's `credentialName` is looked up.
+     */
     readonly ingressTlsSecretName: string;
     /**
-     * Root CA generations that are trusted, oldest first. The last one signs the intermediates.
-     * Rotation: append a new generation (both trusted), roll workloads, then drop the old one.
+     * Root CA generations that are trusted; the last one listed signs the intermediates. Rotation takes
+     * three `pulumi up`s so that no workload ever meets a root it does not trust yet: [new, old] (both
+     * trusted, old signs), then [old, new] (new signs), then [new]. See docs/ca-rotation.md.
      */
     readonly caGenerations: readonly string[];
     /**
@@ -90,6 +94,9 @@ export interface AlertingConfig {
     readonly emailTo: string;
     readonly emailFrom: string;
     readonly smtpSmarthost: string;
+    /** SMTP AUTH user (e.g. an SES SMTP user); set together with the secret `alertingSmtpPassword`. */
+    readonly smtpUsername?: string;
+    readonly smtpPassword?: pulumi.Output<string>;
 }
 
 export interface ObservabilityConfig {
@@ -244,7 +251,9 @@ const KEY_SCHEMAS = {
         emailTo: z.string().email(),
         emailFrom: z.string().email(),
         smtpSmarthost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "host:port"),
+        smtpUsername: z.string().min(1).optional(),
     }).strict(),
+    alertingSmtpPassword: z.string().min(8),
     alertingPagerKey: z.string().min(8),
     alertingChatWebhook: z.string().url().refine((u) => u.startsWith("https://"), "must be an https:// URL"),
     observability: z.object({
@@ -266,7 +275,7 @@ const KEY_SCHEMAS = {
 type KeyName = keyof typeof KEY_SCHEMAS;
 const REQUIRED_KEYS: readonly KeyName[] = ["environment", "tags", "regions", "mesh", "dns", "certificates", "alerting"];
 /** Keys whose values must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly KeyName[] = ["alertingPagerKey", "alertingChatWebhook"];
+export const SECRET_KEYS: readonly KeyName[] = ["alertingPagerKey", "alertingChatWebhook", "alertingSmtpPassword"];
 
 type Parsed = { [K in KeyName]?: z.infer<(typeof KEY_SCHEMAS)[K]> };
 
@@ -437,6 +446,12 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     if (regionsKnown && dnsProvider === "route53" && !clouds.has("aws")) add("dns.provider", dnsProvider, "route53 needs at least one aws region; allowed here: clouddns");
     if (regionsKnown && dnsProvider === "clouddns" && !clouds.has("gcp")) add("dns.provider", dnsProvider, "clouddns needs a gcp region; allowed here: route53");
 
+    // ---- alerting: SMTP AUTH needs both halves
+    if (parsed.alerting && (parsed.alerting.smtpUsername === undefined) !== (parsed.alertingSmtpPassword === undefined)) {
+        add(parsed.alerting.smtpUsername === undefined ? "alerting.smtpUsername" : "alertingSmtpPassword", undefined,
+            "alerting.smtpUsername and the secret alertingSmtpPassword are set together (SMTP AUTH), or neither");
+    }
+
     // ---- observability
     const obs = parsed.observability ?? {};
     const traceSamplingPercent = obs.traceSamplingPercent ?? profile.traceSamplingPercent;
@@ -493,6 +508,8 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             emailTo: parsed.alerting!.emailTo,
             emailFrom: parsed.alerting!.emailFrom,
             smtpSmarthost: parsed.alerting!.smtpSmarthost,
+            smtpUsername: parsed.alerting!.smtpUsername,
+            smtpPassword: secretOf("alertingSmtpPassword"),
         },
         observability: {
             logLevel: obs.logLevel ?? profile.logLevel,

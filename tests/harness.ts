@@ -71,8 +71,8 @@ const stackRuns = new Map<string, Promise<RecordedRun>>();
  * Run the real program for a committed stack (config from Pulumi.<stack>.yaml) or, with `rawConfig`
  * ({ key without namespace: value }), for an ad-hoc stack. Committed stacks are cached per process.
  */
-export function runStack(stack: string, rawConfig?: Record<string, unknown>): Promise<RecordedRun> {
-    if (rawConfig) return runProgram(stack, rawConfig);
+export function runStack(stack: string, rawConfig?: Record<string, unknown>, secretKeys: readonly string[] = []): Promise<RecordedRun> {
+    if (rawConfig) return runProgram(stack, rawConfig, secretKeys.map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
     let run = stackRuns.get(stack);
     if (!run) {
         const { config, secretKeys } = readStackFile(ROOT, stack);
@@ -82,7 +82,7 @@ export function runStack(stack: string, rawConfig?: Record<string, unknown>): Pr
     return run;
 }
 
-function runProgram(stack: string, rawConfig: Record<string, unknown>, secretKeys: string[] = []): Promise<RecordedRun> {
+function runProgram(stack: string, rawConfig: Record<string, unknown>, secretKeys: readonly string[]): Promise<RecordedRun> {
     const config: Record<string, unknown> = { "pulumi:disable-default-providers": ["*"] };
     for (const [k, v] of Object.entries(rawConfig)) config[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
     return runUnderMocks({ stack, config, secretKeys, program: () => buildPlatform(loadConfig()) }).then((r) => new RecordedRun(r));

@@ -23,8 +23,13 @@ export function fakePem(label: string, seed: string): string {
 }
 
 export interface MockContext {
-    /** Cloud region of the provider a resource or invoke uses (from the provider's `region` input). */
+    /**
+     * Cloud region of the provider a resource or invoke uses: the provider's `region` input, or for a
+     * Kubernetes provider the `--region` of its EKS kubeconfig ("" when unknown, e.g. GKE).
+     */
     readonly region: string;
+    /** Cloud behind the provider: a Kubernetes provider's kubeconfig tells EKS from GKE. */
+    readonly cloud?: "aws" | "gcp";
     /** Auto-generated physical name the engine would give (`<logical>-<7 hex>`). */
     readonly autoName: string;
     /** Deterministic id. */
@@ -114,11 +119,14 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
     }),
     "kubernetes:core/v1:Service": (a, c) => {
         // A Service read back (`Service.get`, id `<namespace>/<name>`) after its Helm release: a LoadBalancer
-        // whose address the cloud has assigned (NLB-style hostname; the mock cannot tell the region).
+        // whose address the cloud has assigned. AWS load balancers get a DNS name (an NLB's
+        // `<name>-<hash>.elb.<region>.amazonaws.com`), GCP ones an IP address.
         if (!a.id || !String(a.id).includes("/")) return {};
         const [namespace, name] = String(a.id).split("/");
-        const hostname = `k8s-${namespace.replace(/-/g, "").slice(0, 8)}-${name.replace(/-/g, "").slice(0, 8)}-${hex(10, a.name, c.id)}-${hex(16, a.name, c.id, "nlb")}.elb.amazonaws.com`;
-        return { metadata: { namespace, name }, spec: { type: "LoadBalancer" }, status: { loadBalancer: { ingress: [{ hostname }] } } };
+        const status = c.cloud === "gcp"
+            ? { ip: `34.${parseInt(hex(2, a.name, "ip1"), 16) % 200 + 1}.${parseInt(hex(2, a.name, "ip2"), 16)}.${parseInt(hex(2, a.name, "ip3"), 16) % 254 + 1}` }
+            : { hostname: `k8s-${namespace.replace(/-/g, "").slice(0, 8)}-${name.replace(/-/g, "").slice(0, 8)}-${hex(10, a.name, c.id)}-${hex(16, a.name, c.id, "nlb")}.elb.${c.region || "ap-southeast-1"}.amazonaws.com` };
+        return { metadata: { namespace, name }, spec: { type: "LoadBalancer" }, status: { loadBalancer: { ingress: [status] } } };
     },
     "kubernetes:core/v1:Secret": (a, c) => {
         const type = a.inputs.type;
@@ -147,19 +155,21 @@ function autoNamed(type: string): boolean {
 }
 
 export class PlatformMocks implements pulumi.runtime.Mocks {
-    /** provider reference (urn::id) -> region input of that provider. */
-    private readonly providerRegions = new Map<string, string>();
+    /** provider reference (name::id) -> where that provider points. */
+    private readonly providers = new Map<string, { region: string; cloud?: "aws" | "gcp" }>();
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-        const id = args.id && args.id !== "" ? args.id : `${args.name}-${hex(8, args.type, args.name)}`;
+        const autoName = `${args.name}-${hex(7, args.type, args.name)}`;
+        let id = args.id && args.id !== "" ? args.id : `${args.name}-${hex(8, args.type, args.name)}`;
+        // An S3 bucket's id is its name, as on AWS (bucket settings resources refer to it by either).
+        if (args.type === "aws:s3/bucket:Bucket" && !args.id) id = String(args.inputs.bucket ?? autoName);
         if (args.type.startsWith("pulumi:providers:")) {
-            const region = String(args.inputs.region ?? "");
             // The SDK refers to a provider as `<urn>::<id>`; the URN is not known here, so key by name and id.
-            this.providerRegions.set(`${args.name}::${id}`, region);
+            this.providers.set(`${args.name}::${id}`, providerTarget(args.type, args.inputs));
             return { id, state: { ...args.inputs } };
         }
-        const region = this.regionOf(args.provider);
-        const ctx: MockContext = { region, autoName: `${args.name}-${hex(7, args.type, args.name)}`, id };
+        const target = this.targetOf(args.provider);
+        const ctx: MockContext = { region: target.region, cloud: target.cloud, autoName, id };
         const state: Record<string, unknown> = { ...args.inputs };
         if (autoNamed(args.type) && state.name === undefined) state.name = ctx.autoName;
         if (args.type.startsWith("kubernetes:") && args.type !== "kubernetes:helm.sh/v3:Release") {
@@ -174,16 +184,32 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         const fn = CALL_RESULTS[args.token];
         if (!fn) throw new Error(`offline plan: no mock for invoke ${args.token}; add one to tools/mocks.ts CALL_RESULTS`);
-        return fn(args, { region: this.regionOf(args.provider) });
+        return fn(args, { region: this.targetOf(args.provider).region });
     }
 
-    private regionOf(providerRef: string | undefined): string {
-        if (!providerRef) return "";
+    private targetOf(providerRef: string | undefined): { region: string; cloud?: "aws" | "gcp" } {
+        if (!providerRef) return { region: "" };
         // providerRef = urn::id; the urn ends with ::<name>.
         const idSep = providerRef.lastIndexOf("::");
         const urn = providerRef.slice(0, idSep);
         const id = providerRef.slice(idSep + 2);
         const name = urn.slice(urn.lastIndexOf("::") + 2);
-        return this.providerRegions.get(`${name}::${id}`) ?? "";
+        return this.providers.get(`${name}::${id}`) ?? { region: "" };
     }
+}
+
+/** Region and cloud a provider points at, from its inputs. */
+function providerTarget(type: string, inputs: Record<string, unknown>): { region: string; cloud?: "aws" | "gcp" } {
+    if (type === "pulumi:providers:aws") return { region: String(inputs.region ?? ""), cloud: "aws" };
+    if (type === "pulumi:providers:gcp") return { region: String(inputs.region ?? ""), cloud: "gcp" };
+    if (type === "pulumi:providers:kubernetes") {
+        // The kubeconfig arrives as a Pulumi secret (a sentinel object holding the value) or a string.
+        const raw = inputs.kubeconfig as unknown;
+        const value = raw && typeof raw === "object" && "value" in (raw as object) ? (raw as { value: unknown }).value : raw;
+        const kubeconfig = typeof value === "string" ? value : JSON.stringify(value ?? "");
+        if (kubeconfig.includes("gke-gcloud-auth-plugin")) return { region: "", cloud: "gcp" };
+        const region = /--region["\s,]+([a-z0-9-]+)/.exec(kubeconfig)?.[1] ?? "";
+        return { region, cloud: kubeconfig.includes("eks") ? "aws" : undefined };
+    }
+    return { region: String(inputs.region ?? "") };
 }

@@ -12,7 +12,6 @@ export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "aws-ebs-csi-d
  * clusters (`aws eks describe-addon-versions --addon-name aws-ebs-csi-driver`).
  */
 export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddonName, string>>>> = {
-    "1.31": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.31.13-eksbuild.2", coredns: "v1.11.4-eksbuild.24", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
     "1.32": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.32.9-eksbuild.2", coredns: "v1.11.4-eksbuild.24", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
     "1.33": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.33.5-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
     "1.34": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.34.1-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },

@@ -4,6 +4,9 @@
  * Kubernetes Secret that the Alertmanager pods mount, and the config names the files
  * (`routing_key_file`, `api_url_file`).
  *
+ * SMTP AUTH (e.g. Amazon SES) uses `alerting.smtpUsername` and the secret `alertingSmtpPassword`, read
+ * from the same Secret through `smtp_auth_password_file`.
+ *
  * Advisory: a receiver whose secret config is missing (`alertingPagerKey`, `alertingChatWebhook`) is
  * left out, and its severity falls through to the default email receiver, so nothing is dropped.
  */
@@ -13,15 +16,21 @@ import type { AlertingConfig } from "../../stacks/config";
 export const RECEIVER_SECRET_NAME = "alertmanager-receivers";
 export const PAGER_KEY_FILE = "pagerduty-routing-key";
 export const CHAT_URL_FILE = "chat-webhook-url";
+export const SMTP_PASSWORD_FILE = "smtp-password";
 const secretPath = (file: string) => `/etc/alertmanager/secrets/${RECEIVER_SECRET_NAME}/${file}`;
 
 export interface ReceiverPresence {
     readonly pager: boolean;
     readonly chat: boolean;
+    readonly smtpAuth: boolean;
 }
 
 export function receiverPresence(alerting: AlertingConfig): ReceiverPresence {
-    return { pager: alerting.pagerRoutingKey !== undefined, chat: alerting.chatWebhookUrl !== undefined };
+    return {
+        pager: alerting.pagerRoutingKey !== undefined,
+        chat: alerting.chatWebhookUrl !== undefined,
+        smtpAuth: alerting.smtpPassword !== undefined && alerting.smtpUsername !== undefined,
+    };
 }
 
 /** Messages naming what is missing; empty when every receiver is configured. */
@@ -78,6 +87,7 @@ export function alertmanagerConfig(alerting: AlertingConfig, presence: ReceiverP
             smtp_smarthost: alerting.smtpSmarthost,
             smtp_from: alerting.emailFrom,
             smtp_require_tls: true,
+            ...(presence.smtpAuth ? { smtp_auth_username: alerting.smtpUsername, smtp_auth_password_file: secretPath(SMTP_PASSWORD_FILE) } : {}),
         },
         route: {
             receiver: "email",

@@ -10,7 +10,7 @@ import type { ClusterInfo } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
 import {
-    alertmanagerConfig, CHAT_URL_FILE, PAGER_KEY_FILE, RECEIVER_SECRET_NAME, ReceiverPresence, receiverAdvisories, receiverPresence,
+    alertmanagerConfig, CHAT_URL_FILE, PAGER_KEY_FILE, RECEIVER_SECRET_NAME, SMTP_PASSWORD_FILE, ReceiverPresence, receiverAdvisories, receiverPresence,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
@@ -92,10 +92,11 @@ export class Metrics extends pulumi.ComponentResource {
         if (advisories.length > 0) pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, this);
 
         const dependsOn: pulumi.Resource[] = [args.namespace];
-        if (receivers.pager || receivers.chat) {
+        if (receivers.pager || receivers.chat || receivers.smtpAuth) {
             const stringData: Record<string, pulumi.Input<string>> = {};
             if (cfg.alerting.pagerRoutingKey) stringData[PAGER_KEY_FILE] = cfg.alerting.pagerRoutingKey;
             if (cfg.alerting.chatWebhookUrl) stringData[CHAT_URL_FILE] = cfg.alerting.chatWebhookUrl;
+            if (receivers.smtpAuth && cfg.alerting.smtpPassword) stringData[SMTP_PASSWORD_FILE] = cfg.alerting.smtpPassword;
             dependsOn.push(new k8s.core.v1.Secret(`${name}-receivers`, {
                 metadata: { name: RECEIVER_SECRET_NAME, namespace: MONITORING_NAMESPACE },
                 type: "Opaque",

@@ -123,8 +123,27 @@ interface Item {
     readonly price: (prices: RegionPrices, region: string) => number | undefined;
 }
 
+/**
+ * Root volume size of a node group: `diskSize` on the group, or (when the group uses a launch template,
+ * which AWS requires to carry the disk instead) the template's first block device. The template is
+ * found among the group's dependencies, which works both offline and in CrossGuard.
+ */
+function nodeGroupDiskGiB(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): number {
+    if (typeof r.props.diskSize === "number") return r.props.diskSize;
+    for (const dep of r.dependencies) {
+        const lt = byUrn.get(dep);
+        if (lt?.type !== T.launchTemplate) continue;
+        const size = Number(get(lt.props, "blockDeviceMappings.0.ebs.volumeSize"));
+        if (Number.isFinite(size) && size > 0) return size;
+    }
+    return EKS_DEFAULT_DISK_GIB;
+}
+
+/** EKS managed node groups default to a 20 GiB root volume. */
+const EKS_DEFAULT_DISK_GIB = 20;
+
 /** The billable items one resource stands for. */
-function itemsOf(r: CostResource): Item[] {
+function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Item[] {
     const p = r.props;
     const month = (hourly: number) => hourly * HOURS_PER_MONTH;
     switch (r.type) {
@@ -135,7 +154,7 @@ function itemsOf(r: CostResource): Item[] {
             const count = Number(get(p, "scalingConfig.desiredSize") ?? 0);
             const type = String(asArray(p.instanceTypes)[0] ?? "t3.medium");
             const spot = asString(p.capacityType) === "SPOT";
-            const disk = typeof p.diskSize === "number" ? p.diskSize : 20;
+            const disk = nodeGroupDiskGiB(r, byUrn);
             return [
                 instanceItem(type, count, spot),
                 { category: "storage", description: `${count} x ${disk} GiB node disks`, price: (t) => t.storageGiBMonth * disk * count },
@@ -211,10 +230,11 @@ function instanceItem(type: string, count: number, spot: boolean): Item {
 
 export function estimateCost(resources: readonly CostResource[]): CostEstimate {
     const regionOf = regionResolver(resources);
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const lines: CostLine[] = [];
     const unpriced: { urn: string; reason: string }[] = [];
     for (const r of resources) {
-        const items = itemsOf(r);
+        const items = itemsOf(r, byUrn);
         if (items.length === 0) continue;
         const region = regionOf(r);
         const prices = region ? PRICES[region] : undefined;

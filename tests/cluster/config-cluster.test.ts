@@ -23,7 +23,7 @@ const LOADER_ROWS: Row[] = [
     { title: "workloads desired above max", raw: { ...aws(), nodeGroups: { workloads: { desiredSize: 13 } } }, key: "mesh-platform:nodeGroups.workloads.desiredSize", fragment: "within [minSize, maxSize] = [3, 12]", value: "13" },
     { title: "unknown AWS size", raw: { ...aws(), nodeGroups: { system: { instanceTypes: ["m6i.medium"] } } }, key: "mesh-platform:nodeGroups.system.instanceTypes[0]", fragment: "is not a known AWS instance type", value: '"m6i.medium"' },
     { title: "AWS type on a GCP stack", raw: { ...gcp(), nodeGroups: { workloads: { instanceTypes: ["m6i.large"] } } }, key: "mesh-platform:nodeGroups.workloads.instanceTypes[0]", fragment: "is not a known GCP instance type; allowed: e2-standard-2", value: '"m6i.large"' },
-    { title: "Kubernetes version too old", raw: { ...aws(), kubernetes: { version: "1.30", adminRoleArn: "arn:aws:iam::111122223333:role/a" } }, key: "mesh-platform:kubernetes.version", fragment: "allowed: 1.31, 1.32, 1.33, 1.34", value: '"1.30"' },
+    { title: "Kubernetes version too old", raw: { ...aws(), kubernetes: { version: "1.30", adminRoleArn: "arn:aws:iam::111122223333:role/a" } }, key: "mesh-platform:kubernetes.version", fragment: "allowed: 1.32, 1.33, 1.34", value: '"1.30"' },
     { title: "Kubernetes version not a minor", raw: { ...aws(), kubernetes: { version: "1.33.2", adminRoleArn: "arn:aws:iam::111122223333:role/a" } }, key: "mesh-platform:kubernetes.version", fragment: "is not a supported Kubernetes version", value: '"1.33.2"' },
     { title: "spot system nodes", raw: { ...aws(), environment: "staging", nodeGroups: { system: { capacityType: "SPOT" } } }, key: "mesh-platform:nodeGroups.system.capacityType", fragment: "must be ON_DEMAND", value: '"SPOT"' },
 ];

@@ -36,7 +36,7 @@ const BAD: BadCase[] = [
     { title: "VPC too small", raw: { ...base(), regions: regionsWith((rs) => { rs[0].vpcCidr = "10.10.0.0/24"; }) }, expect: [{ key: "mesh-platform:regions[0].vpcCidr", fragment: "between /16 and /20" }] },
     { title: "unknown region field", raw: { ...base(), regions: regionsWith((rs) => { rs[0].zone = "a"; }) }, expect: [{ key: "mesh-platform:regions[0]", fragment: "unknown field zone" }] },
     { title: "unknown top-level key", raw: { ...base(), meshh: {} }, expect: [{ key: "mesh-platform:meshh", fragment: "unknown key; allowed keys: environment" }] },
-    { title: "unsupported kubernetes version", raw: { ...base(), kubernetes: { version: "1.25", adminRoleArn: "arn:aws:iam::111122223333:role/a" } }, expect: [{ key: "mesh-platform:kubernetes.version", fragment: "allowed: 1.31, 1.32, 1.33, 1.34", value: '"1.25"' }] },
+    { title: "unsupported kubernetes version", raw: { ...base(), kubernetes: { version: "1.25", adminRoleArn: "arn:aws:iam::111122223333:role/a" } }, expect: [{ key: "mesh-platform:kubernetes.version", fragment: "allowed: 1.32, 1.33, 1.34", value: '"1.25"' }] },
     { title: "public API open to the world", raw: { ...base(), environment: "staging", kubernetes: { adminRoleArn: "arn:aws:iam::111122223333:role/a", publicAccessCidrs: ["0.0.0.0/0"] } }, expect: [{ key: "mesh-platform:kubernetes.publicAccessCidrs[0]", fragment: "whole internet" }] },
     { title: "public API in prod", raw: { ...base(), kubernetes: { adminRoleArn: "arn:aws:iam::111122223333:role/a", publicAccessCidrs: ["203.0.113.0/24"] } }, expect: [{ key: "mesh-platform:kubernetes.publicAccessCidrs", fragment: "must be empty in prod" }] },
     { title: "missing admin role on AWS", raw: { ...base(), kubernetes: {} }, expect: [{ key: "mesh-platform:kubernetes.adminRoleArn", fragment: "is required for aws regions" }] },
@@ -54,6 +54,8 @@ const BAD: BadCase[] = [
     { title: "gcp region without project", raw: (() => { const r = validGcpRawConfig(); delete r.gcpProject; return r; })(), expect: [{ key: "mesh-platform:gcpProject", fragment: "is required when any region has cloud: gcp" }] },
     { title: "gcp region without secondary ranges", raw: (() => { const r = validGcpRawConfig(); (r.regions as Raw[])[1].podsCidr = undefined; return r; })(), expect: [{ key: "mesh-platform:regions[1]", fragment: "needs podsCidr and servicesCidr" }] },
     { title: "route53 on an all-gcp stack", raw: { ...validGcpRawConfig(), dns: { provider: "route53", zoneId: "Z1", zoneName: "example.com", hostname: "app.example.com" } }, expect: [{ key: "mesh-platform:dns.provider", fragment: "allowed here: clouddns" }] },
+    { title: "SMTP user without its password", raw: { ...base(), alerting: { ...(base().alerting as Raw), smtpUsername: "AKIASMTPUSER" } }, expect: [{ key: "mesh-platform:alertingSmtpPassword", fragment: "set together (SMTP AUTH), or neither" }] },
+    { title: "reader token generation with capitals", raw: { ...base(), mesh: mesh({ readerTokenGeneration: "T2" }) }, expect: [{ key: "mesh-platform:mesh.readerTokenGeneration", fragment: "short lower-case ids like t2", value: '"T2"' }] },
     { title: "secret given in plain text", raw: { ...base(), alertingPagerKey: "0123456789abcdef" }, expect: [{ key: "mesh-platform:alertingPagerKey", fragment: "pulumi config set --secret", value: '"[redacted]"' }] },
 ];
 

@@ -186,7 +186,8 @@ describe("mesh: two AWS regions (prod)", () => {
             ["mesh-tokyo-ingress-service", "istio-gateways/istio-ingressgateway"],
         ]);
         const ingress = m.run.outputs.ingress as Record<string, string>;
-        assert.match(ingress.singapore, /^k8s-istiogat-istioing-[0-9a-f]{10}-[0-9a-f]{16}\.elb\.amazonaws\.com$/);
+        assert.match(ingress.singapore, /^k8s-istiogat-istioing-[0-9a-f]{10}-[0-9a-f]{16}\.elb\.ap-southeast-1\.amazonaws\.com$/);
+        assert.match(ingress.tokyo, /^k8s-istiogat-istioing-[0-9a-f]{10}-[0-9a-f]{16}\.elb\.ap-northeast-1\.amazonaws\.com$/);
         assert.notEqual(ingress.singapore, ingress.tokyo);
         assert.deepEqual(m.run.outputs.health, {
             singapore: { port: 15021, path: "/healthz/ready", protocol: "HTTP" },

@@ -87,7 +87,7 @@ describe("observability: Alertmanager routing", () => {
 
     it("routes critical to the pager, warning to chat and info to email, with credentials read from mounted files", () => {
         const presence = receiverPresence(withAll);
-        assert.deepEqual(presence, { pager: true, chat: true });
+        assert.deepEqual(presence, { pager: true, chat: true, smtpAuth: false });
         const c = alertmanagerConfig(withAll, presence) as any;
         const routes = c.route.routes.map((r: any) => [r.receiver, r.matchers[0]]);
         assert.deepEqual(routes, [
@@ -102,7 +102,18 @@ describe("observability: Alertmanager routing", () => {
         assert.deepEqual(byName.email.email_configs, [{ to: "alerts@example.com", send_resolved: true }]);
         assert.equal(c.global.smtp_smarthost, "smtp.example.com:587");
         assert.equal(c.global.smtp_require_tls, true);
+        assert.equal(c.global.smtp_auth_username, undefined);
         assert.deepEqual(receiverAdvisories(presence), []);
+    });
+
+    it("authenticates to the SMTP relay with a password read from the mounted Secret, never inline", () => {
+        const withSmtp = { ...alerting, smtpUsername: "AKIASMTPUSER", smtpPassword: {} as never };
+        const presence = receiverPresence(withSmtp);
+        assert.deepEqual(presence, { pager: false, chat: false, smtpAuth: true });
+        const c = alertmanagerConfig(withSmtp, presence) as any;
+        assert.equal(c.global.smtp_auth_username, "AKIASMTPUSER");
+        assert.equal(c.global.smtp_auth_password_file, "/etc/alertmanager/secrets/alertmanager-receivers/smtp-password");
+        assert.equal(c.global.smtp_auth_password, undefined);
     });
 
     it("leaves out receivers without secret config, with an advisory, and their severities fall back to email", () => {
@@ -122,7 +133,7 @@ describe("observability: kube-prometheus-stack values", () => {
     it("keeps metrics for the profile's retention on a volume of the profile's size, labelled with cluster and region", () => {
         for (const [env, days, gib, replicas] of [["prod", 30, 200, 2], ["staging", 30, 50, 2], ["dev", 30, 20, 1]] as const) {
             const cfg = testConfig({ environment: env, ...(env === "prod" ? {} : { kubernetes: { adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin" } }) });
-            const v = prometheusStackValues({ cfg, cluster: "singapore", region: "ap-southeast-1", receivers: { pager: false, chat: false } }) as any;
+            const v = prometheusStackValues({ cfg, cluster: "singapore", region: "ap-southeast-1", receivers: { pager: false, chat: false, smtpAuth: false } }) as any;
             const spec = v.prometheus.prometheusSpec;
             assert.equal(spec.retention, `${days}d`, env);
             assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${gib}Gi`, env);
@@ -135,7 +146,7 @@ describe("observability: kube-prometheus-stack values", () => {
             assert.deepEqual(v.grafana.sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
         }
         const cfg = testConfig({ observability: { metricsRetentionDays: 45, prometheusStorageGiB: 300 } });
-        const v = prometheusStackValues({ cfg, cluster: "tokyo", region: "ap-northeast-1", receivers: { pager: true, chat: false } }) as any;
+        const v = prometheusStackValues({ cfg, cluster: "tokyo", region: "ap-northeast-1", receivers: { pager: true, chat: false, smtpAuth: false } }) as any;
         assert.equal(v.prometheus.prometheusSpec.retention, "45d");
         assert.equal(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, "300Gi");
         assert.deepEqual(v.alertmanager.alertmanagerSpec.secrets, ["alertmanager-receivers"]);

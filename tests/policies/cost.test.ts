@@ -270,6 +270,17 @@ describe("policies/cost: price table and monthly estimate", () => {
         assert.deepStrictEqual(e.byRegion, { "ap-southeast-1": 550.63 });
     });
 
+    it("prices a node group's disk from its launch template when the group has no diskSize", () => {
+        const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "system-lt", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 80, volumeType: "gp3" } }] }, { provider: aws });
+        const withLt = res("aws:eks/nodeGroup:NodeGroup", "system", { instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND", launchTemplate: { id: "lt-1", version: "1" }, scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 6 } }, { provider: aws, dependsOn: [lt] });
+        const bare = res("aws:eks/nodeGroup:NodeGroup", "bare", { instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND", scalingConfig: { desiredSize: 1, minSize: 1, maxSize: 1 } }, { provider: aws });
+        const e = estimateMonthlyCost([aws, eksCluster, lt, withLt, bare]);
+        assert.deepStrictEqual(e.lines.filter((l) => l.category === "storage").map((l) => [l.description, l.monthlyUsd]), [
+            ["3 x 80 GiB node disks", 23.04], // 240 GiB at 0.096
+            ["1 x 20 GiB node disks", 1.92], // the EKS default root volume
+        ]);
+    });
+
     it("reads chart storage from volume claim templates and persistence blocks", () => {
         assert.strictEqual(chartStorageGiB({ replicas: 3, volumeClaimTemplate: { resources: { requests: { storage: "50Gi" } } }, grafana: { persistence: { enabled: true, size: "10Gi" } }, off: { persistence: { enabled: false, size: "99Gi" } } }), 160);
     });

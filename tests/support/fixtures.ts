@@ -62,7 +62,12 @@ export function testCluster(cfg: PlatformConfig, regionName: string): ClusterInf
         apiVersion: "v1", kind: "Config", "current-context": regionName,
         clusters: [{ name: regionName, cluster: { server: endpoint, "certificate-authority-data": "Q0E=" } }],
         contexts: [{ name: regionName, context: { cluster: regionName, user: regionName } }],
-        users: [{ name: regionName, user: { token: "test" } }],
+        users: [{
+            name: regionName,
+            user: region.cloud === "aws"
+                ? { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", `${regionName}-cluster`, "--region", region.region] } }
+                : { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true } },
+        }],
     }));
     const provider = new k8s.Provider(`${regionName}-k8s`, { kubeconfig, enableServerSideApply: true });
     const common = {
