@@ -14,14 +14,17 @@ import { stringify as toYaml, parse as parseYaml } from "yaml";
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-interface Sample { ms: number; maxRssMiB: number; resources: number }
+/** `wallMs`: the whole command, process start to exit; `ms`: the plan itself inside the process. */
+interface Sample { wallMs: number; ms: number; maxRssMiB: number; resources: number }
 
 function planOnce(stack: string, stackDir: string, out: string): Sample {
-    const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "bench/plan-once.ts"), stack, stackDir, out], {
+    const start = process.hrtime.bigint();
+    const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), path.join(ROOT, "bench/plan-once.ts"), stack, stackDir, out], {
         cwd: ROOT, encoding: "utf8", timeout: 600_000,
     });
+    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (res.status !== 0) throw new Error(`plan of ${stack} failed:\n${res.stderr}`);
-    return JSON.parse(res.stdout.trim().split("\n").pop()!);
+    return { ...JSON.parse(res.stdout.trim().split("\n").pop()!), wallMs };
 }
 
 const median = (xs: number[]) => {
@@ -41,7 +44,9 @@ export function generateRegions(n: number): Record<string, unknown> {
     return doc;
 }
 
-function bench(label: string, stack: string, stackDir: string): { label: string; msMedian: number; rssMedian: number; rssMax: number; resources: number } {
+interface BenchResult { label: string; wallMedian: number; msMedian: number; rssMedian: number; rssMax: number; resources: number }
+
+function bench(label: string, stack: string, stackDir: string): BenchResult {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
     planOnce(stack, stackDir, out); // warm the file cache
     const samples: Sample[] = [];
@@ -49,12 +54,18 @@ function bench(label: string, stack: string, stackDir: string): { label: string;
     fs.rmSync(out, { recursive: true, force: true });
     const r = {
         label, resources: samples[0].resources,
+        wallMedian: median(samples.map((s) => s.wallMs)),
         msMedian: median(samples.map((s) => s.ms)),
         rssMedian: median(samples.map((s) => s.maxRssMiB)),
         rssMax: Math.max(...samples.map((s) => s.maxRssMiB)),
     };
-    console.log(`${label}: ${r.resources} resources, median ${(r.msMedian / 1000).toFixed(2)} s, peak RSS median ${r.rssMedian.toFixed(0)} MiB (max ${r.rssMax.toFixed(0)})`);
+    console.log(`${label}: ${r.resources} resources, median ${(r.wallMedian / 1000).toFixed(2)} s for the command (${(r.msMedian / 1000).toFixed(2)} s planning), peak RSS median ${r.rssMedian.toFixed(0)} MiB (max ${r.rssMax.toFixed(0)})`);
     return r;
+}
+
+function row(r: BenchResult, target: string): string {
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    return `| ${r.label} | ${r.resources} | ${s(r.wallMedian)} | ${s(r.msMedian)} | ${r.rssMedian.toFixed(0)} / ${r.rssMax.toFixed(0)} MiB | ${target} |`;
 }
 
 function main(): number {
@@ -64,23 +75,25 @@ function main(): number {
     const eight = bench("generated (8 regions)", "regions8", tmp);
     fs.rmSync(tmp, { recursive: true, force: true });
 
-    const ratio = eight.msMedian / prod.msMedian;
-    const prodOk = prod.msMedian <= 5000;
+    const ratio = eight.wallMedian / prod.wallMedian;
+    const prodOk = prod.wallMedian <= 5000;
     const ratioOk = ratio <= 6;
     const cpu = os.cpus()[0]?.model ?? "unknown cpu";
     const lines = [
         "# Benchmark results",
         "",
-        "`npm run bench`: the offline plan in a fresh process per run (module loading included), median of",
-        `${RUNS} runs after one warm-up. Targets: prod plan <= 5 s on 2 cores; 8 regions <= 6x prod.`,
+        "`npm run bench`: the offline plan in a fresh process per run, median of",
+        `${RUNS} runs after one warm-up. "command" is process start to exit (Node start, transpiling, loading`,
+        "the SDKs, planning, policies, writing files); \"planning\" is the part inside the process after imports.",
+        "Targets (on the command time): prod plan <= 5 s on 2 cores; 8 regions <= 6x prod.",
         "",
         `Machine: ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
         `Date: ${new Date().toISOString().slice(0, 10)}`,
         "",
-        "| stack | resources | median wall | peak RSS (median / max) | target |",
-        "| --- | ---: | ---: | ---: | --- |",
-        `| ${prod.label} | ${prod.resources} | ${(prod.msMedian / 1000).toFixed(2)} s | ${prod.rssMedian.toFixed(0)} / ${prod.rssMax.toFixed(0)} MiB | <= 5 s: ${prodOk ? "met" : "MISSED"} |`,
-        `| ${eight.label} | ${eight.resources} | ${(eight.msMedian / 1000).toFixed(2)} s | ${eight.rssMedian.toFixed(0)} / ${eight.rssMax.toFixed(0)} MiB | <= 6x prod (${ratio.toFixed(2)}x): ${ratioOk ? "met" : "MISSED"} |`,
+        "| stack | resources | command (median) | planning (median) | peak RSS (median / max) | target |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+        row(prod, `<= 5 s: ${prodOk ? "met" : "MISSED"}`),
+        row(eight, `<= 6x prod (${ratio.toFixed(2)}x): ${ratioOk ? "met" : "MISSED"}`),
         "",
     ];
     fs.writeFileSync(path.join(ROOT, "bench", "results.md"), lines.join("\n"));

@@ -79,7 +79,7 @@ describe("drill: CLI as a child process", function () {
             const outputs = drillOutputs(aws, { primary: kubeconfigFor(kube.server, "singapore"), secondary: kubeconfigFor(kube.server, "tokyo") });
             const file = path.join(dir, "outputs.json");
             fs.writeFileSync(file, JSON.stringify({ environment: "prod", drill: outputs }));
-            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "drill/cli.ts",
+            const child = spawn(process.execPath, ["-r", "ts-node/register", "drill/cli.ts",
                 "--stack", "drilltest", "--scenario", "region-failover", "--execute", "--outputs", file,
                 "--aws-endpoint", moto.endpoint, "--dns-server", dns.address, "--poll", "0.05", "--hold", "60",
                 "--report-dir", path.join(dir, "reports"), "--state-dir", path.join(dir, "state")], {

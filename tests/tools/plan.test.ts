@@ -18,7 +18,7 @@ function writeStack(dir: string, stack: string, raw: Record<string, unknown>): v
 }
 
 function runPlanCli(args: string[]) {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "tools/plan.ts"), ...args], {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), path.join(ROOT, "tools/plan.ts"), ...args], {
         cwd: ROOT, encoding: "utf8", timeout: 120_000,
     });
 }
