@@ -201,7 +201,8 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
     // diagnostics). Under ts-node each capture is source-mapped, which is most of a plan's time; V8's
     // own formatting is five times faster. Errors from the program keep their (transpiled) stacks.
     const savedPrepare = Error.prepareStackTrace;
-    if (!process.env.MESH_PLAN_SOURCE_MAPPED_STACKS) Error.prepareStackTrace = undefined;
+    // Deleting the hook (rather than assigning) restores V8's built-in formatter.
+    if (!process.env.MESH_PLAN_SOURCE_MAPPED_STACKS) delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     let exported: unknown;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
