@@ -446,6 +446,34 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     if (regionsKnown && dnsProvider === "route53" && !clouds.has("aws")) add("dns.provider", dnsProvider, "route53 needs at least one aws region; allowed here: clouddns");
     if (regionsKnown && dnsProvider === "clouddns" && !clouds.has("gcp")) add("dns.provider", dnsProvider, "clouddns needs a gcp region; allowed here: route53");
 
+    // ---- one cloud per stack: DNS failover, backup replication and cert-manager's DNS-01 identity all
+    // stay inside one cloud (a mixed stack would need cross-cloud identities nobody has built yet).
+    if (clouds.size > 1) {
+        add("regions", parsed.regions!.map((r) => ({ name: r.name, cloud: r.cloud })),
+            "all regions of a stack must be on one cloud (aws or gcp): DNS failover, backup replication and DNS-01 challenges do not cross clouds");
+    }
+    if (dns && dnsProvider === "route53" && dns.hostname === dns.zoneName) {
+        add("dns.hostname", dns.hostname, `is the zone apex; route53 failover records are CNAMEs to the load balancers and need a name below the zone, e.g. app.${dns.zoneName}`);
+    }
+    if (clouds.size === 1 && clouds.has("gcp") && regions.length > 1) {
+        // Backups live in one dual-region GCS bucket per region pair, which must sit inside one continent.
+        const continent = (r: string) => /^(asia|europe|us|northamerica)-/.exec(r)?.[1];
+        const first = continent(regions[0].region);
+        regions.forEach((r, i) => {
+            if (!first || continent(r.region) !== first) {
+                add(`regions[${i}].region`, r.region, `gcp regions of a stack must be in one GCS multi-region for dual-region backups (all asia-*, all europe-* or all us-*; the first region is ${regions[0].region})`);
+            }
+        });
+    }
+    const zone = dns?.zoneName;
+    if (zone && parsed.certificates?.hostnames) {
+        parsed.certificates.hostnames.forEach((h, i) => {
+            if (h !== zone && !h.endsWith(`.${zone}`)) {
+                add(`certificates.hostnames[${i}]`, h, `is outside the DNS zone ${zone}; DNS-01 can only prove names in dns.zoneName (allowed: ${zone} and names ending in .${zone})`);
+            }
+        });
+    }
+
     // ---- alerting: SMTP AUTH needs both halves
     if (parsed.alerting && (parsed.alerting.smtpUsername === undefined) !== (parsed.alertingSmtpPassword === undefined)) {
         add(parsed.alerting.smtpUsername === undefined ? "alerting.smtpUsername" : "alertingSmtpPassword", undefined,

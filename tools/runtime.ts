@@ -211,6 +211,13 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
         });
         const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
         await settings.waitForRPCs();
+    } catch (e) {
+        // Tests use this to prove that a rejected config declared nothing: let registrations in flight
+        // land first, so that none is missed.
+        const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+        await settings.waitForRPCs().catch(() => undefined);
+        if (e && typeof e === "object") Object.defineProperty(e, "recorded", { value: [...resources], enumerable: false });
+        throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
         Error.prepareStackTrace = savedPrepare;

@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { ConfigError, parseConfig, cidrsOverlap, subnetCidr, parseCidr } from "../../stacks/config";
 import { PROFILES } from "../../stacks/profiles";
 import { validRawConfig, validGcpRawConfig } from "../support/fixtures";
+import { runStack } from "../harness";
+import type { RecordedResource } from "../harness";
 
 type Raw = Record<string, unknown>;
 const base = validRawConfig;
@@ -56,6 +58,10 @@ const BAD: BadCase[] = [
     { title: "route53 on an all-gcp stack", raw: { ...validGcpRawConfig(), dns: { provider: "route53", zoneId: "Z1", zoneName: "example.com", hostname: "app.example.com" } }, expect: [{ key: "mesh-platform:dns.provider", fragment: "allowed here: clouddns" }] },
     { title: "SMTP user without its password", raw: { ...base(), alerting: { ...(base().alerting as Raw), smtpUsername: "AKIASMTPUSER" } }, expect: [{ key: "mesh-platform:alertingSmtpPassword", fragment: "set together (SMTP AUTH), or neither" }] },
     { title: "reader token generation with capitals", raw: { ...base(), mesh: mesh({ readerTokenGeneration: "T2" }) }, expect: [{ key: "mesh-platform:mesh.readerTokenGeneration", fragment: "short lower-case ids like t2", value: '"T2"' }] },
+    { title: "regions on two clouds", raw: (() => { const r = validGcpRawConfig(); (r.regions as Raw[])[1] = { name: "tokyo", cloud: "aws", region: "ap-northeast-1", vpcCidr: "10.20.0.0/16" }; r.kubernetes = { adminRoleArn: "arn:aws:iam::111122223333:role/a" }; return r; })(), expect: [{ key: "mesh-platform:regions", fragment: "all regions of a stack must be on one cloud" }] },
+    { title: "failover hostname at the zone apex", raw: { ...base(), dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } }, expect: [{ key: "mesh-platform:dns.hostname", fragment: "is the zone apex" }] },
+    { title: "gcp regions on two continents", raw: (() => { const r = validGcpRawConfig(); (r.regions as Raw[])[1].region = "europe-west1"; return r; })(), expect: [{ key: "mesh-platform:regions[1].region", fragment: "one GCS multi-region", value: '"europe-west1"' }] },
+    { title: "certificate hostname outside the zone", raw: { ...base(), certificates: { acmeEmail: "platform@example.com", hostnames: ["app.example.com", "learn.example.org"] } }, expect: [{ key: "mesh-platform:certificates.hostnames[1]", fragment: "outside the DNS zone example.com", value: '"learn.example.org"' }] },
     { title: "secret given in plain text", raw: { ...base(), alertingPagerKey: "0123456789abcdef" }, expect: [{ key: "mesh-platform:alertingPagerKey", fragment: "pulumi config set --secret", value: '"[redacted]"' }] },
 ];
 
@@ -81,6 +87,20 @@ describe("stack config validation", () => {
             assert.equal(error.problems.length, c.expect.length, `unexpected extra problems:\n${error.message}`);
         });
     }
+
+    it("declares nothing when the config is bad, whichever area's check rejects it", async () => {
+        const cases: Raw[] = [
+            { ...base(), environment: "qa" },
+            { ...base(), dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } },
+            { ...base(), nodeGroups: { system: { instanceTypes: ["m6i.large", "m6g.large"] } } }, // the clusters area's own check
+        ];
+        for (const raw of cases) {
+            const error = await runStack("bad", raw).then(() => undefined, (e: unknown) => e);
+            assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+            const recorded = (error as unknown as { recorded: RecordedResource[] }).recorded;
+            assert.deepEqual(recorded.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => `${r.type} ${r.name}`), [], "resources were declared before the config was rejected");
+        }
+    });
 
     it("reports every problem at once", () => {
         const raw = { ...base(), environment: "qa", dns: { zoneId: "Z1", zoneName: "example.com", hostname: "x.example.org" }, regions: regionsWith((rs) => { rs[1].vpcCidr = rs[0].vpcCidr; rs[1].region = "mars-1"; }) };
