@@ -5,14 +5,17 @@
 import { stringify as toYaml } from "yaml";
 import type { RecordedResource, RunResult } from "./runtime";
 
+/** One resource of the offline plan (out/<stack>/plan.json). */
 export interface PlanResource {
     readonly urn: string;
     readonly type: string;
     readonly name: string;
     readonly parent?: string;
+    /** URN of the resource's explicit provider. */
     readonly provider?: string;
     readonly custom: boolean;
     readonly protect: boolean;
+    /** Inputs as the program passed them, every Pulumi secret replaced by "[secret]". */
     readonly inputs: Record<string, unknown>;
     readonly dependencies: readonly string[];
 }

@@ -11,33 +11,24 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { PlatformMocks } from "./mocks";
+import type { PlanResource } from "./planfile";
 
 export const PROJECT = "mesh-platform";
 export const SECRET_PLACEHOLDER = "[secret]";
 
-export interface RecordedResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly parent?: string;
-    /** URN of the explicit provider, if any. */
-    readonly provider?: string;
-    readonly custom: boolean;
-    readonly protect: boolean;
+/** Everything the engine would see of one resource: the plan.json fields plus options and outputs. */
+export interface RecordedResource extends PlanResource {
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
     /** true for `Resource.get` reads. */
     readonly read: boolean;
     readonly id?: string;
-    /** Inputs with every Pulumi secret replaced by "[secret]". */
-    readonly inputs: Record<string, unknown>;
     /** Inputs with secrets unwrapped (tests only: never written to disk). */
     readonly plainInputs: Record<string, unknown>;
     /** Paths (a.b[0].c) of secret values inside the inputs. */
     readonly secretInputPaths: readonly string[];
     outputs: Record<string, unknown>;
-    readonly dependencies: readonly string[];
 }
 
 export interface RunResult {
