@@ -6,12 +6,13 @@
  * Dry run by default: prints every action and changes nothing. Exit codes: 0 PASSED, 1 FAILED,
  * 3 ABORTED, 2 bad usage or unusable outputs. See docs/drill.md.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { Route53Health, S3Replicas } from "./aws";
 import { AuthoritativeDns } from "./dns";
 import { DrillReport, RegionFailoverDrill, Verdict } from "./engine";
 import { KubeVelero } from "./kube";
-import { defaultOutputsFile, loadDrillOutputs, OutputsError } from "./outputs";
+import { defaultOutputsFile, loadDrillOutputs, MASKED, maskedSecrets, OutputsError } from "./outputs";
 import type { DrillPorts } from "./ports";
 import { writeReports } from "./report";
 import { StateFile } from "./state";
@@ -111,6 +112,12 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
         return 2;
     }
     const outputsFile = args.outputs ?? defaultOutputsFile(root, args.stack);
+    if (args.outputs === undefined && !fs.existsSync(outputsFile)) {
+        process.stderr.write(`no stack outputs for stack "${args.stack}": ${outputsFile} does not exist.\n` +
+            `  For a practice dry run, plan the stack first: npm run plan -- --stack ${args.stack}\n` +
+            "  For a real drill, pass the deployed stack's outputs: pulumi stack output --json --show-secrets > outputs.json, then --outputs outputs.json\n");
+        return 2;
+    }
     let outputs;
     try {
         outputs = loadDrillOutputs(outputsFile);
@@ -125,6 +132,14 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
         process.stderr.write(`${outputsFile} holds the outputs of stack "${outputs.stack}", not "${args.stack}"\n`);
         return 2;
     }
+    const masked = maskedSecrets(outputs);
+    if (args.execute && masked.length > 0) {
+        process.stderr.write(`${outputsFile} has masked secrets (${masked.join(", ")} = "${MASKED}"): it is the offline plan's practice file ` +
+            "or was written without --show-secrets, so it can only drive a dry run.\n" +
+            "  For --execute, pass the deployed stack's outputs: pulumi stack output --json --show-secrets > outputs.json, then --outputs outputs.json\n");
+        return 2;
+    }
+    if (masked.length > 0) process.stdout.write(`practice mode: ${outputsFile} has masked secrets; dry run only\n`);
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -160,7 +175,11 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
     }
     const files = writeReports(args.reportDir ?? path.join(root, "drill-reports", args.stack), report);
     process.stdout.write(`report: ${files.json}\n        ${files.markdown}\n`);
-    if (!args.execute) process.stdout.write("dry run: nothing was changed; add --execute to run the drill\n");
+    if (!args.execute) {
+        process.stdout.write(masked.length > 0
+            ? "dry run: nothing was changed; for a real drill pass --outputs from `pulumi stack output --json --show-secrets` and add --execute\n"
+            : "dry run: nothing was changed; add --execute to run the drill\n");
+    }
     return EXIT_CODES[report.verdict];
 }
 

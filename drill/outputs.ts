@@ -71,6 +71,14 @@ export function parseDrillOutputs(raw: unknown, source: string): DrillOutputs {
     return out;
 }
 
+/** How masked secrets appear: in the offline plan's outputs and in `pulumi stack output --json` without --show-secrets. */
+export const MASKED = "[secret]";
+
+/** Paths of the secret fields (the kubeconfigs) that are masked, so the outputs can only drive a dry run. */
+export function maskedSecrets(out: DrillOutputs): string[] {
+    return out.regions.flatMap((r, i) => (r.kubeconfig === MASKED ? [`drill.regions[${i}].kubeconfig`] : []));
+}
+
 export function loadDrillOutputs(file: string): DrillOutputs {
     let text: string;
     try {

@@ -434,6 +434,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     const mesh = parsed.mesh;
     const mtlsMode: MtlsMode = mesh?.mtlsMode ?? profile.mtlsMode;
     if (mtlsMode === "PERMISSIVE" && env !== "dev") add("mesh.mtlsMode", mtlsMode, `must be STRICT in ${env}; PERMISSIVE is allowed only in dev`);
+    if (mesh?.outboundTrafficPolicy === "ALLOW_ANY" && env === "prod") add("mesh.outboundTrafficPolicy", mesh.outboundTrafficPolicy, "must be REGISTRY_ONLY in prod; ALLOW_ANY is allowed only in dev and staging");
     const caGenerations = mesh?.caGenerations ?? ["g1"];
     if (new Set(caGenerations).size !== caGenerations.length) add("mesh.caGenerations", caGenerations, "generations must be unique");
 

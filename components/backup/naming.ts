@@ -35,15 +35,28 @@ export interface ScheduleSpec {
 }
 
 /**
- * Daily at 02:00 UTC: platform and every app namespace. Hourly: the assessment (exams) namespace, so
- * its RPO is at most one hour. Both are kept `retentionDays` (30 days = 720h); kopia deduplicates
- * the hourly snapshots, so the hourly history costs little beyond the changed data.
+ * Minute past the hour at which a cluster's schedules fire: the primary on the hour, every secondary
+ * at half past. Velero names a scheduled Backup `<schedule>-<yyyyMMddHHmmss of the firing>`, the
+ * schedules carry the same names in every cluster, and a cluster never syncs a Backup from a
+ * read-only location when it already has one of that name. Firing at different minutes keeps the
+ * peer's backups from ever colliding with the cluster's own, so the replica location always shows them.
  */
-export function backupSchedules(retentionDays: number): readonly ScheduleSpec[] {
+export function scheduleMinute(primary: boolean): number {
+    return primary ? 0 : 30;
+}
+
+/**
+ * Daily at 02:00 UTC: platform and every app namespace. Hourly: the assessment (exams) namespace, so
+ * its backups are at most an hour apart (the RPO adds the backup's duration and the replication lag). Both are kept `retentionDays` (30 days = 720h); kopia deduplicates
+ * the hourly snapshots, so the hourly history costs little beyond the changed data.
+ * `minute` shifts both (see scheduleMinute).
+ */
+export function backupSchedules(retentionDays: number, minute = 0): readonly ScheduleSpec[] {
+    if (!Number.isInteger(minute) || minute < 0 || minute > 59) throw new Error(`backup schedules: minute must be 0-59 (got ${minute})`);
     const ttl = `${retentionDays * 24}h`;
     return [
-        { key: "daily-platform", cron: "0 2 * * *", namespaces: [...PLATFORM_NAMESPACES, ...APP_NAMESPACES], ttl },
-        { key: "hourly-assessment", cron: "0 * * * *", namespaces: [ASSESSMENT_NAMESPACE], ttl },
+        { key: "daily-platform", cron: `${minute} 2 * * *`, namespaces: [...PLATFORM_NAMESPACES, ...APP_NAMESPACES], ttl },
+        { key: "hourly-assessment", cron: `${minute} * * * *`, namespaces: [ASSESSMENT_NAMESPACE], ttl },
     ];
 }
 

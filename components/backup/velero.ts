@@ -11,7 +11,7 @@ import type { ClusterInfo } from "../types";
 import { VELERO_NAMESPACE } from "../constants";
 import { WorkloadIdentity } from "../cluster/identity";
 import type { BackupBucket } from "./bucket";
-import { backupSchedules, OWN_LOCATION, replicaLocationName, VELERO_RELEASE, veleroPrefix } from "./naming";
+import { backupSchedules, OWN_LOCATION, replicaLocationName, scheduleMinute, VELERO_RELEASE, veleroPrefix } from "./naming";
 
 /** Chart 12.1.0 ships Velero 1.18.1 (charts/velero/Chart.yaml, tag velero-12.1.0). */
 export const VELERO_CHART = { chart: "velero", version: "12.1.0", repo: "https://vmware-tanzu.github.io/helm-charts" } as const;
@@ -96,7 +96,7 @@ export class Velero extends pulumi.ComponentResource {
             });
         }
 
-        const schedules = Object.fromEntries(backupSchedules(args.retentionDays).map((s) => [s.key, {
+        const schedules = Object.fromEntries(backupSchedules(args.retentionDays, scheduleMinute(cluster.region.primary)).map((s) => [s.key, {
             disabled: false,
             schedule: s.cron,
             useOwnerReferencesInBackup: false,

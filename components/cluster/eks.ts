@@ -24,9 +24,12 @@ import { withTags } from "../types";
 import { IdentityCluster, WorkloadIdentity } from "./identity";
 import { eksKubeconfig } from "./kubeconfig";
 import { LbController } from "./lb-controller";
-import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName } from "./versions";
+import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName, METRICS_SERVER_CHART } from "./versions";
 
 export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true" } as const;
+/** Name of the default StorageClass on EKS (physical name fixed: claims and runbooks refer to it). */
+export const DEFAULT_STORAGE_CLASS = "gp3-encrypted";
+
 export const EKS_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
 export interface EksClusterArgs {
@@ -61,6 +64,14 @@ export function eksAmiType(instanceTypes: readonly string[]): "AL2023_ARM_64_STA
     return arm[0] ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
+/** What the control plane role may do with the secrets key (the actions EKS uses it for). */
+export function eksSecretsKeyPolicy(keyArn: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: keyArn }],
+    };
+}
+
 const assumeRole = (service: string) => JSON.stringify({
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
@@ -72,6 +83,10 @@ export class EksCluster extends pulumi.ComponentResource {
     readonly kmsKey: aws.kms.Key;
     readonly nodeGroups: aws.eks.NodeGroup[];
     readonly addons: Record<EksAddonName, aws.eks.Addon>;
+    /** The cluster's default StorageClass (encrypted gp3). */
+    readonly defaultStorageClass: k8s.storage.v1.StorageClass;
+    /** metrics-server (the HPAs' resource metrics). */
+    readonly metricsServer: k8s.helm.v3.Release;
 
     constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }) {
         super("mesh-platform:cluster:EksCluster", name, {}, opts);
@@ -100,6 +115,13 @@ export class EksCluster extends pulumi.ComponentResource {
         const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, {
             role: clusterRole.name,
             policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+        }, child);
+        // The key keeps the default key policy (the account's IAM policies decide), so the control
+        // plane role needs its own grant to use it: EKS calls KMS as this role for envelope
+        // encryption and for its periodic key health checks (ListGrants, DescribeKey).
+        const clusterKmsPolicy = new aws.iam.RolePolicy(`${name}-cluster-kms`, {
+            role: clusterRole.name,
+            policy: this.kmsKey.arn.apply((keyArn) => JSON.stringify(eksSecretsKeyPolicy(keyArn))),
         }, child);
 
         // ---- log group first, so EKS writes into it (with our retention) instead of creating its own
@@ -151,7 +173,7 @@ export class EksCluster extends pulumi.ComponentResource {
             upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: args.protect,
             tags: tags(),
-        }, { ...child, protect: args.protect, dependsOn: [clusterPolicy, logGroup] });
+        }, { ...child, protect: args.protect, dependsOn: [clusterPolicy, clusterKmsPolicy, logGroup] });
         const cluster = this.cluster;
 
         // ---- access: the admin role is cluster admin
@@ -255,9 +277,42 @@ export class EksCluster extends pulumi.ComponentResource {
         // ---- kubeconfig and Kubernetes provider
         const kubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
             .apply(([clusterName, endpoint, ca]) => eksKubeconfig(args.region.name, clusterName, args.region.region, endpoint, ca.data!)));
-        const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [adminPolicy] });
+        // enableSecretMutable: a change to a Secret's data (CA rotation in cacerts, a new reader token in a
+        // remote secret) is an in-place update, not delete-then-create, which would leave istiod without it.
+        const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this, dependsOn: [adminPolicy] });
 
-        const coreReady: pulumi.Resource[] = [...this.nodeGroups, vpcCni, kubeProxy, coredns, ebsCsi];
+        // EKS (1.30+) marks no StorageClass as default, so every claim that names no class (Prometheus,
+        // Alertmanager, Elasticsearch, Jaeger) would stay Pending. The platform's default: encrypted gp3
+        // on the EBS CSI driver, bound where the pod lands (volumes are zonal), expandable in place.
+        this.defaultStorageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+            metadata: {
+                name: DEFAULT_STORAGE_CLASS,
+                annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+            },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+            reclaimPolicy: "Delete",
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+        }, { parent: this, provider: k8sProvider, dependsOn: [ebsCsi] });
+
+        // Resource metrics for the HPAs (istiod, gateways): EKS does not run metrics-server by itself.
+        this.metricsServer = new k8s.helm.v3.Release(`${name}-metrics-server`, {
+            name: "metrics-server",
+            chart: METRICS_SERVER_CHART.chart,
+            version: METRICS_SERVER_CHART.version,
+            repositoryOpts: { repo: METRICS_SERVER_CHART.repo },
+            namespace: "kube-system",
+            atomic: true,
+            values: {
+                replicas: args.controllerReplicas,
+                podDisruptionBudget: { enabled: args.controllerReplicas > 1, maxUnavailable: 1 },
+                nodeSelector: { "node-role": "system" },
+                tolerations: [{ key: SYSTEM_TAINT.key, operator: "Exists", effect: "NoSchedule" }],
+            },
+        }, { parent: this, provider: k8sProvider, dependsOn: [...this.nodeGroups, coredns] });
+
+        const coreReady: pulumi.Resource[] = [...this.nodeGroups, vpcCni, kubeProxy, coredns, ebsCsi, this.defaultStorageClass, this.metricsServer];
         const lb = new LbController(`${name}-lb-controller`, {
             cluster: identityTarget,
             clusterName: cluster.name,

@@ -165,7 +165,8 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         const kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.masterAuth])
             .apply(([endpoint, auth]) => gkeKubeconfig(args.region.name, endpoint, auth.clusterCaCertificate!)));
-        const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this });
+        // enableSecretMutable: Secret data changes (CA rotation, reader tokens) update in place; see eks.ts.
+        const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this });
 
         this.info = {
             name: args.region.name,

@@ -1,14 +1,15 @@
 /**
  * The clusters area: per region, one cloud provider, the network and the cluster (EKS or GKE by the
- * region's `cloud`), then VPC peering between every pair of AWS regions. Regions do not depend on
- * each other, so they deploy in parallel; only the peering joins them.
+ * region's `cloud`), then network peering between every pair of regions (VPC peering on AWS, VPC
+ * Network Peering on GCP). Regions do not depend on each other, so they deploy in parallel; only
+ * the peering joins them.
  */
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { ConfigError, ConfigProblem, CONFIG_NAMESPACE, cidrsOverlap, PlatformConfig, RegionConfig } from "../../stacks/config";
 import { AwsNetwork } from "../network/aws-network";
 import { GcpNetwork } from "../network/gcp-network";
-import { VpcPeering, pairs } from "../network/peering";
+import { GcpNetworkPeering, VpcPeering, pairs } from "../network/peering";
 import { ClusterInfo, regionTags, toLabels } from "../types";
 import { EksCluster, eksAmiType } from "./eks";
 import { GkeCluster } from "./gke";
@@ -106,6 +107,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
     const allNatIps = gcpParts.flatMap((p) => p.network.natIps);
 
     // ---- pass 2: clusters
+    const gkeClusters = new Map<RegionConfig, GkeCluster>();
     const clusters = parts.map((p, index): ClusterInfo => {
         const region = p.region;
         if (region.cloud === "aws") {
@@ -127,7 +129,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
             }, { provider: a.provider }).info;
         }
         const g = p as GcpRegionParts;
-        return new GkeCluster(region.name, {
+        const gke = new GkeCluster(region.name, {
             region,
             project: cfg.gcpProject!,
             version: cfg.kubernetes.version,
@@ -139,7 +141,9 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
             protect: cfg.protect,
             network: g.network,
             labels: g.labels,
-        }, { provider: g.provider }).info;
+        }, { provider: g.provider });
+        gkeClusters.set(region, gke);
+        return gke.info;
     });
 
     // ---- pass 3: private connectivity between every pair of AWS regions
@@ -154,6 +158,16 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
             tags: x.tags,
         });
         new VpcPeering(`peering-${req.region.name}-${acc.region.name}`, { requester: side(req), accepter: side(acc) });
+    }
+    // ---- GCP: peer every pair of region networks (the east-west gateways are internal load
+    // balancers, reachable only from their own network or a peered one)
+    for (const [a, b] of pairs(gcpParts)) {
+        const side = (x: GcpRegionParts) => ({ name: x.region.name, provider: x.provider, networkSelfLink: x.network.networkSelfLink });
+        new GcpNetworkPeering(`peering-${a.region.name}-${b.region.name}`, {
+            a: side(a),
+            b: side(b),
+            after: [gkeClusters.get(a.region)!.cluster, gkeClusters.get(b.region)!.cluster],
+        });
     }
     return clusters;
 }

@@ -28,6 +28,17 @@ export const LB_CONTROLLER_CHART = {
     repo: "https://aws.github.io/eks-charts",
 } as const;
 
+/**
+ * metrics-server, official chart from kubernetes-sigs (chart 3.13.1 ships metrics-server v0.8.1,
+ * charts/metrics-server/Chart.yaml at tag metrics-server-helm-chart-3.13.1). EKS does not run it by
+ * default; the HPAs of istiod and the gateways need it. GKE runs its own.
+ */
+export const METRICS_SERVER_CHART = {
+    chart: "metrics-server",
+    version: "3.13.1",
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+} as const;
+
 /** GKE release channel per environment: STABLE for prod, REGULAR elsewhere. */
 export const GKE_RELEASE_CHANNEL: Readonly<Record<string, "STABLE" | "REGULAR">> = {
     prod: "STABLE",

@@ -430,8 +430,10 @@ export function userDataProtection(): IstioManifest {
  * token and a verified user. Fixes beyond merging the three OR-ed rules into one:
  * - the guide's path has a bare `*` as its middle segment, which Istio does not treat as a glob (only
  *   a leading or trailing `*` is); the 1.30 path template `{*}` matches exactly one segment;
- * - `notValues: [""]` also matches a request without the header (the negated exact match on an absent
- *   header is true), so a missing token got through; `values: ["*"]` requires a non-empty header.
+ * - `notValues: [""]` alone also matches a request without the header (the negated exact match on an
+ *   absent header is true), so a missing token got through. `values: ["*"]` is Envoy's present_match,
+ *   which an empty header still satisfies; both in one condition (ANDed by Istio) mean "present and
+ *   not empty", which is what the guide intends.
  */
 export function examIntegrity(): IstioManifest {
     return cr(SECURITY, "AuthorizationPolicy", "exam-integrity", namespaceOf("exam-service"), {
@@ -441,7 +443,7 @@ export function examIntegrity(): IstioManifest {
             from: [{ source: { principals: [spiffePrincipal(namespaceOf("exam-frontend"), "exam-frontend")] } }],
             to: [{ operation: { methods: ["GET"], paths: ["/api/v1/exams/{*}/questions"] } }],
             when: [
-                { key: "request.headers[exam-session-token]", values: ["*"] },
+                { key: "request.headers[exam-session-token]", values: ["*"], notValues: [""] },
                 { key: "request.headers[user-verification]", values: ["verified"] },
             ],
         }],

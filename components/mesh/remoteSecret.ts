@@ -9,6 +9,8 @@
  * cfg.mesh.readerTokenGeneration. Changing it replaces the token secret create-before-delete: the new
  * token exists, the remote secret in the target is updated to it (istiod rebuilds that cluster's
  * client on change), and only then is the old token secret, and with it the old token, deleted.
+ * The remote secret's update must happen in place (the cluster provider's enableSecretMutable): a
+ * replaced secret is deleted first, and istiod drops the source cluster until the new one syncs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

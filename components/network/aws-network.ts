@@ -122,23 +122,30 @@ export class AwsNetwork extends pulumi.ComponentResource {
             retentionInDays: args.flowLogsRetentionDays,
             tags: tags(),
         }, child);
+        // Only the flow logs service of this account may assume it (confused deputy guard from the VPC docs).
+        const account = aws.getCallerIdentityOutput({}, { parent: this, provider }).accountId;
         const flowRole = new aws.iam.Role(`${name}-flow-logs`, {
             description: `VPC flow log delivery for ${name}`,
-            assumeRolePolicy: JSON.stringify({
+            assumeRolePolicy: account.apply((accountId) => JSON.stringify({
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+                Statement: [{
+                    Effect: "Allow",
+                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+                }],
+            })),
             tags: tags(),
         }, child);
         new aws.iam.RolePolicy(`${name}-flow-logs`, {
             role: flowRole.name,
             policy: logGroup.arn.apply((arn) => JSON.stringify({
                 Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-                    Resource: [arn, `${arn}:*`],
-                }],
+                Statement: [
+                    { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] },
+                    // DescribeLogGroups lists groups: it cannot be scoped to one group's ARN.
+                    { Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
+                ],
             })),
         }, child);
         new aws.ec2.FlowLog(`${name}-flow-logs`, {

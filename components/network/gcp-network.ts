@@ -3,6 +3,7 @@
  * ranges (pods, services), flow logs, private Google access, and a Cloud Router + Cloud NAT with
  * reserved egress addresses so private nodes reach the internet from known IPs (those IPs are also
  * what the other regions' GKE control planes allow in their master authorized networks).
+ * Each region gets its own network; GcpNetworkPeering (peering.ts) joins the regions' networks.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";

@@ -1,11 +1,16 @@
 /**
- * Inter-region VPC peering between two AWS regions of the stack, so east-west mesh traffic and istiod's
+ * Private connectivity between the regions of a stack.
+ *
+ * AWS: inter-region VPC peering between two AWS regions of the stack, so east-west mesh traffic and istiod's
  * calls to the other cluster's private API endpoint stay on the AWS backbone. Cross-region peering
  * cannot be auto-accepted by the requester: the requester side is created with the requester region's
  * provider, accepted with the accepter region's provider, and each side sets its own DNS option.
+ *
+ * GCP: VPC Network Peering between two regions' networks (GcpNetworkPeering below).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
 import { withTags } from "../types";
 
 export interface PeeringSide {
@@ -72,6 +77,54 @@ export class VpcPeering extends pulumi.ComponentResource {
 
         this.peeringConnectionId = accept.vpcPeeringConnectionId;
         this.registerOutputs({ peeringConnectionId: this.peeringConnectionId });
+    }
+}
+
+export interface GcpPeeringSide {
+    /** Region short name (`singapore`). */
+    readonly name: string;
+    readonly provider: gcp.Provider;
+    /** Self link of the region's VPC network. */
+    readonly networkSelfLink: pulumi.Input<string>;
+}
+
+export interface GcpNetworkPeeringArgs {
+    readonly a: GcpPeeringSide;
+    readonly b: GcpPeeringSide;
+    /**
+     * Resources that run peering operations on the same networks (GKE creates its control plane
+     * peering while it creates a private cluster): GCP allows one peering operation per network at
+     * a time, so the peerings wait for these. @default []
+     */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+/**
+ * VPC Network Peering between two regions' GCP networks, one peering from each side (a peering is
+ * ACTIVE only once both exist). Each region has its own network, and an internal passthrough load
+ * balancer with global access (the east-west gateway) is reachable only from its own network or a
+ * connected one: without this the other region's sidecars cannot reach it. Subnet routes, including
+ * the GKE pod and service secondary ranges, are exchanged by default; no custom routes are shared.
+ */
+export class GcpNetworkPeering extends pulumi.ComponentResource {
+    readonly peerings: gcp.compute.NetworkPeering[];
+
+    constructor(name: string, args: GcpNetworkPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:network:GcpNetworkPeering", name, {}, opts);
+        const { a, b } = args;
+        if (a.name === b.name) throw new Error(`GcpNetworkPeering ${name}: both sides are region ${a.name}; peer different regions`);
+        const peering = (from: GcpPeeringSide, to: GcpPeeringSide, dependsOn: readonly pulumi.Resource[]) =>
+            new gcp.compute.NetworkPeering(`${name}-${from.name}-to-${to.name}`, {
+                network: from.networkSelfLink,
+                peerNetwork: to.networkSelfLink,
+                exportCustomRoutes: false,
+                importCustomRoutes: false,
+            }, { parent: this, provider: from.provider, dependsOn: [...dependsOn] });
+        // One after the other: a second peering operation on a network fails while one is running.
+        const there = peering(a, b, args.after ?? []);
+        const back = peering(b, a, [there]);
+        this.peerings = [there, back];
+        this.registerOutputs({});
     }
 }
 

@@ -33,6 +33,14 @@ export function receiverPresence(alerting: AlertingConfig): ReceiverPresence {
     };
 }
 
+/**
+ * Whether the receivers Secret exists: any credential read from a file (pager key, chat webhook, SMTP
+ * password). The same answer decides whether Alertmanager mounts it, so no config names an unmounted file.
+ */
+export function needsReceiverSecret(presence: ReceiverPresence): boolean {
+    return presence.pager || presence.chat || presence.smtpAuth;
+}
+
 /** Messages naming what is missing; empty when every receiver is configured. */
 export function receiverAdvisories(presence: ReceiverPresence): string[] {
     const out: string[] = [];

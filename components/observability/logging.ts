@@ -28,6 +28,10 @@ export const ILM_POLICY_NAME = "k8s-logs-retention";
 export const TLS_PROTOCOLS = ["TLSv1.3", "TLSv1.2"] as const;
 /** A pinned curl image for the one-shot job that installs the lifecycle policy. */
 export const CURL_IMAGE = "curlimages/curl:8.11.1";
+/** The ECK validating webhook's port: one the control plane reaches on both GKE private clusters and EKS. */
+export const ECK_WEBHOOK_PORT = 10250;
+/** How long the lifecycle Job may wait for Elasticsearch (and Pulumi for the Job). */
+export const ILM_JOB_DEADLINE_SECONDS = 1800;
 
 /** Elasticsearch JVM container memory per environment (heap is half, set automatically by ES). */
 export const ES_MEMORY: Readonly<Record<Environment, string>> = { prod: "4Gi", staging: "2Gi", dev: "2Gi" };
@@ -214,6 +218,8 @@ export class Logging extends pulumi.ComponentResource {
     readonly elasticsearch: k8s.apiextensions.CustomResource;
     readonly kibana: k8s.apiextensions.CustomResource;
     readonly fluentBit: k8s.helm.v3.Release;
+    /** Installs the lifecycle policy and the index template that attaches it to every log index. */
+    readonly ilmJob: k8s.batch.v1.Job;
 
     constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Logging", name, {}, opts);
@@ -229,6 +235,12 @@ export class Logging extends pulumi.ComponentResource {
                 // Watch only the logging namespace.
                 managedNamespaces: [LOGGING_NAMESPACE],
                 telemetry: { disabled: true },
+                // The API server calls the validating webhook on the operator pod. GKE private clusters only let
+                // the control plane reach nodes on 443 and 10250 (ECK's default 9443 times out there, and with
+                // failurePolicy Ignore every Elasticsearch/Kibana change waits and goes unvalidated); EKS always
+                // allows 10250 from the control plane too. The pod has its own network namespace: no clash with
+                // the kubelet.
+                webhook: { port: ECK_WEBHOOK_PORT },
             },
         }, { parent: this, provider, dependsOn: [args.namespace] });
 
@@ -240,11 +252,14 @@ export class Logging extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [this.elasticsearch] });
 
         const replicas = obs.elasticsearchNodes > 1 ? 1 : 0;
-        new k8s.batch.v1.Job(`${name}-ilm`, {
+        // Pulumi waits for the Job to complete (10 minutes by default); a fresh Elasticsearch (volumes,
+        // image pull, cluster formation) can take longer, so wait as long as the Job may run.
+        const ilmTimeout = `${ILM_JOB_DEADLINE_SECONDS / 60}m`;
+        this.ilmJob = new k8s.batch.v1.Job(`${name}-ilm`, {
             metadata: { namespace: LOGGING_NAMESPACE, labels: { "app.kubernetes.io/name": "log-retention" } },
             spec: {
                 backoffLimit: 6,
-                activeDeadlineSeconds: 1800,
+                activeDeadlineSeconds: ILM_JOB_DEADLINE_SECONDS,
                 template: {
                     metadata: { annotations: { "sidecar.istio.io/inject": "false" } },
                     spec: {
@@ -267,13 +282,15 @@ export class Logging extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this, provider, dependsOn: [this.elasticsearch] });
+        }, { parent: this, provider, dependsOn: [this.elasticsearch], customTimeouts: { create: ilmTimeout, update: ilmTimeout } });
 
+        // Fluent Bit starts once the index template exists: an index created before it would carry no
+        // lifecycle policy and never be deleted.
         this.fluentBit = pinnedRelease(`${name}-fluent-bit`, CHARTS.fluentBit, {
             releaseName: "fluent-bit",
             namespace: LOGGING_NAMESPACE,
             values: fluentBitValues(obs.logLevel),
-        }, { parent: this, provider, dependsOn: [this.elasticsearch] });
+        }, { parent: this, provider, dependsOn: [this.elasticsearch, this.ilmJob] });
 
         this.registerOutputs({ operatorStatus: this.operator.status, fluentBitStatus: this.fluentBit.status });
     }

@@ -5,25 +5,29 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type { Cloud } from "../../stacks/catalog";
 import type { PlatformConfig } from "../../stacks/config";
 import type { ClusterInfo } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
 import {
-    alertmanagerConfig, CHAT_URL_FILE, PAGER_KEY_FILE, RECEIVER_SECRET_NAME, SMTP_PASSWORD_FILE, ReceiverPresence, receiverAdvisories, receiverPresence,
+    alertmanagerConfig, CHAT_URL_FILE, needsReceiverSecret, PAGER_KEY_FILE, RECEIVER_SECRET_NAME, SMTP_PASSWORD_FILE, ReceiverPresence, receiverAdvisories,
+    receiverPresence,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
 
 export interface MetricsArgs {
     readonly cfg: PlatformConfig;
-    readonly cluster: Pick<ClusterInfo, "name" | "region" | "provider">;
+    readonly cluster: Pick<ClusterInfo, "name" | "cloud" | "region" | "provider">;
     readonly namespace: k8s.core.v1.Namespace;
 }
 
 export interface PrometheusStackInputs {
     readonly cfg: Pick<PlatformConfig, "observability" | "profile" | "alerting">;
     readonly cluster: string;
+    /** Decides which node-level DNS and proxy components exist to be scraped. */
+    readonly cloud: Cloud;
     readonly region: string;
     readonly receivers: ReceiverPresence;
 }
@@ -32,7 +36,7 @@ export interface PrometheusStackInputs {
 export function prometheusStackValues(p: PrometheusStackInputs): Record<string, unknown> {
     const obs = p.cfg.observability;
     const replicas = p.cfg.profile.minReplicas;
-    const withSecret = p.receivers.pager || p.receivers.chat;
+    const withSecret = needsReceiverSecret(p.receivers);
     const pvc = (gib: number) => ({
         volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gib}Gi` } } } },
     });
@@ -42,6 +46,12 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
         kubeEtcd: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeControllerManager: { enabled: false },
+        // GKE runs Dataplane V2 (no kube-proxy: its scrape target and the chart's KubeProxyDown alert, which is
+        // only rendered with kubeProxy.enabled, would page forever) and kube-dns (metrics on 10054/10055)
+        // instead of CoreDNS (9153). EKS runs kube-proxy and CoreDNS.
+        ...(p.cloud === "gcp"
+            ? { kubeProxy: { enabled: false }, coreDns: { enabled: false }, kubeDns: { enabled: true } }
+            : { kubeProxy: { enabled: true }, coreDns: { enabled: true }, kubeDns: { enabled: false } }),
         defaultRules: {
             create: true,
             rules: { etcd: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeControllerManager: false, windows: false },
@@ -92,7 +102,7 @@ export class Metrics extends pulumi.ComponentResource {
         if (advisories.length > 0) pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, this);
 
         const dependsOn: pulumi.Resource[] = [args.namespace];
-        if (receivers.pager || receivers.chat || receivers.smtpAuth) {
+        if (needsReceiverSecret(receivers)) {
             const stringData: Record<string, pulumi.Input<string>> = {};
             if (cfg.alerting.pagerRoutingKey) stringData[PAGER_KEY_FILE] = cfg.alerting.pagerRoutingKey;
             if (cfg.alerting.chatWebhookUrl) stringData[CHAT_URL_FILE] = cfg.alerting.chatWebhookUrl;
@@ -107,7 +117,7 @@ export class Metrics extends pulumi.ComponentResource {
         this.release = pinnedRelease(`${name}-release`, CHARTS.kubePrometheusStack, {
             releaseName: "kube-prometheus-stack",
             namespace: MONITORING_NAMESPACE,
-            values: prometheusStackValues({ cfg, cluster: cluster.name, region: cluster.region.region, receivers }),
+            values: prometheusStackValues({ cfg, cluster: cluster.name, cloud: cluster.cloud, region: cluster.region.region, receivers }),
         }, { parent: this, provider, dependsOn });
 
         this.manifests = [prometheusRule({ cluster: cluster.name, region: cluster.region.region }), ...scrapeMonitors()];

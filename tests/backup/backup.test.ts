@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../stacks/config";
+import { parseConfig, PlatformConfig } from "../../stacks/config";
 import { createBackups, peerOf, VELERO_CHART, VELERO_PLUGINS } from "../../components/backup";
 import { expiringPrefixes, gcsMultiRegion, tlsOnlyPolicy } from "../../components/backup/bucket";
 import { backupSchedules } from "../../components/backup/naming";
@@ -161,6 +161,14 @@ describe("backup: AWS (two regions, prod)", () => {
         assert.deepEqual(backupSchedules(7).map((x) => x.ttl), ["168h", "168h"]);
     });
 
+    it("fires the secondary's schedules at half past, so its own backups never share a name with the primary's it syncs", () => {
+        const crons = (region: string) => Object.values((byName(run, "kubernetes:helm.sh/v3:Release", `backup-${region}-velero-release`).inputs.values as Values).schedules)
+            .map((s: any) => s.schedule);
+        assert.deepEqual(crons("singapore"), ["0 2 * * *", "0 * * * *"]);
+        assert.deepEqual(crons("tokyo"), ["30 2 * * *", "30 * * * *"]);
+        assert.throws(() => backupSchedules(30, 60), /minute must be 0-59 \(got 60\)/);
+    });
+
     it("pairs peers: the primary with the first secondary, every secondary with the primary", () => {
         const names = (xs: { name: string }[]) => xs.map((x) => x.name);
         const mk = (name: string, primary: boolean) => ({ name, region: { primary } }) as any;
@@ -240,7 +248,9 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         const raw = validGcpRawConfig();
         const regions = (raw.regions as Values[]).map((r) => ({ ...r }));
         regions[1].region = "europe-west1";
-        const bad = parseConfig("gcptest", { ...raw, regions });
+        // The loader rejects this first; the component keeps its own check for configs built in code.
+        assert.throws(() => parseConfig("gcptest", { ...raw, regions }), /mesh-platform:regions\[1\]\.region: gcp regions of a stack must be in one GCS multi-region/);
+        const bad: PlatformConfig = { ...cfg, regions: cfg.regions.map((r, i) => (i === 1 ? { ...r, region: "europe-west1" } : r)) };
         await assert.rejects(runDeclarations(() => {
             createBackups(bad, bad.regions.map((r) => testCluster(bad, r.name)), { caMaterial: "x" });
         }), /mesh-platform:regions asia-southeast1 and europe-west1 are not in one GCS multi-region/);

@@ -31,12 +31,12 @@ describe("backup in the stack plans", () => {
                 ["backup-tokyo-velero-release", "pulumi:providers:kubernetes", "12.1.0"],
             ]);
             assert.notEqual(releases[0].provider, releases[1].provider);
-            for (const [rel, peer] of [[releases[0], "tokyo"], [releases[1], "singapore"]] as const) {
+            for (const [rel, peer, minute] of [[releases[0], "tokyo", 0], [releases[1], "singapore", 30]] as const) {
                 const v = rel.inputs.values as Values;
                 assert.deepEqual(v.configuration.backupStorageLocation.map((l: Values) => [l.name, l.accessMode, l.prefix]),
                     [["default", "ReadWrite", `velero/${rel.name.split("-")[1]}`], [`replica-${peer}`, "ReadOnly", `velero/${peer}`]]);
                 assert.deepEqual(Object.entries(v.schedules).map(([k, s]: [string, any]) => [k, s.schedule, s.template.ttl]),
-                    [["daily-platform", "0 2 * * *", "720h"], ["hourly-assessment", "0 * * * *", "720h"]]);
+                    [["daily-platform", `${minute} 2 * * *`, "720h"], ["hourly-assessment", `${minute} * * * *`, "720h"]]);
                 assert.match(v.serviceAccount.server.annotations["eks.amazonaws.com/role-arn"], /^arn:aws:iam::\d{12}:role\//);
             }
         });

@@ -61,6 +61,8 @@ describe("clusters: committed stacks", function () {
                 for (const p of providers) {
                     assert.equal(p.inputs.kubeconfig, "[secret]", `${p.name} kubeconfig must be secret`);
                     assert.equal(p.inputs.enableServerSideApply, "true");
+                    // Secret data changes (CA rotation, reader tokens) must update in place, never replace.
+                    assert.equal(p.inputs.enableSecretMutable, "true", `${p.name} must treat Secret data as mutable`);
                 }
             });
 
@@ -78,11 +80,11 @@ describe("clusters: committed stacks", function () {
                     const provider = run.providerOf(r);
                     assert.ok(provider, `${r.type} ${r.name} has no explicit provider`);
                     const owner = owningRegion(run, r);
-                    const peering = /^peering-(\w+)-(\w+)-(request|accept|requester-dns|accepter-dns|(\w+)-to-\w+-\d+)$/.exec(r.name);
+                    const peering = /^peering-(\w+)-(\w+)-(request|accept|requester-dns|accepter-dns|(\w+)-to-\w+(-\d+)?)$/.exec(r.name);
                     let want: string;
                     if (owner) {
                         want = owner;
-                    } else if (peering && r.type.startsWith("aws:ec2/")) {
+                    } else if (peering && (r.type.startsWith("aws:ec2/") || r.type === "gcp:compute/networkPeering:NetworkPeering")) {
                         // Peering: the requester side in the requester region, the accepter side in the other.
                         const side = peering[3];
                         want = side === "request" || side === "requester-dns" ? peering[1] : side === "accept" || side === "accepter-dns" ? peering[2] : peering[4];
@@ -143,6 +145,16 @@ describe("clusters: committed stacks", function () {
                     assert.equal(key.inputs.deletionWindowInDays, 30);
                     assert.deepEqual(cluster.inputs.encryptionConfig, { provider: { keyArn: key.outputs.arn }, resources: ["secrets"] });
                     assert.match(String(key.outputs.arn), new RegExp(`^arn:aws:kms:${cfg.regions.find((r) => r.name === region)!.region}:`));
+                    // Default key policy (IAM decides), and the control plane role may use this key, before the cluster exists.
+                    assert.equal(key.inputs.policy, undefined);
+                    const role = run.one("aws:iam/role:Role", `${region}-cluster`);
+                    const kms = run.one("aws:iam/rolePolicy:RolePolicy", `${region}-cluster-kms`);
+                    assert.equal(kms.inputs.role, role.outputs.name);
+                    assert.deepEqual(JSON.parse(String(kms.inputs.policy)).Statement, [
+                        { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: key.outputs.arn },
+                    ]);
+                    assert.equal(cluster.inputs.roleArn, role.outputs.arn);
+                    assert.ok(dependsOn(cluster, kms), "the cluster must wait for the role's key grant");
                 });
 
                 it(`${region}: private endpoint on, public endpoint per environment`, () => {
@@ -199,7 +211,13 @@ describe("clusters: committed stacks", function () {
                         assert.equal(ng.inputs.amiType, "AL2023_x86_64_STANDARD");
                         assert.deepEqual(ng.ignoreChanges, ["scalingConfig.desiredSize"]);
                         assert.equal(ng.inputs.diskSize, undefined, "the disk comes from the launch template");
+                        assert.equal(ng.inputs.remoteAccess, undefined, "EKS rejects remoteAccess with a launch template");
                         const lt = run.one("aws:ec2/launchTemplate:LaunchTemplate", ng.name);
+                        // EKS rejects these in a managed node group's template (instance types live on the node group;
+                        // no imageId keeps the EKS AMI and its generated bootstrap).
+                        for (const k of ["instanceType", "imageId", "iamInstanceProfile", "networkInterfaces", "instanceMarketOptions", "hibernationOptions", "userData"]) {
+                            assert.equal(lt.inputs[k], undefined, `launch template sets ${k}`);
+                        }
                         assert.deepEqual(ng.inputs.launchTemplate, { id: lt.id, version: "1" });
                         assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
                         assert.deepEqual(lt.inputs.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: sizing.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }]);
@@ -229,12 +247,39 @@ describe("clusters: committed stacks", function () {
                     assert.deepEqual(attach("ebs-csi"), ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]);
                 });
 
+                it(`${region}: a default StorageClass (encrypted gp3) and metrics-server for the HPAs`, () => {
+                    const provider = run.one("pulumi:providers:kubernetes", `${region}-k8s`);
+                    const classes = run.ofType("kubernetes:storage.k8s.io/v1:StorageClass").filter((r) => r.provider === provider.urn);
+                    const defaults = classes.filter((c) => (c.inputs.metadata as { annotations?: Record<string, string> }).annotations?.["storageclass.kubernetes.io/is-default-class"] === "true");
+                    assert.equal(defaults.length, 1, "exactly one default StorageClass");
+                    const sc = defaults[0];
+                    assert.equal(sc.inputs.provisioner, "ebs.csi.aws.com");
+                    assert.deepEqual(sc.inputs.parameters, { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" });
+                    assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+                    assert.equal(sc.inputs.allowVolumeExpansion, true);
+                    assert.ok(sc.dependencies.includes(run.one("aws:eks/addon:Addon", `${region}-aws-ebs-csi-driver`).urn), "the class waits for the EBS CSI driver");
+
+                    const ms = run.one("kubernetes:helm.sh/v3:Release", `${region}-metrics-server`);
+                    assert.equal(ms.provider, provider.urn);
+                    assert.deepEqual([ms.inputs.chart, ms.inputs.version, (ms.inputs.repositoryOpts as { repo: string }).repo], ["metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/"]);
+                    const values = ms.inputs.values as Record<string, unknown>;
+                    assert.equal(values.replicas, Math.max(2, cfg.profile.minReplicas));
+                    assert.deepEqual(values.tolerations, [{ key: "CriticalAddonsOnly", operator: "Exists", effect: "NoSchedule" }]);
+
+                    // Mesh and add-ons wait for both (cluster.ready reaches everything that makes PVCs or HPAs).
+                    const lb = run.one("kubernetes:helm.sh/v3:Release", `${region}-lb-controller-release`);
+                    const istiod = run.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.provider === provider.urn && r.inputs.chart === "istiod")!;
+                    for (const dep of [sc.urn, ms.urn]) assert.ok(istiod.dependencies.includes(dep) || lb.dependencies.includes(dep), `${dep} is not waited for`);
+                });
+
                 it(`${region}: IRSA trust is bound to the cluster's OIDC provider, sub and aud`, () => {
                     const oidc = run.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider", `${region}-oidc`);
                     const cluster = run.one("aws:eks/cluster:Cluster", `${region}-eks`);
                     const issuer = ((cluster.outputs.identities as { oidcs: { issuer: string }[] }[])[0].oidcs[0].issuer);
                     assert.equal(oidc.inputs.url, issuer);
                     assert.deepEqual(oidc.inputs.clientIdLists, ["sts.amazonaws.com"]);
+                    // No pinned thumbprint: IAM validates the EKS issuer against its trusted CAs (a pinned one breaks on rotation).
+                    assert.equal(oidc.inputs.thumbprintLists, undefined);
                     const host = issuer.replace("https://", "");
                     const trust = JSON.parse(String(run.one("aws:iam/role:Role", `${region}-ebs-csi-role`).inputs.assumeRolePolicy));
                     assert.deepEqual(trust.Statement, [{
@@ -290,7 +335,13 @@ describe("clusters: committed stacks", function () {
                 assert.equal(req.inputs.autoAccept, false);
                 assert.equal(acc.inputs.vpcPeeringConnectionId, req.id);
                 assert.equal(acc.inputs.autoAccept, true);
-                const dns = run.ofType("aws:ec2/peeringConnectionOptions:PeeringConnectionOptions").map((o) => [o.name, run.providerOf(o)!.name, o.inputs.requester, o.inputs.accepter]);
+                const options = run.ofType("aws:ec2/peeringConnectionOptions:PeeringConnectionOptions");
+                for (const o of options) {
+                    // DNS options can only be set on an active connection: after the accepter, on each side's own provider.
+                    assert.equal(o.inputs.vpcPeeringConnectionId, req.id);
+                    assert.ok(dependsOn(o, acc), `${o.name} must wait for the accepter`);
+                }
+                const dns = options.map((o) => [o.name, run.providerOf(o)!.name, o.inputs.requester, o.inputs.accepter]);
                 assert.deepEqual(dns.sort(), [
                     ["peering-singapore-tokyo-accepter-dns", "aws-tokyo", undefined, { allowRemoteVpcDnsResolution: true }],
                     ["peering-singapore-tokyo-requester-dns", "aws-singapore", { allowRemoteVpcDnsResolution: true }, undefined],

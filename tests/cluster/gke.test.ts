@@ -119,8 +119,20 @@ describe("clusters: GKE (stack gcp)", function () {
         });
     }
 
-    it("creates no VPC peering on GCP (one network per region, east-west through the mesh gateways)", () => {
+    it("peers the two region networks both ways, one operation at a time, after GKE's own control plane peering", () => {
         assert.deepEqual(run.ofType("mesh-platform:network:VpcPeering"), []);
+        const component = run.one("mesh-platform:network:GcpNetworkPeering", "peering-singapore-tokyo");
+        const peerings = run.ofType("gcp:compute/networkPeering:NetworkPeering");
+        const selfLink = (region: string) => run.one("gcp:compute/network:Network", `${region}-vpc`).outputs.selfLink;
+        assert.deepEqual(peerings.map((p) => [p.name, run.providerOf(p)!.name, p.inputs.network, p.inputs.peerNetwork, p.parent]), [
+            ["peering-singapore-tokyo-singapore-to-tokyo", "gcp-singapore", selfLink("singapore"), selfLink("tokyo"), component.urn],
+            ["peering-singapore-tokyo-tokyo-to-singapore", "gcp-tokyo", selfLink("tokyo"), selfLink("singapore"), component.urn],
+        ]);
+        for (const p of peerings) assert.deepEqual([p.inputs.exportCustomRoutes, p.inputs.importCustomRoutes], [false, false]);
+        const [there, back] = peerings;
+        const clusters = ["singapore", "tokyo"].map((r) => run.one("gcp:container/cluster:Cluster", `${r}-gke`).urn);
+        assert.deepEqual(there.dependencies.filter((u) => clusters.includes(u)).sort(), [...clusters].sort());
+        assert.ok(back.dependencies.includes(there.urn), "the second peering must wait for the first");
     });
 
     describe("outside prod", () => {

@@ -47,12 +47,13 @@ describe("clusters: ClusterInfo contract", function () {
             assert.equal(kc["current-context"], "tokyo");
         });
 
-        it("is ready once node groups, core add-ons and the load balancer controller are", async () => {
+        it("is ready once node groups, core add-ons, the default StorageClass, metrics-server and the load balancer controller are", async () => {
             const ready = await Promise.all(infos[0].ready.map(urnOf));
             const want = [
                 ["aws:eks/nodeGroup:NodeGroup", "singapore-system"], ["aws:eks/nodeGroup:NodeGroup", "singapore-workloads"],
                 ["aws:eks/addon:Addon", "singapore-vpc-cni"], ["aws:eks/addon:Addon", "singapore-kube-proxy"],
                 ["aws:eks/addon:Addon", "singapore-coredns"], ["aws:eks/addon:Addon", "singapore-aws-ebs-csi-driver"],
+                ["kubernetes:storage.k8s.io/v1:StorageClass", "singapore-gp3"], ["kubernetes:helm.sh/v3:Release", "singapore-metrics-server"],
                 ["kubernetes:helm.sh/v3:Release", "singapore-lb-controller-release"],
             ].map(([t, n]) => run.one(t, n).urn);
             assert.deepEqual(ready, want);

@@ -56,7 +56,10 @@ describe("dns: Route 53 failover (AWS)", () => {
     });
 
     it("refuses a hostname at the zone apex, naming the key", async () => {
-        const apex = testConfig({ dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } });
+        const raw = { dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } };
+        // The loader rejects this first; the component keeps its own check for configs built in code.
+        assert.throws(() => testConfig(raw), /mesh-platform:dns\.hostname: is the zone apex; route53 failover records are CNAMEs/);
+        const apex: PlatformConfig = { ...cfg, dns: { ...cfg.dns, zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } };
         await assert.rejects(runDeclarations(declare(apex, LB)), /mesh-platform:dns.hostname "example.com" is the zone apex/);
     });
 });

@@ -2,11 +2,12 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, UsageError } from "../../drill/cli";
+import { main, parseArgs, UsageError } from "../../drill/cli";
+import { planStack } from "../../tools/plan";
 import { loadDrillOutputs, OutputsError, parseDrillOutputs } from "../../drill/outputs";
 import { Route53Health } from "../../drill/aws";
 import {
-    drillOutputs, kubeconfigFor, Moto, PRIMARY_LB, seedAws, startDnsServer, startKubeApi, tempDir,
+    drillOutputs, kubeconfigFor, Moto, PRIMARY_LB, SECONDARY_LB, seedAws, startDnsServer, startKubeApi, tempDir,
 } from "./support";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -51,6 +52,62 @@ describe("drill: CLI arguments and outputs", () => {
     });
 });
 
+/** Run the CLI in-process with stdout and stderr captured. */
+async function runMain(argv: string[], root: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: string | Uint8Array) => { stdout += String(chunk); return true; }) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+    try {
+        return { code: await main(argv, root), stdout, stderr };
+    } finally {
+        process.stdout.write = out;
+        process.stderr.write = err;
+    }
+}
+
+describe("drill: practice mode from the offline plan (fresh checkout)", function () {
+    this.timeout(60000);
+    let root: string;
+    const argv = (...extra: string[]) => ["--stack", "prod", "--scenario", "region-failover",
+        "--report-dir", path.join(root, "reports"), "--state-dir", path.join(root, "state"), ...extra];
+
+    before(() => {
+        root = tempDir("drill-practice-");
+    });
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it("says to run the plan first when out/<stack>/outputs.json does not exist yet", async () => {
+        const r = await runMain(argv(), root);
+        assert.equal(r.code, 2);
+        assert.equal(r.stderr.split("\n")[0], `no stack outputs for stack "prod": ${path.join(root, "out", "prod", "outputs.json")} does not exist.`);
+        assert.match(r.stderr, /^ {2}For a practice dry run, plan the stack first: npm run plan -- --stack prod$/m);
+        assert.equal(fs.existsSync(path.join(root, "reports")), false);
+    });
+
+    it("dry-runs from the plan's outputs after `npm run plan -- --stack prod` and refuses --execute on them", async () => {
+        await planStack("prod", path.join(root, "out"), () => undefined, false);
+        const r = await runMain(argv(), root);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^practice mode: .*out\/prod\/outputs\.json has masked secrets; dry run only$/m);
+        assert.match(r.stdout, /\[dry-run\] would set Inverted=true on health check dns-singapore-health-\w+ \(singapore\)/);
+        assert.match(r.stdout, /verdict: PASSED \(dry run: static checks passed, nothing was measured or changed\)/);
+        const files = fs.readdirSync(path.join(root, "reports")).sort();
+        assert.deepEqual(files.map((f) => path.extname(f)), [".json", ".md"]);
+        const report = JSON.parse(fs.readFileSync(path.join(root, "reports", files[0]), "utf8"));
+        assert.deepEqual([report.stack, report.mode, report.verdict, report.primaryRegion, report.secondaryRegion], ["prod", "dry-run", "PASSED", "singapore", "tokyo"]);
+        assert.equal(fs.existsSync(path.join(root, "state")), false);
+
+        const x = await runMain(argv("--execute"), root);
+        assert.equal(x.code, 2);
+        assert.match(x.stderr, /outputs\.json has masked secrets \(drill\.regions\[0\]\.kubeconfig, drill\.regions\[1\]\.kubeconfig = "\[secret\]"\): it is the offline plan's practice file/);
+        assert.equal(fs.readdirSync(path.join(root, "reports")).length, 2);
+        assert.equal(fs.existsSync(path.join(root, "state")), false);
+    });
+});
+
 describe("drill: CLI as a child process", function () {
     this.timeout(120000);
     let moto: Moto;
@@ -63,6 +120,81 @@ describe("drill: CLI as a child process", function () {
     afterEach(async () => {
         await moto.stop();
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("passes a whole --execute --restore drill through the real Route 53, S3, DNS and Kubernetes clients, never calling the primary after injection", async () => {
+        const aws = await seedAws(moto, { replicaBackup: BACKUP });
+        const backup = {
+            apiVersion: "velero.io/v1", kind: "Backup",
+            metadata: { name: BACKUP, namespace: "velero", labels: { "velero.io/schedule-name": "velero-hourly-assessment" } },
+            spec: { storageLocation: "replica-singapore" },
+            status: { phase: "Completed", completionTimestamp: new Date(Date.now() - 10 * 60000).toISOString() },
+        };
+        const primaryKube = await startKubeApi(() => []);
+        const secondaryKube = await startKubeApi(() => [backup]);
+        // Route 53 as the drill's DNS sees it: the secondary while the primary's check is inverted in moto.
+        const r53 = new Route53Health({ endpoint: moto.endpoint });
+        let answer = PRIMARY_LB;
+        let polling = true;
+        const poller = (async () => {
+            while (polling) {
+                answer = (await r53.getInverted(aws.primaryCheck).catch(() => false)) ? SECONDARY_LB : PRIMARY_LB;
+                await new Promise((r) => setTimeout(r, 30));
+            }
+        })();
+        const dns = await startDnsServer(() => answer);
+        try {
+            const outputs = drillOutputs(aws, { primary: kubeconfigFor(primaryKube.server, "singapore"), secondary: kubeconfigFor(secondaryKube.server, "tokyo") });
+            const file = path.join(dir, "outputs.json");
+            fs.writeFileSync(file, JSON.stringify({ environment: "prod", drill: outputs }));
+            const child = spawn(process.execPath, ["-r", "ts-node/register", "drill/cli.ts",
+                "--stack", "drilltest", "--scenario", "region-failover", "--execute", "--restore", "--outputs", file,
+                "--aws-endpoint", moto.endpoint, "--dns-server", dns.address, "--poll", "0.05", "--hold", "0.3",
+                "--report-dir", path.join(dir, "reports"), "--state-dir", path.join(dir, "state")], {
+                cwd: ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d) => (stdout += String(d)));
+            child.stderr.on("data", (d) => (stderr += String(d)));
+            const code = await new Promise<number | null>((resolve) => {
+                const t = setTimeout(() => child.kill("SIGKILL"), 90000);
+                child.on("exit", (c) => {
+                    clearTimeout(t);
+                    resolve(c);
+                });
+            });
+            assert.equal(code, 0, `${stdout}\n${stderr}`);
+            const reports = fs.readdirSync(path.join(dir, "reports"));
+            const report = JSON.parse(fs.readFileSync(path.join(dir, "reports", reports.find((f) => f.endsWith(".json"))!), "utf8"));
+            assert.equal(report.verdict, "PASSED", report.reason);
+            assert.deepEqual(report.phases.map((p: { name: string }) => p.name),
+                ["preflight", "baseline", "inject", "detect", "failover", "verify-hold", "failback", "report"]);
+            assert.equal(report.checks.length, 11);
+            assert.ok(report.checks.every((c: { ok: boolean }) => c.ok));
+            assert.ok(report.measurements.detectionSeconds < 5 && report.measurements.failoverSeconds < 5 && report.measurements.failbackSeconds < 5);
+            assert.equal(await r53.getInverted(aws.primaryCheck), false);
+            assert.equal(fs.existsSync(path.join(dir, "state", "drilltest.state.json")), false);
+
+            const injectAt = Date.parse(report.phases.find((p: { name: string }) => p.name === "inject").start);
+            // The primary's Kubernetes API answered the preflight only.
+            assert.deepEqual(primaryKube.requests.map((r) => r.url), ["/version"]);
+            assert.ok(primaryKube.requests.every((r) => r.at < injectAt));
+            const created = secondaryKube.requests.filter((r) => r.method === "POST");
+            assert.deepEqual(created.map((r) => [r.url, r.body?.kind, r.body?.metadata.name, r.body?.spec]), [[
+                "/apis/velero.io/v1/namespaces/velero/restores", "Restore", `${report.drillId}-assessment`,
+                { backupName: BACKUP, includedNamespaces: ["assessment"], existingResourcePolicy: "none", restorePVs: true },
+            ]]);
+            assert.ok(created[0].at > injectAt);
+            assert.equal(report.restoreName, `${report.drillId}-assessment`);
+        } finally {
+            polling = false;
+            await poller;
+            await dns.close();
+            await primaryKube.close();
+            await secondaryKube.close();
+        }
     });
 
     it("SIGINT in the middle aborts, restores the inverted flag and reports ABORTED", async () => {

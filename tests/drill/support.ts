@@ -268,22 +268,47 @@ export async function startDnsServer(target: () => string): Promise<{ address: s
     return { address: `127.0.0.1:${port}`, close: () => new Promise((resolve) => sock.close(() => resolve())) };
 }
 
-/** A Kubernetes API answering /version and listing Velero Backups. */
-export async function startKubeApi(backups: () => object[]): Promise<{ server: string; close: () => Promise<void> }> {
+export interface KubeRequest {
+    readonly method: string;
+    readonly url: string;
+    readonly at: number;
+    readonly body?: Record<string, any>;
+}
+
+/**
+ * A Kubernetes API answering /version, listing Velero Backups and creating / reading Velero Restores
+ * (a created Restore reads back `Completed`). Records every request with its time.
+ */
+export async function startKubeApi(backups: () => object[]): Promise<{ server: string; requests: KubeRequest[]; close: () => Promise<void> }> {
+    const requests: KubeRequest[] = [];
+    const restores = new Map<string, Record<string, any>>();
     const srv = http.createServer((req, res) => {
         const send = (code: number, body: object) => {
             res.writeHead(code, { "content-type": "application/json" });
             res.end(JSON.stringify(body));
         };
-        if (req.url === "/version") return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
-        if (req.url?.startsWith("/apis/velero.io/v1/namespaces/velero/backups")) {
-            return send(200, { apiVersion: "velero.io/v1", kind: "BackupList", metadata: {}, items: backups() });
-        }
-        send(404, { kind: "Status", apiVersion: "v1", status: "Failure", code: 404, reason: "NotFound" });
+        let text = "";
+        req.on("data", (d) => (text += String(d)));
+        req.on("end", () => {
+            const body = text ? JSON.parse(text) : undefined;
+            requests.push({ method: req.method ?? "", url: req.url ?? "", at: Date.now(), body });
+            const restorePath = "/apis/velero.io/v1/namespaces/velero/restores";
+            if (req.url === "/version") return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
+            if (req.url?.startsWith("/apis/velero.io/v1/namespaces/velero/backups")) {
+                return send(200, { apiVersion: "velero.io/v1", kind: "BackupList", metadata: {}, items: backups() });
+            }
+            if (req.method === "POST" && req.url?.startsWith(restorePath)) {
+                restores.set(body.metadata.name, body);
+                return send(201, body);
+            }
+            const name = req.method === "GET" && req.url?.startsWith(`${restorePath}/`) ? req.url.slice(restorePath.length + 1) : undefined;
+            if (name && restores.has(name)) return send(200, { ...restores.get(name), status: { phase: "Completed" } });
+            send(404, { kind: "Status", apiVersion: "v1", status: "Failure", code: 404, reason: "NotFound" });
+        });
     });
     await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", () => resolve()));
     const port = (srv.address() as net.AddressInfo).port;
-    return { server: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); }) };
+    return { server: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); }) };
 }
 
 export function kubeconfigFor(server: string, name: string): string {

@@ -1,8 +1,10 @@
 import { strict as assert } from "assert";
 import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
 import { RecordedRun, runDeclarations, runStack } from "../harness";
 import { validRawConfig } from "../support/fixtures";
-import { AwsNetwork, awsSubnetLayout, pairs, VpcPeering } from "../../components/network";
+import { AwsNetwork, awsSubnetLayout, GcpNetworkPeering, pairs, VpcPeering } from "../../components/network";
+import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 
 describe("network: AWS", function () {
     this.timeout(300000);
@@ -82,8 +84,13 @@ describe("network: AWS", function () {
                     assert.deepEqual([log.inputs.trafficType, log.inputs.logDestinationType, log.inputs.logDestination, log.inputs.iamRoleArn], ["ALL", "cloud-watch-logs", group.outputs.arn, role.outputs.arn]);
                     assert.equal(group.inputs.retentionInDays, p.retention);
                     assert.equal(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Principal.Service, "vpc-flow-logs.amazonaws.com");
+                    assert.deepEqual(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } });
                     const policy = JSON.parse(String(run.one("aws:iam/rolePolicy:RolePolicy", `${region}-flow-logs`).inputs.policy));
                     assert.deepEqual(policy.Statement[0].Resource, [group.outputs.arn, `${group.outputs.arn}:*`]);
+                    assert.deepEqual(policy.Statement.map((s: { Action: string[]; Resource: unknown }) => [s.Action, s.Resource]), [
+                        [["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], [group.outputs.arn, `${group.outputs.arn}:*`]],
+                        [["logs:DescribeLogGroups"], "*"],
+                    ]);
                 });
             }
         });
@@ -117,6 +124,11 @@ describe("network: AWS", function () {
             const side = { name: "a", region: "ap-southeast-1", provider, vpcId: "vpc-1", vpcCidr: "10.0.0.0/16", routeTableIds: [], tags: {} };
             new VpcPeering("x", { requester: side, accepter: { ...side, name: "b" } });
         }), /both sides are in ap-southeast-1/);
+        await assert.rejects(runDeclarations(() => {
+            const provider = new gcp.Provider("g", { project: "p", region: "asia-southeast1" });
+            const side = { name: "a", provider, networkSelfLink: "https://www.googleapis.com/compute/v1/projects/p/global/networks/n" };
+            new GcpNetworkPeering("y", { a: side, b: { ...side } });
+        }), /GcpNetworkPeering y: both sides are region a/);
         await assert.rejects(runDeclarations(() => {
             const provider = new aws.Provider("p", { region: "ap-southeast-1" });
             new AwsNetwork("n", { vpcCidr: "10.0.0.0/16", availabilityZones: 4, natGateways: "single", flowLogsRetentionDays: 7, clusterName: "c", tags: {} }, { provider });

@@ -1,11 +1,12 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { runDeclarations, RecordedRun } from "../harness";
 import { testCluster, validRawConfig } from "../support/fixtures";
 import { parseConfig } from "../../stacks/config";
 import { Observability } from "../../components/observability";
 import { CHARTS, ELASTIC_STACK_VERSION } from "../../components/observability/charts";
 import {
-    droppedLevels, fluentBitFilters, ilmPolicy, indexTemplate, levelExcludeRegex,
+    droppedLevels, fluentBitFilters, ILM_JOB_DEADLINE_SECONDS, ilmPolicy, indexTemplate, levelExcludeRegex,
 } from "../../components/observability/logging";
 import { jaegerConfig } from "../../components/observability/tracing";
 import { JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT } from "../../components/constants";
@@ -16,10 +17,21 @@ const WEBHOOK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX";
 
 describe("observability: Observability component", () => {
     let run: RecordedRun;
+    /** Custom timeouts per logical name, as the engine receives them. */
+    const timeouts = new Map<string, { create: string; update: string }>();
     before(async () => {
         const cfg = parseConfig("test", { ...validRawConfig(), alertingPagerKey: PAGER_KEY, alertingChatWebhook: WEBHOOK },
             new Set(["alertingPagerKey", "alertingChatWebhook"]));
-        run = await runDeclarations(() => new Observability("singapore-observability", { cfg, cluster: testCluster(cfg, "singapore") }));
+        run = await runDeclarations(() => {
+            const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: unknown) => unknown };
+            const register = monitor.registerResource.bind(monitor);
+            monitor.registerResource = (req, cb) => {
+                const t = req.getCustomtimeouts?.();
+                if (t) timeouts.set(req.getName(), { create: t.getCreate(), update: t.getUpdate() });
+                return register(req, cb);
+            };
+            return new Observability("singapore-observability", { cfg, cluster: testCluster(cfg, "singapore") });
+        });
     });
 
     it("installs every chart pinned (repository and version) on the cluster's provider", () => {
@@ -83,7 +95,11 @@ describe("observability: Observability component", () => {
         assert.equal(spec.nodeSets[0].count, 3);
         assert.equal(spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage, "200Gi");
         assert.equal(es.protect, true);
-        assert.ok(es.dependencies.includes(run.one(RELEASE, "singapore-observability-logging-eck-operator").urn));
+        const operator = run.one(RELEASE, "singapore-observability-logging-eck-operator");
+        assert.ok(es.dependencies.includes(operator.urn));
+        // GKE private clusters open only 443 and 10250 from the control plane to the nodes.
+        assert.equal((operator.inputs.values as any).webhook.port, 10250);
+        assert.deepEqual((operator.inputs.values as any).managedNamespaces, ["logging"]);
         const kibana = run.one("kubernetes:kibana.k8s.elastic.co/v1:Kibana", "singapore-observability-logging-kibana");
         assert.deepEqual((kibana.inputs.spec as any).elasticsearchRef, { name: "logs" });
         assert.deepEqual((kibana.inputs.spec as any).config, { "server.ssl.supportedProtocols": ["TLSv1.3", "TLSv1.2"] });
@@ -95,6 +111,11 @@ describe("observability: Observability component", () => {
         const env = (job.inputs.spec as any).template.spec.containers[0].env;
         const policy = JSON.parse(env.find((e: any) => e.name === "ILM_POLICY").value);
         assert.deepEqual(policy.policy.phases.delete, { min_age: "7d", actions: { delete: {} } });
+        const fluentBit = run.one(RELEASE, "singapore-observability-logging-fluent-bit");
+        assert.ok(fluentBit.dependencies.includes(job.urn), "Fluent Bit writes its first index only after the index template exists");
+        assert.equal(ILM_JOB_DEADLINE_SECONDS, 1800);
+        assert.equal((job.inputs.spec as any).activeDeadlineSeconds, ILM_JOB_DEADLINE_SECONDS);
+        assert.deepEqual(timeouts.get(job.name), { create: "30m", update: "30m" }, "Pulumi waits as long as the Job may run, not its 10-minute default");
         for (const ns of ["monitoring", "tracing", "logging"]) {
             const n = run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as any).name === ns);
             assert.ok(n, ns);

@@ -133,7 +133,7 @@ describe("observability: kube-prometheus-stack values", () => {
     it("keeps metrics for the profile's retention on a volume of the profile's size, labelled with cluster and region", () => {
         for (const [env, days, gib, replicas] of [["prod", 30, 200, 2], ["staging", 30, 50, 2], ["dev", 30, 20, 1]] as const) {
             const cfg = testConfig({ environment: env, ...(env === "prod" ? {} : { kubernetes: { adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin" } }) });
-            const v = prometheusStackValues({ cfg, cluster: "singapore", region: "ap-southeast-1", receivers: { pager: false, chat: false, smtpAuth: false } }) as any;
+            const v = prometheusStackValues({ cfg, cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers: { pager: false, chat: false, smtpAuth: false } }) as any;
             const spec = v.prometheus.prometheusSpec;
             assert.equal(spec.retention, `${days}d`, env);
             assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${gib}Gi`, env);
@@ -146,10 +146,32 @@ describe("observability: kube-prometheus-stack values", () => {
             assert.deepEqual(v.grafana.sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
         }
         const cfg = testConfig({ observability: { metricsRetentionDays: 45, prometheusStorageGiB: 300 } });
-        const v = prometheusStackValues({ cfg, cluster: "tokyo", region: "ap-northeast-1", receivers: { pager: true, chat: false, smtpAuth: false } }) as any;
+        const v = prometheusStackValues({ cfg, cluster: "tokyo", cloud: "aws", region: "ap-northeast-1", receivers: { pager: true, chat: false, smtpAuth: false } }) as any;
         assert.equal(v.prometheus.prometheusSpec.retention, "45d");
         assert.equal(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, "300Gi");
         assert.deepEqual(v.alertmanager.alertmanagerSpec.secrets, ["alertmanager-receivers"]);
+    });
+
+    it("mounts the receivers Secret whenever the config names a file in it, SMTP password alone included", () => {
+        const cfg = testConfig();
+        const none = { pager: false, chat: false, smtpAuth: false };
+        for (const receivers of [{ ...none, pager: true }, { ...none, chat: true }, { ...none, smtpAuth: true }]) {
+            const v = prometheusStackValues({ cfg, cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers }) as any;
+            const files = JSON.stringify(v.alertmanager.config).match(/\/etc\/alertmanager\/secrets\/[^/"]+/g) ?? [];
+            assert.ok(files.length > 0, JSON.stringify(receivers));
+            for (const f of files) {
+                assert.deepEqual(v.alertmanager.alertmanagerSpec.secrets, [f.split("/")[4]], `${JSON.stringify(receivers)}: ${f} is mounted`);
+            }
+        }
+    });
+
+    it("scrapes the DNS and proxy components each cloud runs: kube-dns and no kube-proxy on GKE, CoreDNS and kube-proxy on EKS", () => {
+        const cfg = testConfig();
+        const receivers = { pager: false, chat: false, smtpAuth: false };
+        const gke = prometheusStackValues({ cfg, cluster: "singapore", cloud: "gcp", region: "asia-southeast1", receivers }) as any;
+        assert.deepEqual([gke.kubeProxy, gke.coreDns, gke.kubeDns], [{ enabled: false }, { enabled: false }, { enabled: true }]);
+        const eks = prometheusStackValues({ cfg, cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers }) as any;
+        assert.deepEqual([eks.kubeProxy, eks.coreDns, eks.kubeDns], [{ enabled: true }, { enabled: true }, { enabled: false }]);
     });
 });
 

@@ -1,6 +1,9 @@
 import { strict as assert } from "assert";
-import { runStack } from "../harness";
-import { validRawConfig } from "../support/fixtures";
+import * as k8s from "@pulumi/kubernetes";
+import { runDeclarations, runStack } from "../harness";
+import { testCluster, validRawConfig } from "../support/fixtures";
+import { parseConfig } from "../../stacks/config";
+import { Metrics } from "../../components/observability";
 
 describe("observability: alerting credentials in a whole program", () => {
     it("puts the SMTP password, pager key and webhook only into the receivers Secret, as Pulumi secrets", async () => {
@@ -30,5 +33,22 @@ describe("observability: alerting credentials in a whole program", () => {
         const global = (release.plainInputs.values as any).alertmanager.config.global;
         assert.equal(global.smtp_auth_username, "AKIASMTPUSER");
         assert.equal(global.smtp_auth_password_file, "/etc/alertmanager/secrets/alertmanager-receivers/smtp-password");
+    });
+
+    it("with only SMTP AUTH configured, still creates the receivers Secret and mounts it into Alertmanager", async () => {
+        const raw = { ...validRawConfig(), alerting: { ...(validRawConfig().alerting as Record<string, unknown>), smtpUsername: "AKIASMTPUSER" }, alertingSmtpPassword: "smtp-only" };
+        const cfg = parseConfig("test", raw, new Set(["alertingSmtpPassword"]));
+        const run = await runDeclarations(() => {
+            const cluster = testCluster(cfg, "singapore");
+            const namespace = new k8s.core.v1.Namespace("monitoring", { metadata: { name: "monitoring" } }, { provider: cluster.provider });
+            return new Metrics("singapore-metrics", { cfg, cluster, namespace });
+        });
+        const secret = run.one("kubernetes:core/v1:Secret", "singapore-metrics-receivers");
+        assert.deepEqual(secret.plainInputs.stringData, { "smtp-password": "smtp-only" });
+        const release = run.one("kubernetes:helm.sh/v3:Release", "singapore-metrics-release");
+        const am = (release.inputs.values as any).alertmanager;
+        assert.equal(am.config.global.smtp_auth_password_file, "/etc/alertmanager/secrets/alertmanager-receivers/smtp-password");
+        assert.deepEqual(am.alertmanagerSpec.secrets, ["alertmanager-receivers"]);
+        assert.ok(release.dependencies.includes(secret.urn));
     });
 });

@@ -57,6 +57,16 @@ describe("certificates and observability in every committed stack", function () 
                 }
             });
 
+            it("scrapes only the node components each cluster's cloud runs (no kube-proxy target or alert on GKE Dataplane V2)", () => {
+                for (const r of run.outputs.regions as { name: string; cloud: string }[]) {
+                    const v = values(run.one("kubernetes:helm.sh/v3:Release", `${r.name}-observability-metrics-release`));
+                    const gke = r.cloud === "gcp";
+                    assert.equal(v.kubeProxy.enabled, !gke, r.name);
+                    assert.equal(v.coreDns.enabled, !gke, r.name);
+                    assert.equal(v.kubeDns.enabled, gke, r.name);
+                }
+            });
+
             it("drops logs below the profile's level in every cluster", () => {
                 const level = EXPECTED[env].logLevel;
                 for (const c of clusters) {

@@ -69,7 +69,7 @@ export function testCluster(cfg: PlatformConfig, regionName: string): ClusterInf
                 : { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true } },
         }],
     }));
-    const provider = new k8s.Provider(`${regionName}-k8s`, { kubeconfig, enableServerSideApply: true });
+    const provider = new k8s.Provider(`${regionName}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true });
     const common = {
         name: regionName, region, cloud: region.cloud, network: `network-${regionName}`,
         clusterName: pulumi.output(`${regionName}-cluster`), endpoint: pulumi.output(endpoint),
