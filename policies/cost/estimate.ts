@@ -11,7 +11,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { chartName, isGatewayRelease, releaseValues, T } from "../lib/kinds";
-import { asArray, asRecord, asString, get, GIB, isKind, isObject, parseBytes, Props } from "../lib/values";
+import { asArray, asRecord, asString, get, GIB, isKind, isObject, knownEntries, parseBytes, Props } from "../lib/values";
 import { HOURS_PER_MONTH, instanceHourly, PRICE_SOURCES, PRICE_TABLE_DATE, PRICES, RegionPrices, SPOT_FACTOR } from "./prices";
 
 export interface CostResource {
@@ -107,7 +107,7 @@ export function chartStorageGiB(values: unknown): number {
             const size = parseBytes(persistence.size);
             if (size !== undefined) total += (size / GIB) * replicas;
         }
-        for (const [k, child] of Object.entries(v)) {
+        for (const [k, child] of knownEntries(v)) {
             if (k === "volumeClaimTemplate" || k === "persistence" || k === "storageSpec") continue;
             visit(child);
         }

@@ -1,10 +1,12 @@
 /**
- * Small, dependency-free helpers for reading resource properties inside policies: safe path access,
- * Kubernetes quantities and durations, type strings. Property bags handed to policies by CrossGuard are
- * proxies that throw `UnknownValueError` when a value is unknown at preview; these helpers never catch
- * that error, so the policy engine reports the policy as advisory ("can't run during preview") exactly
- * as it does for any other policy.
+ * Small helpers for reading resource properties inside policies: safe path access, Kubernetes
+ * quantities and durations, type strings. Property bags handed to policies by CrossGuard are proxies
+ * that throw `UnknownValueError` when a value is unknown at preview. The path helpers let that error
+ * through, so a policy whose verdict hangs on an unknown value is reported as advisory ("can't run
+ * during preview"); `ifKnown` and `walkStrings` are for reads where an unknown value must not cost the
+ * whole policy its enforcement (e.g. correlating S3 settings by a bucket name that is not known yet).
  */
+import { UnknownValueError } from "@pulumi/policy";
 
 export type Props = Record<string, unknown>;
 
@@ -106,13 +108,45 @@ export function isKind(type: string, group: string, kind: string): boolean {
     return !!k && k.group === group && k.kind === kind;
 }
 
-/** Every string inside a value, with its path (a.b[0].c). */
+/**
+ * `read()`, or `fallback` when it touches a value that is unknown during preview. The error is also
+ * recognised by name, in case a pack folder gets its own copy of @pulumi/policy.
+ */
+export function ifKnown<T>(read: () => T, fallback: T): T {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof UnknownValueError || (e instanceof Error && e.constructor.name === "UnknownValueError")) return fallback;
+        throw e;
+    }
+}
+
+/** Marks a value that is set but unknown during preview (ifKnown's fallback where "set" matters). */
+export const UNKNOWN = Symbol("unknown during preview");
+
+/** An object's entries whose values are known (values unknown during preview are left out). */
+export function knownEntries(obj: Props): [string, unknown][] {
+    const out: [string, unknown][] = [];
+    for (const k of Object.keys(obj)) {
+        const v = ifKnown(() => obj[k], UNKNOWN);
+        if (v !== UNKNOWN) out.push([k, v]);
+    }
+    return out;
+}
+
+/**
+ * Every known string inside a value, with its path (a.b[0].c). Values unknown during preview are
+ * skipped: they cannot be judged, and one of them must not stop the walk over the rest.
+ */
 export function walkStrings(value: unknown, visit: (s: string, path: string) => void, at = ""): void {
     if (typeof value === "string") {
         visit(value, at);
     } else if (Array.isArray(value)) {
-        value.forEach((v, i) => walkStrings(v, visit, `${at}[${i}]`));
+        for (let i = 0; i < value.length; i++) {
+            const v = ifKnown(() => value[i], UNKNOWN);
+            if (v !== UNKNOWN) walkStrings(v, visit, `${at}[${i}]`);
+        }
     } else if (isObject(value)) {
-        for (const [k, v] of Object.entries(value)) walkStrings(v, visit, at ? `${at}.${k}` : k);
+        for (const [k, v] of knownEntries(value)) walkStrings(v, visit, at ? `${at}.${k}` : k);
     }
 }

@@ -116,22 +116,41 @@ describe("policies/security: ingress JWT and TLS", () => {
     const jwt = (selector: unknown, ns = "istio-gateways", rules: unknown[] = [{ issuer: "https://auth.example.com/", jwksUri: "https://auth.example.com/jwks.json" }], provider = sg) =>
         cr(SEC, "RequestAuthentication", "ingress-jwt", ns, { ...(selector ? { selector } : {}), jwtRules: rules }, provider);
 
+    /** What makes the token mandatory: DENY requests without a request principal (as the mesh component declares it). */
+    const requireJwt = (spec: Record<string, unknown> = {}, ns = "istio-gateways") => cr(SEC, "AuthorizationPolicy", "ingress-require-jwt", ns, {
+        selector: { matchLabels: { istio: "ingressgateway" } }, action: "DENY",
+        rules: [{ from: [{ source: { notRequestPrincipals: ["*"] } }], to: [{ operation: { paths: ["/api/*"] } }] }], ...spec,
+    }, sg);
+
     it("passes with a RequestAuthentication selecting the ingress gateway's pods (east-west needs none)", () => {
-        assert.deepStrictEqual(check(ingressJwt, [ingress, eastwest, jwt({ matchLabels: { istio: "ingressgateway" } })]), []);
-        assert.deepStrictEqual(check(ingressJwt, [ingress, jwt(undefined, "istio-system")]), []);
+        assert.deepStrictEqual(check(ingressJwt, [ingress, eastwest, jwt({ matchLabels: { istio: "ingressgateway" } }), requireJwt()]), []);
+        assert.deepStrictEqual(check(ingressJwt, [ingress, jwt(undefined, "istio-system"), requireJwt()]), []);
     });
 
     it("fails when nothing selects the gateway, or the JWKS is not https", () => {
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt({ matchLabels: { app: "other" } })])), [
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt({ matchLabels: { app: "other" } }), requireJwt()])), [
             'ingress gateway istio-ingressgateway in cluster singapore-k8s has no RequestAuthentication selecting it (namespace istio-gateways, labels {"app":"istio-ingressgateway","istio":"ingressgateway"})',
         ]);
-        assert.strictEqual(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", undefined, tk)]).length, 1);
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", [{ issuer: "https://a/", jwksUri: "http://a/jwks" }])])), [
+        assert.strictEqual(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", undefined, tk), requireJwt()]).length, 1);
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", [{ issuer: "https://a/", jwksUri: "http://a/jwks" }]), requireJwt()])), [
             "RequestAuthentication for ingress gateway istio-ingressgateway: jwtRules[0].jwksUri http://a/jwks is not https",
         ]);
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", [])])), [
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", []), requireJwt()])), [
             "RequestAuthentication for ingress gateway istio-ingressgateway: spec.jwtRules is empty",
         ]);
+    });
+
+    it("requires an AuthorizationPolicy on the gateway that makes the token mandatory", () => {
+        const ra = jwt({ matchLabels: { istio: "ingressgateway" } });
+        const allowWithPrincipal = requireJwt({ action: "ALLOW", rules: [{ from: [{ source: { requestPrincipals: ["https://auth.example.com//*"] } }] }] });
+        assert.deepStrictEqual(check(ingressJwt, [ingress, ra, allowWithPrincipal]), []);
+        assert.deepStrictEqual(check(ingressJwt, [ingress, ra, requireJwt({ selector: undefined }, "istio-system")]), []);
+        const missing = "ingress gateway istio-ingressgateway in cluster singapore-k8s accepts requests without a JWT: no AuthorizationPolicy selecting it requires one (DENY with notRequestPrincipals or ALLOW with requestPrincipals); a RequestAuthentication alone only rejects invalid tokens";
+        assert.deepStrictEqual(found(check(ingressJwt, [ingress, ra])), [["mesh-singapore-ingress", missing]]);
+        // DENY on principals (not request principals), another gateway's selector, or another namespace: no token required.
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({ rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] })])), [missing]);
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({ selector: { matchLabels: { istio: "eastwestgateway" } } })])), [missing]);
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({}, "user")])), [missing]);
     });
 
     const gateway = (servers: unknown[]) => cr("networking.istio.io/v1", "Gateway", "public", "istio-gateways", { selector: { istio: "ingressgateway" }, servers }, sg);
@@ -175,6 +194,23 @@ describe("policies/security: sidecar injection", () => {
             "namespace user has no sidecar injection label (istio-injection: enabled or istio.io/rev)",
             "namespace content disables sidecar injection (istio-injection: disabled)",
         ]);
+    });
+
+    it("checks that istio.io/rev names a revision (or revision tag) an istiod of the same cluster serves", () => {
+        const revisioned = (provider: PlanResource, values: Record<string, unknown>) => release(`${provider.name}-istiod`, "istiod", values, provider);
+        const fixtures = [
+            revisioned(sg, { revision: "1-30-3", revisionTags: ["stable"] }), revisioned(tk, { revision: "1-30-3" }),
+            namespace("user", { "istio.io/rev": "1-30-3" }, sg),
+            namespace("content", { "istio.io/rev": "stable" }, sg),
+            namespace("assessment", { "istio.io/rev": "1-29-0" }, sg),
+            namespace("user", { "istio.io/rev": "stable" }, tk),
+        ];
+        const v = check(sidecarInjection, fixtures, { appNamespaces: ["user", "content", "assessment"] });
+        assert.deepStrictEqual(found(v), [
+            [`${sg.name}-ns-assessment`, `namespace assessment selects istio.io/rev 1-29-0, which no istiod in cluster ${sg.name} serves (revisions: 1-30-3, stable); its pods would get no sidecar`],
+            [`${tk.name}-ns-user`, `namespace user selects istio.io/rev stable, which no istiod in cluster ${tk.name} serves (revisions: 1-30-3); its pods would get no sidecar`],
+        ]);
+        assert.deepStrictEqual(check(sidecarInjection, [revisioned(sg, {}), namespace("user", { "istio.io/rev": "default" }, sg)], { appNamespaces: ["user"] }), []);
     });
 });
 

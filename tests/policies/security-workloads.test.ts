@@ -61,6 +61,16 @@ describe("policies/security: no plaintext secret material", () => {
         ]);
     });
 
+    it("still judges every known input when others are unknown at preview (mandatory, not \"can't run\")", () => {
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const v = check(noPlaintextSecretMaterial, [
+            res("kubernetes:core/v1:ConfigMap", "leak", { metadata: { name: unknown }, data: { "a.crt": unknown, "tls.key": key }, binaryData: [unknown] }, { provider: k8s }),
+        ]);
+        assert.deepStrictEqual(v.map((x) => [x.enforcementLevel, x.message]), [
+            ["mandatory", "input data.tls.key holds a PEM private key in plaintext; pass it as a Pulumi secret or keep it in a Kubernetes Secret"],
+        ]);
+    });
+
     it("honours additionalSecretOutputs, the declaration a real preview can see (CrossGuard unwraps secrets)", () => {
         const reports: string[] = [];
         const args = (declared: readonly string[]) => ({

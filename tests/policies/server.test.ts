@@ -1,8 +1,9 @@
 /**
- * The packs as the Pulumi CLI runs them: each pack's index.ts is started as a policy analyzer server
- * (the way `pulumi preview --policy-pack` does), configured over gRPC with the committed config file,
- * and asked to analyze the same fixtures the offline runner sees. Both must report the same
- * violations.
+ * The packs as the Pulumi CLI runs them: each pack is started the way the Node.js language host starts
+ * a policy pack for `pulumi preview --policy-pack policies/<pack>` (`@pulumi/pulumi/cmd/run-policy-pack
+ * <engine> <pack dir>` in the pack's folder: its package.json `main`, its tsconfig.json, TypeScript
+ * type-checked by ts-node), configured over gRPC with the committed config file, and asked to analyze
+ * the same fixtures the offline runner sees. Both must report the same violations.
  */
 import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
@@ -26,9 +27,11 @@ interface Server { readonly child: ChildProcess; readonly client: any }
 
 function startPack(pack: PackDefinition): Promise<Server> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+        // No TS_NODE_* settings of the test process leak in: the pack must start with its own config.
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_")));
+        const child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], {
             cwd: path.resolve(__dirname, "..", "..", "policies", pack.dir),
-            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+            env,
             stdio: ["ignore", "pipe", "pipe"],
         });
         let out = "";

@@ -17,7 +17,34 @@ function environmentOf(stack: string): string {
     return doc.config["mesh-platform:environment"];
 }
 
+/** Inputs of pulumi/actions v6 (action.yml of v6.6.1); anything else in `with:` is silently ignored by GitHub. */
+const PULUMI_ACTION_V6_INPUTS = [
+    "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr", "comment-on-pr-number",
+    "comment-on-summary", "github-token", "cloud-url", "secrets-provider", "parallel", "message", "config-map", "expect-no-changes",
+    "diff", "replace", "exclude", "exclude-dependents", "target", "target-dependents", "policyPacks", "policyPackConfigs", "refresh",
+    "upsert", "remove", "edit-pr-comment", "color", "exclude-protected", "plan", "suppress-outputs", "suppress-progress",
+    "always-include-summary", "continue-on-error", "log-verbosity", "log-flow", "debug",
+];
+
 describe("CI workflows", () => {
+    it("use pulumi/actions@v6 with real inputs only, each pack paired with its config in order", () => {
+        for (const file of ["preview.yml", "deploy.yml", "drill.yml"]) {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                for (const step of job.steps.filter((s) => String(s.uses ?? "").startsWith("pulumi/actions"))) {
+                    assert.strictEqual(step.uses, "pulumi/actions@v6", `${file} ${name}`);
+                    const w = (step.with ?? {}) as Record<string, string>;
+                    assert.deepStrictEqual(Object.keys(w).filter((k) => !PULUMI_ACTION_V6_INPUTS.includes(k)), [], `${file} ${name}`);
+                    if (w.policyPacks) {
+                        const packs = w.policyPacks.trim().split("\n");
+                        const configs = w.policyPackConfigs.trim().split("\n");
+                        assert.deepStrictEqual(configs.map((c) => c.replace(/^policies\/config\/(\w+)\..*$/, "policies/$1")), packs, `${file} ${name}`);
+                        for (const pack of packs) assert.ok(fs.existsSync(path.join(ROOT, pack, "PulumiPolicy.yaml")), pack);
+                    }
+                }
+            }
+        }
+    });
+
     it("previews every committed stack on pull requests with both packs and its environment's configs", () => {
         const wf = load("preview.yml");
         assert.deepStrictEqual(Object.keys(wf.on), ["pull_request"]);

@@ -6,7 +6,7 @@
  */
 import { chartName, releaseValues, T } from "../../lib/kinds";
 import { resourcePolicy } from "../../lib/policy";
-import { asRecord, asString, get, isKind, isObject, parseDays, Props } from "../../lib/values";
+import { asRecord, asString, get, isKind, isObject, knownEntries, parseDays, Props } from "../../lib/values";
 
 export type RetentionKind = "logs" | "metrics" | "traces" | "backups";
 
@@ -31,14 +31,14 @@ function ilmFindings(value: unknown, at: string, out: RetentionFinding[], hint =
         }
         return;
     }
-    if (Array.isArray(value)) return value.forEach((v, i) => ilmFindings(v, `${at}[${i}]`, out, hint));
+    if (Array.isArray(value)) return knownEntries(value as unknown as Props).forEach(([i, v]) => ilmFindings(v, `${at}[${i}]`, out, hint));
     if (!isObject(value)) return;
     const minAge = get(value, "phases.delete.min_age");
     if (minAge !== undefined) {
         const kind: RetentionKind = /jaeger|span|trace/i.test(`${hint} ${at}`) ? "traces" : "logs";
         out.push({ kind, where: `${at}.phases.delete.min_age`, days: parseDays(minAge), raw: minAge });
     }
-    for (const [k, v] of Object.entries(value)) {
+    for (const [k, v] of knownEntries(value)) {
         if (k === "phases") continue;
         ilmFindings(v, at ? `${at}.${k}` : k, out, `${hint} ${k}`);
     }

@@ -2,13 +2,14 @@
  * Backup buckets: encrypted, versioned, never public, with lifecycle rules and replicated to another
  * region. With @pulumi/aws v7 those settings are separate resources (BucketVersioning,
  * BucketServerSideEncryptionConfiguration, BucketPublicAccessBlock, BucketLifecycleConfiguration,
- * BucketReplicationConfig), so this is a stack policy that correlates them with their bucket: by the
- * bucket name when known, else by the dependency on the bucket resource.
+ * BucketReplicationConfig), so this is a stack policy that correlates them with their bucket (see
+ * bucketOf). Names computed by the cloud are unknown in a first preview; correlation then falls back
+ * to dependencies, so the policy still enforces instead of turning advisory.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { T } from "../../lib/kinds";
+import { chartName, isRelease, releaseValues, T } from "../../lib/kinds";
 import { stackPolicy } from "../../lib/policy";
-import { asArray, asRecord, asString, asStringMap, get } from "../../lib/values";
+import { asArray, asRecord, asString, asStringMap, get, ifKnown, isKind } from "../../lib/values";
 
 const BUCKET_TYPES: string[] = [T.s3Bucket, T.s3BucketV2];
 const SETTING_TYPES: string[] = [T.s3Versioning, T.s3Encryption, T.s3PublicAccessBlock, T.s3Lifecycle, T.s3Replication];
@@ -20,17 +21,38 @@ export function isBackupBucket(r: PolicyResource, pattern: RegExp): boolean {
     return candidates.some((c) => c !== undefined && pattern.test(c));
 }
 
-/** The bucket a setting resource configures. */
+/**
+ * Does this bucket name (or ARN) designate the bucket? Its `bucket`/`id` when known; else, for a bucket
+ * that sets neither `bucket` nor `bucketPrefix`, Pulumi's auto-name: the logical name, a dash and seven
+ * hex characters.
+ */
+export function designates(bucket: PolicyResource, nameOrArn: string): boolean {
+    if (nameOrArn.startsWith("arn:") && ifKnown(() => asString(bucket.props.arn), undefined) === nameOrArn) return true;
+    const name = nameOrArn.startsWith("arn:aws:s3:::") ? nameOrArn.slice("arn:aws:s3:::".length) : nameOrArn;
+    const own = ifKnown(() => asString(bucket.props.bucket) ?? asString(bucket.props.id), undefined);
+    if (own !== undefined) return own === name;
+    const named = ifKnown(() => bucket.props.bucket !== undefined || bucket.props.bucketPrefix !== undefined, true);
+    return !named && name.length === bucket.name.length + 8 && name.startsWith(`${bucket.name}-`) && /^[0-9a-f]{7}$/.test(name.slice(-7));
+}
+
+/**
+ * The bucket a setting resource configures: by the bucket name when known, else by the property
+ * dependency of `bucket` (CrossGuard passes it), else by its only dependency on a bucket, else (a
+ * replication configuration depends on both ends) by the dependency managed through the same provider:
+ * S3 bucket sub-resources are managed in the bucket's own region.
+ */
 export function bucketOf(setting: PolicyResource, buckets: readonly PolicyResource[]): PolicyResource | undefined {
-    const name = asString(setting.props.bucket);
+    const name = ifKnown(() => asString(setting.props.bucket), undefined);
     if (name) {
-        const byName = buckets.find((b) => asString(b.props.bucket) === name || asString(b.props.id) === name);
-        if (byName) return byName;
+        const byName = buckets.filter((b) => designates(b, name));
+        if (byName.length === 1) return byName[0];
     }
     const viaProperty = (setting.propertyDependencies?.bucket ?? []).filter((d) => BUCKET_TYPES.includes(d.type));
     if (viaProperty.length === 1) return viaProperty[0];
     const deps = setting.dependencies.filter((d) => BUCKET_TYPES.includes(d.type));
-    return deps.length === 1 ? deps[0] : undefined;
+    if (deps.length === 1) return deps[0];
+    const sameProvider = deps.filter((d) => d.provider?.urn !== undefined && d.provider.urn === setting.provider?.urn);
+    return sameProvider.length === 1 ? sameProvider[0] : undefined;
 }
 
 function enabled(status: unknown): boolean {
@@ -63,7 +85,9 @@ function settingProblem(s: PolicyResource, minExpirationDays: number): string | 
             return undefined;
         }
         case T.s3Replication:
-            return asArray(p.rules).some((r) => enabled(get(r, "status")) && asString(get(r, "destination.bucket"))) ? undefined : "has no Enabled rule with a destination bucket";
+            // A destination still unknown at preview is the ARN of a bucket being created: it is set.
+            return asArray(p.rules).some((r) => enabled(get(r, "status")) && ifKnown(() => asString(get(r, "destination.bucket")), "(unknown)"))
+                ? undefined : "has no Enabled rule with a destination bucket";
         default:
             return undefined;
     }
@@ -98,23 +122,51 @@ function checkGcs(b: PolicyResource, minExpirationDays: number, report: (m: stri
 }
 
 /**
- * Buckets that are the destination of a replication rule: matched by ARN or name when known, else the
- * buckets the replication config depends on other than its source.
+ * Buckets that are the destination of an enabled replication rule whose source is known: matched by
+ * ARN or name, else (destination unknown at preview) the bucket the configuration depends on other
+ * than its source, when there is exactly one.
  */
 export function replicaBuckets(replications: readonly PolicyResource[], buckets: readonly PolicyResource[]): Set<string> {
     const out = new Set<string>();
     for (const rep of replications) {
         const source = bucketOf(rep, buckets);
-        const targets = asArray(rep.props.rules).map((r) => asString(get(r, "destination.bucket"))).filter((t): t is string => !!t);
-        for (const b of buckets) {
-            const name = asString(b.props.bucket);
-            const arn = asString(b.props.arn);
-            if (targets.some((t) => t === arn || (name !== undefined && t === `arn:aws:s3:::${name}`))) out.add(b.urn);
+        if (!source) continue;
+        for (const rule of asArray(rep.props.rules)) {
+            if (!enabled(get(rule, "status"))) continue;
+            const target = ifKnown(() => asString(get(rule, "destination.bucket")), undefined);
+            const others = buckets.filter((b) => b.urn !== source.urn);
+            const matched = target !== undefined ? others.filter((b) => designates(b, target))
+                : rep.dependencies.filter((d) => BUCKET_TYPES.includes(d.type) && d.urn !== source.urn);
+            if (matched.length === 1) out.add(matched[0].urn);
         }
-        for (const d of rep.dependencies) if (BUCKET_TYPES.includes(d.type) && d.urn !== source?.urn) out.add(d.urn);
     }
     return out;
 }
+
+/**
+ * Is this a bucket Velero writes backups to? A ReadWrite backup storage location of the velero chart
+ * (values.configuration.backupStorageLocation[]) or a BackupStorageLocation resource names it; when
+ * that name is unknown at preview, the location's resource depending on the bucket stands in. Such a
+ * bucket is a primary store even when another bucket also replicates into it.
+ */
+export function writtenByVelero(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    const designated = (owner: PolicyResource, name: () => unknown, accessMode: () => unknown) => {
+        if (ifKnown(() => asString(accessMode()), undefined) === "ReadOnly") return false;
+        const known = ifKnown(() => asString(name()), UNKNOWN_NAME);
+        if (known === UNKNOWN_NAME) return owner.dependencies.some((d) => d.urn === bucket.urn);
+        return known !== undefined && designates(bucket, known);
+    };
+    return resources.some((r) => {
+        if (isRelease(r) && chartName(r.props) === "velero") {
+            return asArray(get(releaseValues(r.props), "configuration.backupStorageLocation"))
+                .some((bsl) => designated(r, () => get(bsl, "bucket"), () => get(bsl, "accessMode")));
+        }
+        return isKind(r.type, "velero.io", "BackupStorageLocation")
+            && designated(r, () => get(r.props, "spec.objectStorage.bucket"), () => get(r.props, "spec.accessMode"));
+    });
+}
+
+const UNKNOWN_NAME = "(unknown during preview)";
 
 export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationDays: number }>({
     name: "backup-bucket-protection",
@@ -136,12 +188,14 @@ export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationD
         const replicas = replicaBuckets(settings.filter((s) => s.type === T.s3Replication), buckets);
         for (const bucket of buckets.filter((b) => isBackupBucket(b, pattern))) {
             const own = byBucket.get(bucket.urn) ?? [];
-            const isReplica = replicas.has(bucket.urn);
+            const primary = writtenByVelero(bucket, resources);
             for (const type of SETTING_TYPES) {
-                if (type === T.s3Replication && isReplica) continue;
+                if (type === T.s3Replication && replicas.has(bucket.urn) && !primary) continue;
                 const found = own.filter((s) => s.type === type);
                 if (found.length === 0) {
-                    const replicaNote = type === T.s3Replication ? " (or make it the destination of another bucket's replication)" : "";
+                    const replicaNote = type !== T.s3Replication ? ""
+                        : primary ? " (Velero writes backups to it, so they must replicate to another region)"
+                            : " (or make it the destination of another bucket's replication)";
                     report(`backup bucket ${bucket.name} has no ${LABEL[type]}${replicaNote}`, bucket.urn);
                     continue;
                 }

@@ -5,7 +5,7 @@
  */
 import { T } from "../../lib/kinds";
 import { resourcePolicy } from "../../lib/policy";
-import { asArray, asRecord, asString, get, parseDays } from "../../lib/values";
+import { asArray, asRecord, asString, get, ifKnown, parseDays } from "../../lib/values";
 
 export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
@@ -17,7 +17,8 @@ export const eksSecretsEncryption = resourcePolicy({
         const enc = asRecord(props.encryptionConfig);
         const resources = asArray(enc.resources).map(String);
         if (!resources.includes("secrets")) report("encryptionConfig.resources must include \"secrets\" (envelope encryption of Kubernetes secrets)");
-        if (!asString(get(enc, "provider.keyArn"))) report("encryptionConfig.provider.keyArn must name the KMS key that encrypts secrets");
+        // The key is usually created with the cluster, so its ARN is unknown at preview: set, all the same.
+        if (!ifKnown(() => asString(get(enc, "provider.keyArn")), "(unknown)")) report("encryptionConfig.provider.keyArn must name the KMS key that encrypts secrets");
     },
 });
 
@@ -37,8 +38,15 @@ export const eksPublicAccessRestricted = resourcePolicy({
     validate: (props, _args, report) => {
         const vpc = asRecord(props.vpcConfig);
         if (vpc.endpointPublicAccess === false) return;
-        const cidrs = asArray(vpc.publicAccessCidrs).map(String);
-        if (cidrs.length === 0) {
+        // Entries unknown at preview (e.g. `${eip.publicIp}/32` of NAT addresses being created) are
+        // judged at update time; the known ones are judged now.
+        const list = asArray(vpc.publicAccessCidrs);
+        const cidrs: string[] = [];
+        for (let i = 0; i < list.length; i++) {
+            const c = ifKnown(() => String(list[i]), undefined);
+            if (c !== undefined) cidrs.push(c);
+        }
+        if (list.length === 0) {
             report("the public endpoint is on (endpointPublicAccess defaults to true) without publicAccessCidrs, which AWS treats as 0.0.0.0/0; disable it or list allowed CIDRs");
         }
         for (const c of cidrs) if (/\/0$/.test(c)) report(`publicAccessCidrs contains ${c}, which opens the API server to the whole internet`);

@@ -3,9 +3,10 @@
  * plaintext inputs, and sidecar injection on every app namespace.
  */
 import { APP_NAMESPACES } from "../../../components/constants";
-import { metaName, T } from "../../lib/kinds";
-import { resourcePolicy } from "../../lib/policy";
-import { asRecord, asString, asStringMap, get, SECRET_PLACEHOLDER, walkStrings } from "../../lib/values";
+import type { PolicyResource } from "@pulumi/policy";
+import { isIstiodRelease, metaName, releaseValues, T } from "../../lib/kinds";
+import { providerKey, resourcePolicy, stackPolicy, urnName } from "../../lib/policy";
+import { asArray, asRecord, asString, asStringMap, get, SECRET_PLACEHOLDER, walkStrings } from "../../lib/values";
 
 /** Exact chart version (semver, optional leading v); no ranges, wildcards or tags. */
 const PINNED = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -75,17 +76,36 @@ export const noPlaintextSecretMaterial = resourcePolicy({
     },
 });
 
-export const sidecarInjection = resourcePolicy<{ appNamespaces: string[] }>({
+/** Revisions the istiod releases of a cluster serve: `revision` ("default" when empty) and `revisionTags`. */
+function servedRevisions(istiods: readonly PolicyResource[]): Set<string> {
+    const out = new Set<string>();
+    for (const r of istiods) {
+        const values = releaseValues(r.props);
+        out.add(asString(values.revision) || "default");
+        for (const tag of asArray(values.revisionTags)) if (typeof tag === "string") out.add(tag);
+    }
+    return out;
+}
+
+export const sidecarInjection = stackPolicy<{ appNamespaces: string[] }>({
     name: "istio-sidecar-injection",
-    description: "Every app namespace enables sidecar injection (istio-injection: enabled or an istio.io/rev label).",
-    types: [T.namespace],
+    description: "Every app namespace enables sidecar injection (istio-injection: enabled, or istio.io/rev naming a revision an istiod of its cluster serves).",
     config: { appNamespaces: { type: "array", items: { type: "string" }, default: [...APP_NAMESPACES] } },
-    validate: (props, args, report, cfg) => {
-        const name = metaName(props);
-        if (!name || !cfg.appNamespaces.includes(name)) args.notApplicable("not an app namespace");
-        const labels = asStringMap(get(asRecord(props.metadata), "labels"));
-        const injection = labels["istio-injection"];
-        if (injection === "disabled") report(`namespace ${name} disables sidecar injection (istio-injection: disabled)`);
-        else if (injection !== "enabled" && !labels["istio.io/rev"]) report(`namespace ${name} has no sidecar injection label (istio-injection: enabled or istio.io/rev)`);
+    validate: (resources, _args, report, cfg) => {
+        const istiods = resources.filter((r) => isIstiodRelease(r));
+        for (const ns of resources.filter((r) => r.type === T.namespace && cfg.appNamespaces.includes(metaName(r.props) ?? ""))) {
+            const name = metaName(ns.props);
+            const labels = asStringMap(get(asRecord(ns.props.metadata), "labels"));
+            const injection = labels["istio-injection"];
+            const rev = labels["istio.io/rev"];
+            if (injection === "disabled") report(`namespace ${name} disables sidecar injection (istio-injection: disabled)`, ns.urn);
+            else if (injection !== "enabled" && !rev) report(`namespace ${name} has no sidecar injection label (istio-injection: enabled or istio.io/rev)`, ns.urn);
+            else if (injection !== "enabled" && rev) {
+                const served = servedRevisions(istiods.filter((i) => providerKey(i) === providerKey(ns)));
+                if (served.size > 0 && !served.has(rev)) {
+                    report(`namespace ${name} selects istio.io/rev ${rev}, which no istiod in cluster ${urnName(providerKey(ns))} serves (revisions: ${[...served].sort().join(", ")}); its pods would get no sidecar`, ns.urn);
+                }
+            }
+        }
     },
 });
