@@ -23,20 +23,9 @@ import { enforcementOf, propertiesOf, validatePackConfig } from "./lib/packconfi
 import type { PackPolicy } from "./lib/policy";
 import { SECURITY_PACK, securityPolicies } from "./security/policies";
 
-/** One resource of the offline plan (out/<stack>/plan.json). */
-export interface PlanResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly parent?: string;
-    /** URN of the resource's explicit provider. */
-    readonly provider?: string;
-    readonly custom: boolean;
-    readonly protect: boolean;
-    /** Inputs as the program passed them, every Pulumi secret replaced by "[secret]". */
-    readonly inputs: Record<string, unknown>;
-    readonly dependencies: readonly string[];
-}
+/** One resource of the offline plan (out/<stack>/plan.json); the plan tool owns the format. */
+export type { PlanResource } from "../tools/planfile";
+import type { PlanResource } from "../tools/planfile";
 
 export interface PolicyViolation {
     readonly policyName: string;
