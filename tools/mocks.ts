@@ -118,15 +118,18 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
         },
     }),
     "kubernetes:core/v1:Service": (a, c) => {
-        // A Service read back (`Service.get`, id `<namespace>/<name>`) after its Helm release: a LoadBalancer
-        // whose address the cloud has assigned. AWS load balancers get a DNS name (an NLB's
-        // `<name>-<hash>.elb.<region>.amazonaws.com`), GCP ones an IP address.
-        if (!a.id || !String(a.id).includes("/")) return {};
-        const [namespace, name] = String(a.id).split("/");
+        // A LoadBalancer Service, created (Pulumi awaits its address) or read back (`Service.get`, id
+        // `<namespace>/<name>`): the address the cloud assigned. AWS load balancers get a DNS name (an
+        // NLB's `<name>-<hash>.elb.<region>.amazonaws.com`), GCP ones an IP address.
+        const meta = (a.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+        const spec = (a.inputs.spec ?? {}) as { type?: string };
+        const read = !!a.id && String(a.id).includes("/");
+        if (!read && spec.type !== "LoadBalancer") return {};
+        const [namespace, name] = read ? String(a.id).split("/") : [meta.namespace ?? "default", meta.name ?? c.autoName];
         const status = c.cloud === "gcp"
             ? { ip: `34.${parseInt(hex(2, a.name, "ip1"), 16) % 200 + 1}.${parseInt(hex(2, a.name, "ip2"), 16)}.${parseInt(hex(2, a.name, "ip3"), 16) % 254 + 1}` }
             : { hostname: `k8s-${namespace.replace(/-/g, "").slice(0, 8)}-${name.replace(/-/g, "").slice(0, 8)}-${hex(10, a.name, c.id)}-${hex(16, a.name, c.id, "nlb")}.elb.${c.region || "ap-southeast-1"}.amazonaws.com` };
-        return { metadata: { namespace, name }, spec: { type: "LoadBalancer" }, status: { loadBalancer: { ingress: [status] } } };
+        return { metadata: { ...meta, namespace, name }, spec: { ...spec, type: "LoadBalancer" }, status: { loadBalancer: { ingress: [status] } } };
     },
     "kubernetes:core/v1:Secret": (a, c) => {
         const type = a.inputs.type;

@@ -10,7 +10,7 @@ import type { PlatformConfig } from "../../stacks/config";
 import type { ClusterInfo } from "../types";
 import { APP_DOMAINS, EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME, ISTIO_NAMESPACE } from "../constants";
 import {
-    baseValues, clusterIstioResources, gatewayValues, injectedNamespaceLabels, istiodValues, istioNamespaceLabels,
+    baseValues, clusterIstioResources, gatewayValues, ingressService, injectedNamespaceLabels, istiodValues, istioNamespaceLabels,
     MeshMember,
 } from "./manifests";
 import type { ClusterCa } from "./trust";
@@ -117,11 +117,14 @@ export class ClusterMesh extends pulumi.ComponentResource {
             }, on([base, this.istiod, ...namespaces]));
         }
 
-        // The chart names the Service after the release. Helm waits for the load balancer before the
-        // release completes, so the status is filled when this read runs; the id waits on the release.
-        const service = k8s.core.v1.Service.get(`${name}-ingress-service`,
-            pulumi.interpolate`${this.ingressGateway.status.namespace}/${this.ingressGateway.status.name}`,
-            { parent: this, provider, dependsOn: [this.ingressGateway] });
+        // The ingress gateway's LoadBalancer Service is ours (the chart renders none for it, see
+        // gatewayValues): Pulumi waits until the cloud has assigned its address, and a preview of a new
+        // stack shows the address as unknown instead of failing on a read of a Service that does not exist.
+        const svc = ingressService(member, cluster.tags);
+        const service = new k8s.core.v1.Service(`${name}-ingress-service`, {
+            metadata: svc.metadata,
+            spec: svc.spec,
+        }, on([this.ingressGateway, this.gatewayNamespace]));
         this.ingressHostname = service.status.apply((s) => {
             const ingress = s?.loadBalancer?.ingress?.[0];
             return ingress?.hostname ?? ingress?.ip ?? "";

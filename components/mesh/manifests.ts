@@ -267,11 +267,20 @@ export function loadBalancerAnnotations(cloud: Cloud, role: GatewayRole, tags: R
     return {};
 }
 
-/** Values of the `gateway` chart for the east-west (network) gateway or the public ingress gateway. */
+/**
+ * Values of the `gateway` chart for the east-west (network) gateway or the public ingress gateway.
+ *
+ * The ingress gateway's Service is not the chart's (`service.type: None`): the program declares it
+ * (`ingressService`), so its load-balancer address is an output of a resource Pulumi creates and awaits.
+ * Reading the chart's Service back instead fails every preview in which the release does not exist yet
+ * (the read runs against the cluster before the release is installed).
+ */
 export function gatewayValues(cfg: PlatformConfig, member: MeshMember, role: GatewayRole, members: readonly MeshMember[],
     tags: Readonly<Record<string, string>>): Record<string, unknown> {
     const minReplicas = cfg.profile.minReplicas;
-    const service: Record<string, unknown> = { type: "LoadBalancer", annotations: loadBalancerAnnotations(member.cloud, role, tags) };
+    const service: Record<string, unknown> = role === "ingress"
+        ? { type: "None" }
+        : { type: "LoadBalancer", annotations: loadBalancerAnnotations(member.cloud, role, tags) };
     if (role === "eastwest") {
         // Only the mesh's own address ranges may reach the cross-network port.
         service.loadBalancerSourceRanges = members.flatMap((m) => m.addressRanges);
@@ -290,6 +299,29 @@ export function gatewayValues(cfg: PlatformConfig, member: MeshMember, role: Gat
         },
         // The chart allows a PDB only when more than one replica is guaranteed.
         podDisruptionBudget: minReplicas > 1 ? { minAvailable: 1 } : {},
+    };
+}
+
+/**
+ * The public ingress gateway's LoadBalancer Service: what the gateway chart would render with its default
+ * ports (status 15021, http2 80, https 443, container ports equal), selecting the chart's pod labels.
+ */
+export function ingressService(member: MeshMember, tags: Readonly<Record<string, string>>): {
+    metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+    spec: Record<string, unknown>;
+} {
+    const selector = { app: INGRESS_GATEWAY_NAME, ...gatewaySelector(INGRESS_GATEWAY_NAME) };
+    return {
+        metadata: { name: INGRESS_GATEWAY_NAME, namespace: GATEWAY_NAMESPACE, labels: selector, annotations: loadBalancerAnnotations(member.cloud, "ingress", tags) },
+        spec: {
+            type: "LoadBalancer",
+            ports: [
+                { name: "status-port", port: INGRESS_HEALTH_CHECK.port, targetPort: INGRESS_HEALTH_CHECK.port, protocol: "TCP" },
+                { name: "http2", port: 80, targetPort: 80, protocol: "TCP" },
+                { name: "https", port: 443, targetPort: 443, protocol: "TCP" },
+            ],
+            selector,
+        },
     };
 }
 

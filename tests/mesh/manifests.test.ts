@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { testConfig, validRawConfig } from "../support/fixtures";
 import { APP_DOMAINS, GATEWAY_NAMESPACE, JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_PROVIDER_NAME } from "../../components/constants";
 import {
-    allowFromIngress, baseValues, clusterIstioResources, crossNetworkGateway, defaultDeny, examIntegrity, gatewayValues,
+    allowFromIngress, baseValues, clusterIstioResources, crossNetworkGateway, defaultDeny, examIntegrity, gatewayValues, ingressService,
     ingressRequestAuthentication, ingressRequireJwt, istiodValues, localityFailover, MeshMember, meshMembers,
     meshPeerAuthentication, meshTelemetry, namespaceOf, publicGateway, publicVirtualService, remoteKubeconfig,
     remoteSecretMetadata, serviceDestinationRule, serviceVirtualService, sizeBand, userDataProtection,
@@ -97,11 +97,14 @@ describe("mesh: gateway values", () => {
         assert.deepEqual(v.podDisruptionBudget, { minAvailable: 1 });
     });
 
-    it("puts the ingress gateway on an internet-facing NLB, not a network gateway", () => {
+    it("puts the ingress gateway on an internet-facing NLB, not a network gateway, with the program's own Service", () => {
         const v = gatewayValues(cfg, members[0], "ingress", members, tags) as Record<string, any>;
         assert.equal(v.networkGateway, undefined);
-        assert.equal(v.service.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
-        assert.equal(v.service.loadBalancerSourceRanges, undefined);
+        assert.deepEqual(v.service, { type: "None" }, "the chart renders no Service for the ingress gateway");
+        const svc = ingressService(members[0], tags);
+        assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+        assert.equal(svc.spec.type, "LoadBalancer");
+        assert.equal(svc.spec.loadBalancerSourceRanges, undefined);
     });
 
     it("uses a globally reachable internal load balancer on GKE and no PDB with one replica", () => {
@@ -123,7 +126,7 @@ describe("mesh: gateway values", () => {
         });
         assert.deepEqual(v.service.loadBalancerSourceRanges, ["10.70.0.0/20", "10.72.0.0/14", "10.76.0.0/20", "10.80.0.0/20", "10.84.0.0/14", "10.88.0.0/20"]);
         assert.deepEqual(v.podDisruptionBudget, {});
-        assert.deepEqual((gatewayValues(gcp, ms[1], "ingress", ms, {}) as Record<string, any>).service.annotations, {});
+        assert.deepEqual(ingressService(ms[1], {}).metadata.annotations, {}, "a plain external load balancer on GKE");
     });
 
     it("uses only keys of the gateway chart's values schema (additionalProperties: false at the top)", () => {

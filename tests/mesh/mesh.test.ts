@@ -178,13 +178,22 @@ describe("mesh: two AWS regions (prod)", () => {
         assert.equal(kubeconfig.users[0].user.token, tokenValue, "the kubeconfig carries the source reader's token");
     });
 
-    it("gives each cluster's later areas the ingress address read from the gateway Service", () => {
+    it("gives each cluster's later areas the address of the ingress gateway's LoadBalancer Service, which the program owns", () => {
         const { run } = m;
-        const read = run.resources.filter((r) => r.read);
-        assert.deepEqual(read.map((r) => [r.name, r.id]), [
-            ["mesh-singapore-ingress-service", "istio-gateways/istio-ingressgateway"],
-            ["mesh-tokyo-ingress-service", "istio-gateways/istio-ingressgateway"],
-        ]);
+        assert.deepEqual(run.resources.filter((r) => r.read).map((r) => r.name), [], "nothing is read back from a cluster");
+        for (const region of ["singapore", "tokyo"]) {
+            const svc = run.one("kubernetes:core/v1:Service", `mesh-${region}-ingress-service`);
+            const meta = svc.inputs.metadata as { name: string; namespace: string; annotations: Record<string, string> };
+            assert.deepEqual([meta.namespace, meta.name], ["istio-gateways", "istio-ingressgateway"]);
+            assert.equal(meta.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+            const spec = svc.inputs.spec as { type: string; ports: { name: string; port: number; targetPort: number }[]; selector: Record<string, string> };
+            assert.equal(spec.type, "LoadBalancer");
+            assert.deepEqual(spec.ports.map((p) => [p.name, p.port, p.targetPort]), [["status-port", 15021, 15021], ["http2", 80, 80], ["https", 443, 443]]);
+            assert.deepEqual(spec.selector, { app: "istio-ingressgateway", istio: "ingressgateway" });
+            const release = run.one("kubernetes:helm.sh/v3:Release", `mesh-${region}-ingress`);
+            assert.deepEqual((release.inputs.values as { service: unknown }).service, { type: "None" }, "the chart renders no second Service");
+            assert.ok(svc.dependencies.includes(release.urn), "the Service waits for the gateway pods");
+        }
         const ingress = m.run.outputs.ingress as Record<string, string>;
         assert.match(ingress.singapore, /^k8s-istiogat-istioing-[0-9a-f]{10}-[0-9a-f]{16}\.elb\.ap-southeast-1\.amazonaws\.com$/);
         assert.match(ingress.tokyo, /^k8s-istiogat-istioing-[0-9a-f]{10}-[0-9a-f]{16}\.elb\.ap-northeast-1\.amazonaws\.com$/);

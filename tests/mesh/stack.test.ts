@@ -58,7 +58,10 @@ describe("mesh: whole program", () => {
         assert.ok(kubeconfig.users[0].user.token.length > 40);
         const istiod = run.one("kubernetes:helm.sh/v3:Release", "mesh-singapore-istiod");
         assert.equal((istiod.plainInputs.values as any).resources.requests.memory, "2Gi", "120 services: medium band");
-        const reads = run.resources.filter((r) => r.read && r.type === "kubernetes:core/v1:Service");
-        assert.deepEqual(reads.map((r) => r.name).sort(), ["mesh-singapore-ingress-service", "mesh-tokyo-ingress-service"]);
+        // Nothing is read back from a cluster: a read of a resource that a release creates in the same
+        // update fails the preview of a new stack.
+        assert.deepEqual(run.resources.filter((r) => r.read).map((r) => r.name), []);
+        const services = run.ofType("kubernetes:core/v1:Service").filter((r) => (r.inputs.spec as { type?: string }).type === "LoadBalancer");
+        assert.deepEqual(services.map((r) => r.name).sort(), ["mesh-singapore-ingress-service", "mesh-tokyo-ingress-service"]);
     });
 });
