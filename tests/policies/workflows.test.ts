@@ -6,7 +6,7 @@ import { committedStacks } from "../harness";
 
 const DIR = path.resolve(__dirname, "..", "..", ".github", "workflows");
 const ROOT = path.resolve(__dirname, "..", "..");
-type Job = { environment?: string; needs?: string; strategy?: { matrix: { include: Record<string, string>[] } }; steps: Record<string, unknown>[] };
+type Job = { "runs-on"?: string | string[]; environment?: string; needs?: string; strategy?: { matrix: { include: Record<string, string>[] } }; steps: Record<string, unknown>[] };
 const load = (f: string) => parse(fs.readFileSync(path.join(DIR, f), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, Job> };
 const stacksOf = (job: Job) => job.strategy!.matrix.include.map((m) => m.stack).sort();
 const pulumiStep = (job: Job) => job.steps.find((s) => String(s.uses ?? "").startsWith("pulumi/actions@"))!.with as Record<string, string>;
@@ -27,6 +27,16 @@ const PULUMI_ACTION_V6_INPUTS = [
 ];
 
 describe("CI workflows", () => {
+    it("run every preview and deploy on self-hosted runners inside the platform network (the cluster APIs are not public)", () => {
+        for (const file of ["preview.yml", "deploy.yml"]) {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                const command = job.steps.map((s) => ((s.with ?? {}) as Record<string, string>).command).find((c) => c === "preview" || c === "up");
+                if (!command) continue;
+                assert.deepStrictEqual(job["runs-on"], ["self-hosted", "linux", "mesh-platform"], `${file} ${name} runs pulumi ${command}`);
+            }
+        }
+    });
+
     it("use pulumi/actions@v6 with real inputs only, each pack paired with its config in order", () => {
         for (const file of ["preview.yml", "deploy.yml", "drill.yml"]) {
             for (const [name, job] of Object.entries(load(file).jobs)) {
