@@ -52,6 +52,22 @@ describe("drill: CLI arguments and outputs", () => {
     });
 });
 
+/**
+ * Start `npm run drill` the way a user does (a child process, so SIGINT and exit codes are real), with
+ * `--execute` against moto and the test's DNS server, outputs written to `dir/outputs.json`.
+ */
+function spawnDrill(dir: string, outputs: unknown, awsEndpoint: string, dnsServer: string, extra: string[]) {
+    const file = path.join(dir, "outputs.json");
+    fs.writeFileSync(file, JSON.stringify({ environment: "prod", drill: outputs }));
+    return spawn(process.execPath, ["-r", "ts-node/register", "drill/cli.ts",
+        "--stack", "drilltest", "--scenario", "region-failover", "--execute", "--outputs", file,
+        "--aws-endpoint", awsEndpoint, "--dns-server", dnsServer, "--poll", "0.05",
+        "--report-dir", path.join(dir, "reports"), "--state-dir", path.join(dir, "state"), ...extra], {
+        cwd: ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+}
+
 /** Run the CLI in-process with stdout and stderr captured. */
 async function runMain(argv: string[], root: string): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = "";
@@ -145,15 +161,7 @@ describe("drill: CLI as a child process", function () {
         const dns = await startDnsServer(() => answer);
         try {
             const outputs = drillOutputs(aws, { primary: kubeconfigFor(primaryKube.server, "singapore"), secondary: kubeconfigFor(secondaryKube.server, "tokyo") });
-            const file = path.join(dir, "outputs.json");
-            fs.writeFileSync(file, JSON.stringify({ environment: "prod", drill: outputs }));
-            const child = spawn(process.execPath, ["-r", "ts-node/register", "drill/cli.ts",
-                "--stack", "drilltest", "--scenario", "region-failover", "--execute", "--restore", "--outputs", file,
-                "--aws-endpoint", moto.endpoint, "--dns-server", dns.address, "--poll", "0.05", "--hold", "0.3",
-                "--report-dir", path.join(dir, "reports"), "--state-dir", path.join(dir, "state")], {
-                cwd: ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
-                stdio: ["ignore", "pipe", "pipe"],
-            });
+            const child = spawnDrill(dir, outputs, moto.endpoint, dns.address, ["--restore", "--hold", "0.3"]);
             let stdout = "";
             let stderr = "";
             child.stdout.on("data", (d) => (stdout += String(d)));
@@ -209,15 +217,7 @@ describe("drill: CLI as a child process", function () {
         const dns = await startDnsServer(() => PRIMARY_LB);
         try {
             const outputs = drillOutputs(aws, { primary: kubeconfigFor(kube.server, "singapore"), secondary: kubeconfigFor(kube.server, "tokyo") });
-            const file = path.join(dir, "outputs.json");
-            fs.writeFileSync(file, JSON.stringify({ environment: "prod", drill: outputs }));
-            const child = spawn(process.execPath, ["-r", "ts-node/register", "drill/cli.ts",
-                "--stack", "drilltest", "--scenario", "region-failover", "--execute", "--outputs", file,
-                "--aws-endpoint", moto.endpoint, "--dns-server", dns.address, "--poll", "0.05", "--hold", "60",
-                "--report-dir", path.join(dir, "reports"), "--state-dir", path.join(dir, "state")], {
-                cwd: ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
-                stdio: ["ignore", "pipe", "pipe"],
-            });
+            const child = spawnDrill(dir, outputs, moto.endpoint, dns.address, ["--hold", "60"]);
             let stdout = "";
             let stderr = "";
             let sent = false;
