@@ -113,6 +113,9 @@ function providerUrn(ref: string): string | undefined {
     return ref.slice(0, ref.lastIndexOf("::"));
 }
 
+/** The SDK's wait for outstanding registrations (exported at runtime, not in its typings). */
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
 let running: Promise<unknown> = Promise.resolve();
 
 /**
@@ -200,12 +203,10 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
             exported = opts.program();
             return exported as pulumi.Inputs;
         });
-        const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
         await settings.waitForRPCs();
     } catch (e) {
         // Tests use this to prove that a rejected config declared nothing: let registrations in flight
         // land first, so that none is missed.
-        const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
         await settings.waitForRPCs().catch(() => undefined);
         if (e && typeof e === "object") Object.defineProperty(e, "recorded", { value: [...resources], enumerable: false });
         throw e;

@@ -68,6 +68,17 @@ function spawnDrill(dir: string, outputs: unknown, awsEndpoint: string, dnsServe
     });
 }
 
+/** The child's exit code; a child still running after `ms` is killed (the wait is bounded). */
+function exitCode(child: ReturnType<typeof spawn>, ms = 90000): Promise<number | null> {
+    return new Promise((resolve) => {
+        const t = setTimeout(() => child.kill("SIGKILL"), ms);
+        child.on("exit", (c) => {
+            clearTimeout(t);
+            resolve(c);
+        });
+    });
+}
+
 /** Run the CLI in-process with stdout and stderr captured. */
 async function runMain(argv: string[], root: string): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = "";
@@ -166,13 +177,7 @@ describe("drill: CLI as a child process", function () {
             let stderr = "";
             child.stdout.on("data", (d) => (stdout += String(d)));
             child.stderr.on("data", (d) => (stderr += String(d)));
-            const code = await new Promise<number | null>((resolve) => {
-                const t = setTimeout(() => child.kill("SIGKILL"), 90000);
-                child.on("exit", (c) => {
-                    clearTimeout(t);
-                    resolve(c);
-                });
-            });
+            const code = await exitCode(child);
             assert.equal(code, 0, `${stdout}\n${stderr}`);
             const reports = fs.readdirSync(path.join(dir, "reports"));
             const report = JSON.parse(fs.readFileSync(path.join(dir, "reports", reports.find((f) => f.endsWith(".json"))!), "utf8"));
@@ -234,13 +239,7 @@ describe("drill: CLI as a child process", function () {
                 }
             });
             child.stderr.on("data", (d) => (stderr += String(d)));
-            const code = await new Promise<number | null>((resolve) => {
-                const t = setTimeout(() => child.kill("SIGKILL"), 90000);
-                child.on("exit", (c) => {
-                    clearTimeout(t);
-                    resolve(c);
-                });
-            });
+            const code = await exitCode(child);
             assert.equal(sent, true, `never reached the failover phase:\n${stdout}\n${stderr}`);
             assert.equal(code, 3, `${stdout}\n${stderr}`);
             assert.match(stdout, /interrupt: aborting the drill and undoing what it changed/);
