@@ -2,7 +2,7 @@
  * Pulumi entry point: load and validate the stack config (bad config throws before any resource is
  * declared), compose the platform, and export its outputs as the stack outputs.
  */
-import { loadConfig } from "./stacks/config";
-import { buildPlatform } from "./stacks/platform";
+import { loadConfig } from "./config";
+import { buildPlatform } from "./platform";
 
 export = buildPlatform(loadConfig());

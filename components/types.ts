@@ -1,19 +1,28 @@
 /**
  * Contracts between the areas. A cluster component (EKS or GKE) produces a `ClusterInfo`; everything
- * above it (mesh, certificates, observability, backup, dns) consumes only this, so it is cloud-agnostic.
+ * above it (mesh, certificates, observability, backup, dns) consumes only this, so it is cloud-agnostic
+ * where it can be and narrows on `cloud` where it cannot.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { Cloud } from "../stacks/catalog";
-import type { PlatformConfig, RegionConfig } from "../stacks/config";
+import type { Cloud } from "../lib/cloud";
 
-export interface ClusterInfo {
-    /** The region's short name from config (`singapore`); also the Istio cluster name. */
+export type { Cloud };
+
+/** Log verbosity of a component (mapped to each tool's own level names). */
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+/** What every cluster offers, whatever its cloud. */
+interface ClusterInfoBase {
+    /** The region's short name (`singapore`); also the Istio cluster name. */
     readonly name: string;
-    readonly region: RegionConfig;
     readonly cloud: Cloud;
+    /** The cloud's region id (`ap-southeast-1`, `asia-southeast1`): the Istio locality region. */
+    readonly cloudRegion: string;
+    /** Whether this is the stack's primary region (DNS PRIMARY record, backup schedule offsets). */
+    readonly primary: boolean;
     /** Istio network of this cluster (`network-<name>`): one network per region. */
     readonly network: string;
     /**
@@ -25,23 +34,40 @@ export interface ClusterInfo {
     readonly endpoint: pulumi.Output<string>;
     /** Base64 PEM of the cluster CA. */
     readonly certificateAuthority: pulumi.Output<string>;
-    /** AWS: the OIDC issuer URL (without https://) and the IAM OIDC provider ARN, for IRSA. */
-    readonly oidcIssuer?: pulumi.Output<string>;
-    readonly oidcProviderArn?: pulumi.Output<string>;
-    /** GCP: the workload identity pool (`<project>.svc.id.goog`). */
-    readonly workloadIdentityPool?: pulumi.Output<string>;
     /** Kubeconfig for administrators and the Kubernetes provider (a Pulumi secret). */
     readonly kubeconfig: pulumi.Output<string>;
     /** The Kubernetes provider for this cluster; every Kubernetes resource in it uses this. */
     readonly provider: k8s.Provider;
-    /** The cloud provider for this region: every cloud resource of this region uses this. */
-    readonly awsProvider?: aws.Provider;
-    readonly gcpProvider?: gcp.Provider;
-    /** Resource that Kubernetes resources should wait for (node groups ready, add-ons installed). */
+    /** Resources that Kubernetes resources should wait for (node groups ready, add-ons installed). */
     readonly ready: pulumi.Resource[];
     /** Tags (AWS) / labels (GCP, sanitised) for this region's taggable resources. */
     readonly tags: Record<string, string>;
 }
+
+/** An EKS cluster: IRSA through the cluster's IAM OIDC provider. */
+export interface EksClusterInfo extends ClusterInfoBase {
+    readonly cloud: "aws";
+    /** The AWS provider of the cluster's region: every AWS resource of this region uses it. */
+    readonly awsProvider: aws.Provider;
+    /** The OIDC issuer URL without https:// (the IRSA condition keys' prefix). */
+    readonly oidcIssuer: pulumi.Output<string>;
+    /** ARN of the IAM OIDC provider that IRSA roles trust. */
+    readonly oidcProviderArn: pulumi.Output<string>;
+}
+
+/** A GKE cluster: Workload Identity through the project's pool. */
+export interface GkeClusterInfo extends ClusterInfoBase {
+    readonly cloud: "gcp";
+    /** The Google provider of the cluster's region: every GCP resource of this region uses it. */
+    readonly gcpProvider: gcp.Provider;
+    /** The GCP project the cluster and its region's resources live in. */
+    readonly project: string;
+    /** The workload identity pool (`<project>.svc.id.goog`). */
+    readonly workloadIdentityPool: pulumi.Output<string>;
+}
+
+/** One cluster of the stack, discriminated by `cloud`. */
+export type ClusterInfo = EksClusterInfo | GkeClusterInfo;
 
 /** Shape of the stack outputs that the DR drill reads (`pulumi stack output --json --show-secrets`). */
 export interface DrillRegionOutput {
@@ -77,18 +103,6 @@ export interface DrillOutputs {
         readonly failoverSeconds: number;
         readonly recoverySeconds: number;
         readonly examsRpoMinutes: number;
-    };
-}
-
-/** The stack's shared tags for one region (AWS tag keys; GCP labels are derived with `toLabels`). */
-export function regionTags(cfg: PlatformConfig, region: RegionConfig): Record<string, string> {
-    return {
-        environment: cfg.environment,
-        region: region.name,
-        team: cfg.tags.team,
-        "cost-center": cfg.tags.costCenter,
-        "managed-by": "pulumi",
-        stack: cfg.stack,
     };
 }
 

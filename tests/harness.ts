@@ -3,8 +3,8 @@
  * lets tests query what was declared by type, name, parent and provider.
  */
 import * as path from "path";
-import { loadConfig } from "../stacks/config";
-import { buildPlatform } from "../stacks/platform";
+import { loadConfig } from "../config";
+import { buildPlatform } from "../platform";
 import { readStackFile, RecordedResource, RunResult, runUnderMocks, PROJECT } from "../tools/runtime";
 
 export type { RecordedResource } from "../tools/runtime";

@@ -13,8 +13,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../stacks/config";
-import { buildPlatform } from "../stacks/platform";
+import { ConfigError, loadConfig } from "../config";
+import { buildPlatform } from "../platform";
 import { readStackFile, runUnderMocks, UsageError, RunResult } from "./runtime";
 import {
     canonicalJson, countByType, estimateDeploy, formatDuration, manifestsByCluster, missingProviders, renderTree,

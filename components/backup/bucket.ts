@@ -131,8 +131,8 @@ export class BackupBucket extends pulumi.ComponentResource {
         } else {
             const provider = cluster.gcpProvider;
             if (!provider) throw new Error(`BackupBucket ${name}: cluster ${cluster.name} has no GCP provider`);
-            const locations = args.gcpDataLocations ?? [cluster.region.region];
-            const multi = gcsMultiRegion(cluster.region.region);
+            const locations = args.gcpDataLocations ?? [cluster.cloudRegion];
+            const multi = gcsMultiRegion(cluster.cloudRegion);
             if (locations.length === 2 && (!multi || locations.some((l) => gcsMultiRegion(l) !== multi))) {
                 throw new Error(`BackupBucket ${name}: mesh-platform:regions ${locations.join(" and ")} are not in one GCS multi-region ` +
                     "(asia-*, europe-* or us-*); a dual-region backup bucket needs both inside one");
@@ -140,7 +140,7 @@ export class BackupBucket extends pulumi.ComponentResource {
             const dual = locations.length === 2;
             const bucket = new gcp.storage.Bucket(name, {
                 project: args.gcpProject,
-                location: dual ? multi! : cluster.region.region.toUpperCase(),
+                location: dual ? multi! : cluster.cloudRegion.toUpperCase(),
                 ...(dual ? { customPlacementConfig: { dataLocations: locations.map((l) => l.toUpperCase()) }, rpo: "ASYNC_TURBO" } : {}),
                 storageClass: "STANDARD",
                 uniformBucketLevelAccess: true,

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { toLabels } from "../types";
 import { VELERO_NAMESPACE } from "../constants";
@@ -37,7 +37,7 @@ export interface BackupsArgs {
 /** The peer of each region (see module comment); undefined with a single region. */
 export function peerOf(clusters: readonly ClusterInfo[], c: ClusterInfo): ClusterInfo | undefined {
     if (clusters.length < 2) return undefined;
-    const primary = clusters.find((x) => x.region.primary) ?? clusters[0];
+    const primary = clusters.find((x) => x.primary) ?? clusters[0];
     return c === primary ? clusters.find((x) => x !== primary) : primary;
 }
 
@@ -59,7 +59,7 @@ export class Backups extends pulumi.ComponentResource {
                 retentionDays: cfg.backup.retentionDays,
                 protect: cfg.protect,
                 gcpProject: cfg.gcpProject,
-                gcpDataLocations: c.cloud === "gcp" && peer?.cloud === "gcp" ? [c.region.region, peer.region.region] : undefined,
+                gcpDataLocations: c.cloud === "gcp" && peer?.cloud === "gcp" ? [c.cloudRegion, peer.cloudRegion] : undefined,
             }, { parent: this }));
         }
 
@@ -70,8 +70,8 @@ export class Backups extends pulumi.ComponentResource {
             if (peer && c.cloud === "aws" && peer.cloud === "aws") {
                 new BucketReplication(`${name}-${c.name}-to-${peer.name}`, {
                     sourceRegion: c.name,
-                    sourceCloudRegion: c.region.region,
-                    destinationCloudRegion: peer.region.region,
+                    sourceCloudRegion: c.cloudRegion,
+                    destinationCloudRegion: peer.cloudRegion,
                     source: bucket,
                     destination: buckets.get(peer.name)!,
                     provider: c.awsProvider!,

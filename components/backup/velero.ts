@@ -70,7 +70,7 @@ export class Velero extends pulumi.ComponentResource {
         const provider = cluster.cloud === "aws" ? "aws" : "gcp";
         // Writes go through the bucket's KMS key; the read-only location never writes.
         const locationConfig = (writable: boolean) => (isAws
-            ? { region: cluster.region.region, ...(writable ? { kmsKeyId: bucket.kmsKeyArn } : {}) }
+            ? { region: cluster.cloudRegion, ...(writable ? { kmsKeyId: bucket.kmsKeyArn } : {}) }
             : { serviceAccount: this.identity.gcpServiceAccountEmail });
         const locations: Record<string, unknown>[] = [{
             name: OWN_LOCATION,
@@ -96,7 +96,7 @@ export class Velero extends pulumi.ComponentResource {
             });
         }
 
-        const schedules = Object.fromEntries(backupSchedules(args.retentionDays, scheduleMinute(cluster.region.primary)).map((s) => [s.key, {
+        const schedules = Object.fromEntries(backupSchedules(args.retentionDays, scheduleMinute(cluster.primary)).map((s) => [s.key, {
             disabled: false,
             schedule: s.cron,
             useOwnerReferencesInBackup: false,

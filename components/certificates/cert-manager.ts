@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { CERT_MANAGER_NAMESPACE } from "../constants";
 import { WorkloadIdentity } from "../cluster/identity";
@@ -45,14 +45,14 @@ export function route53Policy(hostedZoneId: string): aws.iam.PolicyDocument {
 }
 
 /** Where this cluster's cert-manager writes challenge records; the DNS provider must be this cluster's cloud. */
-export function dns01Target(cfg: PlatformConfig, cluster: Pick<ClusterInfo, "name" | "cloud" | "region">): Dns01Target {
+export function dns01Target(cfg: PlatformConfig, cluster: Pick<ClusterInfo, "name" | "cloud" | "cloudRegion">): Dns01Target {
     const provider = cfg.dns.provider;
     const needs = provider === "route53" ? "aws" : "gcp";
     if (cluster.cloud !== needs) {
         throw new Error(`mesh-platform:dns.provider: "${provider}" cannot be written by cert-manager in ${cluster.cloud} cluster ${cluster.name}: ` +
             `its workload identity only reaches its own cloud (allowed for ${cluster.cloud} clusters: ${cluster.cloud === "aws" ? "route53" : "clouddns"})`);
     }
-    if (provider === "route53") return { provider, hostedZoneId: cfg.dns.zoneId, region: cluster.region.region };
+    if (provider === "route53") return { provider, hostedZoneId: cfg.dns.zoneId, region: cluster.cloudRegion };
     if (!cfg.gcpProject) throw new Error("mesh-platform:gcpProject: is required for clouddns DNS-01 challenges (got nothing)");
     return { provider, project: cfg.gcpProject, managedZone: cfg.dns.zoneId };
 }

@@ -1,6 +1,6 @@
 /** Certificates area: cert-manager, the Let's Encrypt ClusterIssuers and the ingress certificate, per cluster. */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { CertManager } from "./cert-manager";
 

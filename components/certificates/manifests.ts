@@ -2,7 +2,7 @@
  * cert-manager custom resources as plain manifests (pure functions, validated in tests against the
  * upstream schemas from @kubernetes-models/cert-manager).
  */
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import { GATEWAY_NAMESPACE } from "../constants";
 
 export type IssuerName = PlatformConfig["certificates"]["issuer"];

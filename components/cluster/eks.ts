@@ -16,8 +16,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { RegionConfig } from "../../stacks/config";
-import type { NodeGroupSizing } from "../../stacks/profiles";
+import type { RegionConfig } from "../../config";
+import type { NodeGroupSizing } from "./sizing";
 import type { AwsNetwork } from "../network/aws-network";
 import type { ClusterInfo } from "../types";
 import { withTags } from "../types";
@@ -197,11 +197,12 @@ export class EksCluster extends pulumi.ComponentResource {
             clientIdLists: ["sts.amazonaws.com"],
             tags: tags(),
         }, child);
+        const oidcIssuer = issuerUrl.apply((u) => u.replace(/^https:\/\//, ""));
         const identityTarget: IdentityCluster = {
             name: args.region.name,
             cloud: "aws",
             tags: args.tags,
-            oidcIssuer: issuerUrl.apply((u) => u.replace(/^https:\/\//, "")),
+            oidcIssuer,
             oidcProviderArn: oidc.arn,
             awsProvider: provider,
         };
@@ -325,13 +326,14 @@ export class EksCluster extends pulumi.ComponentResource {
 
         this.info = {
             name: args.region.name,
-            region: args.region,
             cloud: "aws",
+            cloudRegion: args.region.region,
+            primary: args.region.primary,
             network: `network-${args.region.name}`,
             clusterName: cluster.name,
             endpoint: cluster.endpoint,
             certificateAuthority: cluster.certificateAuthority.apply((c) => c.data!),
-            oidcIssuer: identityTarget.oidcIssuer,
+            oidcIssuer,
             oidcProviderArn: oidc.arn,
             kubeconfig,
             provider: k8sProvider,

@@ -20,8 +20,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { RegionConfig } from "../../stacks/config";
-import type { NodeGroupSizing } from "../../stacks/profiles";
+import type { RegionConfig } from "../../config";
+import type { NodeGroupSizing } from "./sizing";
 import { GKE_PODS_RANGE, GKE_SERVICES_RANGE, GcpNetwork } from "../network/gcp-network";
 import type { ClusterInfo } from "../types";
 import { gcpAccountId } from "./identity";
@@ -170,8 +170,10 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         this.info = {
             name: args.region.name,
-            region: args.region,
             cloud: "gcp",
+            cloudRegion: args.region.region,
+            primary: args.region.primary,
+            project: args.project,
             network: `network-${args.region.name}`,
             clusterName: cluster.name,
             endpoint: pulumi.interpolate`https://${cluster.endpoint}`,

@@ -35,11 +35,12 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
-import type { ClusterInfo } from "../types";
+import type { EksClusterInfo, GkeClusterInfo } from "../types";
 
 /** The part of a ClusterInfo the helper needs (a cluster component can call it before it has a ClusterInfo). */
-export type IdentityCluster = Pick<ClusterInfo,
-    "name" | "cloud" | "tags" | "oidcIssuer" | "oidcProviderArn" | "workloadIdentityPool" | "awsProvider" | "gcpProvider">;
+export type IdentityCluster =
+    | Pick<EksClusterInfo, "name" | "cloud" | "tags" | "oidcIssuer" | "oidcProviderArn" | "awsProvider">
+    | Pick<GkeClusterInfo, "name" | "cloud" | "tags" | "workloadIdentityPool" | "gcpProvider">;
 
 export interface WorkloadIdentityArgs {
     readonly cluster: IdentityCluster;

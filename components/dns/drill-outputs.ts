@@ -3,7 +3,7 @@
  * `pulumi stack output --json --show-secrets` (kubeconfigs are secrets).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo, DrillOutputs, DrillRegionOutput } from "../types";
 import type { RegionBackup } from "../backup";
 import type { DnsFailover } from "./index";
@@ -31,8 +31,8 @@ export function drillOutputs(
         return {
             name: c.name,
             cloud: c.cloud,
-            region: c.region.region,
-            primary: c.region.primary,
+            region: c.cloudRegion,
+            primary: c.primary,
             clusterName: c.clusterName,
             kubeconfig: pulumi.secret(c.kubeconfig),
             ingressHostname: ingressHostnames[c.name],

@@ -19,7 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { INGRESS_HEALTH_CHECK } from "../mesh/manifests";
 
@@ -57,7 +57,7 @@ export class DnsFailover extends pulumi.ComponentResource {
         const { cfg, regions } = args;
         const dns = cfg.dns;
         if (regions.length === 0) throw new Error(`DnsFailover ${name}: no regions`);
-        const primary = regions.find((r) => r.cluster.region.primary);
+        const primary = regions.find((r) => r.cluster.primary);
         if (!primary) throw new Error(`DnsFailover ${name}: none of the regions is the primary`);
         const secondary = regions.find((r) => r !== primary);
         this.provider = dns.provider;
@@ -73,7 +73,8 @@ export class DnsFailover extends pulumi.ComponentResource {
                     "failover records are CNAMEs to the load balancers and need a name below the zone (e.g. app." + dns.zoneName + ")");
             }
             // Route 53 is global; the primary region's provider signs its calls.
-            const provider = primary.cluster.awsProvider!;
+            if (primary.cluster.cloud !== "aws") throw new Error(`DnsFailover ${name}: route53 needs the primary region on aws`);
+            const provider = primary.cluster.awsProvider;
             const ids: Record<string, pulumi.Output<string>> = {};
             for (const r of regions) {
                 const check = new aws.route53.HealthCheck(`${name}-${r.cluster.name}-health`, {
@@ -106,9 +107,10 @@ export class DnsFailover extends pulumi.ComponentResource {
             if (regions.some((r) => r.cluster.cloud !== "gcp")) {
                 throw new Error(`DnsFailover ${name}: mesh-platform:dns.provider clouddns fails over between gcp regions`);
             }
-            const provider = primary.cluster.gcpProvider!;
+            if (primary.cluster.cloud !== "gcp") throw new Error(`DnsFailover ${name}: clouddns needs the primary region on gcp`);
+            const provider = primary.cluster.gcpProvider;
             this.intervalSeconds = Math.max(dns.healthCheckIntervalSeconds, CLOUD_DNS_MIN_INTERVAL);
-            const stackRegions = regions.map((r) => r.cluster.region.region);
+            const stackRegions = regions.map((r) => r.cluster.cloudRegion);
             const sourceRegions = [...new Set([...stackRegions, "asia-east1", "us-central1", "europe-west1"])].slice(0, 3);
             const check = new gcp.compute.HealthCheck(`${name}-health`, {
                 project: cfg.gcpProject,
@@ -130,7 +132,7 @@ export class DnsFailover extends pulumi.ComponentResource {
                     healthCheck: check.id,
                     primaryBackup: {
                         primary: { externalEndpoints: [primary.ingressHostname] },
-                        backupGeos: [{ location: secondary.cluster.region.region, healthCheckedTargets: { externalEndpoints: [secondary.ingressHostname] } }],
+                        backupGeos: [{ location: secondary.cluster.cloudRegion, healthCheckedTargets: { externalEndpoints: [secondary.ingressHostname] } }],
                         trickleRatio: 0,
                     },
                 } : undefined,

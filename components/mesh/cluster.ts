@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { APP_DOMAINS, EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME, ISTIO_NAMESPACE } from "../constants";
 import {

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { ClusterMesh } from "./cluster";
 import { INGRESS_HEALTH_CHECK, meshMembers } from "./manifests";

@@ -7,9 +7,9 @@
  * @kubernetes-models/istio schemas as well). The guide's YAML is the intent; where it says something
  * other than it means, the builder says so next to the fix.
  */
-import type { Cloud } from "../../stacks/catalog";
-import type { PlatformConfig } from "../../stacks/config";
-import type { LogLevel } from "../../stacks/profiles";
+import type { Cloud } from "../../lib/cloud";
+import type { PlatformConfig } from "../../config";
+import type { LogLevel } from "../types";
 import {
     APP_DOMAINS, EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME, ISTIO_NAMESPACE,
     JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_PROVIDER_NAME,

@@ -4,7 +4,7 @@
  * so an upgrade is a change here plus a canary roll (see docs/ca-rotation.md for the trust side).
  *
  * Chosen: 1.30.3 (released July 2026). Istio 1.30 supports Kubernetes 1.32-1.36, which covers the
- * every version in stacks/catalog.ts (1.32 to 1.34).
+ * every version in config/catalog.ts (1.32 to 1.34).
  * Chart values keys used in components/mesh/manifests.ts were read from
  * manifests/charts/{base,istio-control/istio-discovery,gateway}/values.yaml at tag 1.30.3.
  */

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { subnetCidr } from "../../stacks/config";
+import { subnetCidr } from "../../lib/cidr";
 import { withTags } from "../types";
 
 export interface AwsNetworkArgs {

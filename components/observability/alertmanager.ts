@@ -10,7 +10,7 @@
  * Advisory: a receiver whose secret config is missing (`alertingPagerKey`, `alertingChatWebhook`) is
  * left out, and its severity falls through to the default email receiver, so nothing is dropped.
  */
-import type { AlertingConfig } from "../../stacks/config";
+import type { AlertingConfig } from "../../config";
 
 /** Name of the Secret holding receiver credentials (mounted at /etc/alertmanager/secrets/<name>/). */
 export const RECEIVER_SECRET_NAME = "alertmanager-receivers";

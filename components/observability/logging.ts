@@ -10,8 +10,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../stacks/config";
-import type { Environment, LogLevel } from "../../stacks/profiles";
+import type { PlatformConfig } from "../../config";
+import type { Environment, LogLevel } from "../../config/profiles";
 import type { ClusterInfo } from "../types";
 import { LOGGING_NAMESPACE } from "../constants";
 import { CHARTS, ELASTIC_STACK_VERSION, pinnedRelease } from "./charts";

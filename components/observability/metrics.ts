@@ -5,8 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Cloud } from "../../stacks/catalog";
-import type { PlatformConfig } from "../../stacks/config";
+import type { Cloud } from "../../lib/cloud";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
@@ -19,7 +19,7 @@ import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
 
 export interface MetricsArgs {
     readonly cfg: PlatformConfig;
-    readonly cluster: Pick<ClusterInfo, "name" | "cloud" | "region" | "provider">;
+    readonly cluster: Pick<ClusterInfo, "name" | "cloud" | "cloudRegion" | "provider">;
     readonly namespace: k8s.core.v1.Namespace;
 }
 
@@ -117,10 +117,10 @@ export class Metrics extends pulumi.ComponentResource {
         this.release = pinnedRelease(`${name}-release`, CHARTS.kubePrometheusStack, {
             releaseName: "kube-prometheus-stack",
             namespace: MONITORING_NAMESPACE,
-            values: prometheusStackValues({ cfg, cluster: cluster.name, cloud: cluster.cloud, region: cluster.region.region, receivers }),
+            values: prometheusStackValues({ cfg, cluster: cluster.name, cloud: cluster.cloud, region: cluster.cloudRegion, receivers }),
         }, { parent: this, provider, dependsOn });
 
-        this.manifests = [prometheusRule({ cluster: cluster.name, region: cluster.region.region }), ...scrapeMonitors()];
+        this.manifests = [prometheusRule({ cluster: cluster.name, region: cluster.cloudRegion }), ...scrapeMonitors()];
         for (const m of this.manifests) {
             new k8s.apiextensions.CustomResource(`${name}-${m.kind.toLowerCase()}-${m.metadata.name}`, m, {
                 parent: this, provider, dependsOn: [this.release],

@@ -12,8 +12,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Environment } from "../../stacks/profiles";
-import type { PlatformConfig } from "../../stacks/config";
+import type { Environment } from "../../config/profiles";
+import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";

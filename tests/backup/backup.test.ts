@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig, PlatformConfig } from "../../stacks/config";
+import { parseConfig, PlatformConfig } from "../../config";
 import { createBackups, peerOf, VELERO_CHART, VELERO_PLUGINS } from "../../components/backup";
 import { expiringPrefixes, gcsMultiRegion, tlsOnlyPolicy } from "../../components/backup/bucket";
 import { backupSchedules } from "../../components/backup/naming";

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { runDeclarations, RecordedRun } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../stacks/config";
+import { parseConfig } from "../../config";
 import { CertManager } from "../../components/certificates";
 import { route53Policy } from "../../components/certificates/cert-manager";
 import { CHARTS } from "../../components/observability/charts";

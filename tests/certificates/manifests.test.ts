@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { validateManifest } from "../support/esm";
 import { testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../stacks/config";
+import { parseConfig } from "../../config";
 import {
     ACME_SERVERS, checkHostnames, clusterIssuer, ingressCertificate, Manifest, RENEW_BEFORE,
 } from "../../components/certificates";
@@ -13,7 +13,7 @@ const hours = (d: string) => Number(/^(\d+)h$/.exec(d)![1]);
 describe("certificates: manifests", () => {
     const cfg = testConfig();
     const singapore = cfg.regions[0];
-    const route53 = dns01Target(cfg, { name: "singapore", cloud: "aws", region: singapore });
+    const route53 = dns01Target(cfg, { name: "singapore", cloud: "aws", cloudRegion: singapore.region });
 
     it("ClusterIssuers point at Let's Encrypt staging and production and solve DNS-01 in Route 53", async () => {
         for (const name of ["letsencrypt-staging", "letsencrypt-prod"] as const) {
@@ -37,7 +37,7 @@ describe("certificates: manifests", () => {
 
     it("on GCP the ClusterIssuer uses Cloud DNS with workload identity (no key secret)", async () => {
         const gcpCfg = parseConfig("gcp-test", validGcpRawConfig());
-        const target = dns01Target(gcpCfg, { name: "singapore", cloud: "gcp", region: gcpCfg.regions[0] });
+        const target = dns01Target(gcpCfg, { name: "singapore", cloud: "gcp", cloudRegion: gcpCfg.regions[0].region });
         const m = clusterIssuer("letsencrypt-prod", "platform@example.com", "example.com", target);
         await validateManifest("cert-manager", m);
         const solver = (m.spec.acme as { solvers: { dns01: unknown }[] }).solvers[0].dns01;
@@ -93,7 +93,7 @@ describe("certificates: manifests", () => {
     });
 
     it("rejects a DNS provider the cluster's identity cannot reach", () => {
-        assert.throws(() => dns01Target(cfg, { name: "tokyo", cloud: "gcp", region: cfg.regions[1] }),
+        assert.throws(() => dns01Target(cfg, { name: "tokyo", cloud: "gcp", cloudRegion: cfg.regions[1].region }),
             /mesh-platform:dns\.provider: "route53" cannot be written by cert-manager in gcp cluster tokyo.*allowed for gcp clusters: clouddns/);
     });
 

@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
 import { RecordedResource, RecordedRun, runStack } from "../harness";
-import { parseConfig, PlatformConfig } from "../../stacks/config";
+import { parseConfig, PlatformConfig } from "../../config";
 import { readStackFile, ROOT_CONFIG_PREFIX } from "./stackconfig";
-import { regionTags, toLabels } from "../../components/types";
+import { toLabels } from "../../components/types";
+import { regionTags } from "../../platform/tags";
 import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, LB_CONTROLLER_CHART } from "../../components/cluster/versions";
 import { missingTags, tagProperty } from "./taggable";
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseConfig } from "../../stacks/config";
-import { createClusters, validateClusterConfig, gkeMasterCidr, eksClusterName } from "../../components/cluster";
+import { ConfigError, parseConfig } from "../../config";
+import { eksClusterName, gkeMasterCidr } from "../../config/catalog";
 import { eksAmiType } from "../../components/cluster/eks";
-import { runDeclarations, runStack } from "../harness";
+import { runStack } from "../harness";
 import { validGcpRawConfig, validRawConfig } from "../support/fixtures";
 
 type Raw = Record<string, unknown>;
@@ -16,7 +16,7 @@ const gcpRegions = (patch: (rs: Raw[]) => void): Raw[] => {
     return rs;
 };
 
-/** Cluster config the loader rejects (stacks/config.ts). */
+/** Cluster config the loader rejects (config/schema.ts and config/rules.ts). */
 const LOADER_ROWS: Row[] = [
     { title: "system min > max", raw: { ...aws(), nodeGroups: { system: { minSize: 4, maxSize: 3, desiredSize: 3 } } }, key: "mesh-platform:nodeGroups.system.minSize", fragment: "must be <= nodeGroups.system.maxSize (3)", value: "4" },
     { title: "workloads desired below min", raw: { ...aws(), nodeGroups: { workloads: { desiredSize: 1 } } }, key: "mesh-platform:nodeGroups.workloads.desiredSize", fragment: "within [minSize, maxSize] = [3, 12]", value: "1" },
@@ -28,7 +28,7 @@ const LOADER_ROWS: Row[] = [
     { title: "spot system nodes", raw: { ...aws(), environment: "staging", nodeGroups: { system: { capacityType: "SPOT" } } }, key: "mesh-platform:nodeGroups.system.capacityType", fragment: "must be ON_DEMAND", value: '"SPOT"' },
 ];
 
-/** Cluster config the loader accepts but this area cannot build (components/cluster validateClusterConfig). */
+/** Cluster config that only EKS or GKE cannot build: rejected by the loader too (config/rules.ts eksRules, gkeRules). */
 const AREA_ROWS: Row[] = [
     { title: "flow log retention CloudWatch does not offer", raw: { ...aws(), flowLogsRetentionDays: 10 }, key: "mesh-platform:flowLogsRetentionDays", fragment: "is not a CloudWatch Logs retention; allowed: 1, 3, 5, 7, 14, 30", value: "10" },
     { title: "ARM and x86 in one node group", raw: { ...aws(), nodeGroups: { workloads: { instanceTypes: ["m6i.xlarge", "m7g.xlarge"] } } }, key: "mesh-platform:nodeGroups.workloads.instanceTypes", fragment: "mixes ARM (Graviton, e.g. m7g) and x86 types", value: '["m6i.xlarge","m7g.xlarge"]' },
@@ -59,8 +59,7 @@ describe("clusters: config validation", () => {
 
     for (const row of AREA_ROWS) {
         it(`clusters area rejects: ${row.title}`, () => {
-            const cfg = parseConfig("t", row.raw);
-            const err = problemsOf(() => validateClusterConfig(cfg));
+            const err = problemsOf(() => parseConfig("t", row.raw));
             assert.deepEqual(err.problems.map((x) => x.key), [row.key]);
             assert.ok(err.problems[0].message.includes(row.fragment), err.problems[0].message);
             if (row.value) assert.ok(err.message.includes(`(got ${row.value})`), err.message);
@@ -69,7 +68,7 @@ describe("clusters: config validation", () => {
 
     it("accepts every committed stack's cluster config", () => {
         for (const raw of [aws(), gcp(), { ...aws(), environment: "dev", kubernetes: { adminRoleArn: "arn:aws:iam::111122223333:role/a", publicAccessCidrs: ["203.0.113.0/24"] } }]) {
-            assert.doesNotThrow(() => validateClusterConfig(parseConfig("t", raw)));
+            assert.doesNotThrow(() => parseConfig("t", raw));
         }
     });
 
@@ -81,22 +80,16 @@ describe("clusters: config validation", () => {
     });
 
     it("validates before declaring any provider or resource", async () => {
-        const cfg = parseConfig("t", { ...aws(), flowLogsRetentionDays: 10 });
         let error: unknown;
-        const run = await runDeclarations(() => {
-            try {
-                createClusters(cfg);
-            } catch (e) {
-                error = e;
-            }
-        });
-        assert.ok(error instanceof ConfigError);
-        assert.deepEqual(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), []);
+        await runStack("bad-area", { ...aws(), flowLogsRetentionDays: 10 }).catch((e: unknown) => { error = e; });
+        assert.ok(error instanceof ConfigError, String(error));
+        const recorded = (error as { recorded?: { type: string }[] }).recorded ?? [];
+        assert.deepEqual(recorded.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), []);
     });
 
     it("derives names and ranges deterministically", () => {
         const cfg = parseConfig("prod", aws());
-        assert.equal(eksClusterName(cfg, cfg.regions[1]), "mesh-prod-tokyo");
+        assert.equal(eksClusterName(cfg.stack, cfg.regions[1].name), "mesh-prod-tokyo");
         assert.deepEqual([0, 1, 2].map(gkeMasterCidr), ["172.16.0.0/28", "172.16.0.16/28", "172.16.0.32/28"]);
         assert.equal(eksAmiType(["m7g.large", "c6g.xlarge"]), "AL2023_ARM_64_STANDARD");
         assert.equal(eksAmiType(["t3a.large"]), "AL2023_x86_64_STANDARD");

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
 import { gcpAccountId, irsaTrustPolicy, WorkloadIdentity } from "../../components/cluster/identity";
-import { regionTags } from "../../components/types";
+import { regionTags } from "../../platform/tags";
 
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 

@@ -2,8 +2,9 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedRun, runDeclarations } from "../harness";
 import { testConfig, validGcpRawConfig } from "../support/fixtures";
-import { createClusters } from "../../components/cluster";
-import { ClusterInfo, regionTags, toLabels } from "../../components/types";
+import { createClusters } from "../../platform/clusters";
+import { ClusterInfo, toLabels } from "../../components/types";
+import { regionTags } from "../../platform/tags";
 
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const urnOf = (r: pulumi.Resource): Promise<string> => value(r.urn);
@@ -18,7 +19,7 @@ describe("clusters: ClusterInfo contract", function () {
         before(async () => { run = await runDeclarations(() => { infos = createClusters(cfg); }); });
 
         it("returns the clusters in config order (primary first) with their mesh network names", () => {
-            assert.deepEqual(infos.map((i) => [i.name, i.cloud, i.network, i.region.region]), [
+            assert.deepEqual(infos.map((i) => [i.name, i.cloud, i.network, i.cloudRegion]), [
                 ["singapore", "aws", "network-singapore", "ap-southeast-1"],
                 ["tokyo", "aws", "network-tokyo", "ap-northeast-1"],
             ]);
@@ -29,14 +30,15 @@ describe("clusters: ClusterInfo contract", function () {
             const eks = run.one("aws:eks/cluster:Cluster", "singapore-eks");
             const oidc = run.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "singapore-oidc");
             const i = infos[0];
+            assert.ok(i.cloud === "aws");
             assert.equal(await value(i.clusterName), "mesh-test-singapore");
             assert.equal(await value(i.endpoint), eks.outputs.endpoint);
             assert.equal(await value(i.certificateAuthority), (eks.outputs.certificateAuthority as { data: string }).data);
-            assert.equal(await value(i.oidcIssuer!), String((eks.outputs.identities as { oidcs: { issuer: string }[] }[])[0].oidcs[0].issuer).replace("https://", ""));
-            assert.equal(await value(i.oidcProviderArn!), oidc.outputs.arn);
-            assert.equal(i.workloadIdentityPool, undefined);
-            assert.equal(i.gcpProvider, undefined);
-            assert.equal(await urnOf(i.awsProvider!), run.one("pulumi:providers:aws", "aws-singapore").urn);
+            assert.equal(await value(i.oidcIssuer), String((eks.outputs.identities as { oidcs: { issuer: string }[] }[])[0].oidcs[0].issuer).replace("https://", ""));
+            assert.equal(await value(i.oidcProviderArn), oidc.outputs.arn);
+            assert.equal((i as unknown as Record<string, unknown>).workloadIdentityPool, undefined);
+            assert.equal((i as unknown as Record<string, unknown>).gcpProvider, undefined);
+            assert.equal(await urnOf(i.awsProvider), run.one("pulumi:providers:aws", "aws-singapore").urn);
             assert.equal(await urnOf(i.provider), run.one("pulumi:providers:kubernetes", "singapore-k8s").urn);
         });
 
@@ -70,14 +72,16 @@ describe("clusters: ClusterInfo contract", function () {
             const gke = run.one("gcp:container/cluster:Cluster", "tokyo-gke");
             const i = infos[1];
             assert.deepEqual([i.name, i.cloud, i.network], ["tokyo", "gcp", "network-tokyo"]);
-            assert.equal(await value(i.workloadIdentityPool!), "edtech-platform-prod.svc.id.goog");
-            assert.equal(i.oidcIssuer, undefined);
-            assert.equal(i.awsProvider, undefined);
+            assert.ok(i.cloud === "gcp");
+            assert.equal(await value(i.workloadIdentityPool), "edtech-platform-prod.svc.id.goog");
+            assert.equal(i.project, "edtech-platform-prod");
+            assert.equal((i as unknown as Record<string, unknown>).oidcIssuer, undefined);
+            assert.equal((i as unknown as Record<string, unknown>).awsProvider, undefined);
             assert.equal(await value(i.endpoint), `https://${gke.outputs.endpoint}`);
             assert.equal(await value(i.clusterName), gke.outputs.name);
             assert.deepEqual(i.tags, toLabels(regionTags(cfg, cfg.regions[1])));
             assert.equal(await pulumi.isSecret(i.kubeconfig), true);
-            assert.equal(await urnOf(i.gcpProvider!), run.one("pulumi:providers:gcp", "gcp-tokyo").urn);
+            assert.equal(await urnOf(i.gcpProvider), run.one("pulumi:providers:gcp", "gcp-tokyo").urn);
             assert.deepEqual(await Promise.all(i.ready.map(urnOf)), [run.one("gcp:container/nodePool:NodePool", "tokyo-system").urn, run.one("gcp:container/nodePool:NodePool", "tokyo-workloads").urn]);
         });
     });

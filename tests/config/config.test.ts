@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseConfig, cidrsOverlap, subnetCidr, parseCidr } from "../../stacks/config";
-import { PROFILES } from "../../stacks/profiles";
+import { ConfigError, parseConfig } from "../../config";
+import { cidrsOverlap, parseCidr, subnetCidr } from "../../lib/cidr";
+import { PROFILES } from "../../config/profiles";
 import { validRawConfig, validGcpRawConfig } from "../support/fixtures";
 import { runStack } from "../harness";
 import type { RecordedResource } from "../harness";

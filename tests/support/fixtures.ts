@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import { parseConfig, PlatformConfig } from "../../stacks/config";
-import { ClusterInfo, regionTags, toLabels } from "../../components/types";
+import { parseConfig, PlatformConfig } from "../../config";
+import { ClusterInfo, toLabels } from "../../components/types";
+import { regionTags } from "../../platform/tags";
 
 /** A complete, valid raw config (keys without namespace), two AWS regions, prod. */
 export function validRawConfig(): Record<string, unknown> {
@@ -71,18 +72,18 @@ export function testCluster(cfg: PlatformConfig, regionName: string): ClusterInf
     }));
     const provider = new k8s.Provider(`${regionName}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true });
     const common = {
-        name: regionName, region, cloud: region.cloud, network: `network-${regionName}`,
+        name: regionName, cloudRegion: region.region, primary: region.primary, network: `network-${regionName}`,
         clusterName: pulumi.output(`${regionName}-cluster`), endpoint: pulumi.output(endpoint),
         certificateAuthority: pulumi.output("Q0E="), kubeconfig, provider, ready: [],
     };
     if (region.cloud === "aws") {
         const awsProvider = new aws.Provider(`${regionName}-aws`, { region: region.region as aws.Region });
         return {
-            ...common, awsProvider, tags,
+            ...common, cloud: "aws", awsProvider, tags,
             oidcIssuer: pulumi.output(`oidc.eks.${region.region}.amazonaws.com/id/TEST${regionName.toUpperCase()}`),
             oidcProviderArn: pulumi.output(`arn:aws:iam::111122223333:oidc-provider/oidc.eks.${region.region}.amazonaws.com/id/TEST${regionName.toUpperCase()}`),
         };
     }
     const gcpProvider = new gcp.Provider(`${regionName}-gcp`, { project: cfg.gcpProject, region: region.region });
-    return { ...common, gcpProvider, tags: toLabels(tags), workloadIdentityPool: pulumi.output(`${cfg.gcpProject}.svc.id.goog`) };
+    return { ...common, cloud: "gcp", project: cfg.gcpProject!, gcpProvider, tags: toLabels(tags), workloadIdentityPool: pulumi.output(`${cfg.gcpProject}.svc.id.goog`) };
 }

@@ -1,11 +1,11 @@
 /**
- * Composition of the whole platform for one stack. Each area lives in components/<area>/ and is
- * called from here in dependency order; nothing in here creates resources directly.
+ * Composition of the whole platform for one stack: the only code that reads the stack config. It maps
+ * the config to each component's own args, area by area (platform/<area>.ts), in dependency order.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
+import type { PlatformConfig } from "../config";
 import type { ClusterInfo } from "../components/types";
-import { createClusters } from "../components/cluster";
+import { createClusters } from "./clusters";
 import { createMesh } from "../components/mesh";
 import { createCertificates } from "../components/certificates";
 import { createObservability } from "../components/observability";

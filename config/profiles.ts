@@ -4,19 +4,12 @@
  * these and validates the result.
  */
 
-export type Environment = "dev" | "staging" | "prod";
-export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
-export type CapacityType = "ON_DEMAND" | "SPOT";
-export type MtlsMode = "STRICT" | "PERMISSIVE";
+import type { CapacityType, NodeGroupSizing } from "../components/cluster/sizing";
+import type { LogLevel } from "../components/types";
 
-export interface NodeGroupSizing {
-    readonly instanceTypes: readonly string[];
-    readonly minSize: number;
-    readonly maxSize: number;
-    readonly desiredSize: number;
-    readonly capacityType: CapacityType;
-    readonly diskSizeGiB: number;
-}
+export type { CapacityType, LogLevel, NodeGroupSizing };
+export type Environment = "dev" | "staging" | "prod";
+export type MtlsMode = "STRICT" | "PERMISSIVE";
 
 export interface Profile {
     /** Resources holding state (KMS keys, clusters, buckets, CA material) get `protect: true`. */

@@ -3,7 +3,9 @@
  * family or Kubernetes version is a one-line change with a test.
  */
 
-export type Cloud = "aws" | "gcp";
+import type { Cloud } from "../lib/cloud";
+
+export type { Cloud };
 
 /** Commercial AWS regions (partition `aws`). */
 export const AWS_REGIONS: readonly string[] = [
@@ -97,4 +99,22 @@ export function instanceShape(instanceType: string): { vcpu: number; memoryGiB: 
         return { vcpu, memoryGiB: vcpu * (gcp[2] === "highmem" ? 8 : 4) };
     }
     return undefined;
+}
+
+/** Graviton (ARM) instance families carry a `g` after the generation digit: m7g, c6g, r7gd. */
+export function isArmInstanceType(instanceType: string): boolean {
+    return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+}
+
+/**
+ * GKE control plane /28 of the i-th region. Outside every 10.x platform range; the rules refuse region
+ * ranges that overlap any of them.
+ */
+export function gkeMasterCidr(index: number): string {
+    return `172.16.0.${index * 16}/28`;
+}
+
+/** Physical EKS cluster name: fixed because EKS names the control plane log group after it. */
+export function eksClusterName(stack: string, regionName: string): string {
+    return `mesh-${stack}-${regionName}`;
 }

@@ -1,0 +1,135 @@
+/**
+ * The resolved stack config: what the loader returns once every key is valid and the environment
+ * profile is applied. Only the composition (platform/) reads it; components take their own args.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Cloud } from "../lib/cloud";
+import type { Environment, LogLevel, MtlsMode, NodeGroupSizing, Profile } from "./profiles";
+
+export interface RegionConfig {
+    /** Short stable name (`singapore`): used in logical names, cluster names and mesh network names. */
+    readonly name: string;
+    readonly cloud: Cloud;
+    /** The cloud's region id (`ap-southeast-1`, `asia-southeast1`). */
+    readonly region: string;
+    readonly primary: boolean;
+    readonly vpcCidr: string;
+    /** GKE only: secondary ranges for pods and services. */
+    readonly podsCidr?: string;
+    readonly servicesCidr?: string;
+    /** Number of availability zones the network and node groups span. @default 3 */
+    readonly availabilityZones: number;
+}
+
+export interface KubernetesConfig {
+    readonly version: string;
+    /** AWS: IAM role ARN granted cluster-admin through an EKS access entry. */
+    readonly adminRoleArn?: string;
+    /** CIDRs allowed to reach the public API endpoint. Empty = public endpoint off. Never 0.0.0.0/0. */
+    readonly publicAccessCidrs: readonly string[];
+}
+
+export interface MeshConfig {
+    readonly meshId: string;
+    /** Number of services in the mesh; chooses istiod's size band (guide: small < 50, medium 50-200, large 200+). */
+    readonly serviceCount: number;
+    readonly mtlsMode: MtlsMode;
+    readonly outboundTrafficPolicy: "REGISTRY_ONLY" | "ALLOW_ANY";
+    readonly jwt: { readonly issuer: string; readonly jwksUri: string; readonly audiences: readonly string[] };
+    /**
+     * Name of the TLS secret the public ingress gateway serves, issued by cert-manager into the gateway
+     * namespace (`istio-gateways`), where the gateway's `credentialName` is looked up.
+     */
+    readonly ingressTlsSecretName: string;
+    /**
+     * Root CA generations that are trusted; the last one listed signs the intermediates. Rotation takes
+     * three `pulumi up`s so that no workload ever meets a root it does not trust yet: [new, old] (both
+     * trusted, old signs), then [old, new] (new signs), then [new]. See docs/ca-rotation.md.
+     */
+    readonly caGenerations: readonly string[];
+    /**
+     * Generation of the reader tokens behind the cross-cluster remote secrets. Changing it rotates every
+     * link: new tokens are created, remote secrets switch to them, then the old tokens are deleted.
+     */
+    readonly readerTokenGeneration: string;
+}
+
+export interface DnsConfig {
+    readonly provider: "route53" | "clouddns";
+    /** Route 53 hosted zone id, or Cloud DNS managed zone name. The zone itself is owned outside this stack. */
+    readonly zoneId: string;
+    readonly zoneName: string;
+    /** The public hostname that fails over between regions, e.g. `learn.example.com`. */
+    readonly hostname: string;
+    readonly ttlSeconds: number;
+    readonly healthCheckIntervalSeconds: 10 | 30;
+    readonly healthCheckFailureThreshold: number;
+}
+
+export interface CertificatesConfig {
+    readonly acmeEmail: string;
+    /** Hostnames on the ingress certificate. @default [dns.hostname] */
+    readonly hostnames: readonly string[];
+    /** Which ClusterIssuer signs the ingress certificate. */
+    readonly issuer: "letsencrypt-staging" | "letsencrypt-prod";
+}
+
+export interface AlertingConfig {
+    /** PagerDuty Events v2 routing key (secret config `alertingPagerKey`). Critical alerts. */
+    readonly pagerRoutingKey?: pulumi.Output<string>;
+    /** Slack-compatible incoming webhook URL (secret config `alertingChatWebhook`). Warning alerts. */
+    readonly chatWebhookUrl?: pulumi.Output<string>;
+    /** Info alerts go to this address by email. */
+    readonly emailTo: string;
+    readonly emailFrom: string;
+    readonly smtpSmarthost: string;
+    /** SMTP AUTH user (e.g. an SES SMTP user); set together with the secret `alertingSmtpPassword`. */
+    readonly smtpUsername?: string;
+    readonly smtpPassword?: pulumi.Output<string>;
+}
+
+export interface ObservabilityConfig {
+    readonly logLevel: LogLevel;
+    readonly traceSamplingPercent: number;
+    readonly metricsRetentionDays: number;
+    readonly logsRetentionDays: number;
+    readonly tracesRetentionDays: number;
+    readonly prometheusStorageGiB: number;
+    readonly elasticsearchNodes: number;
+    readonly elasticsearchStorageGiB: number;
+}
+
+export interface BackupConfig {
+    readonly retentionDays: number;
+    /** Recovery point objective for the assessment (exams) namespace, in minutes. */
+    readonly examsRpoMinutes: number;
+}
+
+export interface Tags {
+    readonly team: string;
+    readonly costCenter: string;
+}
+
+export interface PlatformConfig {
+    readonly stack: string;
+    readonly environment: Environment;
+    readonly profile: Profile;
+    readonly protect: boolean;
+    readonly tags: Tags;
+    /** Primary region first, then the others in stack-file order. */
+    readonly regions: readonly RegionConfig[];
+    readonly primaryRegion: RegionConfig;
+    readonly gcpProject?: string;
+    readonly kubernetes: KubernetesConfig;
+    readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
+    /** Per-cloud instance types actually used (GCP regions use GCP machine types). */
+    readonly gcpNodeGroups?: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
+    readonly natGateways: "perAz" | "single";
+    readonly flowLogsRetentionDays: number;
+    readonly mesh: MeshConfig;
+    readonly dns: DnsConfig;
+    readonly certificates: CertificatesConfig;
+    readonly alerting: AlertingConfig;
+    readonly observability: ObservabilityConfig;
+    readonly backup: BackupConfig;
+}
