@@ -8,13 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterInfo } from "../types";
+import { CHARTS } from "../../lib/charts";
 import { VELERO_NAMESPACE } from "../constants";
 import { WorkloadIdentity } from "../cluster/identity";
 import type { BackupBucket } from "./bucket";
 import { backupSchedules, OWN_LOCATION, replicaLocationName, scheduleMinute, VELERO_RELEASE, veleroPrefix } from "./naming";
 
-/** Chart 12.1.0 ships Velero 1.18.1 (charts/velero/Chart.yaml, tag velero-12.1.0). */
-export const VELERO_CHART = { chart: "velero", version: "12.1.0", repo: "https://vmware-tanzu.github.io/helm-charts" } as const;
+/** The Velero chart (catalog: lib/charts.ts). */
+export const VELERO_CHART = CHARTS.velero;
 /** Plugin lines matching Velero 1.18 (plugin v1.14.x per the plugins' compatibility tables). */
 export const VELERO_PLUGINS = {
     aws: "velero/velero-plugin-for-aws:v1.14.2",

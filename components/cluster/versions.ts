@@ -2,6 +2,7 @@
  * Pinned versions of everything the cluster area installs. One place to bump, each with where it was
  * checked. A Kubernetes version without a row here fails validation before any resource is declared.
  */
+import { CHARTS } from "../../lib/charts";
 
 export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "aws-ebs-csi-driver";
 
@@ -17,27 +18,9 @@ export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddo
     "1.34": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.34.1-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
 };
 
-/**
- * AWS Load Balancer Controller, official chart from eks-charts. Chart 1.17.1 ships controller
- * v2.17.1 (stable/aws-load-balancer-controller/Chart.yaml in aws/eks-charts); the IAM policy in
- * lb-controller.ts follows docs/install/iam_policy.json of the same controller tag.
- */
-export const LB_CONTROLLER_CHART = {
-    chart: "aws-load-balancer-controller",
-    version: "1.17.1",
-    repo: "https://aws.github.io/eks-charts",
-} as const;
-
-/**
- * metrics-server, official chart from kubernetes-sigs (chart 3.13.1 ships metrics-server v0.8.1,
- * charts/metrics-server/Chart.yaml at tag metrics-server-helm-chart-3.13.1). EKS does not run it by
- * default; the HPAs of istiod and the gateways need it. GKE runs its own.
- */
-export const METRICS_SERVER_CHART = {
-    chart: "metrics-server",
-    version: "3.13.1",
-    repo: "https://kubernetes-sigs.github.io/metrics-server/",
-} as const;
+/** Charts this area installs (catalog: lib/charts.ts). */
+export const LB_CONTROLLER_CHART = CHARTS.awsLoadBalancerController;
+export const METRICS_SERVER_CHART = CHARTS.metricsServer;
 
 /** GKE release channel per environment: STABLE for prod, REGULAR elsewhere. */
 export const GKE_RELEASE_CHANNEL: Readonly<Record<string, "STABLE" | "REGULAR">> = {

@@ -260,6 +260,10 @@ const ROWS: Row[] = [
         mutate: (p) => { p.named("mesh-tokyo-istiod").inputs.version = "~1.30.0"; }, expect: [
             ["helm-release-pinned", "mesh-tokyo-istiod", "chart istiod version \"~1.30.0\" is not an exact version (no ranges, wildcards or tags)"],
         ] },
+    { stack: "prod", rule: "helm-release-pinned", breaks: "a catalog chart at a version the catalog does not pin",
+        mutate: (p) => { p.named("backup-singapore-velero-release").inputs.version = "12.0.0"; }, expect: [
+            ["helm-release-pinned", "backup-singapore-velero-release", "chart velero from https://vmware-tanzu.github.io/helm-charts is at 12.0.0, but the reviewed catalog (lib/charts.ts) pins 12.1.0; change the catalog, not the release"],
+        ] },
     { stack: "prod", rule: "helm-release-pinned", breaks: "a release without its repository",
         mutate: (p) => { delete p.named("backup-tokyo-velero-release").inputs.repositoryOpts; }, expect: [
             ["helm-release-pinned", "backup-tokyo-velero-release", "chart velero has no repositoryOpts.repo; pin the chart repository"],

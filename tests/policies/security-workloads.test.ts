@@ -8,11 +8,21 @@ const helm = (name: string, inputs: Record<string, unknown>) => res("kubernetes:
 describe("policies/security: Helm releases pinned", () => {
     it("passes exact versions with an https or oci repository, and oci chart references", () => {
         const v = check(helmReleasePinned, [
-            helm("a", { chart: "istiod", version: "1.27.3", repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" } }),
-            helm("b", { chart: "velero", version: "v10.0.10", repositoryOpts: { repo: "https://vmware-tanzu.github.io/helm-charts" } }),
+            helm("a", { chart: "podinfo", version: "v6.9.2", repositoryOpts: { repo: "https://stefanprodan.github.io/podinfo" } }),
+            helm("b", { chart: "velero", version: "12.1.0", repositoryOpts: { repo: "https://vmware-tanzu.github.io/helm-charts" } }),
             helm("c", { chart: "oci://ghcr.io/example/charts/thing", version: "2.1.0-rc.1" }),
         ]);
         assert.deepStrictEqual(v, []);
+    });
+
+    it("fails a chart of the platform catalog at another exact version than the catalog pins", () => {
+        const v = check(helmReleasePinned, [
+            helm("a", { chart: "istiod", version: "1.27.3", repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" } }),
+            helm("b", { chart: "istiod", version: "1.27.3", repositoryOpts: { repo: "https://charts.example.com/mirror" } }),
+        ]);
+        assert.deepStrictEqual(messages(v), [
+            "chart istiod from https://istio-release.storage.googleapis.com/charts is at 1.27.3, but the reviewed catalog (lib/charts.ts) pins 1.30.3; change the catalog, not the release",
+        ]);
     });
 
     it("fails a missing or ranged version and a missing or insecure repository", () => {

@@ -3,6 +3,7 @@
  * plaintext inputs, and sidecar injection on every app namespace.
  */
 import { APP_NAMESPACES } from "../../../components/constants";
+import { pinnedChart } from "../../../lib/charts";
 import type { PolicyResource } from "@pulumi/policy";
 import { isIstiodRelease, metaName, releaseValues, T } from "../../lib/kinds";
 import { providerKey, resourcePolicy, stackPolicy, urnName } from "../../lib/policy";
@@ -13,7 +14,7 @@ const PINNED = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const helmReleasePinned = resourcePolicy({
     name: "helm-release-pinned",
-    description: "Every Helm release pins an exact chart version and its repository (repositoryOpts.repo, https or oci).",
+    description: "Every Helm release pins an exact chart version and its repository (repositoryOpts.repo, https or oci); a chart of the platform's catalog (lib/charts.ts) runs the catalog's version.",
     types: [T.helmRelease],
     validate: (props, _args, report) => {
         const chart = asString(props.chart) ?? "";
@@ -24,6 +25,10 @@ export const helmReleasePinned = resourcePolicy({
         if (chart.startsWith("oci://")) return;
         if (!repo) report(`chart ${chart || "(unnamed)"} has no repositoryOpts.repo; pin the chart repository`);
         else if (!/^(https|oci):\/\//.test(repo)) report(`repositoryOpts.repo ${repo} must be an https:// or oci:// URL`);
+        const pinned = repo ? pinnedChart(chart, repo) : undefined;
+        if (pinned && version && PINNED.test(version) && version !== pinned.version) {
+            report(`chart ${chart} from ${repo} is at ${version}, but the reviewed catalog (lib/charts.ts) pins ${pinned.version}; change the catalog, not the release`);
+        }
     },
 });
 
