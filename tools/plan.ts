@@ -16,9 +16,10 @@ import * as path from "path";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { buildPlatform } from "../stacks/platform";
 import { readStackFile, runUnderMocks, UsageError, RunResult } from "./runtime";
+import { canonicalJson, sortKeys, type PlanDocument } from "../lib/plan-format";
 import {
-    canonicalJson, countByType, estimateDeploy, formatDuration, manifestsByCluster, missingProviders, renderTree,
-    sortKeys, toPlanDocument, DEPLOY_SECONDS, DEFAULT_DEPLOY_SECONDS, PlanDocument,
+    countByType, estimateDeploy, formatDuration, manifestsByCluster, missingProviders, renderTree, toPlanDocument,
+    DEPLOY_SECONDS, DEFAULT_DEPLOY_SECONDS,
 } from "./planfile";
 import { runPlanPolicies } from "./planpolicies";
 
