@@ -23,9 +23,9 @@ import { enforcementOf, propertiesOf, validatePackConfig } from "./lib/packconfi
 import type { PackPolicy } from "./lib/policy";
 import { SECURITY_PACK, securityPolicies } from "./security/policies";
 
-/** One resource of the offline plan (out/<stack>/plan.json); the plan tool owns the format. */
-export type { PlanResource } from "../tools/planfile";
-import type { PlanResource } from "../tools/planfile";
+/** One resource of the offline plan (out/<stack>/plan.json); the format lives in lib/plan-format.ts. */
+export type { PlanResource } from "../lib/plan-format";
+import type { PlanResource } from "../lib/plan-format";
 
 export interface PolicyViolation {
     readonly policyName: string;

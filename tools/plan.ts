@@ -9,45 +9,95 @@
  *   out/<stack>/policy.json          policy violations from the CrossGuard packs
  * and prints a preview-like tree, counts per type, the deploy-time estimate and the policy results.
  *
- * Exit codes: 0 ok; 1 program error, missing provider or mandatory policy violation; 2 bad config or usage.
+ * With `--against <old plan.json>` (or `--against=<file>`) it then compares the new plan with the old one
+ * (tools/plandiff.ts) and prints what a `pulumi up` of a stack deployed from the old plan would do: adds,
+ * deletes, updates, replaces (approximated) and renames through aliases; deletes and replaces of protected
+ * or stateful resources are flagged (red on a terminal or with FORCE_COLOR) and counted apart. It also
+ * writes out/<stack>/diff.json. The old file is read before anything is written, so it may be the
+ * out/<stack>/plan.json the new plan replaces.
+ *
+ * Exit codes: 0 ok (with --against: also no dangerous change and no alias conflict; adds, updates,
+ * renames and non-dangerous replaces are fine); 1 program error, missing provider, mandatory policy
+ * violation, a dangerous delete/replace (unless --allow-dangerous) or an alias conflict the engine would
+ * reject; 2 bad config or usage (also: an unreadable --against file or one of another stack).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "../config";
 import { buildPlatform } from "../platform";
 import { readStackFile, runUnderMocks, UsageError, RunResult } from "./runtime";
+import { canonicalJson, sortKeys, type PlanDocument } from "../lib/plan-format";
 import {
-    canonicalJson, countByType, estimateDeploy, formatDuration, manifestsByCluster, missingProviders, renderTree,
-    sortKeys, toPlanDocument, DEPLOY_SECONDS, DEFAULT_DEPLOY_SECONDS, PlanDocument,
+    countByType, estimateDeploy, formatDuration, manifestsByCluster, missingProviders, renderTree, toPlanDocument,
+    DEPLOY_SECONDS, DEFAULT_DEPLOY_SECONDS,
 } from "./planfile";
+import { diffPlans, formatDiff, isEmptyDiff, useColor, type PlanDiff } from "./plandiff";
 import { runPlanPolicies } from "./planpolicies";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-interface Args {
+export interface Args {
     stack: string;
     out: string;
     tree: boolean;
     stackDir: string;
+    /** An older plan.json to diff the new plan against. */
+    against?: string;
+    allowDangerous: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
+const USAGE = "usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree] [--against <old plan.json> [--allow-dangerous]]";
+
+export function parseArgs(argv: string[]): Args {
     let stack: string | undefined;
     let out = path.join(ROOT, "out");
     let tree = true;
     let stackDir = ROOT;
+    let against: string | undefined;
+    let allowDangerous = false;
     for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--stack" || a === "-s") stack = argv[++i];
-        else if (a.startsWith("--stack=")) stack = a.slice(8);
-        else if (a === "--out") out = path.resolve(argv[++i]);
-        else if (a === "--stack-dir") stackDir = path.resolve(argv[++i]);
-        else if (a === "--no-tree") tree = false;
-        else if (a === "--tree") tree = true;
-        else throw new UsageError(`unknown argument ${a}; usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree]`);
+        let a = argv[i];
+        let inline: string | undefined;
+        const eq = a.indexOf("=");
+        if (a.startsWith("--") && eq > 0) {
+            inline = a.slice(eq + 1);
+            a = a.slice(0, eq);
+        }
+        const value = () => {
+            const v = inline ?? argv[++i];
+            if (v === undefined || v === "") throw new UsageError(`${a} needs a value; ${USAGE}`);
+            return v;
+        };
+        const flag = () => {
+            if (inline !== undefined) throw new UsageError(`${a} takes no value; ${USAGE}`);
+        };
+        if (a === "--stack" || a === "-s") stack = value();
+        else if (a === "--out") out = path.resolve(value());
+        else if (a === "--stack-dir") stackDir = path.resolve(value());
+        else if (a === "--against") against = path.resolve(value());
+        else if (a === "--allow-dangerous") { flag(); allowDangerous = true; }
+        else if (a === "--no-tree") { flag(); tree = false; }
+        else if (a === "--tree") { flag(); tree = true; }
+        else throw new UsageError(`unknown argument ${argv[i]}; ${USAGE}`);
     }
-    if (!stack) throw new UsageError("missing --stack <name>; usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree]");
-    return { stack, out, tree, stackDir };
+    if (!stack) throw new UsageError(`missing --stack <name>; ${USAGE}`);
+    if (allowDangerous && !against) throw new UsageError(`--allow-dangerous needs --against; ${USAGE}`);
+    return { stack, out, tree, stackDir, against, allowDangerous };
+}
+
+/** Read an older plan.json for --against; a missing, unreadable or foreign file is a usage error. */
+export function readPlanFile(file: string, stack: string): PlanDocument {
+    let doc: PlanDocument;
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new UsageError(`--against ${file}: ${(e as Error).message}`);
+    }
+    if (!doc || typeof doc !== "object" || !Array.isArray(doc.resources) || typeof doc.stack !== "string") {
+        throw new UsageError(`--against ${file}: not a plan.json (no stack and resources)`);
+    }
+    if (doc.stack !== stack) throw new UsageError(`--against ${file} is a plan of stack ${doc.stack}, not ${stack}`);
+    return doc;
 }
 
 export interface PlanResult {
@@ -100,6 +150,66 @@ export async function planStack(stack: string, outRoot: string, log: (s: string)
     return { run, plan, dir, mandatoryViolations: policies.mandatory };
 }
 
+export interface PlanIo {
+    readonly log: (s: string) => void;
+    readonly error: (s: string) => void;
+    readonly color: boolean;
+}
+
+const consoleIo = (): PlanIo => ({ log: console.log, error: console.error, color: useColor() });
+
+/** The CLI after argument parsing: plan, optionally diff; returns the exit code. */
+export async function runPlan(args: Args, io: PlanIo = consoleIo()): Promise<number> {
+    try {
+        // Before planStack, which clears out/<stack>/: the old plan may live there.
+        const old = args.against ? readPlanFile(args.against, args.stack) : undefined;
+        const result = await planStack(args.stack, args.out, io.log, args.tree, args.stackDir);
+        let code = 0;
+        if (result.mandatoryViolations > 0) {
+            io.error(`\nerror: ${result.mandatoryViolations} mandatory policy violation(s); see ${path.join(result.dir, "policy.json")}`);
+            code = 1;
+        }
+        if (old && args.against) {
+            const diff = diffPlans(old, result.plan);
+            writeDiff(result.dir, diff);
+            io.log(`\nDiff against ${args.against} (what \`pulumi up\` would do; offline approximation):`);
+            if (isEmptyDiff(diff)) io.log("  no changes");
+            for (const line of formatDiff(diff, io.color)) io.log(line);
+            io.log(`Wrote ${path.relative(process.cwd(), result.dir) || result.dir}/diff.json`);
+            if (diff.conflicts.length > 0) {
+                io.error(`\nerror: ${diff.conflicts.length} alias conflict(s): the engine would reject this program`);
+                code = 1;
+            }
+            if (diff.dangerous.length > 0) {
+                if (args.allowDangerous) {
+                    io.error(`\nwarning: ${diff.dangerous.length} dangerous change(s) allowed by --allow-dangerous`);
+                } else {
+                    io.error(`\nerror: ${diff.dangerous.length} dangerous change(s) (delete or replace of a protected or stateful resource); ` +
+                        "add aliases, or pass --allow-dangerous if they are intended");
+                    code = 1;
+                }
+            }
+        }
+        return code;
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            io.error(`error: ${e.message}\nNo resources were declared and no plan was written.`);
+            return 2;
+        }
+        if (e instanceof UsageError) {
+            io.error(`error: ${e.message}`);
+            return 2;
+        }
+        io.error(`error: the program failed: ${(e as Error).stack ?? String(e)}`);
+        return 1;
+    }
+}
+
+/** out/<stack>/diff.json: the machine-readable diff. */
+export function writeDiff(dir: string, diff: PlanDiff): void {
+    fs.writeFileSync(path.join(dir, "diff.json"), canonicalJson(diff));
+}
+
 async function main(): Promise<number> {
     let args: Args;
     try {
@@ -108,25 +218,7 @@ async function main(): Promise<number> {
         console.error(`error: ${(e as Error).message}`);
         return 2;
     }
-    try {
-        const result = await planStack(args.stack, args.out, console.log, args.tree, args.stackDir);
-        if (result.mandatoryViolations > 0) {
-            console.error(`\nerror: ${result.mandatoryViolations} mandatory policy violation(s); see ${path.join(result.dir, "policy.json")}`);
-            return 1;
-        }
-        return 0;
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            console.error(`error: ${e.message}\nNo resources were declared and no plan was written.`);
-            return 2;
-        }
-        if (e instanceof UsageError) {
-            console.error(`error: ${e.message}`);
-            return 2;
-        }
-        console.error(`error: the program failed: ${(e as Error).stack ?? String(e)}`);
-        return 1;
-    }
+    return runPlan(args);
 }
 
 if (require.main === module) {

@@ -3,40 +3,8 @@
  * preview-like tree and the deploy-time estimate along the longest dependency chain.
  */
 import { stringify as toYaml } from "yaml";
+import { sortKeys, type PlanDocument } from "../lib/plan-format";
 import type { RecordedResource, RunResult } from "./runtime";
-
-/** One resource of the offline plan (out/<stack>/plan.json). */
-export interface PlanResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly parent?: string;
-    /** URN of the resource's explicit provider. */
-    readonly provider?: string;
-    readonly custom: boolean;
-    readonly protect: boolean;
-    /** Inputs as the program passed them, every Pulumi secret replaced by "[secret]". */
-    readonly inputs: Record<string, unknown>;
-    readonly dependencies: readonly string[];
-}
-
-export interface PlanDocument {
-    readonly stack: string;
-    readonly resources: PlanResource[];
-}
-
-/** JSON with object keys sorted at every level, so two runs give byte-identical files. */
-export function canonicalJson(value: unknown): string {
-    return JSON.stringify(sortKeys(value), null, 2) + "\n";
-}
-
-export function sortKeys(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(sortKeys);
-    if (value && typeof value === "object") {
-        return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
-    }
-    return value;
-}
 
 export function toPlanDocument(run: RunResult): PlanDocument {
     return {
@@ -51,6 +19,8 @@ export function toPlanDocument(run: RunResult): PlanDocument {
             protect: r.protect,
             inputs: r.inputs,
             dependencies: [...r.dependencies].sort(),
+            // Omitted when empty, so that a plan without aliases reads as it did before aliases were recorded.
+            ...(r.aliases.length > 0 ? { aliases: [...r.aliases].sort() } : {}),
         })),
     };
 }

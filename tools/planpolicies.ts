@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { canonicalJson, PlanDocument } from "./planfile";
+import { canonicalJson, type PlanDocument } from "../lib/plan-format";
 
 export interface PlanPolicyResult {
     readonly mandatory: number;

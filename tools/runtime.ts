@@ -10,14 +10,18 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { createUrn, newUrn, parseUrn, ROOT_STACK_TYPE, type PlanResource } from "../lib/plan-format";
 import { PlatformMocks } from "./mocks";
-import type { PlanResource } from "./planfile";
 
 export const PROJECT = "mesh-platform";
 export const SECRET_PLACEHOLDER = "[secret]";
 
 /** Everything the engine would see of one resource: the plan.json fields plus options and outputs. */
 export interface RecordedResource extends PlanResource {
+    /** The URN the Pulumi engine gives this resource (the plan's `urn` is the mock monitor's). */
+    readonly engineUrn: string;
+    /** Engine URNs the `aliases` option stands for, resolved as the engine does; sorted, maybe empty. */
+    readonly aliases: readonly string[];
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
@@ -113,6 +117,87 @@ function providerUrn(ref: string): string | undefined {
     return ref.slice(0, ref.lastIndexOf("::"));
 }
 
+/** What the recorder knows of the resources registered so far, to resolve a later resource's aliases. */
+interface AliasContext {
+    readonly stack: string;
+    /** mock URN -> engine URN */
+    readonly engineByUrn: Map<string, string>;
+    /** mock URN -> resolved aliases (engine URNs) */
+    readonly aliasesByUrn: Map<string, readonly string[]>;
+}
+
+/** The engine URN for a URN the SDK sent: a mock URN we recorded, or a URN written by hand (already the engine's). */
+function toEngineUrn(ctx: AliasContext, urn: string): string {
+    return ctx.engineByUrn.get(urn) ?? urn;
+}
+
+/** The engine URN of a resource registered under `parent` (a mock URN or empty). */
+function engineUrnOf(ctx: AliasContext, parent: string, type: string, name: string): string {
+    const parentType = parent ? parseUrn(toEngineUrn(ctx, parent)).qualifiedType : "";
+    return newUrn(ctx.stack, PROJECT, parentType, type, name);
+}
+
+/** The engine's stepGenerator.inheritedChildAlias: the child's URN under its parent's old URN. */
+function inheritedChildAlias(ctx: AliasContext, childType: string, childName: string, parentName: string, parentAlias: string): string {
+    const old = parseUrn(parentAlias);
+    const aliasName = childName.startsWith(parentName) ? old.name + childName.slice(parentName.length) : childName;
+    return newUrn(ctx.stack, PROJECT, old.qualifiedType, childType, aliasName);
+}
+
+/**
+ * The old URNs a registration's aliases stand for, resolved the way the engine does
+ * (pkg/resource/deploy/step_generator.go: collapseAliasToUrn, generateAliases). The SDK's mock monitor
+ * advertises alias specs (`supportsAliasSpecs`), so the SDK sends `Alias` protos (a URN, or a spec whose
+ * parentUrn it has already filled with the resource's parent when the alias names none) and resolves
+ * nothing itself; the older `aliasURNs` field is read as well, in case a monitor fills it.
+ *
+ * Where the engine picks the one alias of a parent that matched the old state, this has no state and
+ * keeps every candidate: a superset of what the engine tries.
+ */
+function resolveAliases(ctx: AliasContext, req: any, self: { type: string; name: string; parent: string; engineUrn: string }): string[] {
+    const own: string[] = [];
+    const extra: string[] = [];
+    for (const alias of (req.getAliasesList?.() ?? []) as any[]) {
+        if (alias.hasUrn()) {
+            own.push(alias.getUrn());
+            continue;
+        }
+        const spec = alias.getSpec?.();
+        if (!spec) continue;
+        const name: string = spec.getName() || self.name;
+        const type: string = spec.getType() || self.type;
+        const project: string = spec.getProject() || PROJECT;
+        const stack: string = spec.getStack() || ctx.stack;
+        const givenParent: string = spec.getParenturn() || "";
+        let parents: string[];
+        if (spec.getNoparent()) parents = [""];
+        else {
+            const p = givenParent || self.parent;
+            // The parent as it is now, and (the engine uses the old URN of an aliased parent) as it was.
+            parents = p ? [toEngineUrn(ctx, p), ...(ctx.aliasesByUrn.get(p) ?? [])] : [""];
+        }
+        parents.forEach((p, i) => {
+            const parent = p && parseUrn(p).qualifiedType === ROOT_STACK_TYPE ? "" : p;
+            (i === 0 ? own : extra).push(createUrn(name, type, parent, project, stack));
+        });
+    }
+    for (const urn of (req.getAliasurnsList?.() ?? []) as string[]) own.push(urn);
+
+    const all = new Set<string>([...own, ...extra]);
+    if (self.parent) {
+        const parentName = parseUrn(self.parent).name;
+        for (const parentAlias of ctx.aliasesByUrn.get(self.parent) ?? []) {
+            all.add(inheritedChildAlias(ctx, self.type, self.name, parentName, parentAlias));
+            for (const a of own) {
+                const { type, name } = parseUrn(a);
+                all.add(inheritedChildAlias(ctx, type, name, parentName, parentAlias));
+            }
+        }
+    }
+    all.delete(self.engineUrn);
+    return [...all].sort();
+}
+
 /** The SDK's wait for outstanding registrations (exported at runtime, not in its typings). */
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
@@ -148,15 +233,23 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
     const byUrn = new Map<string, RecordedResource>();
     const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: any, cb: (err: any, resp: any) => void) => void>;
     const errors: unknown[] = [];
+    const aliasCtx: AliasContext = { stack: opts.stack, engineByUrn: new Map(), aliasesByUrn: new Map() };
 
     const record = (req: any, read: boolean) => (err: any, resp: any) => {
         if (err || !resp) return;
         const urn: string = resp.getUrn();
+        const parent: string = req.getParent() || "";
+        const engineUrn = engineUrnOf(aliasCtx, parent, req.getType(), req.getName());
+        const aliases = read ? [] : resolveAliases(aliasCtx, req, { type: req.getType(), name: req.getName(), parent, engineUrn });
+        aliasCtx.engineByUrn.set(urn, engineUrn);
+        aliasCtx.aliasesByUrn.set(urn, aliases);
         const rawInputs = (read ? req.getProperties() : req.getObject())?.toJavaScript() ?? {};
         const split = splitSecrets(rawInputs);
         const rawOutputs = (read ? resp.getProperties() : resp.getObject())?.toJavaScript() ?? {};
         const res: RecordedResource = {
             urn,
+            engineUrn,
+            aliases,
             type: req.getType(),
             name: req.getName(),
             parent: req.getParent() || undefined,

@@ -48,7 +48,8 @@ describe("offline plan", () => {
             const urns = plan.resources.map((r: { urn: string }) => r.urn);
             assert.deepEqual(urns, [...urns].sort(), "resources are not in a stable (sorted) order");
             for (const r of plan.resources) {
-                assert.deepEqual(Object.keys(r).filter((k) => k !== "parent" && k !== "provider").sort(), ["custom", "dependencies", "inputs", "name", "protect", "type", "urn"]);
+                assert.deepEqual(Object.keys(r).filter((k) => k !== "parent" && k !== "provider" && k !== "aliases").sort(), ["custom", "dependencies", "inputs", "name", "protect", "type", "urn"]);
+                if ("aliases" in r) assert.ok(r.aliases.length > 0 && r.aliases.every((a: string) => a.startsWith(`urn:pulumi:${stack}::`)), `${r.urn}: aliases must be omitted when empty`);
             }
             assert.equal(a.mandatoryViolations, 0, `mandatory policy violations in ${stack}`);
         });
