@@ -115,7 +115,9 @@ export function dnsFailoverProblems(args: DnsFailoverArgs): string[] {
         }
     });
     const positiveInt = (key: string, v: number | undefined, max = Infinity) => {
-        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > max)) problems.push(`args.${key} must be a whole number from 1 to ${max} (got ${v})`);
+        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > max)) {
+            problems.push(`args.${key} must be a whole number ${max === Infinity ? ">= 1" : `from 1 to ${max}`} (got ${v})`);
+        }
     };
     positiveInt("ttlSeconds", args.ttlSeconds);
     positiveInt("healthCheckIntervalSeconds", args.healthCheckIntervalSeconds);
