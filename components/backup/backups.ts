@@ -83,6 +83,7 @@ export function backupsProblems(args: BackupsArgs): string[] {
 }
 
 export class Backups extends pulumi.ComponentResource {
+    /** Per cluster, in `args.clusters` order: its bucket, Velero namespace and peer. */
     readonly regions: readonly RegionBackup[];
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {

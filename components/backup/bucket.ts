@@ -90,12 +90,15 @@ export function backupBucketProblems(args: BackupBucketArgs): string[] {
 export class BackupBucket extends pulumi.ComponentResource {
     /** Physical bucket name. */
     readonly bucketName: pulumi.Output<string>;
-    /** AWS: bucket ARN and KMS key ARN. */
+    /** AWS only: the bucket's ARN. */
     readonly bucketArn?: pulumi.Output<string>;
+    /** AWS only: ARN of the bucket's own KMS key (default encryption, replica re-encryption). */
     readonly kmsKeyArn?: pulumi.Output<string>;
-    /** AWS: resources replication must wait for (versioning on). */
+    /** AWS only: the versioning resource replication must wait for. */
     readonly versioning?: aws.s3.BucketVersioning;
+    /** AWS only: the S3 bucket. */
     readonly awsBucket?: aws.s3.Bucket;
+    /** GCP only: the GCS bucket. */
     readonly gcsBucket?: gcp.storage.Bucket;
 
     constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {

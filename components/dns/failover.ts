@@ -129,6 +129,7 @@ export function dnsFailoverProblems(args: DnsFailoverArgs): string[] {
 }
 
 export class DnsFailover extends pulumi.ComponentResource {
+    /** The DNS service serving the records (`args.provider`). */
     readonly provider: DnsProvider;
     /** Health check id per region name. */
     readonly healthCheckIds: Readonly<Record<string, pulumi.Output<string>>>;
