@@ -69,43 +69,6 @@ export interface GkeClusterInfo extends ClusterInfoBase {
 /** One cluster of the stack, discriminated by `cloud`. */
 export type ClusterInfo = EksClusterInfo | GkeClusterInfo;
 
-/** Shape of the stack outputs that the DR drill reads (`pulumi stack output --json --show-secrets`). */
-export interface DrillRegionOutput {
-    readonly name: string;
-    readonly cloud: Cloud;
-    readonly region: string;
-    readonly primary: boolean;
-    readonly clusterName: string;
-    readonly kubeconfig: string;
-    readonly ingressHostname: string;
-    readonly healthCheckId: string;
-    readonly backupBucket: string;
-    readonly veleroNamespace: string;
-}
-
-export interface DrillOutputs {
-    readonly stack: string;
-    readonly environment: string;
-    readonly primaryRegion: string;
-    readonly regions: readonly DrillRegionOutput[];
-    readonly dns: {
-        readonly provider: "route53" | "clouddns";
-        readonly zoneId: string;
-        readonly hostname: string;
-        readonly ttlSeconds: number;
-        readonly healthCheckIntervalSeconds: number;
-        readonly healthCheckFailureThreshold: number;
-        /** interval x failure threshold + TTL */
-        readonly worstCaseFailoverSeconds: number;
-    };
-    readonly targets: {
-        readonly detectionSeconds: number;
-        readonly failoverSeconds: number;
-        readonly recoverySeconds: number;
-        readonly examsRpoMinutes: number;
-    };
-}
-
 /** GCP labels: lower-case keys and values, [a-z0-9_-], at most 63 characters. */
 export function toLabels(tags: Record<string, string>): Record<string, string> {
     const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);

@@ -7,7 +7,7 @@ import {
     GetHealthCheckCommand, GetHealthCheckStatusCommand, GetHostedZoneCommand, Route53Client, UpdateHealthCheckCommand,
 } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { DrillRegionOutput } from "../components/types";
+import type { DrillRegionOutput } from "../lib/drill-contract";
 import type { Health, HealthCheckControl, HealthObserver, ReplicaStore } from "./ports";
 
 export interface AwsOptions {

@@ -5,7 +5,7 @@
  * Velero Restore in the secondary); a state file records the change before it is made, and every way
  * out of the drill (stop condition, error, Ctrl-C) puts the flag back.
  */
-import type { DrillOutputs, DrillRegionOutput } from "../components/types";
+import type { DrillOutputs, DrillRegionOutput } from "../lib/drill-contract";
 import { ASSESSMENT_NAMESPACE, ASSESSMENT_SCHEDULE, replicaLocationName, veleroPrefix } from "../components/backup/naming";
 import type { BackupInfo, DrillPorts, Health } from "./ports";
 import type { StateFile } from "./state";

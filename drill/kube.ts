@@ -3,7 +3,7 @@
  * API reachability probe, each against the cluster whose kubeconfig the stack outputs carry.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { DrillRegionOutput } from "../components/types";
+import type { DrillRegionOutput } from "../lib/drill-contract";
 import type { BackupCatalog, BackupInfo, ClusterProbe, RestoreRunner } from "./ports";
 
 const VELERO = { group: "velero.io", version: "v1" } as const;

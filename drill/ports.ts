@@ -4,7 +4,7 @@
  * Every region-bound call names its region so the engine can refuse calls to the primary region
  * after injection.
  */
-import type { DrillRegionOutput } from "../components/types";
+import type { DrillRegionOutput } from "../lib/drill-contract";
 
 export type Health = "healthy" | "unhealthy";
 

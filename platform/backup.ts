@@ -1,9 +1,15 @@
 /** Composition of the backup area: buckets, replication and Velero per region. */
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
-import { createBackups, RegionBackup } from "../components/backup";
+import { Backups, RegionBackup } from "../components/backup";
 import type { ClusterInfo } from "../components/types";
 
 export function composeBackups(cfg: PlatformConfig, clusters: readonly ClusterInfo[], caMaterial: pulumi.Input<string>): readonly RegionBackup[] {
-    return createBackups(cfg, clusters, { caMaterial }).regions;
+    return new Backups("backup", {
+        clusters,
+        retentionDays: cfg.backup.retentionDays,
+        protect: cfg.protect,
+        gcpProject: cfg.gcpProject,
+        caMaterial,
+    }).regions;
 }

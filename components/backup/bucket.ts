@@ -21,15 +21,30 @@ import { toLabels } from "../types";
 import { veleroPrefix } from "./naming";
 
 export interface BackupBucketArgs {
+    /** The region's cluster: the bucket lives on its cloud, in its region, with its tags and provider. */
     readonly cluster: ClusterInfo;
-    /** Every region of the stack: lifecycle rules cover their replicated prefixes too. */
+    /**
+     * Every region of the stack (short names, including this one): the lifecycle rules cover their
+     * Velero prefixes, since the peers' backups are replicated into this bucket.
+     */
     readonly regionNames: readonly string[];
-    /** Days before backups and noncurrent versions expire. */
+    /** Days before backups and noncurrent versions expire (a whole number >= 1). */
     readonly retentionDays: number;
-    /** `protect` for the stateful children (bucket, key). */
-    readonly protect: boolean;
-    /** GCP only: project and the cloud regions of the dual-region bucket (own region first). */
+    /**
+     * `protect` for the stateful children (bucket, KMS key).
+     * @default true
+     */
+    readonly protect?: boolean;
+    /**
+     * GCP only: the project of the bucket.
+     * @default the cluster's project
+     */
     readonly gcpProject?: string;
+    /**
+     * GCP only: the two cloud regions of a configurable dual-region bucket (own region first), both in
+     * one GCS multi-region.
+     * @default a single-region bucket in the cluster's region
+     */
     readonly gcpDataLocations?: readonly string[];
 }
 
@@ -46,28 +61,56 @@ export function gcsMultiRegion(region: string): string | undefined {
     return undefined;
 }
 
+/** Every problem with the args, each naming the arg path; empty when the args are usable. */
+export function backupBucketProblems(args: BackupBucketArgs): string[] {
+    const problems: string[] = [];
+    const { cluster, retentionDays, gcpDataLocations: locations } = args;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+        problems.push(`args.retentionDays must be a whole number of days >= 1 (got ${retentionDays})`);
+    }
+    if (!args.regionNames.includes(cluster.name)) {
+        problems.push(`args.regionNames [${args.regionNames.join(", ")}] must include the bucket's own region args.cluster.name "${cluster.name}"`);
+    }
+    if (locations !== undefined) {
+        if (cluster.cloud !== "gcp") {
+            problems.push(`args.gcpDataLocations applies to GCS buckets only (args.cluster.cloud is ${cluster.cloud})`);
+        } else if (locations.length !== 2) {
+            problems.push(`args.gcpDataLocations must name exactly two regions for a dual-region bucket (got ${locations.length})`);
+        } else {
+            const multi = gcsMultiRegion(cluster.cloudRegion);
+            if (!multi || locations.some((l) => gcsMultiRegion(l) !== multi)) {
+                problems.push(`args.gcpDataLocations ${locations.join(" and ")} are not in one GCS multi-region ` +
+                    "(asia-*, europe-* or us-*); a dual-region backup bucket needs both inside one");
+            }
+        }
+    }
+    return problems;
+}
+
 export class BackupBucket extends pulumi.ComponentResource {
     /** Physical bucket name. */
     readonly bucketName: pulumi.Output<string>;
-    /** AWS: bucket ARN and KMS key ARN. */
+    /** AWS only: the bucket's ARN. */
     readonly bucketArn?: pulumi.Output<string>;
+    /** AWS only: ARN of the bucket's own KMS key (default encryption, replica re-encryption). */
     readonly kmsKeyArn?: pulumi.Output<string>;
-    /** AWS: resources replication must wait for (versioning on). */
+    /** AWS only: the versioning resource replication must wait for. */
     readonly versioning?: aws.s3.BucketVersioning;
+    /** AWS only: the S3 bucket. */
     readonly awsBucket?: aws.s3.Bucket;
+    /** GCP only: the GCS bucket. */
     readonly gcsBucket?: gcp.storage.Bucket;
 
     constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:backup:BackupBucket", name, {}, opts);
+        const problems = backupBucketProblems(args);
+        if (problems.length > 0) throw new Error(`BackupBucket ${name}: ${problems.join("; ")}`);
         const { cluster, retentionDays } = args;
-        if (!Number.isInteger(retentionDays) || retentionDays < 1) {
-            throw new Error(`BackupBucket ${name}: mesh-platform:backup.retentionDays must be a whole number of days >= 1 (got ${retentionDays})`);
-        }
-        const stateful = { parent: this, protect: args.protect };
+        const stateful = { parent: this, protect: args.protect ?? true };
 
         if (cluster.cloud === "aws") {
             const provider = cluster.awsProvider;
-            if (!provider) throw new Error(`BackupBucket ${name}: cluster ${cluster.name} has no AWS provider`);
+            if (!provider) throw new Error(`BackupBucket ${name}: args.cluster.awsProvider is missing (cluster ${cluster.name})`);
             const key = new aws.kms.Key(`${name}-key`, {
                 description: `Velero backups and mesh CA material of ${cluster.name}`,
                 enableKeyRotation: true,
@@ -130,16 +173,12 @@ export class BackupBucket extends pulumi.ComponentResource {
             this.kmsKeyArn = key.arn;
         } else {
             const provider = cluster.gcpProvider;
-            if (!provider) throw new Error(`BackupBucket ${name}: cluster ${cluster.name} has no GCP provider`);
+            if (!provider) throw new Error(`BackupBucket ${name}: args.cluster.gcpProvider is missing (cluster ${cluster.name})`);
             const locations = args.gcpDataLocations ?? [cluster.cloudRegion];
             const multi = gcsMultiRegion(cluster.cloudRegion);
-            if (locations.length === 2 && (!multi || locations.some((l) => gcsMultiRegion(l) !== multi))) {
-                throw new Error(`BackupBucket ${name}: mesh-platform:regions ${locations.join(" and ")} are not in one GCS multi-region ` +
-                    "(asia-*, europe-* or us-*); a dual-region backup bucket needs both inside one");
-            }
             const dual = locations.length === 2;
             const bucket = new gcp.storage.Bucket(name, {
-                project: args.gcpProject,
+                project: args.gcpProject ?? cluster.project,
                 location: dual ? multi! : cluster.cloudRegion.toUpperCase(),
                 ...(dual ? { customPlacementConfig: { dataLocations: locations.map((l) => l.toUpperCase()) }, rpo: "ASYNC_TURBO" } : {}),
                 storageClass: "STANDARD",

@@ -10,14 +10,39 @@ import type { BackupBucket } from "./bucket";
 import { veleroPrefix } from "./naming";
 
 export interface BucketReplicationArgs {
+    /** Short name of the source region: the replicated prefix is its Velero prefix (`velero/<region>/`). */
     readonly sourceRegion: string;
     /** Cloud region id of the source (for the KMS ViaService condition). */
     readonly sourceCloudRegion: string;
+    /** Cloud region id of the destination (for the KMS ViaService condition). */
     readonly destinationCloudRegion: string;
+    /** The source region's S3 backup bucket (with its KMS key and versioning). */
     readonly source: BackupBucket;
+    /** The peer region's S3 backup bucket (with its KMS key and versioning): the replica lands there. */
     readonly destination: BackupBucket;
+    /** The AWS provider of the source region: the role, its policy and the replication config use it. */
     readonly provider: aws.Provider;
+    /** Tags of the replication role. */
     readonly tags: Record<string, string>;
+}
+
+/** Every problem with the args, each naming the arg path; empty when the args are usable. */
+export function bucketReplicationProblems(args: BucketReplicationArgs): string[] {
+    const problems: string[] = [];
+    for (const side of ["source", "destination"] as const) {
+        const b = args[side];
+        const missing = [
+            ...(b.awsBucket && b.bucketArn ? [] : ["an S3 bucket"]),
+            ...(b.kmsKeyArn ? [] : ["a KMS key"]),
+            ...(b.versioning ? [] : ["versioning"]),
+        ];
+        if (missing.length > 0) problems.push(`args.${side} is missing ${missing.join(", ")}; replication needs two S3 backup buckets with KMS keys and versioning`);
+    }
+    if (args.source === args.destination) problems.push("args.destination is args.source; replication needs the peer region's bucket");
+    if (args.sourceCloudRegion === args.destinationCloudRegion) {
+        problems.push(`args.destinationCloudRegion ${args.destinationCloudRegion} equals args.sourceCloudRegion; cross-region replication needs two regions`);
+    }
+    return problems;
 }
 
 export class BucketReplication extends pulumi.ComponentResource {
@@ -25,10 +50,11 @@ export class BucketReplication extends pulumi.ComponentResource {
 
     constructor(name: string, args: BucketReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:backup:BucketReplication", name, {}, opts);
+        const problems = bucketReplicationProblems(args);
+        if (problems.length > 0) throw new Error(`BucketReplication ${name}: ${problems.join("; ")}`);
         const { source, destination, provider } = args;
-        if (!source.bucketArn || !source.kmsKeyArn || !destination.bucketArn || !destination.kmsKeyArn || !source.versioning || !destination.versioning) {
-            throw new Error(`BucketReplication ${name}: replication needs two S3 backup buckets with KMS keys and versioning`);
-        }
+        // Checked above: both sides are S3 buckets with a KMS key and versioning.
+        const [srcBucketArn, srcKeyArn, dstBucketArn, dstKeyArn] = [source.bucketArn!, source.kmsKeyArn!, destination.bucketArn!, destination.kmsKeyArn!];
         const child = { parent: this, provider };
         this.role = new aws.iam.Role(`${name}-role`, {
             description: `S3 replication of ${veleroPrefix(args.sourceRegion)}/ to the peer region's backup bucket`,
@@ -40,7 +66,7 @@ export class BucketReplication extends pulumi.ComponentResource {
         }, child);
         new aws.iam.RolePolicy(`${name}-policy`, {
             role: this.role.name,
-            policy: pulumi.all([source.bucketArn, source.kmsKeyArn, destination.bucketArn, destination.kmsKeyArn])
+            policy: pulumi.all([srcBucketArn, srcKeyArn, dstBucketArn, dstKeyArn])
                 .apply(([srcBucket, srcKey, dstBucket, dstKey]) => replicationPolicy({
                     srcBucket, srcKey, dstBucket, dstKey, srcRegion: args.sourceCloudRegion, dstRegion: args.destinationCloudRegion,
                 })),
@@ -57,14 +83,14 @@ export class BucketReplication extends pulumi.ComponentResource {
                 deleteMarkerReplication: { status: "Enabled" },
                 sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
                 destination: {
-                    bucket: destination.bucketArn,
+                    bucket: dstBucketArn,
                     storageClass: "STANDARD",
-                    encryptionConfiguration: { replicaKmsKeyId: destination.kmsKeyArn },
+                    encryptionConfiguration: { replicaKmsKeyId: dstKeyArn },
                     replicationTime: { status: "Enabled", time: { minutes: 15 } },
                     metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
                 },
             }],
-        }, { ...child, dependsOn: [source.versioning, destination.versioning] });
+        }, { ...child, dependsOn: [source.versioning!, destination.versioning!] });
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }

@@ -24,13 +24,42 @@ export const VELERO_PLUGINS = {
 /** Kubernetes service account of the Velero server (and node agent). */
 export const VELERO_SERVICE_ACCOUNT = "velero";
 
-export interface VeleroArgs {
-    readonly cluster: ClusterInfo;
-    /** This cluster's bucket (read-write location). */
+/** Where this region can read the peer region's backups. */
+export interface VeleroReplica {
+    /** Short name of the peer region: the replica holds its Velero prefix. */
+    readonly peerRegion: string;
+    /** The bucket holding the replica: this region's own bucket on S3 (replicated into), the peer's on GCS (dual-region). */
     readonly bucket: BackupBucket;
-    /** Where the peer region's backups can be read from this region, if there is a peer. */
-    readonly replica?: { readonly peerRegion: string; readonly bucket: BackupBucket };
+}
+
+export interface VeleroArgs {
+    /** The cluster Velero runs in: its Kubernetes provider, identity (IRSA / workload identity) and region. */
+    readonly cluster: ClusterInfo;
+    /** This cluster's bucket (read-write location), on the cluster's cloud. */
+    readonly bucket: BackupBucket;
+    /**
+     * Where the peer region's backups can be read from this region (a read-only location).
+     * @default no replica location (a single-region stack)
+     */
+    readonly replica?: VeleroReplica;
+    /** Days scheduled backups are kept (Velero TTL; a whole number >= 1). */
     readonly retentionDays: number;
+}
+
+/** Every problem with the args, each naming the arg path; empty when the args are usable. */
+export function veleroProblems(args: VeleroArgs): string[] {
+    const problems: string[] = [];
+    if (!Number.isInteger(args.retentionDays) || args.retentionDays < 1) {
+        problems.push(`args.retentionDays must be a whole number of days >= 1 (got ${args.retentionDays})`);
+    }
+    if (args.cluster.cloud === "aws" && (!args.bucket.bucketArn || !args.bucket.kmsKeyArn)) {
+        problems.push("args.bucket is not an S3 bucket with a KMS key (args.cluster.cloud is aws)");
+    }
+    if (args.cluster.cloud === "gcp" && !args.bucket.gcsBucket) problems.push("args.bucket is not a GCS bucket (args.cluster.cloud is gcp)");
+    if (args.replica && args.replica.peerRegion === args.cluster.name) {
+        problems.push(`args.replica.peerRegion "${args.replica.peerRegion}" is this cluster's own region; the replica location reads the peer's backups`);
+    }
+    return problems;
 }
 
 export class Velero extends pulumi.ComponentResource {
@@ -39,6 +68,8 @@ export class Velero extends pulumi.ComponentResource {
 
     constructor(name: string, args: VeleroArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:backup:Velero", name, {}, opts);
+        const problems = veleroProblems(args);
+        if (problems.length > 0) throw new Error(`Velero ${name}: ${problems.join("; ")}`);
         const { cluster, bucket, replica } = args;
         const isAws = cluster.cloud === "aws";
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
 import { parseConfig, PlatformConfig } from "../../config";
-import { createBackups, peerOf, VELERO_CHART, VELERO_PLUGINS } from "../../components/backup";
+import { Backups, peerOf, VELERO_CHART, VELERO_PLUGINS } from "../../components/backup";
 import { expiringPrefixes, gcsMultiRegion, tlsOnlyPolicy } from "../../components/backup/bucket";
 import { backupSchedules } from "../../components/backup/naming";
 
@@ -22,7 +22,8 @@ describe("backup: AWS (two regions, prod)", () => {
     before(async () => {
         run = await runDeclarations(() => {
             const clusters = cfg.regions.map((r) => testCluster(cfg, r.name));
-            createBackups(cfg, clusters, { caMaterial: pulumi.secret(CA) });
+            // protect left out: the default is the safe value (true)
+            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA) });
         });
     });
 
@@ -185,7 +186,8 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
     before(async () => {
         run = await runDeclarations(() => {
             const clusters = cfg.regions.map((r) => testCluster(cfg, r.name));
-            createBackups(cfg, clusters, { caMaterial: pulumi.secret(CA) });
+            // gcpProject left out: each bucket goes to its cluster's project
+            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA) });
         });
     });
 
@@ -244,7 +246,7 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         assert.equal(obj.protect, true);
     });
 
-    it("refuses a dual-region across GCS multi-regions, naming the key", async () => {
+    it("refuses a dual-region across GCS multi-regions, naming the arg", async () => {
         const raw = validGcpRawConfig();
         const regions = (raw.regions as Values[]).map((r) => ({ ...r }));
         regions[1].region = "europe-west1";
@@ -252,8 +254,8 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         assert.throws(() => parseConfig("gcptest", { ...raw, regions }), /mesh-platform:regions\[1\]\.region: gcp regions of a stack must be in one GCS multi-region/);
         const bad: PlatformConfig = { ...cfg, regions: cfg.regions.map((r, i) => (i === 1 ? { ...r, region: "europe-west1" } : r)) };
         await assert.rejects(runDeclarations(() => {
-            createBackups(bad, bad.regions.map((r) => testCluster(bad, r.name)), { caMaterial: "x" });
-        }), /mesh-platform:regions asia-southeast1 and europe-west1 are not in one GCS multi-region/);
+            new Backups("backup", { clusters: bad.regions.map((r) => testCluster(bad, r.name)), retentionDays: 30, caMaterial: "x" });
+        }), /BackupBucket backup-singapore: args\.gcpDataLocations asia-southeast1 and europe-west1 are not in one GCS multi-region/);
     });
 });
 

@@ -3,14 +3,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
 import { parseConfig, PlatformConfig } from "../../config";
-import { createDnsFailover, DnsFailover, worstCaseFailoverSeconds } from "../../components/dns";
+import { DnsFailover, DnsFailoverArgs, worstCaseFailoverSeconds } from "../../components/dns";
 
 type Values = Record<string, any>;
 const LB = (region: string) => `${region}-ingress.elb.amazonaws.com`;
 const IP: Record<string, string> = { singapore: "34.1.1.1", tokyo: "34.2.2.2" };
 
-function declare(cfg: PlatformConfig, ingress: (region: string) => string): () => DnsFailover {
-    return () => createDnsFailover(cfg, cfg.regions.map((r) => ({ cluster: testCluster(cfg, r.name), ingressHostname: pulumi.output(ingress(r.name)) })));
+/** The args a stack's config maps to (as platform/dns.ts does), with `extra` replacing any of them. */
+function declare(cfg: PlatformConfig, ingress: (region: string) => string, extra: Partial<DnsFailoverArgs> = {}): () => DnsFailover {
+    return () => new DnsFailover("dns", {
+        provider: cfg.dns.provider,
+        zoneId: cfg.dns.zoneId,
+        zoneName: cfg.dns.zoneName,
+        hostname: cfg.dns.hostname,
+        ttlSeconds: cfg.dns.ttlSeconds,
+        healthCheckIntervalSeconds: cfg.dns.healthCheckIntervalSeconds,
+        healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
+        regions: cfg.regions.map((r, i) => ({
+            cluster: testCluster(cfg, r.name), ingressHostname: pulumi.output(ingress(r.name)), role: i === 0 ? "primary" : "secondary",
+        })),
+        ...extra,
+    });
 }
 
 describe("dns: Route 53 failover (AWS)", () => {
@@ -55,12 +68,12 @@ describe("dns: Route 53 failover (AWS)", () => {
         assert.equal(worstCaseFailoverSeconds(30, 3, 60), 150);
     });
 
-    it("refuses a hostname at the zone apex, naming the key", async () => {
+    it("refuses a hostname at the zone apex, naming the arg", async () => {
         const raw = { dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } };
-        // The loader rejects this first; the component keeps its own check for configs built in code.
+        // The loader rejects this first; the component keeps its own check for args built in code.
         assert.throws(() => testConfig(raw), /mesh-platform:dns\.hostname: is the zone apex; route53 failover records are CNAMEs/);
         const apex: PlatformConfig = { ...cfg, dns: { ...cfg.dns, zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } };
-        await assert.rejects(runDeclarations(declare(apex, LB)), /mesh-platform:dns.hostname "example.com" is the zone apex/);
+        await assert.rejects(runDeclarations(declare(apex, LB)), /DnsFailover dns: args\.hostname "example\.com" is the zone apex/);
     });
 });
 
@@ -77,6 +90,8 @@ describe("dns: Cloud DNS failover (GCP)", () => {
 
     it("declares a primary-backup A record health-checked from three source regions", () => {
         const hc = run.one("gcp:compute/healthCheck:HealthCheck", "dns-health");
+        // gcpProject left out: the primary region's cluster project
+        assert.equal(hc.inputs.project, "edtech-platform-prod");
         assert.deepEqual(hc.inputs.httpHealthCheck, { port: 15021, requestPath: "/healthz/ready" });
         assert.equal(hc.inputs.checkIntervalSec, 30);
         assert.equal(hc.inputs.unhealthyThreshold, 3);

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { RecordedRun, runStack } from "../harness";
 import { parseDrillOutputs } from "../../drill/outputs";
+import { drillOutputsSchema, drillRegionSchema } from "../../lib/drill-contract";
+import { DR_TARGETS } from "../../platform/outputs";
 
 type Values = Record<string, any>;
 
@@ -42,6 +44,14 @@ describe("dns failover and drill outputs in the stack plans", () => {
             ]);
             assert.equal(drill.regions[1].backupBucket, run.one("aws:s3/bucket:Bucket", "backup-tokyo").outputs.bucket);
             assert.match(drill.regions[0].kubeconfig, /apiVersion|clusters/);
+        });
+
+        it("produces exactly the keys of the one drill contract, with the platform's DR targets", () => {
+            const raw = run.outputs.drill as Values;
+            assert.deepEqual(Object.keys(raw).sort(), Object.keys(drillOutputsSchema.shape).sort());
+            for (const r of raw.regions as Values[]) assert.deepEqual(Object.keys(r).sort(), Object.keys(drillRegionSchema.shape).sort());
+            assert.deepEqual(Object.keys(raw.dns).sort(), Object.keys(drillOutputsSchema.shape.dns.shape).sort());
+            assert.deepEqual(raw.targets, { ...DR_TARGETS, examsRpoMinutes: 60 });
         });
     });
 

@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { CreateHealthCheckCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { DrillOutputs, DrillRegionOutput } from "../../components/types";
+import type { DrillOutputs, DrillRegionOutput } from "../../lib/drill-contract";
 import type { BackupInfo, DrillPorts, Health } from "../../drill/ports";
 import { Route53Health, S3Replicas } from "../../drill/aws";
 import { ASSESSMENT_SCHEDULE, veleroPrefix } from "../../components/backup/naming";

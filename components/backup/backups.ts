@@ -1,0 +1,161 @@
+/**
+ * Backups for the whole stack: per region a backup bucket, S3 replication to the peer region (AWS;
+ * GCS dual-region turbo replication on GCP), Velero in every cluster, and the mesh CA material as an
+ * encrypted object in every region's bucket, so the trust chain can be restored in either region.
+ *
+ * Peers: the primary's peer is the first secondary; every secondary's peer is the primary.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
+import type { ClusterInfo } from "../types";
+import { toLabels } from "../types";
+import { VELERO_NAMESPACE } from "../constants";
+import { BackupBucket } from "./bucket";
+import { CA_MATERIAL_KEY } from "./naming";
+import { BucketReplication } from "./replication";
+import { Velero } from "./velero";
+
+/** What the stack outputs and the drill need to know of one region's backups. */
+export interface RegionBackup {
+    /** The region's short name. */
+    readonly region: string;
+    /** Physical name of the region's backup bucket. */
+    readonly bucketName: pulumi.Output<string>;
+    /** Namespace of Velero in the region's cluster. */
+    readonly veleroNamespace: string;
+    /** The region whose backups this cluster can restore from its replica location. */
+    readonly peerRegion?: string;
+}
+
+export interface BackupsArgs {
+    /**
+     * The clusters to back up, all on one cloud: each gets a bucket (on its own cloud provider), Velero
+     * and a copy of the CA material. The one with `primary` set (else the first) pairs with the next.
+     */
+    readonly clusters: readonly ClusterInfo[];
+    /** Days backups are kept: the Velero TTL and the buckets' lifecycle (backups and noncurrent versions). */
+    readonly retentionDays: number;
+    /** Pulumi secret: the mesh CA material JSON (MeshInfo.caMaterial), stored in every region's bucket. */
+    readonly caMaterial: pulumi.Input<string>;
+    /**
+     * `protect` on the stateful children (buckets, KMS keys, the CA material objects).
+     * @default true
+     */
+    readonly protect?: boolean;
+    /**
+     * GCP only: the project of the backup buckets.
+     * @default each cluster's project
+     */
+    readonly gcpProject?: string;
+}
+
+/** The peer of each region (see module comment); undefined with a single region. */
+export function peerOf(clusters: readonly ClusterInfo[], c: ClusterInfo): ClusterInfo | undefined {
+    if (clusters.length < 2) return undefined;
+    const primary = clusters.find((x) => x.primary) ?? clusters[0];
+    return c === primary ? clusters.find((x) => x !== primary) : primary;
+}
+
+/** Every problem with the args, each naming the arg path; empty when the args are usable. */
+export function backupsProblems(args: BackupsArgs): string[] {
+    const problems: string[] = [];
+    const { clusters } = args;
+    if (clusters.length === 0) problems.push("args.clusters is empty: no clusters to back up");
+    if (!Number.isInteger(args.retentionDays) || args.retentionDays < 1) {
+        problems.push(`args.retentionDays must be a whole number of days >= 1 (got ${args.retentionDays})`);
+    }
+    const seen = new Map<string, number>();
+    clusters.forEach((c, i) => {
+        const first = seen.get(c.name);
+        if (first !== undefined) problems.push(`args.clusters[${i}].name "${c.name}" is used twice (also args.clusters[${first}])`);
+        else seen.set(c.name, i);
+    });
+    // The config loader refuses mixed-cloud stacks first; this guard covers args built in code.
+    clusters.forEach((c, i) => {
+        const peer = peerOf(clusters, c);
+        if (peer && c.cloud !== peer.cloud) {
+            problems.push(`args.clusters[${i}] ${c.name} (${c.cloud}) and its peer args.clusters[${clusters.indexOf(peer)}] ${peer.name} (${peer.cloud}) ` +
+                "are on different clouds; backup replication needs both regions on one cloud");
+        }
+    });
+    return problems;
+}
+
+export class Backups extends pulumi.ComponentResource {
+    /** Per cluster, in `args.clusters` order: its bucket, Velero namespace and peer. */
+    readonly regions: readonly RegionBackup[];
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-platform:backup:Backups", name, {}, opts);
+        const { clusters, retentionDays } = args;
+        const protect = args.protect ?? true;
+        const problems = backupsProblems(args);
+        if (problems.length > 0) throw new Error(`Backups ${name}: ${problems.join("; ")}`);
+        const regionNames = clusters.map((c) => c.name);
+
+        const buckets = new Map<string, BackupBucket>();
+        for (const c of clusters) {
+            const peer = peerOf(clusters, c);
+            buckets.set(c.name, new BackupBucket(`${name}-${c.name}`, {
+                cluster: c,
+                regionNames,
+                retentionDays,
+                protect,
+                gcpProject: args.gcpProject,
+                gcpDataLocations: c.cloud === "gcp" && peer?.cloud === "gcp" ? [c.cloudRegion, peer.cloudRegion] : undefined,
+            }, { parent: this }));
+        }
+
+        const regions: RegionBackup[] = [];
+        for (const c of clusters) {
+            const bucket = buckets.get(c.name)!;
+            const peer = peerOf(clusters, c);
+            if (peer && c.cloud === "aws" && peer.cloud === "aws") {
+                new BucketReplication(`${name}-${c.name}-to-${peer.name}`, {
+                    sourceRegion: c.name,
+                    sourceCloudRegion: c.cloudRegion,
+                    destinationCloudRegion: peer.cloudRegion,
+                    source: bucket,
+                    destination: buckets.get(peer.name)!,
+                    provider: c.awsProvider,
+                    tags: c.tags,
+                }, { parent: this });
+            }
+            this.storeCaMaterial(`${name}-${c.name}-ca-material`, c, bucket, args.caMaterial, protect);
+            new Velero(`${name}-${c.name}-velero`, {
+                cluster: c,
+                bucket,
+                replica: peer ? { peerRegion: peer.name, bucket: buckets.get(peer.name)! } : undefined,
+                retentionDays,
+            }, { parent: this });
+            regions.push({ region: c.name, bucketName: bucket.bucketName, veleroNamespace: VELERO_NAMESPACE, peerRegion: peer?.name });
+        }
+        this.regions = regions;
+        this.registerOutputs({ buckets: regions.map((r) => r.bucketName) });
+    }
+
+    /** The CA material as one object, encrypted with the region's KMS key (S3) or at rest by GCS. */
+    private storeCaMaterial(name: string, c: ClusterInfo, bucket: BackupBucket, material: pulumi.Input<string>, protect: boolean): void {
+        const content = pulumi.secret(material);
+        if (c.cloud === "aws") {
+            new aws.s3.BucketObjectv2(name, {
+                bucket: bucket.bucketName,
+                key: CA_MATERIAL_KEY,
+                content,
+                contentType: "application/json",
+                serverSideEncryption: "aws:kms",
+                kmsKeyId: bucket.kmsKeyArn,
+                tags: c.tags,
+            }, { parent: this, provider: c.awsProvider, protect, additionalSecretOutputs: ["content"] });
+        } else {
+            new gcp.storage.BucketObject(name, {
+                bucket: bucket.bucketName,
+                name: CA_MATERIAL_KEY,
+                content,
+                contentType: "application/json",
+                metadata: toLabels(c.tags),
+            }, { parent: this, provider: c.gcpProvider, protect, additionalSecretOutputs: ["content"] });
+        }
+    }
+}
