@@ -33,7 +33,7 @@ export function canonicalJson(value: unknown): string {
 export function sortKeys(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(sortKeys);
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+        return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
     }
     return value;
 }
@@ -75,7 +75,7 @@ function maskSecretData(obj: Record<string, unknown>): Record<string, unknown> {
     const out = { ...obj };
     for (const key of ["data", "stringData"]) {
         const d = out[key];
-        if (d && typeof d === "object") out[key] = Object.fromEntries(Object.keys(d as object).map((k) => [k, "[masked]"]));
+        if (d && typeof d === "object") out[key] = Object.fromEntries(Object.keys(d).map((k) => [k, "[masked]"]));
     }
     return out;
 }
