@@ -24,7 +24,7 @@ function planOnce(stack: string, stackDir: string, out: string): Sample {
     });
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (res.status !== 0) throw new Error(`plan of ${stack} failed:\n${res.stderr}`);
-    return { ...JSON.parse(res.stdout.trim().split("\n").pop()!), wallMs };
+    return { ...(JSON.parse(res.stdout.trim().split("\n").pop()!) as Omit<Sample, "wallMs">), wallMs };
 }
 
 const median = (xs: number[]) => {
@@ -34,7 +34,7 @@ const median = (xs: number[]) => {
 
 /** The prod stack file with its regions replaced by `n` AWS regions on disjoint /16s. */
 export function generateRegions(n: number): Record<string, unknown> {
-    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
     const regions = ["ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-2", "eu-west-1", "us-east-1", "us-west-2", "eu-central-1", "ca-central-1"];
     if (n > regions.length) throw new Error(`at most ${regions.length} regions`);
     doc.config["mesh-platform:regions"] = regions.slice(0, n).map((region, i) => ({

@@ -22,7 +22,7 @@ export function defaultOutputsFile(root: string, stack: string): string {
 
 /** Validate parsed JSON: the whole stack output object (key `drill`) or the drill object itself. */
 export function parseDrillOutputs(raw: unknown, source: string): DrillOutputs {
-    const candidate = raw !== null && typeof raw === "object" && "drill" in raw ? (raw as { drill: unknown }).drill : raw;
+    const candidate = raw !== null && typeof raw === "object" && "drill" in raw ? raw.drill : raw;
     const result = drillOutputsSchema.safeParse(candidate);
     if (!result.success) {
         const problems = result.error.issues.map((i) => `  - drill.${i.path.map(String).join(".")}: ${i.message}`);

@@ -102,6 +102,7 @@ function optionsOf(r: PlanResource): PolicyResourceOptions {
 function toPolicyResources(resources: readonly PlanResource[]): Map<string, PolicyResource> {
     const byUrn = new Map<string, PolicyResource>();
     for (const r of resources) {
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- @pulumi/policy exports it, but its proxy.d.ts declares nothing
         const props = unknownCheckingProxy(r.inputs) as Record<string, unknown>;
         byUrn.set(r.urn, {
             type: r.type,
@@ -157,7 +158,7 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
         let level = enforcementOf(policy, config, pack.enforcementLevel);
         if (level === "disabled") continue;
         if (level === "remediate") level = "mandatory";
-        const enforcementLevel = level as "advisory" | "mandatory";
+        const enforcementLevel = level;
         const properties = propertiesOf(policy, config);
         const getConfig = <T extends object>() => ({ ...properties }) as T;
         const push = (message: string, urn: string, lvl = enforcementLevel) =>
@@ -171,7 +172,7 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
                     push(`can't run policy '${policy.name}' from policy pack '${pack.name}' during preview: ${(e as Error).message}`, urn, "advisory");
                     return;
                 }
-                throw new Error(`Error validating resource with policy '${policy.name}' from policy pack '${pack.name}': ${(e as Error).stack ?? e}`);
+                throw new Error(`Error validating resource with policy '${policy.name}' from policy pack '${pack.name}': ${(e as Error).stack ?? String(e)}`);
             }
         };
         if (isResourcePolicy(policy)) {
@@ -186,6 +187,7 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
                         name: r.name,
                         opts: pr.opts,
                         stackTags: EMPTY_TAGS,
+                        // eslint-disable-next-line @typescript-eslint/unbound-method -- an arrow function (toPolicyResources), no this to lose
                         isType: pr.isType,
                         asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? pr.props : undefined)) as ResourceValidationArgs["asType"],
                         getConfig,

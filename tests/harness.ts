@@ -2,6 +2,7 @@
  * Test harness: runs the real program (or any declarations) under the mock runtime once per stack and
  * lets tests query what was declared by type, name, parent and provider.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config";
 import { buildPlatform } from "../platform";
@@ -96,7 +97,5 @@ export async function runDeclarations<T>(program: () => T, opts: { stack?: strin
 
 /** The committed stacks (every Pulumi.<stack>.yaml at the root). */
 export function committedStacks(): string[] {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const fs = require("fs") as typeof import("fs");
     return fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort();
 }

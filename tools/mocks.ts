@@ -207,8 +207,8 @@ function providerTarget(type: string, inputs: Record<string, unknown>): { region
     if (type === "pulumi:providers:gcp") return { region: String(inputs.region ?? ""), cloud: "gcp" };
     if (type === "pulumi:providers:kubernetes") {
         // The kubeconfig arrives as a Pulumi secret (a sentinel object holding the value) or a string.
-        const raw = inputs.kubeconfig as unknown;
-        const value = raw && typeof raw === "object" && "value" in (raw as object) ? (raw as { value: unknown }).value : raw;
+        const raw = inputs.kubeconfig;
+        const value = raw && typeof raw === "object" && "value" in raw ? raw.value : raw;
         const kubeconfig = typeof value === "string" ? value : JSON.stringify(value ?? "");
         if (kubeconfig.includes("gke-gcloud-auth-plugin")) return { region: "", cloud: "gcp" };
         const region = /--region["\s,]+([a-z0-9-]+)/.exec(kubeconfig)?.[1] ?? "";

@@ -45,7 +45,7 @@ function maskSecretData(obj: Record<string, unknown>): Record<string, unknown> {
     const out = { ...obj };
     for (const key of ["data", "stringData"]) {
         const d = out[key];
-        if (d && typeof d === "object") out[key] = Object.fromEntries(Object.keys(d as object).map((k) => [k, "[masked]"]));
+        if (d && typeof d === "object") out[key] = Object.fromEntries(Object.keys(d).map((k) => [k, "[masked]"]));
     }
     return out;
 }

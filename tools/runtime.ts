@@ -55,7 +55,7 @@ export function readStackFile(root: string, stack: string): { config: Record<str
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
         const full = key.includes(":") ? key : `${PROJECT}:${key}`;
-        if (value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as object)) {
+        if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
             // Ciphertext cannot be decrypted offline: stand in a placeholder, still treated as a secret.
             config[full] = `offline-placeholder-for-${full.replace(/[^a-z0-9]/gi, "-")}`;
             secretKeys.push(full);
@@ -287,6 +287,7 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
     // The SDK captures a stack trace for every resource and promise (source positions, leak
     // diagnostics). Under ts-node each capture is source-mapped, which is most of a plan's time; V8's
     // own formatting is five times faster. Errors from the program keep their (transpiled) stacks.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- only saved and put back, never called here
     const savedPrepare = Error.prepareStackTrace;
     // Deleting the hook (rather than assigning) restores V8's built-in formatter.
     if (!process.env.MESH_PLAN_SOURCE_MAPPED_STACKS) delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
@@ -309,7 +310,7 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
     }
     if (errors.length > 0) throw errors[0];
 
-    const serialized = await pulumi.runtime.serializeProperties("outputs", (exported ?? {}) as pulumi.Inputs);
+    const serialized = await pulumi.runtime.serializeProperties("outputs", exported ?? {});
     const outs = splitSecrets(serialized);
     resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     return {

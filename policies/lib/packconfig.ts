@@ -53,9 +53,9 @@ export function checkSchema(value: unknown, schema: PolicyConfigJSONSchema, at: 
         for (const req of schema.required ?? []) if (!(req in value)) problems.push(`${at}.${req}: is required`);
         for (const [k, v] of Object.entries(value)) {
             const sub = props[k];
-            if (isObject(sub)) checkSchema(v, sub as PolicyConfigJSONSchema, `${at}.${k}`, problems);
+            if (isObject(sub)) checkSchema(v, sub, `${at}.${k}`, problems);
             else if (schema.additionalProperties === false) problems.push(`${at}.${k}: unknown property; allowed: ${Object.keys(props).join(", ") || "none"}`);
-            else if (isObject(schema.additionalProperties)) checkSchema(v, schema.additionalProperties as PolicyConfigJSONSchema, `${at}.${k}`, problems);
+            else if (isObject(schema.additionalProperties)) checkSchema(v, schema.additionalProperties, `${at}.${k}`, problems);
         }
     }
 }

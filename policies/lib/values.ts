@@ -143,7 +143,7 @@ export function walkStrings(value: unknown, visit: (s: string, path: string) => 
         visit(value, at);
     } else if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-            const v = ifKnown(() => value[i], UNKNOWN);
+            const v = ifKnown((): unknown => value[i], UNKNOWN);
             if (v !== UNKNOWN) walkStrings(v, visit, `${at}[${i}]`);
         }
     } else if (isObject(value)) {

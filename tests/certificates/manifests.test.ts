@@ -52,8 +52,8 @@ describe("certificates: manifests", () => {
         assert.equal(m.spec.secretName, cfg.mesh.ingressTlsSecretName);
         assert.deepEqual(m.spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt-prod" });
         assert.equal(m.spec.renewBefore, RENEW_BEFORE);
-        assert.ok(hours(m.spec.renewBefore as string) >= 720);
-        assert.ok(hours(m.spec.duration as string) > hours(m.spec.renewBefore as string));
+        assert.ok(hours(m.spec.renewBefore) >= 720);
+        assert.ok(hours(m.spec.duration as string) > hours(m.spec.renewBefore));
     });
 
     it("staging and dev use the staging issuer unless told otherwise", () => {

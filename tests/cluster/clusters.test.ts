@@ -94,11 +94,11 @@ describe("clusters: committed stacks", function () {
                         // region's provider (IAM and Route 53 are global and may use any).
                         const tagged = (r.inputs.tags as Record<string, string> | undefined)?.region;
                         if (r.type.startsWith("aws:") && tagged && !/^aws:(iam|route53)\//.test(r.type)) {
-                            assert.equal(provider!.name, `aws-${tagged}`, `${r.type} ${r.name} is tagged for ${tagged} but uses ${provider!.name}`);
+                            assert.equal(provider.name, `aws-${tagged}`, `${r.type} ${r.name} is tagged for ${tagged} but uses ${provider.name}`);
                         }
                         continue;
                     }
-                    assert.equal(provider!.name, `${r.type.split(":")[0]}-${want}`, `${r.type} ${r.name} uses ${provider!.name}`);
+                    assert.equal(provider.name, `${r.type.split(":")[0]}-${want}`, `${r.type} ${r.name} uses ${provider.name}`);
                 }
             });
 

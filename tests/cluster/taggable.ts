@@ -21,7 +21,7 @@ export function tagProperty(type: string): TagProperty | undefined {
         // Type tokens lower-case the first letter of the file (`iAMMember` is iammember.js): match case-insensitively.
         const dir = path.dirname(require.resolve(`@pulumi/${pkg}/${mod}`));
         const js = fs.readdirSync(dir).find((f) => f.toLowerCase() === `${file.toLowerCase()}.js`);
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK class file is found at run time
         const ctor = js ? require(path.join(dir, js))[cls] as { toString(): string; __pulumiType?: string } | undefined : undefined;
         if (!ctor || ctor.__pulumiType !== type) throw new Error(`cannot resolve the SDK class of ${type}`);
         const src = ctor.toString();

@@ -85,8 +85,8 @@ async function runMain(argv: string[], root: string): Promise<{ code: number; st
     let stderr = "";
     const out = process.stdout.write.bind(process.stdout);
     const err = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string | Uint8Array) => { stdout += String(chunk); return true; }) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+    process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
     try {
         return { code: await main(argv, root), stdout, stderr };
     } finally {

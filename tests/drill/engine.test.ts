@@ -139,7 +139,7 @@ describe("drill: region-failover engine against moto_server", function () {
         const w2 = world(moto, again);
         assert.equal(await inverted(w2), true);
         const next = await drill(w2).run();
-        assert.deepEqual(next.restoredPrevious, { healthCheckId: aws.primaryCheck, injectedAt: kept!.injectedAt, pid: process.pid });
+        assert.deepEqual(next.restoredPrevious, { healthCheckId: aws.primaryCheck, injectedAt: kept.injectedAt, pid: process.pid });
         assert.equal(next.phases[0].name, "restore-previous");
         assert.equal(next.verdict, "PASSED", next.reason);
         assert.equal(await inverted(w2), false);

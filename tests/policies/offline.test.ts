@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
-    evaluatePack, evaluatePolicies, loadPackConfig, PACKS, PlanResource, PolicyViolation,
+    evaluatePack, evaluatePolicies, loadPackConfig, PACKS, PolicyViolation,
 } from "../../policies/offline";
 import { PolicyConfigError, validatePackConfig } from "../../policies/lib/packconfig";
 import { eksPrivateEndpoint } from "../../policies/security/rules/clusters";
@@ -159,7 +159,7 @@ describe("policies: committed stacks", function () {
             const run = await runStack(stack);
             const plan = toPlanDocument(run.result);
             const environment = String((await import("../../tools/runtime")).readStackFile(ROOT, stack).config["mesh-platform:environment"]) as "dev" | "staging" | "prod";
-            const violations = evaluatePolicies(plan.resources as PlanResource[], { stack, environment });
+            const violations = evaluatePolicies(plan.resources, { stack, environment });
             const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
             assert.deepStrictEqual(mandatory.map((v) => `${v.policyName} ${v.urn.split("::").pop()}: ${v.message}`), []);
             // Dev runs the packs as advisory: the same rules must still find nothing there.

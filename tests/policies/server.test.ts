@@ -36,9 +36,9 @@ function startPack(pack: PackDefinition): Promise<Server> {
         });
         let out = "";
         let err = "";
-        child.stderr!.on("data", (d) => (err += d));
+        child.stderr.on("data", (d) => (err += d));
         child.on("exit", (code) => reject(new Error(`pack ${pack.dir} exited with ${code}: ${err}`)));
-        child.stdout!.on("data", (d) => {
+        child.stdout.on("data", (d) => {
             out += d;
             const m = /^(\d+)\s*$/m.exec(out);
             if (m) resolve({ child, client: new analyzerGrpc.AnalyzerClient(`127.0.0.1:${m[1]}`, grpc.credentials.createInsecure()) });
@@ -160,7 +160,7 @@ describe("policies: the packs as a policy server", function () {
             for (const env of ["prod", "dev"] as const) {
                 it(`reports what the offline runner reports, with the ${env} config`, async () => {
                     const config = loadPackConfig(pack, env);
-                    await configure(server, pack, config as Record<string, unknown>);
+                    await configure(server, pack, config);
                     const resources = fixtures();
                     const expected = sortRows(offlineRows(evaluatePack(pack, config, resources, STACK)));
                     assert.ok(expected.length >= 4, `fixtures should trip ${pack.dir} policies`);
