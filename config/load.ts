@@ -27,7 +27,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
  * Whether a config key was set with --secret. The SDK tracks this (it is how `Config.get` warns about
  * secrets read as plain values) but does not declare it in its typings.
  */
-const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean }).isConfigSecret;
+const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean }).isConfigSecret;
 
 /** Read the current stack's config from the Pulumi runtime and validate it. */
 export function loadConfig(): PlatformConfig {

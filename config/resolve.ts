@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../lib/cloud";
 import { DEFAULT_KUBERNETES_VERSION } from "./catalog";
-import { CapacityType, Environment, GCP_INSTANCE_DEFAULTS, MtlsMode, NodeGroupSizing, PROFILES } from "./profiles";
+import { Environment, GCP_INSTANCE_DEFAULTS, MtlsMode, NodeGroupSizing, PROFILES } from "./profiles";
 import type { KeyName, Parsed } from "./schema";
 import type { PlatformConfig, RegionConfig } from "./types";
 
@@ -35,7 +35,7 @@ export function resolveNodeGroups(parsed: Parsed, cloud: Cloud): Record<NodeGrou
             minSize: over.minSize ?? base.minSize,
             maxSize: over.maxSize ?? base.maxSize,
             desiredSize: over.desiredSize ?? base.desiredSize,
-            capacityType: (over.capacityType ?? base.capacityType) as CapacityType,
+            capacityType: over.capacityType ?? base.capacityType,
             diskSizeGiB: over.diskSizeGiB ?? base.diskSizeGiB,
         };
     }

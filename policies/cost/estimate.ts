@@ -11,7 +11,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { chartName, isGatewayRelease, releaseValues, T } from "../lib/kinds";
-import { asArray, asRecord, asString, get, GIB, isKind, isObject, knownEntries, parseBytes, Props } from "../lib/values";
+import { asArray, asRecord, asString, display, get, GIB, isKind, isObject, knownEntries, parseBytes, Props } from "../lib/values";
 import { HOURS_PER_MONTH, instanceHourly, PRICE_SOURCES, PRICE_TABLE_DATE, PRICES, RegionPrices, SPOT_FACTOR } from "./prices";
 
 export interface CostResource {
@@ -152,7 +152,7 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
             return [{ category: "control-planes", description: "managed control plane", price: (t) => month(t.controlPlaneHour) }];
         case T.eksNodeGroup: {
             const count = Number(get(p, "scalingConfig.desiredSize") ?? 0);
-            const type = String(asArray(p.instanceTypes)[0] ?? "t3.medium");
+            const type = display(asArray(p.instanceTypes)[0], "t3.medium");
             const spot = asString(p.capacityType) === "SPOT";
             const disk = nodeGroupDiskGiB(r, byUrn);
             return [

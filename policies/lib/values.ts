@@ -27,6 +27,12 @@ export function get(obj: unknown, path: string): unknown {
     return cur;
 }
 
+/** A value for a message: strings as they are, anything else as JSON, `fallback` when absent. */
+export function display(v: unknown, fallback = "unset"): string {
+    if (v === undefined || v === null) return fallback;
+    return typeof v === "string" ? v : JSON.stringify(v);
+}
+
 export function asArray(v: unknown): unknown[] {
     return Array.isArray(v) ? v : [];
 }

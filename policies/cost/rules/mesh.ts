@@ -5,7 +5,7 @@
  */
 import { istiodValue, isGatewayRelease, isIstiodRelease, isTelemetry, releaseValues, T } from "../../lib/kinds";
 import { resourcePolicy } from "../../lib/policy";
-import { asArray, asRecord, get, isKind, parseBytes, parseCpu, Props } from "../../lib/values";
+import { asArray, asRecord, display, get, isKind, parseBytes, parseCpu, Props } from "../../lib/values";
 
 export type ServiceBand = "small" | "medium" | "large";
 
@@ -28,8 +28,8 @@ function compareResources(where: string, actual: unknown, expected: { requests: 
     for (const kind of ["requests", "limits"] as const) {
         const cpu = get(actual, `${kind}.cpu`);
         const memory = get(actual, `${kind}.memory`);
-        if (parseCpu(cpu) !== parseCpu(expected[kind].cpu)) problems.push(`${where}.${kind}.cpu is ${String(cpu ?? "unset")}, expected ${expected[kind].cpu}`);
-        if (parseBytes(memory) !== parseBytes(expected[kind].memory)) problems.push(`${where}.${kind}.memory is ${String(memory ?? "unset")}, expected ${expected[kind].memory}`);
+        if (parseCpu(cpu) !== parseCpu(expected[kind].cpu)) problems.push(`${where}.${kind}.cpu is ${display(cpu)}, expected ${expected[kind].cpu}`);
+        if (parseBytes(memory) !== parseBytes(expected[kind].memory)) problems.push(`${where}.${kind}.memory is ${display(memory)}, expected ${expected[kind].memory}`);
     }
     return problems;
 }
@@ -72,8 +72,8 @@ export const sidecarResources = resourcePolicy<{ cpuRequest: Range; memoryReques
         ];
         for (const [path, value, range, parse] of checks) {
             const v = parse(value);
-            if (v === undefined) report(`values.global.proxy.resources.${path} is ${String(value ?? "unset")}; set it within ${range.min}-${range.max}`);
-            else if (v < parse(range.min)! || v > parse(range.max)!) report(`values.global.proxy.resources.${path} ${String(value)} is outside ${range.min}-${range.max}`);
+            if (v === undefined) report(`values.global.proxy.resources.${path} is ${display(value)}; set it within ${range.min}-${range.max}`);
+            else if (v < parse(range.min)! || v > parse(range.max)!) report(`values.global.proxy.resources.${path} ${display(value)} is outside ${range.min}-${range.max}`);
         }
     },
 });
@@ -109,8 +109,8 @@ export const autoscalingTargets = resourcePolicy<{ cpuPercent: number; memoryPer
     },
     validate: (props, args, report, cfg) => {
         const check = (where: string, cpu: unknown, memory: unknown) => {
-            if (cpu !== cfg.cpuPercent) report(`${where} CPU target is ${String(cpu ?? "unset")}, expected ${cfg.cpuPercent}`);
-            if (memory !== cfg.memoryPercent) report(`${where} memory target is ${String(memory ?? "unset")}, expected ${cfg.memoryPercent}`);
+            if (cpu !== cfg.cpuPercent) report(`${where} CPU target is ${display(cpu)}, expected ${cfg.cpuPercent}`);
+            if (memory !== cfg.memoryPercent) report(`${where} memory target is ${display(memory)}, expected ${cfg.memoryPercent}`);
         };
         if (args.type !== T.helmRelease) {
             const t = hpaTargets(asRecord(props.spec));
