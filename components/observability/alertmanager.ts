@@ -61,9 +61,13 @@ export const CHAT_URL_FILE = "chat-webhook-url";
 export const SMTP_PASSWORD_FILE = "smtp-password";
 const secretPath = (file: string) => `/etc/alertmanager/secrets/${RECEIVER_SECRET_NAME}/${file}`;
 
+/** Which optional receivers and credentials exist (decides the config and whether the Secret exists). */
 export interface ReceiverPresence {
+    /** A pager routing key is given: the `pager` receiver exists. */
     readonly pager: boolean;
+    /** A chat webhook URL is given: the `chat` receiver exists. */
     readonly chat: boolean;
+    /** SMTP user and password are both given: Alertmanager authenticates to the smarthost. */
     readonly smtpAuth: boolean;
 }
 
