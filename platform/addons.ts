@@ -1,9 +1,14 @@
-/** Composition of the per-cluster add-ons: certificates (cert-manager) and observability. */
-import type * as pulumi from "@pulumi/pulumi";
+/**
+ * Composition of the per-cluster add-ons: certificates (cert-manager) and observability. This is where
+ * the stack config becomes the components' args, including the few sizes that follow the environment.
+ */
+import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../config";
-import { createCertificates } from "../components/certificates";
-import { createObservability } from "../components/observability";
+import type { AlertingConfig, PlatformConfig } from "../config";
+import type { Environment } from "../config/profiles";
+import { CertManager, CertManagerArgs, Dns01Target } from "../components/certificates";
+import { Observability, ObservabilityArgs } from "../components/observability";
+import { GATEWAY_NAMESPACE } from "../components/constants";
 import type { ClusterInfo } from "../components/types";
 
 export interface AddonInputs {
@@ -11,9 +16,76 @@ export interface AddonInputs {
     readonly gatewayNamespace: k8s.core.v1.Namespace;
 }
 
+/** Jaeger's Badger volume per environment: a week of spans at the environment's sampling rate. */
+export const TRACES_STORAGE_GIB: Readonly<Record<Environment, number>> = { prod: 50, staging: 20, dev: 10 };
+/** Elasticsearch container memory per node and environment (the JVM heap is half of it). */
+export const ES_MEMORY: Readonly<Record<Environment, string>> = { prod: "4Gi", staging: "2Gi", dev: "2Gi" };
+
+/** Where this cluster's cert-manager writes challenge records: the stack's zone, through the cluster's region. */
+export function dns01Target(cfg: Pick<PlatformConfig, "dns" | "gcpProject">, cluster: Pick<ClusterInfo, "cloudRegion">): Dns01Target {
+    if (cfg.dns.provider === "route53") return { provider: "route53", hostedZoneId: cfg.dns.zoneId, region: cluster.cloudRegion };
+    if (!cfg.gcpProject) throw new Error("mesh-platform:gcpProject: is required for clouddns DNS-01 challenges (got nothing)");
+    return { provider: "clouddns", project: cfg.gcpProject, managedZone: cfg.dns.zoneId };
+}
+
+export function certManagerArgs(cfg: PlatformConfig, cluster: ClusterInfo, mesh: AddonInputs): CertManagerArgs {
+    return {
+        cluster,
+        dns01: dns01Target(cfg, cluster),
+        zoneName: cfg.dns.zoneName,
+        acmeEmail: cfg.certificates.acmeEmail,
+        hostnames: cfg.certificates.hostnames,
+        issuer: cfg.certificates.issuer,
+        tlsSecretName: cfg.mesh.ingressTlsSecretName,
+        gatewayNamespace: GATEWAY_NAMESPACE,
+        replicas: cfg.profile.minReplicas,
+        dependsOn: [mesh.gatewayNamespace],
+    };
+}
+
+export function observabilityArgs(cfg: PlatformConfig, cluster: ClusterInfo): ObservabilityArgs {
+    const obs = cfg.observability;
+    return {
+        cluster,
+        metrics: {
+            retentionDays: obs.metricsRetentionDays,
+            storageGiB: obs.prometheusStorageGiB,
+            replicas: cfg.profile.minReplicas,
+            alerting: cfg.alerting,
+        },
+        tracing: {
+            retentionDays: obs.tracesRetentionDays,
+            storageGiB: TRACES_STORAGE_GIB[cfg.environment],
+            protect: cfg.protect,
+        },
+        logging: {
+            elasticsearchNodes: obs.elasticsearchNodes,
+            elasticsearchStorageGiB: obs.elasticsearchStorageGiB,
+            elasticsearchMemory: ES_MEMORY[cfg.environment],
+            retentionDays: obs.logsRetentionDays,
+            logLevel: obs.logLevel,
+            protect: cfg.protect,
+        },
+    };
+}
+
+/** Messages naming the alerting secrets that are not set, and how to set them; empty when all are. */
+export function alertingAdvisories(alerting: AlertingConfig): string[] {
+    const out: string[] = [];
+    if (alerting.pagerRoutingKey === undefined) {
+        out.push("alerting: no pager receiver (set it with `pulumi config set --secret mesh-platform:alertingPagerKey <PagerDuty routing key>`); critical alerts go to email until then");
+    }
+    if (alerting.chatWebhookUrl === undefined) {
+        out.push("alerting: no chat receiver (set it with `pulumi config set --secret mesh-platform:alertingChatWebhook <https://hooks.slack.com/...>`); warning alerts go to email until then");
+    }
+    return out;
+}
+
 export function composeClusterAddons(cfg: PlatformConfig, cluster: ClusterInfo, mesh: AddonInputs): pulumi.Resource[] {
-    const certificates = createCertificates(cfg, cluster, { dependsOn: [mesh.gatewayNamespace] });
+    const certificates = new CertManager(`${cluster.name}-certificates`, certManagerArgs(cfg, cluster, mesh));
     // Nothing in observability needs the mesh (namespaces outside it, no Istio CRDs), so it installs in parallel.
-    const observability = createObservability(cfg, cluster);
+    const observability = new Observability(`${cluster.name}-observability`, observabilityArgs(cfg, cluster));
+    const advisories = alertingAdvisories(cfg.alerting);
+    if (advisories.length > 0) pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, observability.metrics);
     return [certificates, observability];
 }

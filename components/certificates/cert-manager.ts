@@ -8,53 +8,82 @@
  * other cluster's is retried by cert-manager, which is why the certificate renews 30 days early.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
-import { CERT_MANAGER_NAMESPACE } from "../constants";
+import { CERT_MANAGER_NAMESPACE, GATEWAY_NAMESPACE } from "../constants";
 import { WorkloadIdentity } from "../cluster/identity";
 import { CHARTS, fixedNamespace, pinnedRelease } from "../observability/charts";
-import { checkHostnames, clusterIssuer, Dns01Target, ingressCertificate, ISSUER_NAMES, Manifest } from "./manifests";
+import { ArgProblems, EMAIL, K8S_NAME } from "../observability/validate";
+import { DNS01_CLOUD, Dns01Target, route53Policy } from "./dns01";
+import { clusterIssuer, ingressCertificate, inZone, ISSUER_NAMES, IssuerName, Manifest } from "./manifests";
 
 /** The chart's controller service account (fixed so the cloud identity can trust exactly it). */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
 
+/** Replicas of the controller, webhook and cainjector when CertManagerArgs.replicas is not given. */
+export const DEFAULT_CERT_MANAGER_REPLICAS = 2;
+
 export interface CertManagerArgs {
-    readonly cfg: PlatformConfig;
+    /**
+     * The cluster to install into: its Kubernetes provider and readiness, and the cloud identity
+     * (IRSA on EKS, workload identity on GKE) that answers DNS-01 challenges.
+     */
     readonly cluster: ClusterInfo;
-    /** The ingress gateway namespace (and anything else) the Certificate must wait for. */
+    /** Where challenge records are written; the provider must be the cluster's own cloud (route53 on EKS, clouddns on GKE). */
+    readonly dns01: Dns01Target;
+    /** The DNS zone the issuers solve challenges in (`example.com`); every hostname must be in it. */
+    readonly zoneName: string;
+    /** ACME account email (Let's Encrypt expiry notices). */
+    readonly acmeEmail: string;
+    /** Names on the ingress certificate (at least one), each in `zoneName` (a wildcard `*.name` too). */
+    readonly hostnames: readonly string[];
+    /** The ClusterIssuer that signs the ingress certificate (both issuers always exist). */
+    readonly issuer: IssuerName;
+    /** The TLS secret the ingress certificate is written to: the ingress gateway's `credentialName`. */
+    readonly tlsSecretName: string;
+    /**
+     * Namespace of the ingress gateway, where the Certificate and its secret live.
+     * @default GATEWAY_NAMESPACE (`istio-gateways`)
+     */
+    readonly gatewayNamespace?: string;
+    /**
+     * Replicas of the cert-manager controller, webhook and cainjector; with more than one, a
+     * PodDisruptionBudget keeps one available.
+     * @default 2
+     */
+    readonly replicas?: number;
+    /**
+     * Resources the ingress Certificate waits for besides the issuers (the gateway namespace at least).
+     * @default none
+     */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** The IAM policy cert-manager needs to answer DNS-01 challenges in one hosted zone (TXT records only). */
-export function route53Policy(hostedZoneId: string): aws.iam.PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
-            {
-                Effect: "Allow",
-                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-                Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
-                Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
-            },
-            { Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
-        ],
-    };
-}
-
-/** Where this cluster's cert-manager writes challenge records; the DNS provider must be this cluster's cloud. */
-export function dns01Target(cfg: PlatformConfig, cluster: Pick<ClusterInfo, "name" | "cloud" | "cloudRegion">): Dns01Target {
-    const provider = cfg.dns.provider;
-    const needs = provider === "route53" ? "aws" : "gcp";
-    if (cluster.cloud !== needs) {
-        throw new Error(`mesh-platform:dns.provider: "${provider}" cannot be written by cert-manager in ${cluster.cloud} cluster ${cluster.name}: ` +
-            `its workload identity only reaches its own cloud (allowed for ${cluster.cloud} clusters: ${cluster.cloud === "aws" ? "route53" : "clouddns"})`);
+/** Throw naming every bad arg (each message starts with `args.<path>`). */
+function checkArgs(name: string, args: CertManagerArgs, replicas: number, gatewayNamespace: string): void {
+    const { cluster, dns01, zoneName } = args;
+    const problems = new ArgProblems(`CertManager ${name}`);
+    const needs = DNS01_CLOUD[dns01.provider];
+    problems.check(needs === cluster.cloud,
+        `args.dns01.provider "${dns01.provider}" cannot be written by cert-manager in ${cluster.cloud} cluster ${cluster.name}: ` +
+        `its workload identity only reaches its own cloud (allowed for ${cluster.cloud} clusters: ${cluster.cloud === "aws" ? "route53" : "clouddns"})`);
+    if (dns01.provider === "route53") {
+        problems.check(dns01.hostedZoneId.length > 0, "args.dns01.hostedZoneId must not be empty");
+        problems.check(dns01.region.length > 0, "args.dns01.region must not be empty");
+    } else {
+        problems.check(dns01.project.length > 0, "args.dns01.project must not be empty");
+        problems.check(dns01.managedZone.length > 0, "args.dns01.managedZone must not be empty");
     }
-    if (provider === "route53") return { provider, hostedZoneId: cfg.dns.zoneId, region: cluster.cloudRegion };
-    if (!cfg.gcpProject) throw new Error("mesh-platform:gcpProject: is required for clouddns DNS-01 challenges (got nothing)");
-    return { provider, project: cfg.gcpProject, managedZone: cfg.dns.zoneId };
+    problems.check(args.hostnames.length > 0, "args.hostnames must name at least one hostname (got [])");
+    args.hostnames.forEach((h, i) => problems.check(inZone(h, zoneName),
+        `args.hostnames[${i}] "${h}" is outside args.zoneName ${zoneName}; DNS-01 can only prove names in that zone (allowed: ${zoneName} and names ending in .${zoneName})`));
+    problems
+        .matches("args.acmeEmail", args.acmeEmail, EMAIL, "an email address")
+        .oneOf("args.issuer", args.issuer, ISSUER_NAMES)
+        .matches("args.tlsSecretName", args.tlsSecretName, K8S_NAME, "a Kubernetes secret name")
+        .matches("args.gatewayNamespace", gatewayNamespace, K8S_NAME, "a Kubernetes namespace name")
+        .integer("args.replicas", replicas, 1)
+        .throwIfAny();
 }
 
 export function certManagerValues(replicas: number, serviceAccountAnnotations: pulumi.Input<Record<string, string>>): Record<string, unknown> {
@@ -82,9 +111,10 @@ export class CertManager extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:certificates:CertManager", name, {}, opts);
-        const { cfg, cluster } = args;
-        checkHostnames(cfg);
-        const target = dns01Target(cfg, cluster);
+        const { cluster, dns01: target } = args;
+        const replicas = args.replicas ?? DEFAULT_CERT_MANAGER_REPLICAS;
+        const gatewayNamespace = args.gatewayNamespace ?? GATEWAY_NAMESPACE;
+        checkArgs(name, args, replicas, gatewayNamespace);
         const provider = cluster.provider;
 
         this.namespace = fixedNamespace(`${name}-namespace`, CERT_MANAGER_NAMESPACE, {}, { parent: this, provider, dependsOn: cluster.ready });
@@ -100,15 +130,17 @@ export class CertManager extends pulumi.ComponentResource {
         this.release = pinnedRelease(`${name}-release`, CHARTS.certManager, {
             releaseName: "cert-manager",
             namespace: this.namespace.metadata.name,
-            values: certManagerValues(cfg.profile.minReplicas, identity.annotations),
+            values: certManagerValues(replicas, identity.annotations),
         }, { parent: this, provider, dependsOn: [this.namespace, identity] });
 
-        const issuerManifests = ISSUER_NAMES.map((issuer) => clusterIssuer(issuer, cfg.certificates.acmeEmail, cfg.dns.zoneName, target));
+        const issuerManifests = ISSUER_NAMES.map((issuer) => clusterIssuer(issuer, args.acmeEmail, args.zoneName, target));
         this.issuers = issuerManifests.map((m) => new k8s.apiextensions.CustomResource(`${name}-${m.metadata.name}`, m, {
             parent: this, provider, dependsOn: [this.release],
         }));
 
-        const cert = ingressCertificate(cfg);
+        const cert = ingressCertificate({
+            hostnames: args.hostnames, issuer: args.issuer, secretName: args.tlsSecretName, namespace: gatewayNamespace,
+        });
         this.certificate = new k8s.apiextensions.CustomResource(`${name}-ingress-certificate`, cert, {
             parent: this, provider, dependsOn: [...this.issuers, ...(args.dependsOn ?? [])],
         });

@@ -2,10 +2,11 @@
  * cert-manager custom resources as plain manifests (pure functions, validated in tests against the
  * upstream schemas from @kubernetes-models/cert-manager).
  */
-import type { PlatformConfig } from "../../config";
 import { GATEWAY_NAMESPACE } from "../constants";
+import { Dns01Target, dns01Solver } from "./dns01";
 
-export type IssuerName = PlatformConfig["certificates"]["issuer"];
+/** The Let's Encrypt ClusterIssuers every cluster gets. */
+export type IssuerName = "letsencrypt-staging" | "letsencrypt-prod";
 
 export const ACME_SERVERS: Readonly<Record<IssuerName, string>> = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -18,11 +19,6 @@ export const RENEW_BEFORE = "720h";
 export const CERT_DURATION = "2160h";
 export const INGRESS_CERTIFICATE_NAME = "ingress-tls";
 
-/** Where DNS-01 challenge records are written. */
-export type Dns01Target =
-    | { readonly provider: "route53"; readonly hostedZoneId: string; readonly region: string }
-    | { readonly provider: "clouddns"; readonly project: string; readonly managedZone: string };
-
 export interface Manifest {
     readonly apiVersion: string;
     readonly kind: string;
@@ -30,17 +26,7 @@ export interface Manifest {
     readonly spec: Record<string, unknown>;
 }
 
-function dns01Solver(target: Dns01Target): Record<string, unknown> {
-    if (target.provider === "route53") {
-        // No accessKeyID/secret: cert-manager uses the ambient IRSA credentials of its service account
-        // (ClusterIssuers may use ambient credentials by default).
-        return { route53: { region: target.region, hostedZoneID: target.hostedZoneId } };
-    }
-    // No serviceAccountSecretRef: GKE workload identity supplies the Google service account.
-    return { cloudDNS: { project: target.project, hostedZoneName: target.managedZone } };
-}
-
-/** An ACME ClusterIssuer solving DNS-01 in the stack's zone. */
+/** An ACME ClusterIssuer solving DNS-01 for names in `zoneName`. */
 export function clusterIssuer(name: IssuerName, email: string, zoneName: string, target: Dns01Target): Manifest {
     return {
         apiVersion: "cert-manager.io/v1",
@@ -57,16 +43,28 @@ export function clusterIssuer(name: IssuerName, email: string, zoneName: string,
     };
 }
 
+/** What the ingress Certificate is made of. */
+export interface IngressCertificateSpec {
+    /** Names on the certificate. */
+    readonly hostnames: readonly string[];
+    /** The ClusterIssuer that signs it. */
+    readonly issuer: IssuerName;
+    /** The TLS secret it is written to: what the ingress gateway's `credentialName` names. */
+    readonly secretName: string;
+    /** Namespace of the Certificate and its secret (the gateway's). @default GATEWAY_NAMESPACE (`istio-gateways`) */
+    readonly namespace?: string;
+}
+
 /** The public ingress gateway's certificate; its secret is what the gateway's credentialName names. */
-export function ingressCertificate(cfg: Pick<PlatformConfig, "certificates" | "mesh">): Manifest {
+export function ingressCertificate(c: IngressCertificateSpec): Manifest {
     return {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
-        metadata: { name: INGRESS_CERTIFICATE_NAME, namespace: GATEWAY_NAMESPACE },
+        metadata: { name: INGRESS_CERTIFICATE_NAME, namespace: c.namespace ?? GATEWAY_NAMESPACE },
         spec: {
-            secretName: cfg.mesh.ingressTlsSecretName,
-            dnsNames: [...cfg.certificates.hostnames],
-            issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: cfg.certificates.issuer },
+            secretName: c.secretName,
+            dnsNames: [...c.hostnames],
+            issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: c.issuer },
             duration: CERT_DURATION,
             renewBefore: RENEW_BEFORE,
             privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
@@ -75,14 +73,8 @@ export function ingressCertificate(cfg: Pick<PlatformConfig, "certificates" | "m
     };
 }
 
-/** Every hostname must sit in the zone the DNS-01 solver can write to. */
-export function checkHostnames(cfg: Pick<PlatformConfig, "certificates" | "dns">): void {
-    const zone = cfg.dns.zoneName;
-    const bad = cfg.certificates.hostnames
-        .map((h, i) => ({ h, i }))
-        .filter(({ h }) => !(h === zone || h.endsWith(`.${zone}`) || (h.startsWith("*.") && (h.slice(2) === zone || h.slice(2).endsWith(`.${zone}`)))));
-    if (bad.length > 0) {
-        throw new Error(bad.map(({ h, i }) =>
-            `mesh-platform:certificates.hostnames[${i}]: "${h}" is outside the DNS zone ${zone}; DNS-01 can only prove names in mesh-platform:dns.zoneName (allowed: ${zone} and names ending in .${zone})`).join("\n"));
-    }
+/** Whether DNS-01 in `zone` can prove `hostname` (the zone apex, a name below it, or a wildcard below it). */
+export function inZone(hostname: string, zone: string): boolean {
+    const name = hostname.startsWith("*.") ? hostname.slice(2) : hostname;
+    return name === zone || name.endsWith(`.${zone}`);
 }

@@ -4,13 +4,55 @@
  * Kubernetes Secret that the Alertmanager pods mount, and the config names the files
  * (`routing_key_file`, `api_url_file`).
  *
- * SMTP AUTH (e.g. Amazon SES) uses `alerting.smtpUsername` and the secret `alertingSmtpPassword`, read
- * from the same Secret through `smtp_auth_password_file`.
+ * SMTP AUTH (e.g. Amazon SES) uses `smtpUsername` and `smtpPassword`, the password read from the same
+ * Secret through `smtp_auth_password_file`.
  *
- * Advisory: a receiver whose secret config is missing (`alertingPagerKey`, `alertingChatWebhook`) is
- * left out, and its severity falls through to the default email receiver, so nothing is dropped.
+ * A receiver whose credential is not given (`pagerRoutingKey`, `chatWebhookUrl`) is left out, and its
+ * severity falls through to the default email receiver, so nothing is dropped.
  */
-import type { AlertingConfig } from "../../config";
+import type * as pulumi from "@pulumi/pulumi";
+import { ArgProblems, EMAIL } from "./validate";
+
+/** Where Metrics sends alerts. Credentials are Pulumi secrets and only ever reach the receivers Secret. */
+export interface AlertingArgs {
+    /**
+     * PagerDuty Events v2 routing key (a Pulumi secret): critical alerts page.
+     * @default none: no pager receiver; critical alerts go to the email receiver.
+     */
+    readonly pagerRoutingKey?: pulumi.Input<string>;
+    /**
+     * Slack-compatible incoming webhook URL (a Pulumi secret): warning alerts are posted there.
+     * @default none: no chat receiver; warning alerts go to the email receiver.
+     */
+    readonly chatWebhookUrl?: pulumi.Input<string>;
+    /** Address the email receiver (info alerts, and every severity without its own receiver) sends to. */
+    readonly emailTo: string;
+    /** Sender address of alert emails. */
+    readonly emailFrom: string;
+    /** SMTP relay as `host:port`; Alertmanager requires TLS to it. */
+    readonly smtpSmarthost: string;
+    /**
+     * SMTP AUTH user (e.g. an Amazon SES SMTP user); given together with `smtpPassword`.
+     * @default none: no SMTP AUTH; the smarthost must accept mail from the cluster (e.g. a relay).
+     */
+    readonly smtpUsername?: string;
+    /**
+     * SMTP AUTH password (a Pulumi secret); given together with `smtpUsername`.
+     * @default none: no SMTP AUTH.
+     */
+    readonly smtpPassword?: pulumi.Input<string>;
+}
+
+/** Record every problem with `alerting` (at `path`, e.g. `args.alerting`) into `problems`. */
+export function checkAlertingArgs(problems: ArgProblems, path: string, alerting: AlertingArgs): void {
+    problems
+        .matches(`${path}.emailTo`, alerting.emailTo, EMAIL, "an email address")
+        .matches(`${path}.emailFrom`, alerting.emailFrom, EMAIL, "an email address")
+        .matches(`${path}.smtpSmarthost`, alerting.smtpSmarthost, /^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port")
+        .check((alerting.smtpUsername === undefined) === (alerting.smtpPassword === undefined),
+            `${path}.smtpUsername and ${path}.smtpPassword are given together (SMTP AUTH), or neither ` +
+            `(got ${alerting.smtpUsername === undefined ? "only smtpPassword" : "only smtpUsername"})`);
+}
 
 /** Name of the Secret holding receiver credentials (mounted at /etc/alertmanager/secrets/<name>/). */
 export const RECEIVER_SECRET_NAME = "alertmanager-receivers";
@@ -19,13 +61,17 @@ export const CHAT_URL_FILE = "chat-webhook-url";
 export const SMTP_PASSWORD_FILE = "smtp-password";
 const secretPath = (file: string) => `/etc/alertmanager/secrets/${RECEIVER_SECRET_NAME}/${file}`;
 
+/** Which optional receivers and credentials exist (decides the config and whether the Secret exists). */
 export interface ReceiverPresence {
+    /** A pager routing key is given: the `pager` receiver exists. */
     readonly pager: boolean;
+    /** A chat webhook URL is given: the `chat` receiver exists. */
     readonly chat: boolean;
+    /** SMTP user and password are both given: Alertmanager authenticates to the smarthost. */
     readonly smtpAuth: boolean;
 }
 
-export function receiverPresence(alerting: AlertingConfig): ReceiverPresence {
+export function receiverPresence(alerting: AlertingArgs): ReceiverPresence {
     return {
         pager: alerting.pagerRoutingKey !== undefined,
         chat: alerting.chatWebhookUrl !== undefined,
@@ -41,20 +87,8 @@ export function needsReceiverSecret(presence: ReceiverPresence): boolean {
     return presence.pager || presence.chat || presence.smtpAuth;
 }
 
-/** Messages naming what is missing; empty when every receiver is configured. */
-export function receiverAdvisories(presence: ReceiverPresence): string[] {
-    const out: string[] = [];
-    if (!presence.pager) {
-        out.push("alerting: no pager receiver (set it with `pulumi config set --secret mesh-platform:alertingPagerKey <PagerDuty routing key>`); critical alerts go to email until then");
-    }
-    if (!presence.chat) {
-        out.push("alerting: no chat receiver (set it with `pulumi config set --secret mesh-platform:alertingChatWebhook <https://hooks.slack.com/...>`); warning alerts go to email until then");
-    }
-    return out;
-}
-
 /** The Alertmanager configuration (kube-prometheus-stack `alertmanager.config`). */
-export function alertmanagerConfig(alerting: AlertingConfig, presence: ReceiverPresence): Record<string, unknown> {
+export function alertmanagerConfig(alerting: AlertingArgs, presence: ReceiverPresence): Record<string, unknown> {
     const receivers: Record<string, unknown>[] = [
         { name: "null" },
         { name: "email", email_configs: [{ to: alerting.emailTo, send_resolved: true }] },

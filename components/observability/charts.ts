@@ -15,7 +15,9 @@ export const ELASTIC_STACK_VERSION = "9.4.3";
 export interface PinnedReleaseArgs {
     /** Fixed Helm release name: chart resources are named after it and other components address them. */
     readonly releaseName: string;
+    /** Namespace the release installs into (it must exist: the release does not create it). */
     readonly namespace: pulumi.Input<string>;
+    /** Chart values; they may carry outputs of other resources (e.g. a service account annotation). */
     readonly values: pulumi.Input<Record<string, unknown>>;
     /** Seconds Helm waits for the release's resources to become ready. @default 900 */
     readonly timeout?: number;

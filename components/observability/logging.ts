@@ -1,20 +1,19 @@
 /**
  * Logging (EFK) in one cluster: the ECK operator, an Elasticsearch cluster and Kibana as ECK resources,
- * an index lifecycle policy deleting log indices after `observability.logsRetentionDays`, and Fluent Bit
- * as a DaemonSet shipping container logs.
+ * an index lifecycle policy deleting log indices `retentionDays` after creation, and Fluent Bit as a
+ * DaemonSet shipping container logs.
  *
  * Fluent Bit: the tail input reads CRI/docker container logs; the kubernetes filter parses JSON log
  * lines into fields (Merge_Log), so correlation ids stay searchable fields (`correlation_id`, copied
  * from the usual spellings when absent, next to `trace_id`/`span_id`); a grep filter drops records below
- * the profile's level (WARN prod, INFO staging, DEBUG dev). Lines without a level are kept.
+ * `logLevel` (the platform keeps WARN in prod, INFO in staging, DEBUG in dev). Lines without a level are kept.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../config";
-import type { Environment, LogLevel } from "../../config/profiles";
-import type { ClusterInfo } from "../types";
+import type { ClusterInfo, LogLevel } from "../types";
 import { LOGGING_NAMESPACE } from "../constants";
 import { CHARTS, ELASTIC_STACK_VERSION, pinnedRelease } from "./charts";
+import { ArgProblems } from "./validate";
 
 export const ELASTICSEARCH_NAME = "logs";
 export const KIBANA_NAME = "logs";
@@ -33,10 +32,8 @@ export const ECK_WEBHOOK_PORT = 10250;
 /** How long the lifecycle Job may wait for Elasticsearch (and Pulumi for the Job). */
 export const ILM_JOB_DEADLINE_SECONDS = 1800;
 
-/** Elasticsearch JVM container memory per environment (heap is half, set automatically by ES). */
-export const ES_MEMORY: Readonly<Record<Environment, string>> = { prod: "4Gi", staging: "2Gi", dev: "2Gi" };
-
-const ORDER: readonly LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
+/** The platform's log levels, most verbose first. */
+export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
 /** Level names as applications spell them, grouped by the platform's levels. */
 const SPELLINGS: Readonly<Record<LogLevel, readonly string[]>> = {
     DEBUG: ["trace", "debug"],
@@ -47,7 +44,7 @@ const SPELLINGS: Readonly<Record<LogLevel, readonly string[]>> = {
 
 /** Level spellings dropped when keeping `level` and above. */
 export function droppedLevels(level: LogLevel): string[] {
-    return ORDER.slice(0, ORDER.indexOf(level)).flatMap((l) => SPELLINGS[l]);
+    return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level)).flatMap((l) => SPELLINGS[l]);
 }
 
 /** Fluent Bit's regex (Onigmo, case-insensitive) matching a level below `level`, or undefined for DEBUG. */
@@ -208,9 +205,38 @@ call -X PUT "$ES/_index_template/${LOG_INDEX_PREFIX}" -d "$INDEX_TEMPLATE"
 `;
 
 export interface LoggingArgs {
-    readonly cfg: PlatformConfig;
+    /** The cluster the logging stack runs in (its Kubernetes provider). */
     readonly cluster: Pick<ClusterInfo, "name" | "provider">;
+    /** The `logging` namespace (fixed name, see LOGGING_NAMESPACE): the operator waits for it. */
     readonly namespace: k8s.core.v1.Namespace;
+    /** Elasticsearch nodes (one nodeSet). With more than one, every log index gets one replica. */
+    readonly elasticsearchNodes: number;
+    /** Data volume of each Elasticsearch node in GiB. */
+    readonly elasticsearchStorageGiB: number;
+    /**
+     * Container memory of each Elasticsearch node, as a Kubernetes quantity (`4Gi`); the JVM heap is
+     * half of it, set by Elasticsearch itself.
+     */
+    readonly elasticsearchMemory: string;
+    /** Days after creation a daily log index is deleted (the lifecycle policy). */
+    readonly retentionDays: number;
+    /** Fluent Bit drops records below this level; records without a level are kept. */
+    readonly logLevel: LogLevel;
+    /**
+     * Protect the Elasticsearch cluster (it holds the logs) against deletion.
+     * @default true: deleting it needs an explicit `protect: false` first.
+     */
+    readonly protect?: boolean;
+}
+
+/** Every problem with the args of Logging `name` (Observability checks its children's args before creating anything). */
+export function loggingArgProblems(name: string, args: Omit<LoggingArgs, "cluster" | "namespace">): ArgProblems {
+    return new ArgProblems(`Logging ${name}`)
+        .integer("args.elasticsearchNodes", args.elasticsearchNodes, 1)
+        .integer("args.elasticsearchStorageGiB", args.elasticsearchStorageGiB, 1)
+        .matches("args.elasticsearchMemory", args.elasticsearchMemory, /^[1-9]\d*(Mi|Gi)$/, "a memory quantity in Mi or Gi (e.g. 4Gi)")
+        .integer("args.retentionDays", args.retentionDays, 1)
+        .oneOf("args.logLevel", args.logLevel, LOG_LEVELS);
 }
 
 export class Logging extends pulumi.ComponentResource {
@@ -223,9 +249,8 @@ export class Logging extends pulumi.ComponentResource {
 
     constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Logging", name, {}, opts);
-        const { cfg, cluster } = args;
-        const provider = cluster.provider;
-        const obs = cfg.observability;
+        loggingArgProblems(name, args).throwIfAny();
+        const provider = args.cluster.provider;
 
         this.operator = pinnedRelease(`${name}-eck-operator`, CHARTS.eckOperator, {
             releaseName: "eck-operator",
@@ -244,14 +269,14 @@ export class Logging extends pulumi.ComponentResource {
             },
         }, { parent: this, provider, dependsOn: [args.namespace] });
 
-        // Holds the logs: protected in prod like the other stateful resources.
+        // Holds the logs: protected (in prod) like the other stateful resources.
         this.elasticsearch = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
-            elasticsearchManifest(obs.elasticsearchNodes, obs.elasticsearchStorageGiB, ES_MEMORY[cfg.environment]) as k8s.apiextensions.CustomResourceArgs,
-            { parent: this, provider, dependsOn: [this.operator], protect: cfg.protect });
+            elasticsearchManifest(args.elasticsearchNodes, args.elasticsearchStorageGiB, args.elasticsearchMemory) as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, provider, dependsOn: [this.operator], protect: args.protect ?? true });
         this.kibana = new k8s.apiextensions.CustomResource(`${name}-kibana`, kibanaManifest() as k8s.apiextensions.CustomResourceArgs,
             { parent: this, provider, dependsOn: [this.elasticsearch] });
 
-        const replicas = obs.elasticsearchNodes > 1 ? 1 : 0;
+        const replicas = args.elasticsearchNodes > 1 ? 1 : 0;
         // Pulumi waits for the Job to complete (10 minutes by default); a fresh Elasticsearch (volumes,
         // image pull, cluster formation) can take longer, so wait as long as the Job may run.
         const ilmTimeout = `${ILM_JOB_DEADLINE_SECONDS / 60}m`;
@@ -272,7 +297,7 @@ export class Logging extends pulumi.ComponentResource {
                             env: [
                                 { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } } },
                                 // In the pod spec, so a changed policy replaces the Job and runs again.
-                                { name: "ILM_POLICY", value: JSON.stringify(ilmPolicy(obs.logsRetentionDays)) },
+                                { name: "ILM_POLICY", value: JSON.stringify(ilmPolicy(args.retentionDays)) },
                                 { name: "INDEX_TEMPLATE", value: JSON.stringify(indexTemplate(replicas)) },
                             ],
                             volumeMounts: [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }],
@@ -289,7 +314,7 @@ export class Logging extends pulumi.ComponentResource {
         this.fluentBit = pinnedRelease(`${name}-fluent-bit`, CHARTS.fluentBit, {
             releaseName: "fluent-bit",
             namespace: LOGGING_NAMESPACE,
-            values: fluentBitValues(obs.logLevel),
+            values: fluentBitValues(args.logLevel),
         }, { parent: this, provider, dependsOn: [this.elasticsearch, this.ilmJob] });
 
         this.registerOutputs({ operatorStatus: this.operator.status, fluentBitStatus: this.fluentBit.status });

@@ -1,41 +1,76 @@
 /**
  * Metrics and alerting in one cluster: kube-prometheus-stack (Prometheus on persistent storage with the
- * profile's retention, Alertmanager, Grafana), the platform's PrometheusRule, Istio and cert-manager
+ * given retention, Alertmanager, Grafana), the platform's PrometheusRule, Istio and cert-manager
  * scrape targets, and the golden-signals dashboard.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Cloud } from "../../lib/cloud";
-import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
 import {
-    alertmanagerConfig, CHAT_URL_FILE, needsReceiverSecret, PAGER_KEY_FILE, RECEIVER_SECRET_NAME, SMTP_PASSWORD_FILE, ReceiverPresence, receiverAdvisories,
-    receiverPresence,
+    AlertingArgs, alertmanagerConfig, CHAT_URL_FILE, checkAlertingArgs, needsReceiverSecret, PAGER_KEY_FILE, RECEIVER_SECRET_NAME,
+    ReceiverPresence, receiverPresence, SMTP_PASSWORD_FILE,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
+import { ArgProblems } from "./validate";
 
 export interface MetricsArgs {
-    readonly cfg: PlatformConfig;
+    /** The cluster: its name and region label every series and alert, its cloud decides which node components are scraped. */
     readonly cluster: Pick<ClusterInfo, "name" | "cloud" | "cloudRegion" | "provider">;
+    /** The `monitoring` namespace (fixed name, see MONITORING_NAMESPACE): every child waits for it. */
     readonly namespace: k8s.core.v1.Namespace;
+    /** Days Prometheus keeps samples. */
+    readonly retentionDays: number;
+    /** Size of each Prometheus volume in GiB; size-based retention stops at 90 % of it. At least 2. */
+    readonly storageGiB: number;
+    /**
+     * Replicas of Prometheus and of Alertmanager.
+     * @default 2: one replica may be rescheduled without a gap in scraping or alerting.
+     */
+    readonly replicas?: number;
+    /** Alert receivers: email always, pager and chat when their credential is given. */
+    readonly alerting: AlertingArgs;
 }
 
+/** What prometheusStackValues needs: plain data decided before any resource exists. */
 export interface PrometheusStackInputs {
-    readonly cfg: Pick<PlatformConfig, "observability" | "profile" | "alerting">;
+    /** Cluster short name (`cluster` external label). */
     readonly cluster: string;
     /** Decides which node-level DNS and proxy components exist to be scraped. */
     readonly cloud: Cloud;
+    /** Cloud region id (`region` external label). */
     readonly region: string;
+    /** Days Prometheus keeps samples. */
+    readonly retentionDays: number;
+    /** Prometheus volume size in GiB. */
+    readonly storageGiB: number;
+    /** Replicas of Prometheus and Alertmanager. */
+    readonly replicas: number;
+    /** Where alerts go (only the non-secret parts reach the values). */
+    readonly alerting: AlertingArgs;
+    /** Which receivers exist. */
     readonly receivers: ReceiverPresence;
+}
+
+/** Replicas of Prometheus and Alertmanager when MetricsArgs.replicas is not given. */
+export const DEFAULT_METRICS_REPLICAS = 2;
+
+/** Every problem with the args of Metrics `name` (Observability checks its children's args before creating anything). */
+export function metricsArgProblems(name: string, args: Omit<MetricsArgs, "cluster" | "namespace">): ArgProblems {
+    const problems = new ArgProblems(`Metrics ${name}`)
+        .integer("args.replicas", args.replicas ?? DEFAULT_METRICS_REPLICAS, 1)
+        .integer("args.retentionDays", args.retentionDays, 1)
+        .integer("args.storageGiB", args.storageGiB, 2);
+    checkAlertingArgs(problems, "args.alerting", args.alerting);
+    return problems;
 }
 
 /** Values for kube-prometheus-stack (plain data: no secret ever appears here). */
 export function prometheusStackValues(p: PrometheusStackInputs): Record<string, unknown> {
-    const obs = p.cfg.observability;
-    const replicas = p.cfg.profile.minReplicas;
+    const replicas = p.replicas;
     const withSecret = needsReceiverSecret(p.receivers);
     const pvc = (gib: number) => ({
         volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gib}Gi` } } } },
@@ -59,10 +94,10 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
         prometheus: {
             prometheusSpec: {
                 replicas,
-                retention: `${obs.metricsRetentionDays}d`,
+                retention: `${p.retentionDays}d`,
                 // Size-based retention as a safety net below the volume size, so a full disk never stops ingestion.
-                retentionSize: `${Math.floor(obs.prometheusStorageGiB * 0.9)}GB`,
-                storageSpec: pvc(obs.prometheusStorageGiB),
+                retentionSize: `${Math.floor(p.storageGiB * 0.9)}GB`,
+                storageSpec: pvc(p.storageGiB),
                 externalLabels: { cluster: p.cluster, region: p.region },
                 // Select every ServiceMonitor/PodMonitor/PrometheusRule, not only those labelled for this release.
                 ruleSelectorNilUsesHelmValues: false,
@@ -73,7 +108,7 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             },
         },
         alertmanager: {
-            config: alertmanagerConfig(p.cfg.alerting, p.receivers),
+            config: alertmanagerConfig(p.alerting, p.receivers),
             alertmanagerSpec: {
                 replicas,
                 secrets: withSecret ? [RECEIVER_SECRET_NAME] : [],
@@ -95,18 +130,18 @@ export class Metrics extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Metrics", name, {}, opts);
-        const { cfg, cluster } = args;
+        const { cluster, alerting } = args;
+        const replicas = args.replicas ?? DEFAULT_METRICS_REPLICAS;
+        metricsArgProblems(name, args).throwIfAny();
         const provider = cluster.provider;
-        const receivers = receiverPresence(cfg.alerting);
-        const advisories = receiverAdvisories(receivers);
-        if (advisories.length > 0) pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, this);
+        const receivers = receiverPresence(alerting);
 
         const dependsOn: pulumi.Resource[] = [args.namespace];
         if (needsReceiverSecret(receivers)) {
             const stringData: Record<string, pulumi.Input<string>> = {};
-            if (cfg.alerting.pagerRoutingKey) stringData[PAGER_KEY_FILE] = cfg.alerting.pagerRoutingKey;
-            if (cfg.alerting.chatWebhookUrl) stringData[CHAT_URL_FILE] = cfg.alerting.chatWebhookUrl;
-            if (receivers.smtpAuth && cfg.alerting.smtpPassword) stringData[SMTP_PASSWORD_FILE] = cfg.alerting.smtpPassword;
+            if (alerting.pagerRoutingKey !== undefined) stringData[PAGER_KEY_FILE] = alerting.pagerRoutingKey;
+            if (alerting.chatWebhookUrl !== undefined) stringData[CHAT_URL_FILE] = alerting.chatWebhookUrl;
+            if (receivers.smtpAuth && alerting.smtpPassword !== undefined) stringData[SMTP_PASSWORD_FILE] = alerting.smtpPassword;
             dependsOn.push(new k8s.core.v1.Secret(`${name}-receivers`, {
                 metadata: { name: RECEIVER_SECRET_NAME, namespace: MONITORING_NAMESPACE },
                 type: "Opaque",
@@ -117,7 +152,10 @@ export class Metrics extends pulumi.ComponentResource {
         this.release = pinnedRelease(`${name}-release`, CHARTS.kubePrometheusStack, {
             releaseName: "kube-prometheus-stack",
             namespace: MONITORING_NAMESPACE,
-            values: prometheusStackValues({ cfg, cluster: cluster.name, cloud: cluster.cloud, region: cluster.cloudRegion, receivers }),
+            values: prometheusStackValues({
+                cluster: cluster.name, cloud: cluster.cloud, region: cluster.cloudRegion,
+                retentionDays: args.retentionDays, storageGiB: args.storageGiB, replicas, alerting, receivers,
+            }),
         }, { parent: this, provider, dependsOn });
 
         this.manifests = [prometheusRule({ cluster: cluster.name, region: cluster.cloudRegion }), ...scrapeMonitors()];

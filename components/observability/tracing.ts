@@ -1,10 +1,10 @@
 /**
  * Tracing in one cluster: Jaeger v2 (collector and query in one deployment) receiving OTLP/gRPC from the
  * Envoy proxies at JAEGER_COLLECTOR_HOST:JAEGER_OTLP_GRPC_PORT. The sampling rate is the mesh's
- * (Telemetry API, `observability.traceSamplingPercent`); Jaeger stores whatever it receives.
+ * (its Telemetry resource); Jaeger stores whatever it receives.
  *
  * Storage choice: Badger (Jaeger's embedded key-value store) on a persistent volume, with a span TTL of
- * `observability.tracesRetentionDays` (7 days by default). At the guide's sampling (1 % in production)
+ * `retentionDays` (the platform keeps 7 days). At the guide's sampling (1 % in production)
  * one cluster's traces fit comfortably on one volume, and there is no second database to run.
  * The trade-off is a single replica (Badger allows one writer; the pod restarts in place, Recreate
  * strategy). When trace volume outgrows one node, move `jaeger_storage` to Elasticsearch and enable the
@@ -12,17 +12,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Environment } from "../../config/profiles";
-import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
 import { JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
+import { ArgProblems } from "./validate";
 
 /** The chart names its Deployment and Service after fullnameOverride: the host the mesh sends spans to. */
 export const JAEGER_SERVICE_NAME = JAEGER_COLLECTOR_HOST.split(".")[0];
 export const JAEGER_PVC_NAME = "jaeger-badger";
-/** Volume for Badger per environment (spans at the profile's sampling, 7 days). */
-export const TRACES_STORAGE_GIB: Readonly<Record<Environment, number>> = { prod: 50, staging: 20, dev: 10 };
 
 /** Jaeger v2 configuration (an OpenTelemetry Collector config with Jaeger's storage and query extensions). */
 export function jaegerConfig(retentionDays: number): Record<string, unknown> {
@@ -78,9 +75,26 @@ export function jaegerValues(retentionDays: number): Record<string, unknown> {
 }
 
 export interface TracingArgs {
-    readonly cfg: PlatformConfig;
+    /** The cluster Jaeger runs in (its Kubernetes provider). */
     readonly cluster: Pick<ClusterInfo, "name" | "provider">;
+    /** The `tracing` namespace (fixed name, see TRACING_NAMESPACE): the volume and the chart wait for it. */
     readonly namespace: k8s.core.v1.Namespace;
+    /** Days Badger keeps a span (its TTL). */
+    readonly retentionDays: number;
+    /** Size of the Badger volume in GiB: enough for `retentionDays` of spans at the mesh's sampling rate. */
+    readonly storageGiB: number;
+    /**
+     * Protect the Badger volume (it holds the traces) against deletion.
+     * @default true: deleting it needs an explicit `protect: false` first.
+     */
+    readonly protect?: boolean;
+}
+
+/** Every problem with the args of Tracing `name` (Observability checks its children's args before creating anything). */
+export function tracingArgProblems(name: string, args: Omit<TracingArgs, "cluster" | "namespace">): ArgProblems {
+    return new ArgProblems(`Tracing ${name}`)
+        .integer("args.retentionDays", args.retentionDays, 1)
+        .integer("args.storageGiB", args.storageGiB, 1);
 }
 
 export class Tracing extends pulumi.ComponentResource {
@@ -89,20 +103,20 @@ export class Tracing extends pulumi.ComponentResource {
 
     constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Tracing", name, {}, opts);
-        const { cfg, cluster } = args;
-        const provider = cluster.provider;
+        tracingArgProblems(name, args).throwIfAny();
+        const provider = args.cluster.provider;
 
-        // Holds the traces: protected in prod like the other stateful resources.
+        // Holds the traces: protected (in prod) like the other stateful resources.
         this.volume = new k8s.core.v1.PersistentVolumeClaim(`${name}-badger`, {
             // With WaitForFirstConsumer storage classes the claim binds only once Jaeger's pod is scheduled.
             metadata: { name: JAEGER_PVC_NAME, namespace: TRACING_NAMESPACE, annotations: { "pulumi.com/skipAwait": "true" } },
-            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${TRACES_STORAGE_GIB[cfg.environment]}Gi` } } },
-        }, { parent: this, provider, dependsOn: [args.namespace], protect: cfg.protect });
+            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.storageGiB}Gi` } } },
+        }, { parent: this, provider, dependsOn: [args.namespace], protect: args.protect ?? true });
 
         this.release = pinnedRelease(`${name}-release`, CHARTS.jaeger, {
             releaseName: "jaeger",
             namespace: TRACING_NAMESPACE,
-            values: jaegerValues(cfg.observability.tracesRetentionDays),
+            values: jaegerValues(args.retentionDays),
         }, { parent: this, provider, dependsOn: [args.namespace, this.volume] });
 
         this.registerOutputs({ releaseStatus: this.release.status });

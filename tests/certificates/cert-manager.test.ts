@@ -3,13 +3,27 @@ import * as k8s from "@pulumi/kubernetes";
 import { runDeclarations, RecordedRun } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
 import { parseConfig } from "../../config";
-import { CertManager } from "../../components/certificates";
-import { route53Policy } from "../../components/certificates/cert-manager";
+import { CertManager, CertManagerArgs, route53Policy } from "../../components/certificates";
 import { CHARTS } from "../../components/observability/charts";
+import type { ClusterInfo } from "../../components/types";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
 const CERT = "kubernetes:cert-manager.io/v1:Certificate";
+
+/** Args for an EKS cluster in ap-southeast-1 answering DNS-01 in the test zone. */
+function awsArgs(cluster: ClusterInfo, extra: Partial<CertManagerArgs> = {}): CertManagerArgs {
+    return {
+        cluster,
+        dns01: { provider: "route53", hostedZoneId: "Z0123456789EXAMPLE", region: "ap-southeast-1" },
+        zoneName: "example.com",
+        acmeEmail: "platform@example.com",
+        hostnames: ["app.example.com"],
+        issuer: "letsencrypt-prod",
+        tlsSecretName: "ingress-tls",
+        ...extra,
+    };
+}
 
 describe("certificates: CertManager component", () => {
     let run: RecordedRun;
@@ -18,7 +32,7 @@ describe("certificates: CertManager component", () => {
         run = await runDeclarations(() => {
             const cluster = testCluster(cfg, "singapore");
             const gateways = new k8s.core.v1.Namespace("gateways", { metadata: { name: "istio-gateways" } }, { provider: cluster.provider });
-            new CertManager("singapore-certificates", { cfg, cluster, dependsOn: [gateways] });
+            new CertManager("singapore-certificates", awsArgs(cluster, { replicas: 2, dependsOn: [gateways] }));
         });
     });
 
@@ -64,13 +78,67 @@ describe("certificates: CertManager component", () => {
         for (const i of issuers) assert.ok(cert.dependencies.includes(i.urn));
         assert.ok(cert.dependencies.includes(run.one("kubernetes:core/v1:Namespace", "gateways").urn));
         assert.equal((cert.inputs.spec as Record<string, unknown>).renewBefore, "720h");
+        assert.equal((cert.inputs.metadata as Record<string, unknown>).namespace, "istio-gateways", "the gateway namespace by default");
+        assert.equal((cert.inputs.spec as Record<string, unknown>).secretName, "ingress-tls");
     });
+});
+
+describe("certificates: CertManager defaults", () => {
+    it("runs 2 replicas with a PodDisruptionBudget unless told otherwise, and 1 without one when asked", async () => {
+        const cfg = testConfig();
+        const run = await runDeclarations(() => {
+            const cluster = testCluster(cfg, "singapore");
+            new CertManager("a-certificates", awsArgs(cluster));
+            new CertManager("b-certificates", awsArgs(cluster, { replicas: 1, gatewayNamespace: "edge" }));
+        });
+        const a = run.one(RELEASE, "a-certificates-release").inputs.values as Record<string, any>;
+        assert.deepEqual([a.replicaCount, a.webhook.replicaCount, a.cainjector.replicaCount, a.podDisruptionBudget.enabled], [2, 2, 2, true]);
+        const b = run.one(RELEASE, "b-certificates-release").inputs.values as Record<string, any>;
+        assert.deepEqual([b.replicaCount, b.webhook.replicaCount, b.cainjector.replicaCount, b.podDisruptionBudget.enabled], [1, 1, 1, false]);
+        assert.equal((run.one(CERT, "b-certificates-ingress-certificate").inputs.metadata as Record<string, unknown>).namespace, "edge");
+    });
+});
+
+describe("certificates: CertManager arg validation", () => {
+    const cfg = testConfig();
+    const rejects = (extra: Partial<CertManagerArgs>, error: RegExp) => async () => {
+        const failed = runDeclarations(() => new CertManager("singapore-certificates", awsArgs(testCluster(cfg, "singapore"), extra)));
+        await assert.rejects(failed, (e: Error & { recorded?: { type: string }[] }) => {
+            assert.match(e.message, error);
+            assert.doesNotMatch(e.message, /mesh-platform:/, "names the arg, not a stack config key");
+            assert.deepEqual((e.recorded ?? []).filter((r) => /^(kubernetes|aws|gcp):/.test(r.type)), [], "declares nothing");
+            return true;
+        });
+    };
+
+    it("rejects a hostname outside the zone", rejects({ hostnames: ["app.example.com", "learn.other.org"] },
+        /^CertManager singapore-certificates: args\.hostnames\[1\] "learn\.other\.org" is outside args\.zoneName example\.com; .*allowed: example\.com and names ending in \.example\.com/m));
+    it("rejects no hostname at all", rejects({ hostnames: [] }, /CertManager singapore-certificates: args\.hostnames must name at least one hostname/));
+    it("rejects a DNS provider the cluster's identity cannot reach", rejects(
+        { dns01: { provider: "clouddns", project: "p", managedZone: "example-com" } },
+        /CertManager singapore-certificates: args\.dns01\.provider "clouddns" cannot be written by cert-manager in aws cluster singapore.*allowed for aws clusters: route53/));
+    it("rejects an empty hosted zone id", rejects({ dns01: { provider: "route53", hostedZoneId: "", region: "ap-southeast-1" } },
+        /CertManager singapore-certificates: args\.dns01\.hostedZoneId must not be empty/));
+    it("rejects zero replicas", rejects({ replicas: 0 }, /CertManager singapore-certificates: args\.replicas must be an integer >= 1 \(got 0\)/));
+    it("rejects a bad ACME email", rejects({ acmeEmail: "platform" }, /CertManager singapore-certificates: args\.acmeEmail must be an email address \(got "platform"\)/));
+    it("rejects an unknown issuer", rejects({ issuer: "zerossl" as never }, /CertManager singapore-certificates: args\.issuer must be one of "letsencrypt-staging", "letsencrypt-prod" \(got "zerossl"\)/));
+    it("rejects a TLS secret name Kubernetes refuses", rejects({ tlsSecretName: "Ingress_TLS" }, /CertManager singapore-certificates: args\.tlsSecretName must be a Kubernetes secret name/));
+    it("rejects a bad gateway namespace", rejects({ gatewayNamespace: "Istio Gateways" }, /CertManager singapore-certificates: args\.gatewayNamespace must be a Kubernetes namespace name/));
+    it("reports every bad arg at once", rejects({ replicas: 0, acmeEmail: "x" }, /args\.acmeEmail[^]*\nCertManager singapore-certificates: args\.replicas/));
 });
 
 describe("certificates: CertManager on GKE", () => {
     it("uses a Google service account with Cloud DNS admin through workload identity", async () => {
         const cfg = parseConfig("gcp-test", validGcpRawConfig());
-        const run = await runDeclarations(() => new CertManager("singapore-certificates", { cfg, cluster: testCluster(cfg, "singapore") }));
+        const run = await runDeclarations(() => new CertManager("singapore-certificates", {
+            cluster: testCluster(cfg, "singapore"),
+            dns01: { provider: "clouddns", project: "edtech-platform-prod", managedZone: "example-com" },
+            zoneName: "example.com",
+            acmeEmail: "platform@example.com",
+            hostnames: ["app.example.com"],
+            issuer: "letsencrypt-prod",
+            tlsSecretName: "ingress-tls",
+        }));
         const member = run.one("gcp:projects/iAMMember:IAMMember", "singapore-certificates-dns01-dns-admin");
         assert.equal(member.inputs.role, "roles/dns.admin");
         assert.equal(run.providerOf(member)?.name, "singapore-gcp");

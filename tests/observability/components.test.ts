@@ -4,6 +4,7 @@ import { runDeclarations, RecordedRun } from "../harness";
 import { testCluster, validRawConfig } from "../support/fixtures";
 import { parseConfig } from "../../config";
 import { Observability } from "../../components/observability";
+import { observabilityArgs } from "../../platform/addons";
 import { CHARTS, ELASTIC_STACK_VERSION } from "../../components/observability/charts";
 import {
     droppedLevels, fluentBitFilters, ILM_JOB_DEADLINE_SECONDS, ilmPolicy, indexTemplate, levelExcludeRegex,
@@ -30,7 +31,7 @@ describe("observability: Observability component", () => {
                 if (t) timeouts.set(req.getName(), { create: t.getCreate(), update: t.getUpdate() });
                 return register(req, cb);
             };
-            return new Observability("singapore-observability", { cfg, cluster: testCluster(cfg, "singapore") });
+            return new Observability("singapore-observability", observabilityArgs(cfg, testCluster(cfg, "singapore")));
         });
     });
 

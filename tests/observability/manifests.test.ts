@@ -2,13 +2,15 @@ import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { validateManifest } from "../support/esm";
 import { testConfig } from "../support/fixtures";
+import { alertingAdvisories, observabilityArgs } from "../../platform/addons";
 import {
     certManagerServiceMonitor, envoyPodMonitor, istiodServiceMonitor, prometheusRule, scrapeMonitors,
 } from "../../components/observability/monitors";
 import { isAlertingRule, renderRuleFile, ruleGroups } from "../../components/observability/rules";
-import { alertmanagerConfig, receiverAdvisories, receiverPresence } from "../../components/observability/alertmanager";
+import { alertmanagerConfig, receiverPresence } from "../../components/observability/alertmanager";
 import { goldenSignalsDashboard } from "../../components/observability/dashboards/golden-signals";
-import { prometheusStackValues } from "../../components/observability/metrics";
+import { PrometheusStackInputs, prometheusStackValues } from "../../components/observability/metrics";
+import type { PlatformConfig } from "../../config";
 
 const CTX = { cluster: "tokyo", region: "ap-northeast-1" };
 
@@ -103,7 +105,7 @@ describe("observability: Alertmanager routing", () => {
         assert.equal(c.global.smtp_smarthost, "smtp.example.com:587");
         assert.equal(c.global.smtp_require_tls, true);
         assert.equal(c.global.smtp_auth_username, undefined);
-        assert.deepEqual(receiverAdvisories(presence), []);
+        assert.deepEqual(alertingAdvisories(withAll), []);
     });
 
     it("authenticates to the SMTP relay with a password read from the mounted Secret, never inline", () => {
@@ -122,18 +124,24 @@ describe("observability: Alertmanager routing", () => {
         assert.deepEqual(c.receivers.map((r: any) => r.name), ["null", "email"]);
         assert.equal(c.route.receiver, "email");
         assert.deepEqual(c.route.routes.map((r: any) => r.receiver), ["null", "null", "email"]);
-        const advice = receiverAdvisories(presence);
+        const advice = alertingAdvisories(alerting);
         assert.equal(advice.length, 2);
         assert.match(advice[0], /pulumi config set --secret mesh-platform:alertingPagerKey/);
         assert.match(advice[1], /pulumi config set --secret mesh-platform:alertingChatWebhook/);
     });
 });
 
+/** prometheusStackValues' inputs for `cfg` as the composition maps it, plus where the values are for. */
+function stackInputs(cfg: PlatformConfig, where: Pick<PrometheusStackInputs, "cluster" | "cloud" | "region" | "receivers">): PrometheusStackInputs {
+    const m = observabilityArgs(cfg, {} as never).metrics;
+    return { ...where, retentionDays: m.retentionDays, storageGiB: m.storageGiB, replicas: m.replicas!, alerting: m.alerting };
+}
+
 describe("observability: kube-prometheus-stack values", () => {
     it("keeps metrics for the profile's retention on a volume of the profile's size, labelled with cluster and region", () => {
         for (const [env, days, gib, replicas] of [["prod", 30, 200, 2], ["staging", 30, 50, 2], ["dev", 30, 20, 1]] as const) {
             const cfg = testConfig({ environment: env, ...(env === "prod" ? {} : { kubernetes: { adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin" } }) });
-            const v = prometheusStackValues({ cfg, cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers: { pager: false, chat: false, smtpAuth: false } }) as any;
+            const v = prometheusStackValues(stackInputs(cfg, { cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers: { pager: false, chat: false, smtpAuth: false } })) as any;
             const spec = v.prometheus.prometheusSpec;
             assert.equal(spec.retention, `${days}d`, env);
             assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${gib}Gi`, env);
@@ -146,7 +154,7 @@ describe("observability: kube-prometheus-stack values", () => {
             assert.deepEqual(v.grafana.sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
         }
         const cfg = testConfig({ observability: { metricsRetentionDays: 45, prometheusStorageGiB: 300 } });
-        const v = prometheusStackValues({ cfg, cluster: "tokyo", cloud: "aws", region: "ap-northeast-1", receivers: { pager: true, chat: false, smtpAuth: false } }) as any;
+        const v = prometheusStackValues(stackInputs(cfg, { cluster: "tokyo", cloud: "aws", region: "ap-northeast-1", receivers: { pager: true, chat: false, smtpAuth: false } })) as any;
         assert.equal(v.prometheus.prometheusSpec.retention, "45d");
         assert.equal(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, "300Gi");
         assert.deepEqual(v.alertmanager.alertmanagerSpec.secrets, ["alertmanager-receivers"]);
@@ -156,7 +164,7 @@ describe("observability: kube-prometheus-stack values", () => {
         const cfg = testConfig();
         const none = { pager: false, chat: false, smtpAuth: false };
         for (const receivers of [{ ...none, pager: true }, { ...none, chat: true }, { ...none, smtpAuth: true }]) {
-            const v = prometheusStackValues({ cfg, cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers }) as any;
+            const v = prometheusStackValues(stackInputs(cfg, { cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers })) as any;
             const files = JSON.stringify(v.alertmanager.config).match(/\/etc\/alertmanager\/secrets\/[^/"]+/g) ?? [];
             assert.ok(files.length > 0, JSON.stringify(receivers));
             for (const f of files) {
@@ -168,9 +176,9 @@ describe("observability: kube-prometheus-stack values", () => {
     it("scrapes the DNS and proxy components each cloud runs: kube-dns and no kube-proxy on GKE, CoreDNS and kube-proxy on EKS", () => {
         const cfg = testConfig();
         const receivers = { pager: false, chat: false, smtpAuth: false };
-        const gke = prometheusStackValues({ cfg, cluster: "singapore", cloud: "gcp", region: "asia-southeast1", receivers }) as any;
+        const gke = prometheusStackValues(stackInputs(cfg, { cluster: "singapore", cloud: "gcp", region: "asia-southeast1", receivers })) as any;
         assert.deepEqual([gke.kubeProxy, gke.coreDns, gke.kubeDns], [{ enabled: false }, { enabled: false }, { enabled: true }]);
-        const eks = prometheusStackValues({ cfg, cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers }) as any;
+        const eks = prometheusStackValues(stackInputs(cfg, { cluster: "singapore", cloud: "aws", region: "ap-southeast-1", receivers })) as any;
         assert.deepEqual([eks.kubeProxy, eks.coreDns, eks.kubeDns], [{ enabled: true }, { enabled: true }, { enabled: false }]);
     });
 });

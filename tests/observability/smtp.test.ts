@@ -41,7 +41,7 @@ describe("observability: alerting credentials in a whole program", () => {
         const run = await runDeclarations(() => {
             const cluster = testCluster(cfg, "singapore");
             const namespace = new k8s.core.v1.Namespace("monitoring", { metadata: { name: "monitoring" } }, { provider: cluster.provider });
-            return new Metrics("singapore-metrics", { cfg, cluster, namespace });
+            return new Metrics("singapore-metrics", { cluster, namespace, retentionDays: 30, storageGiB: 200, alerting: cfg.alerting });
         });
         const secret = run.one("kubernetes:core/v1:Secret", "singapore-metrics-receivers");
         assert.deepEqual(secret.plainInputs.stringData, { "smtp-password": "smtp-only" });
