@@ -38,7 +38,7 @@ export interface EksClusterArgs {
     /**
      * NAT egress addresses of the other regions. When the public endpoint is on, the endpoint name
      * resolves to public addresses outside this VPC, so the peers' istiod arrives from these: they join
-     * the public allow-list as /32s. Unused when the endpoint is private only (prod).
+     * the public allow-list as /32s. Unused when the endpoint is private only (no `publicAccessCidrs`).
      * @default [] (no peer addresses on the allow-list)
      */
     readonly peerNatIps?: readonly pulumi.Input<string>[];

@@ -10,8 +10,8 @@
  * - the AWS Load Balancer Controller (official chart, pinned, IRSA).
  *
  * Deploying: the cluster trusts only the admin role (no implicit creator entry), so `pulumi up` runs as
- * (or assumes) `kubernetes.adminRoleArn`; in prod the API is private, so it runs from a machine with a
- * route into the VPC (CI runner in the VPC, VPN, or a peered network).
+ * (or assumes) `args.adminRoleArn`; without `publicAccessCidrs` the API is private, so it runs from a
+ * machine with a route into the VPC (CI runner in the VPC, VPN, or a peered network).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";

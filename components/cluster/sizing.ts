@@ -26,7 +26,7 @@ export function nodeGroupSizingProblems(path: string, s: NodeGroupSizing): strin
     }
     if (s.maxSize < 1) problems.push(`${path}.maxSize must be at least 1 (got ${s.maxSize})`);
     if (s.minSize > s.maxSize) problems.push(`${path}.minSize ${s.minSize} is above ${path}.maxSize ${s.maxSize}`);
-    if (s.desiredSize < s.minSize || s.desiredSize > s.maxSize) {
+    else if (s.desiredSize < s.minSize || s.desiredSize > s.maxSize) {
         problems.push(`${path}.desiredSize ${s.desiredSize} is outside [minSize, maxSize] = [${s.minSize}, ${s.maxSize}]`);
     }
     if (s.capacityType !== "ON_DEMAND" && s.capacityType !== "SPOT") problems.push(`${path}.capacityType "${s.capacityType}" is not ON_DEMAND or SPOT`);
