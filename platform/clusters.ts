@@ -9,12 +9,27 @@ import * as gcp from "@pulumi/gcp";
 import type { PlatformConfig, RegionConfig } from "../config";
 import { eksClusterName, gkeMasterCidr } from "../config/catalog";
 import { EksCluster, GkeCluster } from "../components/cluster";
-import { GKE_RELEASE_CHANNEL } from "../components/cluster/versions";
+import type { GkeReleaseChannel } from "../components/cluster/gke";
 import { AwsNetwork } from "../components/network/aws-network";
 import { GcpNetwork } from "../components/network/gcp-network";
 import { GcpNetworkPeering, VpcPeering, pairs } from "../components/network/peering";
 import { ClusterInfo, toLabels } from "../components/types";
 import { regionTags } from "./tags";
+
+/**
+ * GKE release channel per environment: production follows STABLE (upgrades land last, most tested),
+ * the others REGULAR, so they meet each version before production does.
+ */
+export const GKE_RELEASE_CHANNEL: Readonly<Record<PlatformConfig["environment"], GkeReleaseChannel>> = {
+    prod: "STABLE",
+    staging: "REGULAR",
+    dev: "REGULAR",
+};
+
+/** Replicas of the cluster add-on controllers (load balancer controller, metrics-server): at least 2 for a PDB. */
+export function controllerReplicas(cfg: PlatformConfig): number {
+    return Math.max(2, cfg.profile.minReplicas);
+}
 
 interface AwsRegionParts { region: RegionConfig; provider: aws.Provider; network: AwsNetwork; tags: Record<string, string> }
 interface GcpRegionParts { region: RegionConfig; provider: gcp.Provider; network: GcpNetwork; labels: Record<string, string> }
@@ -59,7 +74,9 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
         if (region.cloud === "aws") {
             const a = p as AwsRegionParts;
             return new EksCluster(region.name, {
-                region,
+                regionName: region.name,
+                cloudRegion: region.region,
+                primary: region.primary,
                 clusterName: eksClusterName(cfg.stack, region.name),
                 version: cfg.kubernetes.version,
                 adminRoleArn: cfg.kubernetes.adminRoleArn!,
@@ -68,7 +85,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                 peerNatIps: awsParts.filter((o) => o !== a).flatMap((o) => o.network.natPublicIps),
                 logRetentionDays: cfg.flowLogsRetentionDays,
                 nodeGroups: cfg.nodeGroups,
-                controllerReplicas: Math.max(2, cfg.profile.minReplicas),
+                controllerReplicas: controllerReplicas(cfg),
                 protect: cfg.protect,
                 network: a.network,
                 tags: a.tags,
@@ -76,7 +93,10 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
         }
         const g = p as GcpRegionParts;
         const gke = new GkeCluster(region.name, {
-            region,
+            regionName: region.name,
+            cloudRegion: region.region,
+            primary: region.primary,
+            vpcCidr: region.vpcCidr,
             project: cfg.gcpProject!,
             version: cfg.kubernetes.version,
             releaseChannel: GKE_RELEASE_CHANNEL[cfg.environment],

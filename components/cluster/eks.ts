@@ -10,59 +10,39 @@
  * - the AWS Load Balancer Controller (official chart, pinned, IRSA).
  *
  * Deploying: the cluster trusts only the admin role (no implicit creator entry), so `pulumi up` runs as
- * (or assumes) `kubernetes.adminRoleArn`; in prod the API is private, so it runs from a machine with a
- * route into the VPC (CI runner in the VPC, VPN, or a peered network).
+ * (or assumes) `args.adminRoleArn`; without `publicAccessCidrs` the API is private, so it runs from a
+ * machine with a route into the VPC (CI runner in the VPC, VPN, or a peered network).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { RegionConfig } from "../../config";
 import type { NodeGroupSizing } from "./sizing";
-import type { AwsNetwork } from "../network/aws-network";
+import { eksAmiType, eksClusterArgProblems, EksClusterArgs } from "./eks-args";
 import type { ClusterInfo } from "../types";
 import { withTags } from "../types";
-import { IdentityCluster, WorkloadIdentity } from "./identity";
+import { IdentityCluster, policyAttachmentNames, WorkloadIdentity } from "./identity";
 import { eksKubeconfig } from "./kubeconfig";
 import { LbController } from "./lb-controller";
 import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName, METRICS_SERVER_CHART } from "./versions";
+
+export { eksAmiType, eksClusterArgProblems };
+export type { EksClusterArgs, EksClusterNetwork } from "./eks-args";
 
 export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true" } as const;
 /** Name of the default StorageClass on EKS (physical name fixed: claims and runbooks refer to it). */
 export const DEFAULT_STORAGE_CLASS = "gp3-encrypted";
 
 export const EKS_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
-
-export interface EksClusterArgs {
-    readonly region: RegionConfig;
-    /** Physical cluster name (fixed: EKS derives the control plane log group name from it). */
-    readonly clusterName: string;
-    readonly version: string;
-    readonly adminRoleArn: string;
-    /** Empty: public endpoint off. Otherwise the only CIDRs allowed to reach it. */
-    readonly publicAccessCidrs: readonly string[];
-    /** CIDRs of the peered VPCs of the other regions: their istiod reaches this private endpoint. */
-    readonly peerVpcCidrs: readonly string[];
-    /**
-     * NAT egress addresses of the other regions. When the public endpoint is on, the endpoint name
-     * resolves to public addresses outside this VPC, so the peers' istiod arrives from these: they join
-     * the public allow-list as /32s. Unused when the endpoint is private only (prod).
-     */
-    readonly peerNatIps: readonly pulumi.Input<string>[];
-    readonly logRetentionDays: number;
-    readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
-    /** Replicas of the load balancer controller. */
-    readonly controllerReplicas: number;
-    readonly protect: boolean;
-    readonly network: AwsNetwork;
-    readonly tags: Record<string, string>;
-}
-
-/** Graviton instance families (m6g, c7g, ...) need the ARM AMI. */
-export function eksAmiType(instanceTypes: readonly string[]): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
-    const arm = instanceTypes.map((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
-    if (arm.some((a) => a !== arm[0])) throw new Error(`instance types ${instanceTypes.join(", ")} mix ARM (Graviton) and x86; one node group takes one architecture`);
-    return arm[0] ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
-}
+/**
+ * Managed policies of the node role, attached by ARN (the names do not depend on the order). Keep this
+ * order until every stack has deployed the ARN-named attachments: their aliases to the old index-based
+ * names (`<name>-nodes-<i>`) follow it.
+ */
+export const EKS_NODE_POLICY_ARNS: readonly string[] = [
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+];
 
 /** What the control plane role may do with the secrets key (the actions EKS uses it for). */
 export function eksSecretsKeyPolicy(keyArn: string): object {
@@ -90,12 +70,16 @@ export class EksCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }) {
         super("mesh-platform:cluster:EksCluster", name, {}, opts);
+        const problems = eksClusterArgProblems(args);
+        if (problems.length > 0) throw new Error(`EksCluster ${name}: ${problems.join("; ")}`);
         const provider = opts.provider;
         const child = { parent: this, provider };
-        const tags = (extra: Record<string, string> = {}) => withTags(args.tags, extra);
+        const baseTags = args.tags ?? {};
+        const tags = (extra: Record<string, string> = {}) => withTags(baseTags, extra);
         const versions = EKS_ADDON_VERSIONS[args.version];
-        if (!versions) throw new Error(`EksCluster ${name}: no pinned add-on versions for Kubernetes ${args.version}; known: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`);
-        if (args.publicAccessCidrs.some((c) => c.endsWith("/0"))) throw new Error(`EksCluster ${name}: the public endpoint must never be open to ${args.publicAccessCidrs.join(", ")}`);
+        const protect = args.protect ?? true;
+        const publicAccessCidrs = args.publicAccessCidrs ?? [];
+        const controllerReplicas = args.controllerReplicas ?? 2;
         const net = args.network;
 
         // ---- secrets encryption key (stateful: losing it loses every secret in etcd)
@@ -104,7 +88,7 @@ export class EksCluster extends pulumi.ComponentResource {
             enableKeyRotation: true,
             deletionWindowInDays: 30,
             tags: tags(),
-        }, { ...child, protect: args.protect });
+        }, { ...child, protect });
 
         // ---- control plane role
         const clusterRole = new aws.iam.Role(`${name}-cluster`, {
@@ -138,7 +122,7 @@ export class EksCluster extends pulumi.ComponentResource {
             description: `Private API access to ${args.clusterName} from the platform VPCs`,
             tags: tags({ Name: `${name}-api` }),
         }, child);
-        [net.vpcCidr, ...args.peerVpcCidrs].forEach((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${name}-api-${i}`, {
+        [net.vpcCidr, ...(args.peerVpcCidrs ?? [])].forEach((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${name}-api-${i}`, {
             securityGroupId: apiSg.id,
             cidrIpv4: cidr,
             ipProtocol: "tcp",
@@ -148,7 +132,7 @@ export class EksCluster extends pulumi.ComponentResource {
             tags: tags(),
         }, child));
 
-        const publicAccess = args.publicAccessCidrs.length > 0;
+        const publicAccess = publicAccessCidrs.length > 0;
         this.cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.clusterName,
             version: args.version,
@@ -158,7 +142,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 securityGroupIds: [apiSg.id],
                 endpointPrivateAccess: true,
                 endpointPublicAccess: publicAccess,
-                ...(publicAccess ? { publicAccessCidrs: [...args.publicAccessCidrs, ...args.peerNatIps.map((ip) => pulumi.interpolate`${ip}/32`)] } : {}),
+                ...(publicAccess ? { publicAccessCidrs: [...publicAccessCidrs, ...(args.peerNatIps ?? []).map((ip) => pulumi.interpolate`${ip}/32`)] } : {}),
             },
             encryptionConfig: { provider: { keyArn: this.kmsKey.arn }, resources: ["secrets"] },
             enabledClusterLogTypes: [...EKS_LOG_TYPES],
@@ -171,9 +155,9 @@ export class EksCluster extends pulumi.ComponentResource {
             // Add-ons are installed as pinned EKS managed add-ons below.
             bootstrapSelfManagedAddons: false,
             upgradePolicy: { supportType: "STANDARD" },
-            deletionProtection: args.protect,
+            deletionProtection: protect,
             tags: tags(),
-        }, { ...child, protect: args.protect, dependsOn: [clusterPolicy, clusterKmsPolicy, logGroup] });
+        }, { ...child, protect, dependsOn: [clusterPolicy, clusterKmsPolicy, logGroup] });
         const cluster = this.cluster;
 
         // ---- access: the admin role is cluster admin
@@ -199,9 +183,9 @@ export class EksCluster extends pulumi.ComponentResource {
         }, child);
         const oidcIssuer = issuerUrl.apply((u) => u.replace(/^https:\/\//, ""));
         const identityTarget: IdentityCluster = {
-            name: args.region.name,
+            name: args.regionName,
             cloud: "aws",
-            tags: args.tags,
+            tags: baseTags,
             oidcIssuer,
             oidcProviderArn: oidc.arn,
             awsProvider: provider,
@@ -231,11 +215,9 @@ export class EksCluster extends pulumi.ComponentResource {
             assumeRolePolicy: assumeRole("ec2.amazonaws.com"),
             tags: tags(),
         }, child);
-        const nodePolicies = [
-            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-        ].map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${i}`, { role: nodeRole.name, policyArn }, child));
+        // Named by ARN, aliased from the index-based names they had (see policyAttachmentNames).
+        const nodePolicies = policyAttachmentNames(`${name}-nodes`, EKS_NODE_POLICY_ARNS).map((a) =>
+            new aws.iam.RolePolicyAttachment(a.name, { role: nodeRole.name, policyArn: a.policyArn }, { ...child, aliases: [{ name: a.alias }] }));
 
         const nodeGroup = (role: "system" | "workloads", sizing: NodeGroupSizing) => {
             // Launch template: IMDSv2 only, encrypted gp3 root volume, and the stack's tags on the
@@ -277,7 +259,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
         // ---- kubeconfig and Kubernetes provider
         const kubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
-            .apply(([clusterName, endpoint, ca]) => eksKubeconfig(args.region.name, clusterName, args.region.region, endpoint, ca.data!)));
+            .apply(([clusterName, endpoint, ca]) => eksKubeconfig(args.regionName, clusterName, args.cloudRegion, endpoint, ca.data!)));
         // enableSecretMutable: a change to a Secret's data (CA rotation in cacerts, a new reader token in a
         // remote secret) is an in-place update, not delete-then-create, which would leave istiod without it.
         const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this, dependsOn: [adminPolicy] });
@@ -306,8 +288,8 @@ export class EksCluster extends pulumi.ComponentResource {
             namespace: "kube-system",
             atomic: true,
             values: {
-                replicas: args.controllerReplicas,
-                podDisruptionBudget: { enabled: args.controllerReplicas > 1, maxUnavailable: 1 },
+                replicas: controllerReplicas,
+                podDisruptionBudget: { enabled: controllerReplicas > 1, maxUnavailable: 1 },
                 nodeSelector: { "node-role": "system" },
                 tolerations: [{ key: SYSTEM_TAINT.key, operator: "Exists", effect: "NoSchedule" }],
             },
@@ -317,19 +299,19 @@ export class EksCluster extends pulumi.ComponentResource {
         const lb = new LbController(`${name}-lb-controller`, {
             cluster: identityTarget,
             clusterName: cluster.name,
-            region: args.region.region,
+            region: args.cloudRegion,
             vpcId: net.vpcId,
             k8sProvider,
-            replicas: args.controllerReplicas,
+            replicas: controllerReplicas,
             dependsOn: coreReady,
         }, { parent: this });
 
         this.info = {
-            name: args.region.name,
+            name: args.regionName,
             cloud: "aws",
-            cloudRegion: args.region.region,
-            primary: args.region.primary,
-            network: `network-${args.region.name}`,
+            cloudRegion: args.cloudRegion,
+            primary: args.primary,
+            network: `network-${args.regionName}`,
             clusterName: cluster.name,
             endpoint: cluster.endpoint,
             certificateAuthority: cluster.certificateAuthority.apply((c) => c.data!),
@@ -340,7 +322,7 @@ export class EksCluster extends pulumi.ComponentResource {
             awsProvider: provider,
             // Mesh gateways create LoadBalancer Services: the controller's webhook must be up first.
             ready: [...coreReady, lb.release],
-            tags: args.tags,
+            tags: baseTags,
         };
         this.registerOutputs({
             clusterName: cluster.name,

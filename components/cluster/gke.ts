@@ -4,10 +4,10 @@
  * - private nodes (no external IPs; egress through Cloud NAT); the control plane endpoint is public
  *   but only reachable from the master authorized networks: this region's subnet, every region's
  *   Cloud NAT egress addresses (so the other regions' istiod can read this API server, which
- *   multi-primary needs) and the configured `kubernetes.publicAccessCidrs`;
+ *   multi-primary needs) and `args.publicAccessCidrs`;
  * - Workload Identity, shielded nodes with secure boot and integrity monitoring, a release channel,
  *   system + workload logging and managed Prometheus;
- * - node pools `system` (tainted CriticalAddonsOnly) and `workloads`, autoscaled, spot off prod.
+ * - node pools `system` (tainted CriticalAddonsOnly) and `workloads`, autoscaled, on spot capacity when the sizing asks for it.
  *
  * Dataplane: GKE Dataplane V2 (`ADVANCED_DATAPATH`, eBPF/Cilium). Istio sidecars capture traffic with
  * iptables inside each pod's network namespace (istio-init, or the istio-cni node agent, which on GKE
@@ -20,8 +20,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { RegionConfig } from "../../config";
-import type { NodeGroupSizing } from "./sizing";
+import { parseCidr } from "../../lib/cidr";
+import { nodeGroupSizingProblems, NodeGroupSizing } from "./sizing";
 import { GKE_PODS_RANGE, GKE_SERVICES_RANGE, GcpNetwork } from "../network/gcp-network";
 import type { ClusterInfo } from "../types";
 import { gcpAccountId } from "./identity";
@@ -39,22 +39,76 @@ export const GKE_NODE_ROLES: readonly string[] = [
     "roles/artifactregistry.reader",
 ];
 
+/** GKE release channels the platform uses (the channel decides the control plane and node upgrade pace). */
+export type GkeReleaseChannel = "STABLE" | "REGULAR" | "RAPID";
+export const GKE_RELEASE_CHANNELS: readonly GkeReleaseChannel[] = ["STABLE", "REGULAR", "RAPID"];
+
+/** The part of a GcpNetwork the cluster is placed in (a `GcpNetwork` is one). */
+export type GkeClusterNetwork = Pick<GcpNetwork, "networkId" | "subnetworkId">;
+
 export interface GkeClusterArgs {
-    readonly region: RegionConfig;
+    /**
+     * The region's short name (`singapore`): the node service account id, the kubeconfig context, the
+     * Istio cluster name and network (`network-<regionName>`).
+     */
+    readonly regionName: string;
+    /** The GCP region id (`asia-southeast1`): the cluster's and node pools' location (regional cluster). */
+    readonly cloudRegion: string;
+    /** Whether this is the stack's primary region (passed through to `ClusterInfo.primary`). */
+    readonly primary: boolean;
+    /** Primary CIDR of the region's subnetwork (the nodes): admitted to the control plane. */
+    readonly vpcCidr: string;
+    /** The GCP project of the cluster, its node service account and firewall rule. */
     readonly project: string;
+    /** Minimum control plane version (a Kubernetes minor, `1.33`). */
     readonly version: string;
-    readonly releaseChannel: "STABLE" | "REGULAR" | "RAPID";
+    /** Release channel; the composition picks it (e.g. STABLE for production). */
+    readonly releaseChannel: GkeReleaseChannel;
     /** /28 for the control plane's private endpoint (must not overlap any platform range). */
     readonly masterCidr: string;
-    /** Extra CIDRs allowed to reach the control plane (administrators, CI). */
-    readonly publicAccessCidrs: readonly string[];
-    /** Cloud NAT egress IPs of every region (this one included). */
-    readonly allNatIps: readonly pulumi.Input<string>[];
+    /**
+     * Extra CIDRs allowed to reach the control plane (administrators, CI); never a /0.
+     * @default [] (only the nodes and the platform's NAT egress addresses)
+     */
+    readonly publicAccessCidrs?: readonly string[];
+    /**
+     * Cloud NAT egress IPs of every region (this one included): the regions' istiod reach this API from these.
+     * @default [] (no region's egress is admitted; multi-primary then cannot read this API server)
+     */
+    readonly allNatIps?: readonly pulumi.Input<string>[];
+    /** Sizing of the node pools `system` (tainted CriticalAddonsOnly) and `workloads`; one machine type each. */
     readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
-    readonly protect: boolean;
-    readonly network: GcpNetwork;
-    /** GCP labels (already sanitised). */
-    readonly labels: Record<string, string>;
+    /**
+     * Protect the cluster and turn on its deletion protection.
+     * @default true
+     */
+    readonly protect?: boolean;
+    /** The region's network and subnetwork (with the `pods` and `services` secondary ranges). */
+    readonly network: GkeClusterNetwork;
+    /**
+     * GCP labels (already sanitised, see `toLabels`) for the cluster, the node pools and `ClusterInfo.tags`.
+     * @default {}
+     */
+    readonly labels?: Record<string, string>;
+}
+
+/** Every problem of the args, each naming the arg path; [] when the cluster can be built. */
+export function gkeClusterArgProblems(args: GkeClusterArgs): string[] {
+    const problems: string[] = [];
+    if (!GKE_RELEASE_CHANNELS.includes(args.releaseChannel)) problems.push(`args.releaseChannel "${args.releaseChannel}" is not one of ${GKE_RELEASE_CHANNELS.join(", ")}`);
+    if (parseCidr(args.masterCidr)?.prefix !== 28) problems.push(`args.masterCidr "${args.masterCidr}" must be a /28 (the GKE control plane range)`);
+    if (!parseCidr(args.vpcCidr)) problems.push(`args.vpcCidr "${args.vpcCidr}" is not an IPv4 CIDR`);
+    (args.publicAccessCidrs ?? []).forEach((c, i) => {
+        if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);
+        else if (c.endsWith("/0")) problems.push(`args.publicAccessCidrs[${i}] "${c}": the control plane must never be open to the whole internet`);
+    });
+    if (!/^\d+\.\d+(\.\d+)?/.test(args.version)) problems.push(`args.version "${args.version}" is not a Kubernetes version`);
+    for (const role of ["system", "workloads"] as const) {
+        const sizing = args.nodeGroups[role];
+        problems.push(...nodeGroupSizingProblems(`args.nodeGroups.${role}`, sizing));
+        if (sizing.instanceTypes.length > 1) problems.push(`args.nodeGroups.${role}.instanceTypes has ${sizing.instanceTypes.length} machine types (${sizing.instanceTypes.join(", ")}); a GKE node pool takes exactly one`);
+    }
+    return problems;
 }
 
 /** Zones a regional GKE cluster spreads each node pool over by default. */
@@ -67,16 +121,20 @@ export class GkeCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: GkeClusterArgs, opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider }) {
         super("mesh-platform:cluster:GkeCluster", name, {}, opts);
+        const problems = gkeClusterArgProblems(args);
+        if (problems.length > 0) throw new Error(`GkeCluster ${name}: ${problems.join("; ")}`);
         const provider = opts.provider;
         const child = { parent: this, provider };
         const net = args.network;
+        const protect = args.protect ?? true;
+        const labels = args.labels ?? {};
         const workloadPool = `${args.project}.svc.id.goog`;
 
         // ---- node identity: a dedicated least-privilege service account, not the Compute default
         const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes`, {
             project: args.project,
-            accountId: gcpAccountId(`${args.region.name}-gke-nodes`),
-            displayName: `GKE nodes of ${args.region.name}`,
+            accountId: gcpAccountId(`${args.regionName}-gke-nodes`),
+            displayName: `GKE nodes of ${args.regionName}`,
         }, child);
         const nodeRoles = GKE_NODE_ROLES.map((role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, {
             project: args.project,
@@ -85,15 +143,16 @@ export class GkeCluster extends pulumi.ComponentResource {
         }, child));
 
         const authorized = [
-            { cidrBlock: args.region.vpcCidr, displayName: `${args.region.name} nodes` },
-            ...args.allNatIps.map((ip, i) => ({ cidrBlock: pulumi.interpolate`${ip}/32`, displayName: `platform NAT egress ${i}` })),
-            ...args.publicAccessCidrs.map((cidr, i) => ({ cidrBlock: cidr, displayName: `kubernetes.publicAccessCidrs[${i}]` })),
+            { cidrBlock: args.vpcCidr, displayName: `${args.regionName} nodes` },
+            ...(args.allNatIps ?? []).map((ip, i) => ({ cidrBlock: pulumi.interpolate`${ip}/32`, displayName: `platform NAT egress ${i}` })),
+            // The display name keeps the wording live clusters carry (it names the stack setting these come from).
+            ...(args.publicAccessCidrs ?? []).map((cidr, i) => ({ cidrBlock: cidr, displayName: `kubernetes.publicAccessCidrs[${i}]` })),
         ];
 
         this.cluster = new gcp.container.Cluster(`${name}-gke`, {
             project: args.project,
-            location: args.region.region,
-            description: `mesh-platform cluster ${args.region.name}`,
+            location: args.cloudRegion,
+            description: `mesh-platform cluster ${args.regionName}`,
             network: net.networkId,
             subnetwork: net.subnetworkId,
             networkingMode: "VPC_NATIVE",
@@ -123,9 +182,9 @@ export class GkeCluster extends pulumi.ComponentResource {
             // The default pool cannot carry our settings; node pools below replace it.
             removeDefaultNodePool: true,
             initialNodeCount: 1,
-            resourceLabels: args.labels,
-            deletionProtection: args.protect,
-        }, { ...child, protect: args.protect });
+            resourceLabels: labels,
+            deletionProtection: protect,
+        }, { ...child, protect });
         const cluster = this.cluster;
 
         // Istio's sidecar injector (15017) must be reachable from the private control plane.
@@ -140,7 +199,7 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         const nodePool = (role: "system" | "workloads", sizing: NodeGroupSizing) => new gcp.container.NodePool(`${name}-${role}`, {
             project: args.project,
-            location: args.region.region,
+            location: args.cloudRegion,
             cluster: cluster.name,
             initialNodeCount: Math.max(1, Math.ceil(sizing.desiredSize / GKE_REGIONAL_ZONES)),
             autoscaling: { totalMinNodeCount: sizing.minSize, totalMaxNodeCount: sizing.maxSize, locationPolicy: "BALANCED" },
@@ -157,24 +216,24 @@ export class GkeCluster extends pulumi.ComponentResource {
                 shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
                 workloadMetadataConfig: { mode: "GKE_METADATA" },
                 labels: { "node-role": role },
-                resourceLabels: args.labels,
+                resourceLabels: labels,
                 taints: role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
             },
         }, { ...child, dependsOn: nodeRoles, ignoreChanges: ["initialNodeCount"] });
         this.nodePools = [nodePool("system", args.nodeGroups.system), nodePool("workloads", args.nodeGroups.workloads)];
 
         const kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.masterAuth])
-            .apply(([endpoint, auth]) => gkeKubeconfig(args.region.name, endpoint, auth.clusterCaCertificate!)));
+            .apply(([endpoint, auth]) => gkeKubeconfig(args.regionName, endpoint, auth.clusterCaCertificate!)));
         // enableSecretMutable: Secret data changes (CA rotation, reader tokens) update in place; see eks.ts.
         const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this });
 
         this.info = {
-            name: args.region.name,
+            name: args.regionName,
             cloud: "gcp",
-            cloudRegion: args.region.region,
-            primary: args.region.primary,
+            cloudRegion: args.cloudRegion,
+            primary: args.primary,
             project: args.project,
-            network: `network-${args.region.name}`,
+            network: `network-${args.regionName}`,
             clusterName: cluster.name,
             endpoint: pulumi.interpolate`https://${cluster.endpoint}`,
             certificateAuthority: cluster.masterAuth.apply((a) => a.clusterCaCertificate!),
@@ -183,7 +242,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             provider: k8sProvider,
             gcpProvider: provider,
             ready: [...this.nodePools],
-            tags: args.labels,
+            tags: labels,
         };
         this.registerOutputs({ clusterName: cluster.name, endpoint: this.info.endpoint, kubeconfig });
     }

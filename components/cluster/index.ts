@@ -4,11 +4,12 @@
  * which regions get which cluster.
  */
 export { EksCluster } from "./eks";
-export type { EksClusterArgs } from "./eks";
-export { GkeCluster } from "./gke";
-export type { GkeClusterArgs } from "./gke";
+export type { EksClusterArgs, EksClusterNetwork } from "./eks-args";
+export { GkeCluster, GKE_RELEASE_CHANNELS } from "./gke";
+export type { GkeClusterArgs, GkeClusterNetwork, GkeReleaseChannel } from "./gke";
 export type { CapacityType, NodeGroupSizing } from "./sizing";
+export { LbController } from "./lb-controller";
+export type { LbControllerArgs } from "./lb-controller";
 
 export { WorkloadIdentity } from "./identity";
 export type { WorkloadIdentityArgs, IdentityCluster } from "./identity";
-

@@ -11,10 +11,15 @@ export interface KubeconfigParts {
     readonly server: string;
     /** Base64 PEM of the cluster CA. */
     readonly certificateAuthorityData: string;
+    /** The exec credential plugin that gets the user's token. */
     readonly exec: {
+        /** The plugin's executable (`aws`, `gke-gcloud-auth-plugin`). */
         readonly command: string;
+        /** Its arguments. */
         readonly args: readonly string[];
+        /** What kubectl prints when the executable is missing. */
         readonly installHint: string;
+        /** Pass the cluster's details to the plugin (`KUBERNETES_EXEC_INFO`). @default false */
         readonly provideClusterInfo?: boolean;
     };
 }

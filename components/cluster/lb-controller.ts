@@ -72,15 +72,26 @@ export function lbControllerPolicy(): object {
 }
 
 export interface LbControllerArgs {
+    /** The EKS cluster (its OIDC provider, AWS provider and tags): the IRSA role is created for it. */
     readonly cluster: IdentityCluster;
+    /** The EKS cluster's name (the controller tags and discovers its load balancers by it). */
     readonly clusterName: pulumi.Input<string>;
+    /** The AWS region id of the cluster (`ap-southeast-1`). */
     readonly region: string;
+    /** The cluster's VPC (saves the controller a lookup through the instance metadata). */
     readonly vpcId: pulumi.Input<string>;
+    /** The Kubernetes provider of the cluster: the Helm release is installed with it. */
     readonly k8sProvider: k8s.Provider;
-    /** Replicas (2 for a PodDisruptionBudget that survives a node drain). */
-    readonly replicas: number;
-    /** Wait for these before installing (node groups, core add-ons). */
-    readonly dependsOn: pulumi.Resource[];
+    /**
+     * Controller replicas.
+     * @default 2 (a PodDisruptionBudget that survives a node drain)
+     */
+    readonly replicas?: number;
+    /**
+     * Wait for these before installing (node groups, core add-ons).
+     * @default []
+     */
+    readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 export class LbController extends pulumi.ComponentResource {
@@ -88,6 +99,9 @@ export class LbController extends pulumi.ComponentResource {
 
     constructor(name: string, args: LbControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:cluster:LbController", name, {}, opts);
+        const replicas = args.replicas ?? 2;
+        if (args.cluster.cloud !== "aws") throw new Error(`LbController ${name}: args.cluster ${args.cluster.name} is a ${args.cluster.cloud} cluster; the AWS Load Balancer Controller needs EKS`);
+        if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`LbController ${name}: args.replicas must be a positive integer (got ${replicas})`);
         const identity = new WorkloadIdentity(`${name}-irsa`, {
             cluster: args.cluster,
             namespace: LB_CONTROLLER_NAMESPACE,
@@ -108,7 +122,7 @@ export class LbController extends pulumi.ComponentResource {
                 clusterName: args.clusterName,
                 region: args.region,
                 vpcId: args.vpcId,
-                replicaCount: args.replicas,
+                replicaCount: replicas,
                 serviceAccount: {
                     create: true,
                     name: LB_CONTROLLER_SERVICE_ACCOUNT,
@@ -123,7 +137,7 @@ export class LbController extends pulumi.ComponentResource {
                 // Services of type LoadBalancer get NLBs from this controller, not the legacy in-tree one.
                 enableServiceMutatorWebhook: true,
             },
-        }, { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn });
+        }, { parent: this, provider: args.k8sProvider, dependsOn: [...(args.dependsOn ?? [])] });
         this.registerOutputs({ releaseStatus: this.release.status });
     }
 }

@@ -22,13 +22,6 @@ export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddo
 export const LB_CONTROLLER_CHART = CHARTS.awsLoadBalancerController;
 export const METRICS_SERVER_CHART = CHARTS.metricsServer;
 
-/** GKE release channel per environment: STABLE for prod, REGULAR elsewhere. */
-export const GKE_RELEASE_CHANNEL: Readonly<Record<string, "STABLE" | "REGULAR">> = {
-    prod: "STABLE",
-    staging: "REGULAR",
-    dev: "REGULAR",
-};
-
 /** Control plane log types EKS can ship to CloudWatch: all of them are enabled. */
 export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 

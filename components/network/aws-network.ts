@@ -5,22 +5,44 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { subnetCidr } from "../../lib/cidr";
+import { parseCidr, subnetCidr } from "../../lib/cidr";
+import { CLOUDWATCH_RETENTION_DAYS } from "../cluster/versions";
 import { withTags } from "../types";
 
 export interface AwsNetworkArgs {
-    /** VPC CIDR (/16 to /20). */
+    /** VPC CIDR (/16 to /20): private subnets take its first three quarters, public ones share the last. */
     readonly vpcCidr: string;
-    /** Number of availability zones (2 or 3). */
+    /** Number of availability zones (2 or 3): one public and one private subnet in each. */
     readonly availabilityZones: number;
-    /** `perAz`: one NAT gateway per zone (a zone failure keeps egress); `single`: one for the VPC (cheap). */
-    readonly natGateways: "perAz" | "single";
+    /**
+     * `perAz`: one NAT gateway per zone (a zone failure keeps egress); `single`: one for the VPC (cheap).
+     * @default "perAz"
+     */
+    readonly natGateways?: "perAz" | "single";
     /** CloudWatch retention of the VPC flow logs, in days (a value CloudWatch accepts). */
     readonly flowLogsRetentionDays: number;
     /** Name of the EKS cluster that will use the subnets (the `kubernetes.io/cluster/<name>` tag). */
     readonly clusterName: string;
-    /** Tags for every taggable resource. */
-    readonly tags: Record<string, string>;
+    /**
+     * Tags for every taggable resource.
+     * @default {}
+     */
+    readonly tags?: Record<string, string>;
+}
+
+/** Every problem of the args, each naming the arg path; [] when the network can be built. */
+export function awsNetworkArgProblems(args: AwsNetworkArgs): string[] {
+    const problems: string[] = [];
+    const cidr = parseCidr(args.vpcCidr);
+    if (!cidr || cidr.prefix < 16 || cidr.prefix > 20) problems.push(`args.vpcCidr "${args.vpcCidr}" must be an IPv4 CIDR from /16 to /20`);
+    if (args.availabilityZones !== 2 && args.availabilityZones !== 3) problems.push(`args.availabilityZones must be 2 or 3 (got ${args.availabilityZones})`);
+    const nat = args.natGateways ?? "perAz";
+    if (nat !== "perAz" && nat !== "single") problems.push(`args.natGateways "${nat}" is not "perAz" or "single"`);
+    if (!CLOUDWATCH_RETENTION_DAYS.includes(args.flowLogsRetentionDays)) {
+        problems.push(`args.flowLogsRetentionDays ${args.flowLogsRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
+    }
+    if (args.clusterName.length === 0) problems.push("args.clusterName is empty");
+    return problems;
 }
 
 /** Private subnets take the first 3 quarters of the VPC; public subnets share the last quarter. */
@@ -47,12 +69,11 @@ export class AwsNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsNetworkArgs, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }) {
         super("mesh-platform:network:AwsNetwork", name, {}, opts);
-        if (args.availabilityZones < 2 || args.availabilityZones > 3) {
-            throw new Error(`AwsNetwork ${name}: availabilityZones must be 2 or 3 (got ${args.availabilityZones})`);
-        }
+        const problems = awsNetworkArgProblems(args);
+        if (problems.length > 0) throw new Error(`AwsNetwork ${name}: ${problems.join("; ")}`);
         const provider = opts.provider;
         const child = { parent: this, provider };
-        const tags = (extra: Record<string, string> = {}) => withTags(args.tags, extra);
+        const tags = (extra: Record<string, string> = {}) => withTags(args.tags ?? {}, extra);
         const layout = awsSubnetLayout(args.vpcCidr, args.availabilityZones);
         this.vpcCidr = args.vpcCidr;
 
@@ -90,7 +111,7 @@ export class AwsNetwork extends pulumi.ComponentResource {
         publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRt.id }, child));
         this.publicRouteTableId = publicRt.id;
 
-        const natCount = args.natGateways === "perAz" ? args.availabilityZones : 1;
+        const natCount = (args.natGateways ?? "perAz") === "perAz" ? args.availabilityZones : 1;
         const eips: aws.ec2.Eip[] = [];
         const nats = Array.from({ length: natCount }, (_v, i) => {
             const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: tags({ Name: `${name}-nat-${i}` }) }, child);

@@ -7,19 +7,41 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
+import { cidrsOverlap, parseCidr } from "../../lib/cidr";
 
 export const GKE_PODS_RANGE = "pods";
 export const GKE_SERVICES_RANGE = "services";
 
 export interface GcpNetworkArgs {
+    /** The GCP project of the network and every child. */
     readonly project: string;
+    /** The GCP region id (`asia-southeast1`) of the subnetwork, the Cloud Router and the NAT. */
     readonly region: string;
+    /** Primary range of the subnetwork (the nodes). */
     readonly vpcCidr: string;
+    /** Secondary range `pods` (GKE pod IPs); must not overlap the other two ranges. */
     readonly podsCidr: string;
+    /** Secondary range `services` (GKE service IPs); must not overlap the other two ranges. */
     readonly servicesCidr: string;
     /** Number of NAT egress addresses to reserve. @default 2 */
     readonly natAddresses?: number;
-    readonly labels: Record<string, string>;
+    /**
+     * GCP labels (already sanitised, see `toLabels`) for the NAT addresses.
+     * @default {}
+     */
+    readonly labels?: Record<string, string>;
+}
+
+/** Every problem of the args, each naming the arg path; [] when the network can be built. */
+export function gcpNetworkArgProblems(args: GcpNetworkArgs): string[] {
+    const ranges = [["vpcCidr", args.vpcCidr], ["podsCidr", args.podsCidr], ["servicesCidr", args.servicesCidr]] as const;
+    const problems = ranges.filter(([, c]) => !parseCidr(c)).map(([k, c]) => `args.${k} "${c}" is not an IPv4 CIDR`);
+    ranges.forEach(([k, c], i) => ranges.slice(i + 1).forEach(([k2, c2]) => {
+        if (cidrsOverlap(c, c2)) problems.push(`args.${k2} "${c2}" overlaps args.${k} "${c}"`);
+    }));
+    const nat = args.natAddresses ?? 2;
+    if (!Number.isInteger(nat) || nat < 1) problems.push(`args.natAddresses must be a positive integer (got ${nat})`);
+    return problems;
 }
 
 export class GcpNetwork extends pulumi.ComponentResource {
@@ -33,6 +55,8 @@ export class GcpNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: GcpNetworkArgs, opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider }) {
         super("mesh-platform:network:GcpNetwork", name, {}, opts);
+        const problems = gcpNetworkArgProblems(args);
+        if (problems.length > 0) throw new Error(`GcpNetwork ${name}: ${problems.join("; ")}`);
         const child = { parent: this, provider: opts.provider };
         this.vpcCidr = args.vpcCidr;
 
@@ -60,7 +84,7 @@ export class GcpNetwork extends pulumi.ComponentResource {
             project: args.project,
             region: args.region,
             addressType: "EXTERNAL",
-            labels: args.labels,
+            labels: args.labels ?? {},
         }, child));
         new gcp.compute.RouterNat(`${name}-nat`, {
             project: args.project,

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
+import { cidrsOverlap, parseCidr } from "../../lib/cidr";
 import { withTags } from "../types";
 
 export interface PeeringSide {
@@ -18,17 +19,39 @@ export interface PeeringSide {
     readonly name: string;
     /** AWS region id (`ap-southeast-1`). */
     readonly region: string;
+    /** The AWS provider of this side's region: this side's resources are created with it. */
     readonly provider: aws.Provider;
+    /** The VPC of this side. */
     readonly vpcId: pulumi.Input<string>;
+    /** The VPC's CIDR: the other side routes it through the peering (the two must not overlap). */
     readonly vpcCidr: string;
     /** Route tables that get a route to the other side (the private ones). */
     readonly routeTableIds: readonly pulumi.Input<string>[];
-    readonly tags: Record<string, string>;
+    /**
+     * Tags of this side's taggable resources (a `Name` and `peer-region` tag are added).
+     * @default {}
+     */
+    readonly tags?: Record<string, string>;
 }
 
 export interface VpcPeeringArgs {
+    /** The side that requests the connection (it owns the VpcPeeringConnection). */
     readonly requester: PeeringSide;
+    /** The side that accepts it, in another region. */
     readonly accepter: PeeringSide;
+}
+
+/** Every problem of the args, each naming the arg path; [] when the peering can be built. */
+export function vpcPeeringArgProblems(args: VpcPeeringArgs): string[] {
+    const { requester: req, accepter: acc } = args;
+    const problems: string[] = [];
+    if (req.region === acc.region) problems.push(`args.requester.region and args.accepter.region are both ${req.region}; peer different regions`);
+    if (req.name === acc.name) problems.push(`args.requester.name and args.accepter.name are both "${req.name}"; the sides need distinct names`);
+    for (const [k, side] of [["requester", req], ["accepter", acc]] as const) {
+        if (!parseCidr(side.vpcCidr)) problems.push(`args.${k}.vpcCidr "${side.vpcCidr}" is not an IPv4 CIDR`);
+    }
+    if (cidrsOverlap(req.vpcCidr, acc.vpcCidr)) problems.push(`args.accepter.vpcCidr "${acc.vpcCidr}" overlaps args.requester.vpcCidr "${req.vpcCidr}"; peered VPCs need disjoint ranges`);
+    return problems;
 }
 
 export class VpcPeering extends pulumi.ComponentResource {
@@ -37,8 +60,9 @@ export class VpcPeering extends pulumi.ComponentResource {
     constructor(name: string, args: VpcPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:network:VpcPeering", name, {}, opts);
         const { requester: req, accepter: acc } = args;
-        if (req.region === acc.region) throw new Error(`VpcPeering ${name}: both sides are in ${req.region}; peer different regions`);
-        const tags = (side: PeeringSide) => withTags(side.tags, { Name: name, "peer-region": side === req ? acc.name : req.name });
+        const problems = vpcPeeringArgProblems(args);
+        if (problems.length > 0) throw new Error(`VpcPeering ${name}: ${problems.join("; ")}`);
+        const tags = (side: PeeringSide) => withTags(side.tags ?? {}, { Name: name, "peer-region": side === req ? acc.name : req.name });
 
         const connection = new aws.ec2.VpcPeeringConnection(`${name}-request`, {
             vpcId: req.vpcId,
@@ -83,13 +107,16 @@ export class VpcPeering extends pulumi.ComponentResource {
 export interface GcpPeeringSide {
     /** Region short name (`singapore`). */
     readonly name: string;
+    /** The Google provider of this side: its peering (from this network to the other) is created with it. */
     readonly provider: gcp.Provider;
     /** Self link of the region's VPC network. */
     readonly networkSelfLink: pulumi.Input<string>;
 }
 
 export interface GcpNetworkPeeringArgs {
+    /** One network; its peering to `b` is created first. */
     readonly a: GcpPeeringSide;
+    /** The other network (another region); its peering back to `a` waits for the first. */
     readonly b: GcpPeeringSide;
     /**
      * Resources that run peering operations on the same networks (GKE creates its control plane
@@ -112,7 +139,7 @@ export class GcpNetworkPeering extends pulumi.ComponentResource {
     constructor(name: string, args: GcpNetworkPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:network:GcpNetworkPeering", name, {}, opts);
         const { a, b } = args;
-        if (a.name === b.name) throw new Error(`GcpNetworkPeering ${name}: both sides are region ${a.name}; peer different regions`);
+        if (a.name === b.name) throw new Error(`GcpNetworkPeering ${name}: args.a.name and args.b.name are both region ${a.name}; peer different regions`);
         const peering = (from: GcpPeeringSide, to: GcpPeeringSide, dependsOn: readonly pulumi.Resource[]) =>
             new gcp.compute.NetworkPeering(`${name}-${from.name}-to-${to.name}`, {
                 network: from.networkSelfLink,

@@ -2,8 +2,13 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { gcpAccountId, irsaTrustPolicy, WorkloadIdentity } from "../../components/cluster/identity";
+import { gcpAccountId, irsaTrustPolicy, policyAttachmentNames, policyAttachmentSuffix, WorkloadIdentity } from "../../components/cluster/identity";
 import { regionTags } from "../../platform/tags";
+
+const READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+const CNI = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
+const EBS = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy";
+const CUSTOMER = "arn:aws:iam::111122223333:policy/platform/ReadOnlyAccess";
 
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
@@ -63,7 +68,10 @@ describe("clusters: workload identity helper", function () {
         const inline = run.one("aws:iam/rolePolicy:RolePolicy", "tokyo-velero-policy");
         assert.deepEqual(JSON.parse(String(inline.inputs.policy)).Statement, [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }]);
         assert.equal(inline.inputs.role, role.outputs.name);
-        assert.equal(run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "tokyo-velero-managed-0").inputs.policyArn, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+        const attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", `tokyo-velero-managed-${policyAttachmentSuffix("arn:aws:iam::aws:policy/ReadOnlyAccess")}`);
+        assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+        assert.equal(attachment.inputs.role, role.outputs.name);
+        assert.equal(run.providerOf(attachment)!.name, "tokyo-aws");
         assert.deepEqual(run.ofType("gcp:serviceaccount/account:Account"), [], "the gcp section is ignored on AWS");
         assert.deepEqual(await value(id.annotations), { "eks.amazonaws.com/role-arn": role.outputs.arn });
         assert.equal(run.one("mesh-platform:cluster:WorkloadIdentity", "tokyo-velero").type, "mesh-platform:cluster:WorkloadIdentity");
@@ -99,6 +107,75 @@ describe("clusters: workload identity helper", function () {
         const cfg = testConfig();
         await assert.rejects(runDeclarations(() => {
             new WorkloadIdentity("x", { cluster: testCluster(cfg, "singapore"), namespace: "Velero", serviceAccount: "velero" });
-        }), /namespace "Velero" and serviceAccount "velero" must be Kubernetes names/);
+        }), /WorkloadIdentity x: args\.namespace "Velero" is not a Kubernetes name/);
+        await assert.rejects(runDeclarations(() => {
+            new WorkloadIdentity("x", { cluster: testCluster(cfg, "singapore"), namespace: "velero", serviceAccount: "Velero_Server" });
+        }), /WorkloadIdentity x: args\.serviceAccount "Velero_Server" is not a Kubernetes name/);
+    });
+
+    it("rejects a managed policy that is not a policy ARN, one listed twice, and a bad Google account id, naming the arg", async () => {
+        const cfg = testConfig();
+        const declare = (aws: { managedPolicyArns: string[] }, gcp?: { accountId: string }) => runDeclarations(() => {
+            new WorkloadIdentity("x", { cluster: testCluster(cfg, "singapore"), namespace: "velero", serviceAccount: "velero", aws, gcp });
+        });
+        await assert.rejects(declare({ managedPolicyArns: [READ_ONLY, "ReadOnlyAccess"] }),
+            /WorkloadIdentity x: args\.aws\.managedPolicyArns\[1\] "ReadOnlyAccess" is not a managed IAM policy ARN/);
+        await assert.rejects(declare({ managedPolicyArns: [READ_ONLY, CNI, READ_ONLY] }),
+            /WorkloadIdentity x: args\.aws\.managedPolicyArns\[2\] "arn:aws:iam::aws:policy\/ReadOnlyAccess" repeats args\.aws\.managedPolicyArns\[0\]/);
+        await assert.rejects(declare({ managedPolicyArns: [] }, { accountId: "UPPER" }), /WorkloadIdentity x: args\.gcp\.accountId "UPPER" is not a Google service account id/);
+        await assert.doesNotReject(declare({ managedPolicyArns: [READ_ONLY, CNI, CUSTOMER] }));
+    });
+
+    describe("managed policy attachments are keyed by ARN", () => {
+        const arns = [READ_ONLY, CNI, EBS, CUSTOMER];
+        const attachments = async (list: string[]) => {
+            const run = await runDeclarations(() => {
+                new WorkloadIdentity("tokyo-x", { cluster: testCluster(testConfig(), "tokyo"), namespace: "x", serviceAccount: "x", aws: { managedPolicyArns: list } });
+            });
+            return run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [a.name, a.inputs.policyArn, a.parent] as const);
+        };
+
+        it("gives every policy the same name whatever its position in the list", async () => {
+            const forward = await attachments(arns);
+            const reversed = await attachments([...arns].reverse());
+            const rotated = await attachments([...arns.slice(2), ...arns.slice(0, 2)]);
+            const sorted = (xs: (readonly [string, unknown, unknown])[]) => [...xs].sort((a, b) => a[0].localeCompare(b[0]));
+            assert.equal(forward.length, 4);
+            assert.deepEqual(sorted(reversed), sorted(forward));
+            assert.deepEqual(sorted(rotated), sorted(forward));
+            // Readable and ARN-derived, never positional.
+            const slugs = Object.fromEntries(forward.map(([n, arn]) => [String(arn), n.replace(/-[0-9a-f]{8}$/, "")]));
+            assert.deepEqual(slugs, {
+                [READ_ONLY]: "tokyo-x-managed-readonlyaccess",
+                [CNI]: "tokyo-x-managed-amazoneks-cni-policy",
+                [EBS]: "tokyo-x-managed-amazonebscsidriverpolicy",
+                [CUSTOMER]: "tokyo-x-managed-readonlyaccess",
+            });
+            assert.equal(new Set(forward.map(([n]) => n)).size, 4, "same-named policies of two accounts must not collide");
+            for (const [n] of forward) assert.doesNotMatch(n, /-managed-\d+$/);
+        });
+
+        it("keeps policies with the same name apart (another account or path)", () => {
+            assert.notEqual(policyAttachmentSuffix(READ_ONLY), policyAttachmentSuffix(CUSTOMER));
+            assert.notEqual(policyAttachmentSuffix("arn:aws:iam::aws:policy/a/Foo"), policyAttachmentSuffix("arn:aws:iam::aws:policy/b/Foo"));
+            assert.equal(policyAttachmentSuffix(CNI), policyAttachmentSuffix(CNI));
+            assert.throws(() => policyAttachmentSuffix("arn:aws:iam::aws:role/Foo"), /not a managed IAM policy ARN/);
+        });
+
+        it("aliases each attachment to the index-based name it had, under the same parent", async () => {
+            const seen: { type: string; name: string; aliases: unknown; parent?: string }[] = [];
+            const run = await runDeclarations(() => {
+                new WorkloadIdentity("tokyo-velero", {
+                    cluster: testCluster(testConfig(), "tokyo"), namespace: "velero", serviceAccount: "velero", aws: { managedPolicyArns: arns },
+                }, { transformations: [(a) => { seen.push({ type: a.type, name: a.name, aliases: a.opts.aliases }); return undefined; }] });
+            });
+            const got = seen.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+            // The old program named them `${name}-managed-${i}` in list order: each alias is exactly that old name,
+            // with no parent of its own (the parent stays the WorkloadIdentity, so the old URN is reproduced).
+            assert.deepEqual(got.map((r) => [r.name, r.aliases]), arns.map((arn, i) => [`tokyo-velero-managed-${policyAttachmentSuffix(arn)}`, [{ name: `tokyo-velero-managed-${i}` }]]));
+            const component = run.one("mesh-platform:cluster:WorkloadIdentity", "tokyo-velero");
+            for (const r of run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) assert.equal(r.parent, component.urn);
+            assert.deepEqual(policyAttachmentNames("p", [CNI, EBS]).map((a) => a.alias), ["p-0", "p-1"]);
+        });
     });
 });

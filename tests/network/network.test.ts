@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { RecordedRun, runDeclarations, runStack } from "../harness";
 import { validRawConfig } from "../support/fixtures";
-import { AwsNetwork, awsSubnetLayout, GcpNetworkPeering, pairs, VpcPeering } from "../../components/network";
+import { AwsNetwork, AwsNetworkArgs, awsNetworkArgProblems, awsSubnetLayout, GcpNetwork, GcpNetworkArgs, gcpNetworkArgProblems, GcpNetworkPeering, pairs, PeeringSide, VpcPeering, vpcPeeringArgProblems } from "../../components/network";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 
 describe("network: AWS", function () {
@@ -123,15 +123,84 @@ describe("network: AWS", function () {
             const provider = new aws.Provider("p", { region: "ap-southeast-1" });
             const side = { name: "a", region: "ap-southeast-1", provider, vpcId: "vpc-1", vpcCidr: "10.0.0.0/16", routeTableIds: [], tags: {} };
             new VpcPeering("x", { requester: side, accepter: { ...side, name: "b" } });
-        }), /both sides are in ap-southeast-1/);
+        }), /VpcPeering x: args\.requester\.region and args\.accepter\.region are both ap-southeast-1; peer different regions/);
         await assert.rejects(runDeclarations(() => {
             const provider = new gcp.Provider("g", { project: "p", region: "asia-southeast1" });
             const side = { name: "a", provider, networkSelfLink: "https://www.googleapis.com/compute/v1/projects/p/global/networks/n" };
             new GcpNetworkPeering("y", { a: side, b: { ...side } });
-        }), /GcpNetworkPeering y: both sides are region a/);
+        }), /GcpNetworkPeering y: args\.a\.name and args\.b\.name are both region a; peer different regions/);
         await assert.rejects(runDeclarations(() => {
             const provider = new aws.Provider("p", { region: "ap-southeast-1" });
             new AwsNetwork("n", { vpcCidr: "10.0.0.0/16", availabilityZones: 4, natGateways: "single", flowLogsRetentionDays: 7, clusterName: "c", tags: {} }, { provider });
-        }), /availabilityZones must be 2 or 3 \(got 4\)/);
+        }), /AwsNetwork n: args\.availabilityZones must be 2 or 3 \(got 4\)/);
+    });
+
+    const awsArgs = (): AwsNetworkArgs => ({ vpcCidr: "10.0.0.0/16", availabilityZones: 2, natGateways: "single", flowLogsRetentionDays: 7, clusterName: "c", tags: {} });
+    const AWS_ROWS: { arg: string; patch: Partial<AwsNetworkArgs>; message: RegExp }[] = [
+        { arg: "vpcCidr (too small)", patch: { vpcCidr: "10.0.0.0/24" }, message: /args\.vpcCidr "10\.0\.0\.0\/24" must be an IPv4 CIDR from \/16 to \/20/ },
+        { arg: "vpcCidr (not a CIDR)", patch: { vpcCidr: "10.0.0.1/16" }, message: /args\.vpcCidr "10\.0\.0\.1\/16" must be an IPv4 CIDR/ },
+        { arg: "availabilityZones", patch: { availabilityZones: 1 }, message: /args\.availabilityZones must be 2 or 3 \(got 1\)/ },
+        { arg: "natGateways", patch: { natGateways: "two" as never }, message: /args\.natGateways "two" is not "perAz" or "single"/ },
+        { arg: "flowLogsRetentionDays", patch: { flowLogsRetentionDays: 10 }, message: /args\.flowLogsRetentionDays 10 is not a CloudWatch Logs retention/ },
+        { arg: "clusterName", patch: { clusterName: "" }, message: /args\.clusterName is empty/ },
+    ];
+    it("accepts the base AwsNetwork args", () => assert.deepEqual(awsNetworkArgProblems(awsArgs()), []));
+    for (const row of AWS_ROWS) {
+        it(`AwsNetwork rejects args.${row.arg}, naming the component and the arg`, async () => {
+            assert.equal(awsNetworkArgProblems({ ...awsArgs(), ...row.patch }).length, 1);
+            await assert.rejects(runDeclarations(() => {
+                new AwsNetwork("n", { ...awsArgs(), ...row.patch }, { provider: new aws.Provider("p", { region: "ap-southeast-1" }) });
+            }), (e: Error) => { assert.match(e.message, new RegExp(`AwsNetwork n: ${row.message.source}`)); return true; });
+        });
+    }
+
+    it("AwsNetwork defaults to one NAT gateway per zone and no tags", async () => {
+        const run = await runDeclarations(() => {
+            new AwsNetwork("n", { vpcCidr: "10.0.0.0/16", availabilityZones: 3, flowLogsRetentionDays: 7, clusterName: "c" }, { provider: new aws.Provider("p", { region: "ap-southeast-1" }) });
+        });
+        assert.equal(run.ofType("aws:ec2/natGateway:NatGateway").length, 3);
+        assert.deepEqual(run.one("aws:cloudwatch/logGroup:LogGroup", "n-flow-logs").inputs.tags, {});
+    });
+
+    const side = (name: string, region: string, vpcCidr: string, provider: aws.Provider): PeeringSide => ({ name, region, provider, vpcId: `vpc-${name}`, vpcCidr, routeTableIds: ["rtb-1"] });
+    it("VpcPeering rejects overlapping VPC ranges, a CIDR that is not one and two sides of one name, naming the arg", async () => {
+        const peer = (a: [string, string, string], b: [string, string, string]) => runDeclarations(() => {
+            const p1 = new aws.Provider("p1", { region: a[1] as aws.Region });
+            const p2 = new aws.Provider("p2", { region: b[1] as aws.Region });
+            new VpcPeering("x", { requester: side(...a, p1), accepter: side(...b, p2) });
+        });
+        await assert.rejects(peer(["a", "ap-southeast-1", "10.10.0.0/16"], ["b", "ap-northeast-1", "10.10.128.0/17"]),
+            /VpcPeering x: args\.accepter\.vpcCidr "10\.10\.128\.0\/17" overlaps args\.requester\.vpcCidr "10\.10\.0\.0\/16"/);
+        await assert.rejects(peer(["a", "ap-southeast-1", "10.10.0.0/16"], ["b", "ap-northeast-1", "10.20.0.0"]),
+            /VpcPeering x: args\.accepter\.vpcCidr "10\.20\.0\.0" is not an IPv4 CIDR/);
+        await assert.rejects(peer(["a", "ap-southeast-1", "10.10.0.0/16"], ["a", "ap-northeast-1", "10.20.0.0/16"]),
+            /VpcPeering x: args\.requester\.name and args\.accepter\.name are both "a"/);
+        const ok = vpcPeeringArgProblems({ requester: side("a", "ap-southeast-1", "10.10.0.0/16", undefined as never), accepter: side("b", "ap-northeast-1", "10.20.0.0/16", undefined as never) });
+        assert.deepEqual(ok, []);
+    });
+});
+
+describe("network: GCP", function () {
+    this.timeout(120000);
+    const gcpArgs = (): GcpNetworkArgs => ({ project: "p", region: "asia-southeast1", vpcCidr: "10.70.0.0/20", podsCidr: "10.72.0.0/14", servicesCidr: "10.76.0.0/20" });
+    const ROWS: { arg: string; patch: Partial<GcpNetworkArgs>; message: RegExp }[] = [
+        { arg: "podsCidr (overlap)", patch: { podsCidr: "10.70.8.0/21" }, message: /args\.podsCidr "10\.70\.8\.0\/21" overlaps args\.vpcCidr "10\.70\.0\.0\/20"/ },
+        { arg: "servicesCidr (overlap)", patch: { servicesCidr: "10.73.0.0/20" }, message: /args\.servicesCidr "10\.73\.0\.0\/20" overlaps args\.podsCidr "10\.72\.0\.0\/14"/ },
+        { arg: "vpcCidr (not a CIDR)", patch: { vpcCidr: "10.70.0.0/33" }, message: /args\.vpcCidr "10\.70\.0\.0\/33" is not an IPv4 CIDR/ },
+        { arg: "natAddresses", patch: { natAddresses: 0 }, message: /args\.natAddresses must be a positive integer \(got 0\)/ },
+    ];
+    it("accepts the base GcpNetwork args", () => assert.deepEqual(gcpNetworkArgProblems(gcpArgs()), []));
+    for (const row of ROWS) {
+        it(`GcpNetwork rejects args.${row.arg}, naming the component and the arg`, async () => {
+            assert.equal(gcpNetworkArgProblems({ ...gcpArgs(), ...row.patch }).length, 1);
+            await assert.rejects(runDeclarations(() => {
+                new GcpNetwork("g", { ...gcpArgs(), ...row.patch }, { provider: new gcp.Provider("gp", { project: "p", region: "asia-southeast1" }) });
+            }), (e: Error) => { assert.match(e.message, new RegExp(`GcpNetwork g: ${row.message.source}`)); return true; });
+        });
+    }
+    it("GcpNetwork defaults to two NAT addresses without labels", async () => {
+        const run = await runDeclarations(() => { new GcpNetwork("g", gcpArgs(), { provider: new gcp.Provider("gp", { project: "p", region: "asia-southeast1" }) }); });
+        const addresses = run.ofType("gcp:compute/address:Address");
+        assert.deepEqual(addresses.map((a) => [a.name, a.inputs.labels]), [["g-nat-0", {}], ["g-nat-1", {}]]);
     });
 });
