@@ -14,14 +14,11 @@ export const TRACING_NAMESPACE = "tracing";
 export const LOGGING_NAMESPACE = "logging";
 export const VELERO_NAMESPACE = "velero";
 
-/** The guide's EdTech domains, one namespace each, with the services (and service accounts) in them. */
-export const APP_DOMAINS: Readonly<Record<string, readonly string[]>> = {
-    user: ["user-authentication", "user-profile", "user-preferences", "user-service", "frontend-service"],
-    content: ["content-management", "content-delivery", "content-search"],
-    assessment: ["question-bank", "exam-engine", "scoring-service", "exam-service", "exam-frontend"],
-    analytics: ["learning-analytics", "performance-tracking", "recommendation-engine"],
-};
-export const APP_NAMESPACES: readonly string[] = Object.keys(APP_DOMAINS);
+/**
+ * The EdTech tenant's namespaces now live with the tenant (components/tenant/domains.ts); re-exported
+ * here for components/backup until it imports them from there (or takes them as an arg).
+ */
+export { APP_NAMESPACES } from "./tenant/domains";
 
 /** Service names of the gateways (the gateway chart names the Service after the release). */
 export const INGRESS_GATEWAY_NAME = "istio-ingressgateway";

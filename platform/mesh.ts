@@ -1,8 +1,65 @@
-/** Composition of the mesh area: the stack config mapped to the mesh component's args. */
+/**
+ * Composition of the mesh area: the stack config mapped to the generic mesh's args, and the EdTech
+ * tenant joined to the mesh in every cluster.
+ */
 import type { PlatformConfig } from "../config";
-import { createMesh, MeshInfo } from "../components/mesh";
+import { Mesh, MeshArgs, MeshInfo, MeshMember } from "../components/mesh";
+import { EdTechTenant, publicRoutePaths } from "../components/tenant";
 import type { ClusterInfo } from "../components/types";
 
-export function composeMesh(cfg: PlatformConfig, clusters: readonly ClusterInfo[]): MeshInfo {
-    return createMesh(cfg, clusters);
+/** Logical name of the mesh; its ClusterMesh components are `mesh-<cluster>`. */
+const MESH_NAME = "mesh";
+
+/** The mesh plus its tenant, per cluster. */
+export interface ComposedMesh extends MeshInfo {
+    /** The EdTech tenant of each cluster, by cluster name. */
+    readonly tenants: Readonly<Record<string, EdTechTenant>>;
+}
+
+/** Build the members from the config and the clusters' plain facts (order = cfg.regions order, primary first). */
+export function meshMembers(cfg: PlatformConfig, clusters: readonly { readonly name: string; readonly network: string }[]): MeshMember[] {
+    return clusters.map((c) => {
+        const region = cfg.regions.find((r) => r.name === c.name);
+        if (!region) throw new Error(`mesh: cluster ${c.name} has no region in mesh-platform:regions; regions are ${cfg.regions.map((r) => r.name).join(", ")}`);
+        const ranges = [region.vpcCidr, region.podsCidr, region.servicesCidr].filter((x): x is string => x !== undefined);
+        return { name: c.name, network: c.network, cloud: region.cloud, locality: region.region, primary: region.primary, addressRanges: ranges };
+    });
+}
+
+/** The mesh's args from the stack config. */
+export function meshArgs(cfg: PlatformConfig, clusters: readonly ClusterInfo[]): MeshArgs {
+    const members = meshMembers(cfg, clusters);
+    return {
+        meshId: cfg.mesh.meshId,
+        trustGenerations: cfg.mesh.caGenerations,
+        protect: cfg.protect,
+        members: members.map((m, i) => ({ ...m, cluster: clusters[i] })),
+        sizing: { serviceCount: cfg.mesh.serviceCount },
+        minReplicas: cfg.profile.minReplicas,
+        mtlsMode: cfg.mesh.mtlsMode,
+        outboundTrafficPolicy: cfg.mesh.outboundTrafficPolicy,
+        jwt: { ...cfg.mesh.jwt, requiredPaths: publicRoutePaths() },
+        ingress: { hostnames: cfg.certificates.hostnames, tlsSecretName: cfg.mesh.ingressTlsSecretName },
+        logLevel: cfg.observability.logLevel,
+        traceSamplingPercent: cfg.observability.traceSamplingPercent,
+        readerTokenGeneration: cfg.mesh.readerTokenGeneration,
+    };
+}
+
+/** Join every cluster of the stack into one mesh, and the EdTech tenant into every cluster of it. */
+export function composeMesh(cfg: PlatformConfig, clusters: readonly ClusterInfo[]): ComposedMesh {
+    const mesh = new Mesh(MESH_NAME, meshArgs(cfg, clusters)).info;
+    const tenants: Record<string, EdTechTenant> = {};
+    for (const cluster of clusters) {
+        const m = mesh.clusters[cluster.name];
+        // Named like the cluster's ClusterMesh: the tenant's resources keep their logical names, and
+        // alias to the ClusterMesh that was their parent before the tenant was split from the mesh.
+        tenants[cluster.name] = new EdTechTenant(`${MESH_NAME}-${cluster.name}`, {
+            provider: cluster.provider,
+            mesh: m.tenant,
+            clusterReady: cluster.ready,
+            formerParent: m.component,
+        });
+    }
+    return { ...mesh, tenants };
 }

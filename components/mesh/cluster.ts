@@ -1,29 +1,36 @@
 /**
  * One cluster's part of the mesh: Istio's namespaces, the plug-in CA secret, the official charts
- * (base, istiod, east-west and ingress gateways) at the pinned revision, the app namespaces with their
- * service accounts, and the mesh-wide security and traffic resources (declared in every cluster,
- * because each primary reads only its own cluster's config).
+ * (base, istiod, east-west and ingress gateways) at the pinned revision, the ingress gateway's
+ * LoadBalancer Service, and the mesh-wide security and telemetry resources (declared in every cluster,
+ * because each primary reads only its own cluster's config). Tenants join through `tenantContext`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../../config";
 import type { ClusterInfo } from "../types";
-import { APP_DOMAINS, EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME, ISTIO_NAMESPACE } from "../constants";
-import {
-    baseValues, clusterIstioResources, gatewayValues, ingressService, injectedNamespaceLabels, istiodValues, istioNamespaceLabels,
-    MeshMember,
-} from "./manifests";
+import { EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME, ISTIO_NAMESPACE } from "../constants";
+import { PUBLIC_GATEWAY_REF } from "./gateways";
+import { istioResourceName } from "./istio-resource";
+import type { MeshMember } from "./member";
+import { meshIstioResources, MeshPolicy } from "./mesh-resources";
+import { injectedNamespaceLabels, istioNamespaceLabels, spiffePrincipal } from "./naming";
+import type { MeshTenantContext } from "./tenant-context";
 import type { ClusterCa } from "./trust";
+import { baseValues, ControlPlaneSettings, gatewayValues, ingressService, istiodValues } from "./values";
 import { ISTIO_CHART_REPO, ISTIO_VERSION } from "./version";
 
 export interface ClusterMeshArgs {
-    readonly cfg: PlatformConfig;
+    /** The cluster: its Kubernetes provider, readiness and tags. */
     readonly cluster: ClusterInfo;
-    /** This cluster as a mesh member, and all members (for failover and east-west source ranges). */
+    /** This cluster as a mesh member (must describe `cluster`: same name and network). */
     readonly member: MeshMember;
+    /** Every member of the mesh, this one included (east-west source ranges, tenants' failover). */
     readonly members: readonly MeshMember[];
     /** The cluster's CA material from MeshTrust. */
     readonly ca: ClusterCa;
+    /** Control plane decisions, the same in every cluster. */
+    readonly controlPlane: ControlPlaneSettings;
+    /** Mesh-wide policy, the same in every cluster. */
+    readonly policy: MeshPolicy;
 }
 
 /** Helm timeout for charts whose resources include cloud load balancers. */
@@ -32,7 +39,7 @@ const GATEWAY_TIMEOUT_SECONDS = 900;
 export class ClusterMesh extends pulumi.ComponentResource {
     readonly istioNamespace: k8s.core.v1.Namespace;
     readonly gatewayNamespace: k8s.core.v1.Namespace;
-    readonly appNamespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+    readonly base: k8s.helm.v3.Release;
     readonly istiod: k8s.helm.v3.Release;
     readonly eastWestGateway: k8s.helm.v3.Release;
     readonly ingressGateway: k8s.helm.v3.Release;
@@ -40,12 +47,17 @@ export class ClusterMesh extends pulumi.ComponentResource {
     readonly ingressHostname: pulumi.Output<string>;
     /** Resources that must exist before workloads join the mesh in this cluster. */
     readonly ready: pulumi.Resource[];
+    /** What a tenant needs to join this cluster's mesh. */
+    readonly tenantContext: MeshTenantContext;
 
     constructor(name: string, args: ClusterMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:mesh:ClusterMesh", name, {}, opts);
-        const { cfg, cluster, member } = args;
+        const { cluster, member } = args;
         if (member.name !== cluster.name || member.network !== cluster.network) {
-            throw new Error(`mesh: member ${member.name}/${member.network} does not describe cluster ${cluster.name}/${cluster.network}`);
+            throw new Error(`ClusterMesh ${name}: args.member ${member.name}/${member.network} does not describe args.cluster ${cluster.name}/${cluster.network}`);
+        }
+        if (!args.members.some((m) => m.name === member.name)) {
+            throw new Error(`ClusterMesh ${name}: args.members (${args.members.map((m) => m.name).join(", ")}) does not include args.member ${member.name}`);
         }
         const provider = cluster.provider;
         const on = (dependsOn: pulumi.Input<pulumi.Resource>[] = [], extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions =>
@@ -58,20 +70,6 @@ export class ClusterMesh extends pulumi.ComponentResource {
         this.gatewayNamespace = new k8s.core.v1.Namespace(`${name}-gateways`, {
             metadata: { name: GATEWAY_NAMESPACE, labels: injectedNamespaceLabels() },
         }, on(cluster.ready));
-        const appNamespaces: Record<string, k8s.core.v1.Namespace> = {};
-        for (const [ns, services] of Object.entries(APP_DOMAINS)) {
-            const namespace = new k8s.core.v1.Namespace(`${name}-ns-${ns}`, {
-                metadata: { name: ns, labels: { ...injectedNamespaceLabels(), "mesh-platform.io/domain": ns } },
-            }, on(cluster.ready));
-            appNamespaces[ns] = namespace;
-            // One identity per service: the principals that authorization policies name.
-            for (const svc of services) {
-                new k8s.core.v1.ServiceAccount(`${name}-sa-${ns}-${svc}`, {
-                    metadata: { name: svc, namespace: namespace.metadata.name, labels: { app: svc } },
-                }, on());
-            }
-        }
-        this.appNamespaces = appNamespaces;
 
         // Plug-in CA (istiod reads /etc/cacerts from this secret at start; it must exist first).
         const cacerts = new k8s.core.v1.Secret(`${name}-cacerts`, {
@@ -98,23 +96,23 @@ export class ClusterMesh extends pulumi.ComponentResource {
                 ...(timeout ? { timeout } : {}),
             }, on(dependsOn));
 
-        const base = release("base", "base", "istio-base", this.istioNamespace, baseValues(), []);
-        this.istiod = release("istiod", "istiod", "istiod", this.istioNamespace, istiodValues(cfg, member, args.ca.digest), [base, cacerts]);
+        this.base = release("base", "base", "istio-base", this.istioNamespace, baseValues(), []);
+        this.istiod = release("istiod", "istiod", "istiod", this.istioNamespace, istiodValues(args.controlPlane, member, args.ca.digest), [this.base, cacerts]);
         // Gateways are injected by istiod's revision webhook, so istiod comes first.
         this.eastWestGateway = release("eastwest", "gateway", EASTWEST_GATEWAY_NAME, this.gatewayNamespace,
-            gatewayValues(cfg, member, "eastwest", args.members, cluster.tags), [this.istiod], GATEWAY_TIMEOUT_SECONDS);
+            gatewayValues(args.controlPlane, member, "eastwest", args.members, cluster.tags), [this.istiod], GATEWAY_TIMEOUT_SECONDS);
         this.ingressGateway = release("ingress", "gateway", INGRESS_GATEWAY_NAME, this.gatewayNamespace,
-            gatewayValues(cfg, member, "ingress", args.members, cluster.tags), [this.istiod], GATEWAY_TIMEOUT_SECONDS);
+            gatewayValues(args.controlPlane, member, "ingress", args.members, cluster.tags), [this.istiod], GATEWAY_TIMEOUT_SECONDS);
 
         // CRDs come from base; the validating webhook from istiod; namespaces must exist.
-        const namespaces = [this.istioNamespace, this.gatewayNamespace, ...Object.values(appNamespaces)];
-        for (const m of clusterIstioResources(cfg, args.members)) {
-            new k8s.apiextensions.CustomResource(`${name}-${m.kind.toLowerCase()}-${m.metadata.namespace}-${m.metadata.name}`, {
+        const configReady = [this.base, this.istiod, this.istioNamespace, this.gatewayNamespace];
+        for (const m of meshIstioResources(args.policy)) {
+            new k8s.apiextensions.CustomResource(istioResourceName(name, m), {
                 apiVersion: m.apiVersion,
                 kind: m.kind,
                 metadata: m.metadata,
                 spec: m.spec,
-            }, on([base, this.istiod, ...namespaces]));
+            }, on(configReady));
         }
 
         // The ingress gateway's LoadBalancer Service is ours (the chart renders none for it, see
@@ -131,6 +129,19 @@ export class ClusterMesh extends pulumi.ComponentResource {
         });
 
         this.ready = [this.istiod, this.eastWestGateway, this.ingressGateway];
+        this.tenantContext = {
+            clusterName: member.name,
+            injectionLabels: injectedNamespaceLabels(),
+            gatewayNamespace: this.gatewayNamespace,
+            gatewayNamespaceName: GATEWAY_NAMESPACE,
+            publicGatewayRef: PUBLIC_GATEWAY_REF,
+            publicHostnames: [...args.policy.ingress.hostnames],
+            // The gateway chart names the pods' service account after the release.
+            ingressPrincipal: spiffePrincipal(GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME),
+            localities: args.members.map((m) => ({ locality: m.locality, primary: m.primary })),
+            configReady,
+            ready: this.ready,
+        };
         this.registerOutputs({ ingressHostname: this.ingressHostname });
     }
 }

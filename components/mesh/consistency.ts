@@ -11,7 +11,7 @@
 import { ISTIO_NAMESPACE } from "../constants";
 import {
     CLUSTER_ANNOTATION, CROSS_NETWORK_PORT, MULTICLUSTER_SECRET_LABEL, NETWORK_LABEL, remoteSecretName,
-} from "./manifests";
+} from "./naming";
 
 /** A declared resource as a plan, a test recorder or a policy sees it. */
 export interface DeclaredResource {

@@ -6,7 +6,7 @@
  * secret controller (pkg/kube/multicluster) watches for, holding a kubeconfig with that token.
  *
  * Token rotation (docs/remote-secret-rotation.md): the token secret's name carries
- * cfg.mesh.readerTokenGeneration. Changing it replaces the token secret create-before-delete: the new
+ * `tokenGeneration` (the mesh's readerTokenGeneration). Changing it replaces the token secret create-before-delete: the new
  * token exists, the remote secret in the target is updated to it (istiod rebuilds that cluster's
  * client on change), and only then is the old token secret, and with it the old token, deleted.
  * The remote secret's update must happen in place (the cluster provider's enableSecretMutable): a
@@ -15,17 +15,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterInfo } from "../types";
-import { READER_CLUSTER_ROLE, readerServiceAccountName, readerTokenSecretName, remoteKubeconfig, remoteSecretMetadata } from "./manifests";
+import { READER_CLUSTER_ROLE, readerServiceAccountName, readerTokenSecretName } from "./naming";
+import { remoteKubeconfig, remoteSecretMetadata } from "./remote-secrets";
 
 export interface RemoteSecretArgs {
     /** The cluster whose API is read. */
     readonly source: ClusterInfo;
     /** The cluster whose istiod reads it. */
     readonly target: ClusterInfo;
-    /** istio-system in the source and in the target (created by the clusters' ClusterMesh). */
+    /** istio-system in the source (created by the source's ClusterMesh). */
     readonly sourceIstioNamespace: k8s.core.v1.Namespace;
+    /** istio-system in the target (created by the target's ClusterMesh). */
     readonly targetIstioNamespace: k8s.core.v1.Namespace;
-    /** cfg.mesh.readerTokenGeneration. */
+    /** Generation of the reader token (part of the token secret's name): a new value rotates the link. */
     readonly tokenGeneration: string;
     /** The source's istiod release (it creates the reader ClusterRole). */
     readonly sourceIstiod: pulumi.Resource;
@@ -38,7 +40,7 @@ export class RemoteSecret extends pulumi.ComponentResource {
         super("mesh-platform:mesh:RemoteSecret", name, {}, opts);
         const { source, target } = args;
         if (source.name === target.name) {
-            throw new Error(`mesh: a cluster never gets a remote secret for itself (source and target are both ${source.name})`);
+            throw new Error(`RemoteSecret ${name}: args.source and args.target are both ${source.name}; a cluster never gets a remote secret for itself`);
         }
         const inSource: pulumi.CustomResourceOptions = { parent: this, provider: source.provider };
 

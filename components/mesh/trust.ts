@@ -20,12 +20,15 @@ const KEY_SECRETS = ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"]
 export interface MeshTrustArgs {
     /** Mesh id, used in the certificates' subjects. */
     readonly meshId: string;
-    /** Root generations, all trusted; the last one signs the intermediates (cfg.mesh.caGenerations). */
+    /** Root generations, all trusted; the last one signs the intermediates. */
     readonly generations: readonly string[];
     /** Cluster names that get an intermediate CA. */
     readonly clusters: readonly string[];
-    /** Protect the root keys and certificates (prod). */
-    readonly protect: boolean;
+    /**
+     * Protect the root keys and certificates against deletion.
+     * @default true
+     */
+    readonly protect?: boolean;
 }
 
 /** What a cluster's `cacerts` secret holds (PEM). */
@@ -52,17 +55,18 @@ export class MeshTrust extends pulumi.ComponentResource {
     constructor(name: string, args: MeshTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:mesh:Trust", name, {}, opts);
         if (args.generations.length === 0) {
-            throw new Error("mesh-platform:mesh.caGenerations: needs at least one root CA generation (got [])");
+            throw new Error(`MeshTrust ${name}: args.generations needs at least one root CA generation (got [])`);
         }
         if (new Set(args.generations).size !== args.generations.length) {
-            throw new Error(`mesh-platform:mesh.caGenerations: generations must be unique (got ${JSON.stringify(args.generations)})`);
+            throw new Error(`MeshTrust ${name}: args.generations must be unique (got ${JSON.stringify(args.generations)})`);
         }
+        const protectRoots = args.protect ?? true;
         const provider = new tls.Provider(`${name}-tls`, {}, { parent: this });
         const child = (protect: boolean, secrets: string[] = []): pulumi.CustomResourceOptions =>
             ({ parent: this, provider, protect, additionalSecretOutputs: secrets });
 
         const roots = args.generations.map((generation) => {
-            const key = new tls.PrivateKey(`${name}-root-${generation}-key`, KEY, child(args.protect, KEY_SECRETS));
+            const key = new tls.PrivateKey(`${name}-root-${generation}-key`, KEY, child(protectRoots, KEY_SECRETS));
             const cert = new tls.SelfSignedCert(`${name}-root-${generation}`, {
                 privateKeyPem: key.privateKeyPem,
                 isCaCertificate: true,
@@ -70,7 +74,7 @@ export class MeshTrust extends pulumi.ComponentResource {
                 validityPeriodHours: ROOT_VALIDITY_HOURS,
                 allowedUses: ["cert_signing", "crl_signing"],
                 subject: { organization: args.meshId, commonName: `${args.meshId} root CA ${generation}` },
-            }, child(args.protect));
+            }, child(protectRoots));
             return { generation, key, cert };
         });
         const signing = roots[roots.length - 1];

@@ -1,13 +1,22 @@
 import { strict as assert } from "assert";
 import { testConfig, validRawConfig } from "../support/fixtures";
-import { APP_DOMAINS, GATEWAY_NAMESPACE, JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_PROVIDER_NAME } from "../../components/constants";
-import {
-    allowFromIngress, baseValues, clusterIstioResources, crossNetworkGateway, defaultDeny, examIntegrity, gatewayValues, ingressService,
-    ingressRequestAuthentication, ingressRequireJwt, istiodValues, localityFailover, MeshMember, meshMembers,
-    meshPeerAuthentication, meshTelemetry, namespaceOf, publicGateway, publicVirtualService, remoteKubeconfig,
-    remoteSecretMetadata, serviceDestinationRule, serviceVirtualService, sizeBand, userDataProtection,
-} from "../../components/mesh/manifests";
+import { GATEWAY_NAMESPACE, JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_PROVIDER_NAME } from "../../components/constants";
+import { crossNetworkGateway, publicGateway } from "../../components/mesh/gateways";
+import type { MeshMember } from "../../components/mesh/member";
+import { meshIstioResources, MeshPolicy } from "../../components/mesh/mesh-resources";
+import { spiffePrincipal } from "../../components/mesh/naming";
+import { remoteKubeconfig, remoteSecretMetadata } from "../../components/mesh/remote-secrets";
+import { ingressRequestAuthentication, ingressRequireJwt, meshPeerAuthentication } from "../../components/mesh/security";
+import { sizeBand } from "../../components/mesh/sizing";
+import { meshTelemetry } from "../../components/mesh/telemetry";
+import { baseValues, ControlPlaneSettings, gatewayValues, ingressService, istiodValues } from "../../components/mesh/values";
 import { ISTIO_REVISION, ISTIO_VERSION } from "../../components/mesh/version";
+import { allowFromIngress, defaultDeny, examIntegrity, userDataProtection } from "../../components/tenant/authorization";
+import { APP_DOMAINS, namespaceOf, publicRoutePaths } from "../../components/tenant/domains";
+import { tenantIstioResources, TenantMeshFacts } from "../../components/tenant/resources";
+import { localityFailover, publicVirtualService, serviceDestinationRule, serviceVirtualService } from "../../components/tenant/traffic";
+import { meshMembers } from "../../platform/mesh";
+import type { PlatformConfig } from "../../config";
 import { schemaErrors, strictProblems, unknownFields } from "./schema";
 
 const regions4 = [
@@ -19,6 +28,31 @@ const regions4 = [
 const rawMesh = (patch: Record<string, unknown>) => ({ ...(validRawConfig().mesh as Record<string, unknown>), ...patch });
 const membersOf = (cfg: ReturnType<typeof testConfig>): MeshMember[] =>
     meshMembers(cfg, cfg.regions.map((r) => ({ name: r.name, network: `network-${r.name}` })));
+/** The builders' args as the composition decides them from a config (platform/mesh.ts meshArgs + Mesh defaults). */
+const controlPlane = (cfg: PlatformConfig): ControlPlaneSettings => ({
+    meshId: cfg.mesh.meshId,
+    band: sizeBand(cfg.mesh.serviceCount),
+    minReplicas: cfg.profile.minReplicas,
+    logLevel: cfg.observability.logLevel,
+    traceSamplingPercent: cfg.observability.traceSamplingPercent,
+    outboundTrafficPolicy: cfg.mesh.outboundTrafficPolicy,
+});
+const ingressOf = (cfg: PlatformConfig) => ({ hostnames: cfg.certificates.hostnames, tlsSecretName: cfg.mesh.ingressTlsSecretName });
+const meshPolicy = (cfg: PlatformConfig): MeshPolicy => ({
+    mtlsMode: cfg.mesh.mtlsMode,
+    traceSamplingPercent: cfg.observability.traceSamplingPercent,
+    ingress: ingressOf(cfg),
+    jwt: cfg.mesh.jwt,
+    jwtRequiredPaths: publicRoutePaths(),
+});
+const INGRESS_PRINCIPAL = spiffePrincipal(GATEWAY_NAMESPACE, "istio-ingressgateway");
+const tenantFacts = (cfg: PlatformConfig): TenantMeshFacts => ({
+    gatewayNamespaceName: GATEWAY_NAMESPACE,
+    publicGatewayRef: `${GATEWAY_NAMESPACE}/public-gateway`,
+    publicHostnames: cfg.certificates.hostnames,
+    ingressPrincipal: INGRESS_PRINCIPAL,
+    localities: membersOf(cfg),
+});
 
 describe("mesh: version pin", () => {
     it("pins one Istio release and derives a DNS-safe revision from it", () => {
@@ -34,14 +68,14 @@ describe("mesh: istiod values", () => {
 
     it("sizes istiod by the guide's service bands", () => {
         assert.deepEqual([1, 49, 50, 199, 200, 5000].map(sizeBand), ["small", "small", "medium", "medium", "large", "large"]);
-        const resources = (n: number) => istiodValues(testConfig({ mesh: rawMesh({ serviceCount: n }) }), sg, "d").resources;
+        const resources = (n: number) => istiodValues(controlPlane(testConfig({ mesh: rawMesh({ serviceCount: n }) })), sg, "d").resources;
         assert.deepEqual(resources(10), { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "500m", memory: "1Gi" } });
         assert.deepEqual(resources(120), { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1000m", memory: "4Gi" } });
         assert.deepEqual(resources(250), { requests: { cpu: "1000m", memory: "4Gi" }, limits: { cpu: "2000m", memory: "8Gi" } });
     });
 
     it("sets mesh identity, sidecar resources, autoscaling, TLS, logs, egress, tracing and certificate TTL", () => {
-        const v = istiodValues(cfg, sg, "digest-1") as Record<string, any>;
+        const v = istiodValues(controlPlane(cfg), sg, "digest-1") as Record<string, any>;
         assert.equal(v.revision, "1-30-3");
         assert.deepEqual(v.global.multiCluster, { clusterName: "singapore" });
         assert.equal(v.global.meshID, "edtech-mesh");
@@ -67,7 +101,7 @@ describe("mesh: istiod values", () => {
 
     it("follows the environment: dev allows any egress, logs at debug and samples every trace", () => {
         const dev = testConfig({ environment: "dev" });
-        const v = istiodValues(dev, membersOf(dev)[0], "d") as Record<string, any>;
+        const v = istiodValues(controlPlane(dev), membersOf(dev)[0], "d") as Record<string, any>;
         assert.deepEqual(v.meshConfig.outboundTrafficPolicy, { mode: "ALLOW_ANY" });
         assert.equal(v.global.logging.level, "default:debug");
         assert.equal(v.global.proxy.logLevel, "debug");
@@ -82,7 +116,7 @@ describe("mesh: gateway values", () => {
     const tags = { team: "platform", environment: "prod" };
 
     it("makes the east-west gateway a network gateway on an internal NLB reachable only from the mesh's ranges", () => {
-        const v = gatewayValues(cfg, members[0], "eastwest", members, tags) as Record<string, any>;
+        const v = gatewayValues(controlPlane(cfg), members[0], "eastwest", members, tags) as Record<string, any>;
         assert.equal(v.networkGateway, "network-singapore");
         assert.equal(v.revision, "1-30-3");
         assert.deepEqual(v.service.loadBalancerSourceRanges, ["10.10.0.0/16", "10.20.0.0/16"]);
@@ -98,7 +132,7 @@ describe("mesh: gateway values", () => {
     });
 
     it("puts the ingress gateway on an internet-facing NLB, not a network gateway, with the program's own Service", () => {
-        const v = gatewayValues(cfg, members[0], "ingress", members, tags) as Record<string, any>;
+        const v = gatewayValues(controlPlane(cfg), members[0], "ingress", members, tags) as Record<string, any>;
         assert.equal(v.networkGateway, undefined);
         assert.deepEqual(v.service, { type: "None" }, "the chart renders no Service for the ingress gateway");
         const svc = ingressService(members[0], tags);
@@ -119,7 +153,7 @@ describe("mesh: gateway values", () => {
             dns: { provider: "clouddns", zoneId: "z", zoneName: "example.com", hostname: "app.example.com" },
         });
         const ms = membersOf(gcp);
-        const v = gatewayValues(gcp, ms[1], "eastwest", ms, {}) as Record<string, any>;
+        const v = gatewayValues(controlPlane(gcp), ms[1], "eastwest", ms, {}) as Record<string, any>;
         assert.deepEqual(v.service.annotations, {
             "networking.gke.io/load-balancer-type": "Internal",
             "networking.gke.io/internal-load-balancer-allow-global-access": "true",
@@ -133,7 +167,7 @@ describe("mesh: gateway values", () => {
         // Top-level properties of manifests/charts/gateway/values.schema.json at 1.30.3 that we may set.
         const allowed = new Set(["revision", "networkGateway", "service", "resources", "autoscaling", "podDisruptionBudget", "labels", "env", "name"]);
         for (const role of ["eastwest", "ingress"] as const) {
-            const keys = Object.keys(gatewayValues(cfg, members[0], role, members, tags));
+            const keys = Object.keys(gatewayValues(controlPlane(cfg), members[0], role, members, tags));
             assert.deepEqual(keys.filter((k) => !allowed.has(k)), [], `${role} gateway values use keys outside the chart schema`);
         }
     });
@@ -213,7 +247,7 @@ describe("mesh: security policy", () => {
 
     it("denies everything by default in every app namespace and lets the ingress reach only the front doors", () => {
         assert.deepEqual(defaultDeny("content").spec, {});
-        assert.deepEqual(allowFromIngress({ prefix: "/api/v1/exams", service: "exam-frontend" }).spec, {
+        assert.deepEqual(allowFromIngress({ prefix: "/api/v1/exams", service: "exam-frontend" }, INGRESS_PRINCIPAL).spec, {
             selector: { matchLabels: { app: "exam-frontend" } },
             action: "ALLOW",
             rules: [{
@@ -225,13 +259,13 @@ describe("mesh: security policy", () => {
     });
 
     it("validates JWTs at the ingress and denies public routes without a valid token", () => {
-        assert.deepEqual(ingressRequestAuthentication(cfg).spec, {
+        assert.deepEqual(ingressRequestAuthentication(cfg.mesh.jwt).spec, {
             selector: { matchLabels: { istio: "ingressgateway" } },
             jwtRules: [{ issuer: "https://auth.example.com/", jwksUri: "https://auth.example.com/.well-known/jwks.json", forwardOriginalToken: true }],
         });
         const withAud = testConfig({ mesh: rawMesh({ jwt: { ...cfg.mesh.jwt, audiences: ["learn-api"] } }) });
-        assert.deepEqual((ingressRequestAuthentication(withAud).spec as any).jwtRules[0].audiences, ["learn-api"]);
-        assert.deepEqual(ingressRequireJwt().spec, {
+        assert.deepEqual((ingressRequestAuthentication(withAud.mesh.jwt).spec as any).jwtRules[0].audiences, ["learn-api"]);
+        assert.deepEqual(ingressRequireJwt(publicRoutePaths()).spec, {
             selector: { matchLabels: { istio: "ingressgateway" } },
             action: "DENY",
             rules: [{
@@ -242,11 +276,11 @@ describe("mesh: security policy", () => {
     });
 
     it("sets mesh-wide mTLS from config and traces to Jaeger at the profile's rate", () => {
-        assert.deepEqual(meshPeerAuthentication(cfg), { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } });
+        assert.deepEqual(meshPeerAuthentication(cfg.mesh.mtlsMode), { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } });
         const dev = testConfig({ environment: "dev", mesh: rawMesh({ mtlsMode: "PERMISSIVE" }) });
-        assert.deepEqual(meshPeerAuthentication(dev).spec, { mtls: { mode: "PERMISSIVE" } });
-        assert.deepEqual(meshTelemetry(cfg).spec, { tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: 1 }] });
-        assert.deepEqual((meshTelemetry(dev).spec as any).tracing[0].randomSamplingPercentage, 100);
+        assert.deepEqual(meshPeerAuthentication(dev.mesh.mtlsMode).spec, { mtls: { mode: "PERMISSIVE" } });
+        assert.deepEqual(meshTelemetry(cfg.observability.traceSamplingPercent).spec, { tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: 1 }] });
+        assert.deepEqual((meshTelemetry(dev.observability.traceSamplingPercent).spec as any).tracing[0].randomSamplingPercentage, 100);
     });
 });
 
@@ -261,18 +295,18 @@ describe("mesh: gateways and routes", () => {
     });
 
     it("serves the cert-manager secret with TLS 1.2+ and strong ciphers, and redirects HTTP", () => {
-        const servers = (publicGateway(cfg).spec as any).servers;
+        const servers = (publicGateway(ingressOf(cfg)).spec as any).servers;
         assert.deepEqual(servers[0].tls, {
             mode: "SIMPLE", credentialName: "ingress-tls", minProtocolVersion: "TLSV1_2",
             cipherSuites: ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256"],
         });
         assert.deepEqual(servers[0].hosts, ["app.example.com"]);
         assert.deepEqual(servers[1], { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["app.example.com"], tls: { httpsRedirect: true } });
-        assert.equal(publicGateway(cfg).metadata.namespace, GATEWAY_NAMESPACE);
+        assert.equal(publicGateway(ingressOf(cfg)).metadata.namespace, GATEWAY_NAMESPACE);
     });
 
     it("routes public prefixes to front doors with the guide's retries and strips internal trust headers", () => {
-        const vs = publicVirtualService(cfg).spec as any;
+        const vs = publicVirtualService(tenantFacts(cfg)).spec as any;
         assert.deepEqual(vs.gateways, ["istio-gateways/public-gateway"]);
         assert.deepEqual(vs.http.map((h: any) => h.route[0].destination.host), [
             "frontend-service.user.svc.cluster.local", "content-delivery.content.svc.cluster.local", "exam-frontend.assessment.svc.cluster.local",
@@ -307,8 +341,12 @@ describe("mesh: remote secrets", () => {
 describe("mesh: Istio schemas (@kubernetes-models/istio)", () => {
     it("accepts every resource a cluster gets, with no field the schema does not know", async () => {
         const cfg = testConfig({ regions: regions4 });
-        const all = clusterIstioResources(cfg, membersOf(cfg));
+        const mesh = meshIstioResources(meshPolicy(cfg));
+        const tenant = tenantIstioResources(tenantFacts(cfg));
+        const all = [...mesh, ...tenant];
         const perService = Object.values(APP_DOMAINS).flat().length;
+        assert.equal(mesh.length, 6, "PeerAuthentication, Telemetry, two Gateways, RequestAuthentication, require-JWT");
+        assert.equal(tenant.length, 1 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2);
         assert.equal(all.length, 7 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2);
         for (const m of all) assert.deepEqual(await strictProblems(m), [], `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`);
     });
@@ -318,7 +356,7 @@ describe("mesh: Istio schemas (@kubernetes-models/istio)", () => {
         gw.spec.servers[0].tls.mode = "PASSTHROUGH_AUTO";
         assert.deepEqual(await schemaErrors(gw), ["/spec/servers/0/tls/mode: must be equal to one of the allowed values"]);
 
-        const pa = JSON.parse(JSON.stringify(meshPeerAuthentication(testConfig())));
+        const pa = JSON.parse(JSON.stringify(meshPeerAuthentication(testConfig().mesh.mtlsMode)));
         pa.spec.mtls.mode = "STRICTEST";
         assert.deepEqual(await schemaErrors(pa), ["/spec/mtls/mode: must be equal to one of the allowed values"]);
 

@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { RecordedResource, RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validRawConfig } from "../support/fixtures";
-import { createMesh, MeshInfo } from "../../components/mesh";
+import type { MeshInfo } from "../../components/mesh";
+import { composeMesh } from "../../platform/mesh";
 import { checkMeshConsistency, ClusterFacts, collectClusterFacts } from "../../components/mesh/consistency";
 import { ISTIO_CHART_REPO } from "../../components/mesh/version";
 import { strictProblems } from "./schema";
@@ -21,7 +22,7 @@ interface MeshRun { readonly run: RecordedRun; readonly localities: string[] }
 async function meshRun(overrides: Raw = {}): Promise<MeshRun> {
     const cfg = testConfig(overrides);
     const run = await runDeclarations(() => {
-        const info: MeshInfo = createMesh(cfg, cfg.regions.map((r) => testCluster(cfg, r.name)));
+        const info: MeshInfo = composeMesh(cfg, cfg.regions.map((r) => testCluster(cfg, r.name)));
         return {
             caMaterial: info.caMaterial,
             revision: info.revision,
@@ -59,9 +60,13 @@ describe("mesh: two AWS regions (prod)", () => {
         for (const cluster of ["singapore", "tokyo"]) {
             const provider = k8sProvider(run, cluster);
             const cm = run.one("mesh-platform:mesh:ClusterMesh", `mesh-${cluster}`);
+            const tenant = run.one("mesh-platform:tenant:EdTechTenant", `mesh-${cluster}`);
             const kids = run.descendantsOf(cm.urn);
-            assert.equal(kids.length, 6 + 16 + 1 + 4 + 48 + 1, "namespaces, service accounts, cacerts, releases, Istio resources, Service read");
-            for (const k of kids) assert.equal(k.provider, provider.urn, `${k.type} ${k.name} uses ${cluster}'s provider`);
+            assert.equal(kids.length, 2 + 1 + 4 + 6 + 1, "namespaces, cacerts, releases, mesh-wide Istio resources, ingress Service");
+            const tenantKids = run.descendantsOf(tenant.urn);
+            assert.equal(tenantKids.length, 4 + 16 + 42, "domain namespaces, service accounts, tenant Istio resources");
+            assert.equal(kids.length + tenantKids.length, 6 + 16 + 1 + 4 + 48 + 1, "the cluster's mesh and tenant together declare what the mesh did before the split");
+            for (const k of [...kids, ...tenantKids]) assert.equal(k.provider, provider.urn, `${k.type} ${k.name} uses ${cluster}'s provider`);
         }
         const tlsProvider = run.one("pulumi:providers:tls", "mesh-trust-tls");
         for (const t of run.resources.filter((r) => r.type.startsWith("tls:"))) assert.equal(t.provider, tlsProvider.urn);
@@ -327,8 +332,8 @@ describe("mesh: environments and rotation", () => {
         const cfg = testConfig();
         await assert.rejects(runDeclarations(() => {
             const [a, b] = cfg.regions.map((r) => testCluster(cfg, r.name));
-            createMesh(cfg, [a, { ...b, network: a.network }]);
-        }), /Istio networks must be unique across clusters; network-singapore appears twice/);
+            composeMesh(cfg, [a, { ...b, network: a.network }]);
+        }), /^Error: Mesh mesh: args\.members\[1\]\.network "network-singapore" is used by members\[0\] too/);
     });
 });
 

@@ -5,7 +5,7 @@
  * "under which condition" into separate rules turns an AND into an OR (the guide's own examples do
  * this), so each part alone grants access.
  */
-import { APP_NAMESPACES } from "../../../components/constants";
+import { APP_NAMESPACES } from "../../../components/tenant/domains";
 import { isAuthorizationPolicy, metaName, metaNamespace, T } from "../../lib/kinds";
 import { providerKey, resourcePolicy, stackPolicy, urnName } from "../../lib/policy";
 import { asArray, asRecord, asString, get, isObject, Props } from "../../lib/values";

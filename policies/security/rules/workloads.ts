@@ -2,7 +2,7 @@
  * What runs in the clusters: Helm releases pinned to a version and repository, no secret material in
  * plaintext inputs, and sidecar injection on every app namespace.
  */
-import { APP_NAMESPACES } from "../../../components/constants";
+import { APP_NAMESPACES } from "../../../components/tenant/domains";
 import { pinnedChart } from "../../../lib/charts";
 import type { PolicyResource } from "@pulumi/policy";
 import { isIstiodRelease, metaName, releaseValues, T } from "../../lib/kinds";
