@@ -14,12 +14,6 @@ export const TRACING_NAMESPACE = "tracing";
 export const LOGGING_NAMESPACE = "logging";
 export const VELERO_NAMESPACE = "velero";
 
-/**
- * The EdTech tenant's namespaces now live with the tenant (components/tenant/domains.ts); re-exported
- * here for components/backup until it imports them from there (or takes them as an arg).
- */
-export { APP_NAMESPACES } from "./tenant/domains";
-
 /** Service names of the gateways (the gateway chart names the Service after the release). */
 export const INGRESS_GATEWAY_NAME = "istio-ingressgateway";
 export const EASTWEST_GATEWAY_NAME = "istio-eastwestgateway";

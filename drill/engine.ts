@@ -6,7 +6,8 @@
  * out of the drill (stop condition, error, Ctrl-C) puts the flag back.
  */
 import type { DrillOutputs, DrillRegionOutput } from "../lib/drill-contract";
-import { ASSESSMENT_NAMESPACE, ASSESSMENT_SCHEDULE, replicaLocationName, veleroPrefix } from "../components/backup/naming";
+import { ASSESSMENT_SCHEDULE, replicaLocationName, veleroPrefix } from "../components/backup/naming";
+import { ASSESSMENT_NAMESPACE } from "../components/tenant/domains";
 import type { BackupInfo, DrillPorts, Health } from "./ports";
 import type { StateFile } from "./state";
 

@@ -12,7 +12,7 @@ import type { ClusterInfo } from "../types";
 import { toLabels } from "../types";
 import { VELERO_NAMESPACE } from "../constants";
 import { BackupBucket } from "./bucket";
-import { CA_MATERIAL_KEY } from "./naming";
+import { BackupNamespaces, CA_MATERIAL_KEY } from "./naming";
 import { BucketReplication } from "./replication";
 import { Velero } from "./velero";
 
@@ -48,6 +48,11 @@ export interface BackupsArgs {
      * @default each cluster's project
      */
     readonly gcpProject?: string;
+    /**
+     * Application namespaces Velero backs up in every cluster, besides the platform's own.
+     * @default none: only the platform namespaces, daily
+     */
+    readonly namespaces?: BackupNamespaces;
 }
 
 /** The peer of each region (see module comment); undefined with a single region. */
@@ -128,6 +133,7 @@ export class Backups extends pulumi.ComponentResource {
                 bucket,
                 replica: peer ? { peerRegion: peer.name, bucket: buckets.get(peer.name)! } : undefined,
                 retentionDays,
+                namespaces: args.namespaces,
             }, { parent: this });
             regions.push({ region: c.name, bucketName: bucket.bucketName, veleroNamespace: VELERO_NAMESPACE, peerRegion: peer?.name });
         }

@@ -12,7 +12,7 @@ import { CHARTS } from "../../lib/charts";
 import { VELERO_NAMESPACE } from "../constants";
 import { WorkloadIdentity } from "../cluster/identity";
 import type { BackupBucket } from "./bucket";
-import { backupSchedules, OWN_LOCATION, replicaLocationName, scheduleMinute, VELERO_RELEASE, veleroPrefix } from "./naming";
+import { BackupNamespaces, backupSchedules, OWN_LOCATION, replicaLocationName, scheduleMinute, VELERO_RELEASE, veleroPrefix } from "./naming";
 
 /** The Velero chart (catalog: lib/charts.ts). */
 export const VELERO_CHART = CHARTS.velero;
@@ -44,6 +44,11 @@ export interface VeleroArgs {
     readonly replica?: VeleroReplica;
     /** Days scheduled backups are kept (Velero TTL; a whole number >= 1). */
     readonly retentionDays: number;
+    /**
+     * Application namespaces the schedules cover besides the platform's own.
+     * @default none: only the platform namespaces, daily
+     */
+    readonly namespaces?: BackupNamespaces;
 }
 
 /** Every problem with the args, each naming the arg path; empty when the args are usable. */
@@ -84,7 +89,7 @@ export class Velero extends pulumi.ComponentResource {
 
         if (!isAws) {
             // Bucket-level grants instead of project-wide roles: own bucket read-write, peer's read-only.
-            const provider = cluster.gcpProvider!;
+            const provider = cluster.gcpProvider;
             const member = pulumi.interpolate`serviceAccount:${this.identity.gcpServiceAccountEmail!}`;
             new gcp.storage.BucketIAMMember(`${name}-bucket-admin`, {
                 bucket: bucket.bucketName, role: "roles/storage.objectAdmin", member,
@@ -128,7 +133,7 @@ export class Velero extends pulumi.ComponentResource {
             });
         }
 
-        const schedules = Object.fromEntries(backupSchedules(args.retentionDays, scheduleMinute(cluster.primary)).map((s) => [s.key, {
+        const schedules = Object.fromEntries(backupSchedules(args.retentionDays, scheduleMinute(cluster.primary), args.namespaces).map((s) => [s.key, {
             disabled: false,
             schedule: s.cron,
             useOwnerReferencesInBackup: false,

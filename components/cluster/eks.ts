@@ -175,7 +175,7 @@ export class EksCluster extends pulumi.ComponentResource {
         }, child);
 
         // ---- IRSA
-        const issuerUrl = cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
+        const issuerUrl = cluster.identities.apply((ids) => ids[0].oidcs[0].issuer);
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
             url: issuerUrl,
             clientIdLists: ["sts.amazonaws.com"],
@@ -259,7 +259,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
         // ---- kubeconfig and Kubernetes provider
         const kubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
-            .apply(([clusterName, endpoint, ca]) => eksKubeconfig(args.regionName, clusterName, args.cloudRegion, endpoint, ca.data!)));
+            .apply(([clusterName, endpoint, ca]) => eksKubeconfig(args.regionName, clusterName, args.cloudRegion, endpoint, ca.data)));
         // enableSecretMutable: a change to a Secret's data (CA rotation in cacerts, a new reader token in a
         // remote secret) is an in-place update, not delete-then-create, which would leave istiod without it.
         const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this, dependsOn: [adminPolicy] });
@@ -314,7 +314,7 @@ export class EksCluster extends pulumi.ComponentResource {
             network: `network-${args.regionName}`,
             clusterName: cluster.name,
             endpoint: cluster.endpoint,
-            certificateAuthority: cluster.certificateAuthority.apply((c) => c.data!),
+            certificateAuthority: cluster.certificateAuthority.apply((c) => c.data),
             oidcIssuer,
             oidcProviderArn: oidc.arn,
             kubeconfig,

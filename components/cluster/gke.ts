@@ -223,7 +223,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         this.nodePools = [nodePool("system", args.nodeGroups.system), nodePool("workloads", args.nodeGroups.workloads)];
 
         const kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.masterAuth])
-            .apply(([endpoint, auth]) => gkeKubeconfig(args.regionName, endpoint, auth.clusterCaCertificate!)));
+            .apply(([endpoint, auth]) => gkeKubeconfig(args.regionName, endpoint, auth.clusterCaCertificate)));
         // enableSecretMutable: Secret data changes (CA rotation, reader tokens) update in place; see eks.ts.
         const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this });
 
@@ -236,7 +236,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             network: `network-${args.regionName}`,
             clusterName: cluster.name,
             endpoint: pulumi.interpolate`https://${cluster.endpoint}`,
-            certificateAuthority: cluster.masterAuth.apply((a) => a.clusterCaCertificate!),
+            certificateAuthority: cluster.masterAuth.apply((a) => a.clusterCaCertificate),
             workloadIdentityPool: pulumi.output(workloadPool),
             kubeconfig,
             provider: k8sProvider,

@@ -208,7 +208,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                     role: role.name,
                     policy: typeof policy === "object" && !pulumi.Output.isInstance(policy) && !(policy instanceof Promise)
                         ? JSON.stringify(policy)
-                        : (policy as pulumi.Input<string>),
+                        : (policy),
                 }, { parent: this, provider });
             }
             // Named by ARN (reordering the list changes nothing); the alias carries over the old index name.

@@ -29,6 +29,6 @@ export function nodeGroupSizingProblems(path: string, s: NodeGroupSizing): strin
     else if (s.desiredSize < s.minSize || s.desiredSize > s.maxSize) {
         problems.push(`${path}.desiredSize ${s.desiredSize} is outside [minSize, maxSize] = [${s.minSize}, ${s.maxSize}]`);
     }
-    if (s.capacityType !== "ON_DEMAND" && s.capacityType !== "SPOT") problems.push(`${path}.capacityType "${s.capacityType}" is not ON_DEMAND or SPOT`);
+    if (s.capacityType !== "ON_DEMAND" && s.capacityType !== "SPOT") problems.push(`${path}.capacityType "${String(s.capacityType)}" is not ON_DEMAND or SPOT`);
     return problems;
 }

@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import type { ClusterInfo } from "../types";
-import { INGRESS_HEALTH_CHECK } from "../mesh/manifests";
+import { INGRESS_HEALTH_CHECK } from "../mesh/naming";
 
 /** The ingress gateway's readiness endpoint (the gateway chart's status port), as the mesh exposes it. */
 export const INGRESS_HEALTH = { port: INGRESS_HEALTH_CHECK.port, path: INGRESS_HEALTH_CHECK.path } as const;
@@ -93,7 +93,7 @@ export function worstCaseFailoverSeconds(intervalSeconds: number, failureThresho
 export function dnsFailoverProblems(args: DnsFailoverArgs): string[] {
     const problems: string[] = [];
     const { provider, regions, hostname, zoneName } = args;
-    if (provider !== "route53" && provider !== "clouddns") problems.push(`args.provider "${provider}" is not a DNS provider; allowed: route53, clouddns`);
+    if (provider !== "route53" && provider !== "clouddns") problems.push(`args.provider "${String(provider)}" is not a DNS provider; allowed: route53, clouddns`);
     if (!args.zoneId) problems.push("args.zoneId is empty");
     if (!(hostname === zoneName || hostname.endsWith(`.${zoneName}`))) problems.push(`args.hostname "${hostname}" is not inside args.zoneName "${zoneName}"`);
     if (provider === "route53" && hostname === zoneName) {

@@ -48,7 +48,7 @@ export function collectClusterFacts(resources: readonly DeclaredResource[]): Clu
         const mine = resources.filter((r) => r.provider !== undefined && r.provider === istiod.provider);
         const istioNs = mine.find((r) => r.type === "kubernetes:core/v1:Namespace" && rec(r.inputs.metadata).name === ISTIO_NAMESPACE);
         const secrets = mine.filter((r) => r.type === "kubernetes:core/v1:Secret" && rec(r.inputs.metadata).namespace === ISTIO_NAMESPACE
-            && (rec(rec(r.inputs.metadata).labels)[MULTICLUSTER_SECRET_LABEL] !== undefined || String(rec(r.inputs.metadata).name ?? "").startsWith("istio-remote-secret-")));
+            && (rec(rec(r.inputs.metadata).labels)[MULTICLUSTER_SECRET_LABEL] !== undefined || (str(rec(r.inputs.metadata).name) ?? "").startsWith("istio-remote-secret-")));
         return {
             cluster,
             meshID: str(global.meshID),
@@ -56,11 +56,11 @@ export function collectClusterFacts(resources: readonly DeclaredResource[]): Clu
             namespaceNetwork: istioNs ? str(rec(rec(istioNs.inputs.metadata).labels)[NETWORK_LABEL]) : undefined,
             remoteSecrets: secrets.map((s) => {
                 const meta = rec(s.inputs.metadata);
-                return { name: String(meta.name ?? ""), source: str(rec(meta.annotations)[CLUSTER_ANNOTATION]), label: str(rec(meta.labels)[MULTICLUSTER_SECRET_LABEL]) };
+                return { name: str(meta.name) ?? "", source: str(rec(meta.annotations)[CLUSTER_ANNOTATION]), label: str(rec(meta.labels)[MULTICLUSTER_SECRET_LABEL]) };
             }),
             istioResources: mine
                 .filter((r) => /^kubernetes:[a-z.]+\.istio\.io\//.test(r.type))
-                .map((r) => ({ kind: String(r.inputs.kind ?? r.type.split(":").pop()), metadata: rec(r.inputs.metadata), spec: rec(r.inputs.spec) })),
+                .map((r) => ({ kind: str(r.inputs.kind) ?? r.type.split(":").pop() ?? "", metadata: rec(r.inputs.metadata), spec: rec(r.inputs.spec) })),
         };
     });
 }

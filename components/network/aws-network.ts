@@ -37,7 +37,7 @@ export function awsNetworkArgProblems(args: AwsNetworkArgs): string[] {
     if (!cidr || cidr.prefix < 16 || cidr.prefix > 20) problems.push(`args.vpcCidr "${args.vpcCidr}" must be an IPv4 CIDR from /16 to /20`);
     if (args.availabilityZones !== 2 && args.availabilityZones !== 3) problems.push(`args.availabilityZones must be 2 or 3 (got ${args.availabilityZones})`);
     const nat = args.natGateways ?? "perAz";
-    if (nat !== "perAz" && nat !== "single") problems.push(`args.natGateways "${nat}" is not "perAz" or "single"`);
+    if (nat !== "perAz" && nat !== "single") problems.push(`args.natGateways "${String(nat)}" is not "perAz" or "single"`);
     if (!CLOUDWATCH_RETENTION_DAYS.includes(args.flowLogsRetentionDays)) {
         problems.push(`args.flowLogsRetentionDays ${args.flowLogsRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
     }

@@ -12,6 +12,8 @@ export const APP_DOMAINS: Readonly<Record<string, readonly string[]>> = {
     analytics: ["learning-analytics", "performance-tracking", "recommendation-engine"],
 };
 export const APP_NAMESPACES: readonly string[] = Object.keys(APP_DOMAINS);
+/** The namespace whose data the exams RPO applies to: backed up every hour. */
+export const ASSESSMENT_NAMESPACE = "assessment";
 
 /** Namespace of an app service from APP_DOMAINS; throws for an unknown service. */
 export function namespaceOf(service: string): string {

@@ -6,6 +6,10 @@ import { parseConfig, PlatformConfig } from "../../config";
 import { Backups, peerOf, VELERO_CHART, VELERO_PLUGINS } from "../../components/backup";
 import { expiringPrefixes, gcsMultiRegion, tlsOnlyPolicy } from "../../components/backup/bucket";
 import { backupSchedules } from "../../components/backup/naming";
+import { APP_NAMESPACES, ASSESSMENT_NAMESPACE } from "../../components/tenant/domains";
+
+/** What the composition passes (platform/backup.ts). */
+const EDTECH_NAMESPACES = { daily: APP_NAMESPACES, hourly: [ASSESSMENT_NAMESPACE] };
 
 const CA = JSON.stringify({ roots: [{ generation: "g1", cert: "ROOT", key: "KEY" }] });
 
@@ -23,7 +27,7 @@ describe("backup: AWS (two regions, prod)", () => {
         run = await runDeclarations(() => {
             const clusters = cfg.regions.map((r) => testCluster(cfg, r.name));
             // protect left out: the default is the safe value (true)
-            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA) });
+            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA), namespaces: EDTECH_NAMESPACES });
         });
     });
 
@@ -159,7 +163,8 @@ describe("backup: AWS (two regions, prod)", () => {
             },
         });
         assert.equal(v.configuration.defaultBackupTTL, "720h");
-        assert.deepEqual(backupSchedules(7).map((x) => x.ttl), ["168h", "168h"]);
+        assert.deepEqual(backupSchedules(7, 0, { daily: ["user"], hourly: ["assessment"] }).map((x) => x.ttl), ["168h", "168h"]);
+        assert.deepEqual(backupSchedules(7).map((x) => [x.key, x.namespaces]), [["daily-platform", ["istio-system", "istio-gateways", "cert-manager"]]]);
     });
 
     it("fires the secondary's schedules at half past, so its own backups never share a name with the primary's it syncs", () => {
@@ -187,7 +192,7 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         run = await runDeclarations(() => {
             const clusters = cfg.regions.map((r) => testCluster(cfg, r.name));
             // gcpProject left out: each bucket goes to its cluster's project
-            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA) });
+            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA), namespaces: EDTECH_NAMESPACES });
         });
     });
 

@@ -215,8 +215,8 @@ describe("mesh split: the EdTech tenant", () => {
             const aliasUrn = `urn:pulumi:${run.stack}::${m.urn.split("::")[1]}::${parentType}$${m.type}::${m.name}`;
             const before = old.resources.find((r) => r.type === m.type && r.name === m.name);
             assert.ok(before, `${m.name} declared in the old layout`);
-            assert.equal(aliasUrn, before!.urn, `${m.name}: alias = URN before the split`);
-            assert.notEqual(m.urn, before!.urn, `${m.name}: the URN itself did change (new parent)`);
+            assert.equal(aliasUrn, before.urn, `${m.name}: alias = URN before the split`);
+            assert.notEqual(m.urn, before.urn, `${m.name}: the URN itself did change (new parent)`);
         }
         // Nothing of the mesh itself moved: no alias to another parent (the Kubernetes SDK's own type
         // aliases, e.g. rbac v1beta1 -> v1 on ClusterRoleBinding, keep the current parent).
@@ -229,9 +229,9 @@ describe("mesh split: the EdTech tenant", () => {
 describe("mesh split: arg validation names the component and the arg", () => {
     const cfg = testConfig();
     const cases: [string, (a: MeshArgs) => MeshArgs, RegExp][] = [
-        ["duplicate network", (a) => ({ ...a, members: [a.members[0], { ...a.members[1], network: a.members[0].network, cluster: { ...a.members[1].cluster, network: a.members[0].network } as ClusterInfo }] }),
+        ["duplicate network", (a) => ({ ...a, members: [a.members[0], { ...a.members[1], network: a.members[0].network, cluster: { ...a.members[1].cluster, network: a.members[0].network } }] }),
             /^Mesh mesh: args\.members\[1\]\.network "network-singapore" is used by members\[0\] too/],
-        ["duplicate name", (a) => ({ ...a, members: [a.members[0], { ...a.members[1], name: "singapore", cluster: { ...a.members[1].cluster, name: "singapore" } as ClusterInfo }] }),
+        ["duplicate name", (a) => ({ ...a, members: [a.members[0], { ...a.members[1], name: "singapore", cluster: { ...a.members[1].cluster, name: "singapore" } }] }),
             /^Mesh mesh: args\.members\[1\]\.name "singapore" is used by members\[0\] too/],
         ["member and cluster disagree", (a) => ({ ...a, members: [{ ...a.members[0], network: "network-x" }, a.members[1]] }),
             /^Mesh mesh: args\.members\[0\]\.network "network-x" does not match args\.members\[0\]\.cluster\.network "network-singapore"/],
