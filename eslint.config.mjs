@@ -65,7 +65,10 @@ export default defineConfig(
             // require() is the way to reach Pulumi SDK runtime modules that exist at run time but are
             // missing from the SDK's typings (runtime/config, runtime/settings). Other requires still
             // need a disable comment that says why.
-            "@typescript-eslint/no-require-imports": ["error", { allow: ["^@pulumi/pulumi/runtime/"] }],
+            "@typescript-eslint/no-require-imports": [
+                "error",
+                { allow: ["^@pulumi/pulumi/runtime/"] },
+            ],
 
             // pulumi.log.* return a promise only for the engine round trip; the SDK tracks it itself
             // and Pulumi programs call the log functions without awaiting them.
@@ -73,7 +76,11 @@ export default defineConfig(
                 "error",
                 {
                     allowForKnownSafeCalls: [
-                        { from: "package", package: "@pulumi/pulumi", name: ["debug", "info", "warn", "error"] },
+                        {
+                            from: "package",
+                            package: "@pulumi/pulumi",
+                            name: ["debug", "info", "warn", "error"],
+                        },
                     ],
                 },
             ],

@@ -10,7 +10,9 @@ import { planStack } from "../tools/plan";
     const res = await planStack(stack, out, () => undefined, false, stackDir);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(JSON.stringify({ ms, maxRssMiB, resources: res.run.resources.length }) + "\n");
+    process.stdout.write(
+        JSON.stringify({ ms, maxRssMiB, resources: res.run.resources.length }) + "\n",
+    );
     process.exit(0);
 })().catch((e) => {
     console.error(e);

@@ -15,16 +15,36 @@ const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 /** `wallMs`: the whole command, process start to exit; `ms`: the plan itself inside the process. */
-interface Sample { wallMs: number; ms: number; maxRssMiB: number; resources: number }
+interface Sample {
+    wallMs: number;
+    ms: number;
+    maxRssMiB: number;
+    resources: number;
+}
 
 function planOnce(stack: string, stackDir: string, out: string): Sample {
     const start = process.hrtime.bigint();
-    const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), path.join(ROOT, "bench/plan-once.ts"), stack, stackDir, out], {
-        cwd: ROOT, encoding: "utf8", timeout: 600_000,
-    });
+    const res = spawnSync(
+        process.execPath,
+        [
+            require.resolve("ts-node/dist/bin.js"),
+            path.join(ROOT, "bench/plan-once.ts"),
+            stack,
+            stackDir,
+            out,
+        ],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 600_000,
+        },
+    );
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (res.status !== 0) throw new Error(`plan of ${stack} failed:\n${res.stderr}`);
-    return { ...(JSON.parse(res.stdout.trim().split("\n").pop()!) as Omit<Sample, "wallMs">), wallMs };
+    return {
+        ...(JSON.parse(res.stdout.trim().split("\n").pop()!) as Omit<Sample, "wallMs">),
+        wallMs,
+    };
 }
 
 const median = (xs: number[]) => {
@@ -34,17 +54,40 @@ const median = (xs: number[]) => {
 
 /** The prod stack file with its regions replaced by `n` AWS regions on disjoint /16s. */
 export function generateRegions(n: number): Record<string, unknown> {
-    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
-    const regions = ["ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-2", "eu-west-1", "us-east-1", "us-west-2", "eu-central-1", "ca-central-1"];
+    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    const regions = [
+        "ap-southeast-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-south-1",
+        "ap-southeast-2",
+        "eu-west-1",
+        "us-east-1",
+        "us-west-2",
+        "eu-central-1",
+        "ca-central-1",
+    ];
     if (n > regions.length) throw new Error(`at most ${regions.length} regions`);
     doc.config["mesh-platform:regions"] = regions.slice(0, n).map((region, i) => ({
         name: `r${i}-${region.replace(/-\d$/, "").replace(/-/g, "")}`.slice(0, 20),
-        cloud: "aws", region, primary: i === 0, vpcCidr: `10.${100 + i}.0.0/16`,
+        cloud: "aws",
+        region,
+        primary: i === 0,
+        vpcCidr: `10.${100 + i}.0.0/16`,
     }));
     return doc;
 }
 
-interface BenchResult { label: string; wallMedian: number; msMedian: number; rssMedian: number; rssMax: number; resources: number }
+interface BenchResult {
+    label: string;
+    wallMedian: number;
+    msMedian: number;
+    rssMedian: number;
+    rssMax: number;
+    resources: number;
+}
 
 function bench(label: string, stack: string, stackDir: string): BenchResult {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
@@ -53,13 +96,16 @@ function bench(label: string, stack: string, stackDir: string): BenchResult {
     for (let i = 0; i < RUNS; i++) samples.push(planOnce(stack, stackDir, out));
     fs.rmSync(out, { recursive: true, force: true });
     const r = {
-        label, resources: samples[0].resources,
+        label,
+        resources: samples[0].resources,
         wallMedian: median(samples.map((s) => s.wallMs)),
         msMedian: median(samples.map((s) => s.ms)),
         rssMedian: median(samples.map((s) => s.maxRssMiB)),
         rssMax: Math.max(...samples.map((s) => s.maxRssMiB)),
     };
-    console.log(`${label}: ${r.resources} resources, median ${(r.wallMedian / 1000).toFixed(2)} s for the command (${(r.msMedian / 1000).toFixed(2)} s planning), peak RSS median ${r.rssMedian.toFixed(0)} MiB (max ${r.rssMax.toFixed(0)})`);
+    console.log(
+        `${label}: ${r.resources} resources, median ${(r.wallMedian / 1000).toFixed(2)} s for the command (${(r.msMedian / 1000).toFixed(2)} s planning), peak RSS median ${r.rssMedian.toFixed(0)} MiB (max ${r.rssMax.toFixed(0)})`,
+    );
     return r;
 }
 
@@ -84,7 +130,7 @@ function main(): number {
         "",
         "`npm run bench`: the offline plan in a fresh process per run, median of",
         `${RUNS} runs after one warm-up. "command" is process start to exit (Node start, transpiling, loading`,
-        "the SDKs, planning, policies, writing files); \"planning\" is the part inside the process after imports.",
+        'the SDKs, planning, policies, writing files); "planning" is the part inside the process after imports.',
         "Targets (on the command time): prod plan <= 5 s on 2 cores; 8 regions <= 6x prod.",
         "",
         `Machine: ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,

@@ -71,11 +71,18 @@ export type ClusterInfo = EksClusterInfo | GkeClusterInfo;
 
 /** GCP labels: lower-case keys and values, [a-z0-9_-], at most 63 characters. */
 export function toLabels(tags: Record<string, string>): Record<string, string> {
-    const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
+    const clean = (s: string) =>
+        s
+            .toLowerCase()
+            .replace(/[^a-z0-9_-]/g, "_")
+            .slice(0, 63);
     return Object.fromEntries(Object.entries(tags).map(([k, v]) => [clean(k), clean(v)]));
 }
 
 /** Merge shared tags under resource-specific ones (resource-specific win). */
-export function withTags(base: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+export function withTags(
+    base: Record<string, string>,
+    extra: Record<string, string> = {},
+): Record<string, string> {
     return { ...base, ...extra };
 }

@@ -9,24 +9,85 @@ export type { Cloud };
 
 /** Commercial AWS regions (partition `aws`). */
 export const AWS_REGIONS: readonly string[] = [
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
-    "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
-    "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
     "us-west-2",
 ];
 
 /** Google Cloud regions. */
 export const GCP_REGIONS: readonly string[] = [
-    "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3",
-    "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2", "australia-southeast1",
-    "australia-southeast2", "europe-central2", "europe-north1", "europe-north2", "europe-southwest1",
-    "europe-west1", "europe-west2", "europe-west3", "europe-west4", "europe-west6", "europe-west8",
-    "europe-west9", "europe-west10", "europe-west12", "me-central1", "me-central2", "me-west1",
-    "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1", "southamerica-east1",
-    "southamerica-west1", "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1",
-    "us-west2", "us-west3", "us-west4",
+    "africa-south1",
+    "asia-east1",
+    "asia-east2",
+    "asia-northeast1",
+    "asia-northeast2",
+    "asia-northeast3",
+    "asia-south1",
+    "asia-south2",
+    "asia-southeast1",
+    "asia-southeast2",
+    "australia-southeast1",
+    "australia-southeast2",
+    "europe-central2",
+    "europe-north1",
+    "europe-north2",
+    "europe-southwest1",
+    "europe-west1",
+    "europe-west2",
+    "europe-west3",
+    "europe-west4",
+    "europe-west6",
+    "europe-west8",
+    "europe-west9",
+    "europe-west10",
+    "europe-west12",
+    "me-central1",
+    "me-central2",
+    "me-west1",
+    "northamerica-northeast1",
+    "northamerica-northeast2",
+    "northamerica-south1",
+    "southamerica-east1",
+    "southamerica-west1",
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-south1",
+    "us-west1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
 ];
 
 export const CLOUD_REGIONS: Readonly<Record<Cloud, readonly string[]>> = {
@@ -60,15 +121,41 @@ const AWS_FAMILIES: Record<string, readonly string[]> = {
 };
 
 const GCP_FAMILIES: Record<string, readonly string[]> = {
-    e2: ["standard-2", "standard-4", "standard-8", "standard-16", "highmem-2", "highmem-4", "highmem-8"],
-    n2: ["standard-2", "standard-4", "standard-8", "standard-16", "highmem-2", "highmem-4", "highmem-8"],
-    n2d: ["standard-2", "standard-4", "standard-8", "standard-16", "highmem-2", "highmem-4", "highmem-8"],
+    e2: [
+        "standard-2",
+        "standard-4",
+        "standard-8",
+        "standard-16",
+        "highmem-2",
+        "highmem-4",
+        "highmem-8",
+    ],
+    n2: [
+        "standard-2",
+        "standard-4",
+        "standard-8",
+        "standard-16",
+        "highmem-2",
+        "highmem-4",
+        "highmem-8",
+    ],
+    n2d: [
+        "standard-2",
+        "standard-4",
+        "standard-8",
+        "standard-16",
+        "highmem-2",
+        "highmem-4",
+        "highmem-8",
+    ],
     c3: ["standard-4", "standard-8", "standard-22", "highmem-4", "highmem-8"],
     t2d: ["standard-1", "standard-2", "standard-4", "standard-8"],
 };
 
 function expand(families: Record<string, readonly string[]>, sep: string): string[] {
-    return Object.entries(families).flatMap(([family, sizes]) => sizes.map((s) => `${family}${sep}${s}`));
+    return Object.entries(families).flatMap(([family, sizes]) =>
+        sizes.map((s) => `${family}${sep}${s}`),
+    );
 }
 
 export const INSTANCE_TYPES: Readonly<Record<Cloud, readonly string[]>> = {
@@ -82,7 +169,9 @@ export function instanceFamily(instanceType: string): string {
 }
 
 /** vCPU and memory (GiB) of every catalogued instance type, used by the cost estimate and sizing checks. */
-export function instanceShape(instanceType: string): { vcpu: number; memoryGiB: number } | undefined {
+export function instanceShape(
+    instanceType: string,
+): { vcpu: number; memoryGiB: number } | undefined {
     const aws = /^([a-z0-9]+)\.(\d*)(medium|large|xlarge)$/.exec(instanceType);
     if (aws) {
         const family = aws[1];

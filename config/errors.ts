@@ -30,7 +30,8 @@ export type AddProblem = (key: string, value: unknown, message: string) => void;
 /** A problem list and its `add`, which prefixes the namespace. */
 export function problemCollector(): { problems: ConfigProblem[]; add: AddProblem } {
     const problems: ConfigProblem[] = [];
-    const add: AddProblem = (key, value, message) => problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, message });
+    const add: AddProblem = (key, value, message) =>
+        problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, message });
     return { problems, add };
 }
 

@@ -15,7 +15,11 @@ import type { PlatformConfig } from "./types";
  * Validate raw config values (key without namespace -> parsed YAML value) and resolve profile defaults.
  * `secretKeys` names the keys that arrived as secrets.
  */
-export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>>, secretKeys: ReadonlySet<string> = new Set()): PlatformConfig {
+export function parseConfig(
+    stack: string,
+    raw: Readonly<Record<string, unknown>>,
+    secretKeys: ReadonlySet<string> = new Set(),
+): PlatformConfig {
     const { problems, add } = problemCollector();
     const parsed = parseKeys(raw, secretKeys, add);
     checkRules(ruleContext(parsed, raw, add));
@@ -27,7 +31,9 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
  * Whether a config key was set with --secret. The SDK tracks this (it is how `Config.get` warns about
  * secrets read as plain values) but does not declare it in its typings.
  */
-const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean }).isConfigSecret;
+const isConfigSecret = (
+    require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean }
+).isConfigSecret;
 
 /** Read the current stack's config from the Pulumi runtime and validate it. */
 export function loadConfig(): PlatformConfig {
@@ -47,7 +53,13 @@ export function loadConfig(): PlatformConfig {
 /** Pulumi hands every config value over as a string; structured values are JSON. */
 export function decodeConfigValue(text: string): unknown {
     const t = text.trim();
-    if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
+    if (
+        t.startsWith("{") ||
+        t.startsWith("[") ||
+        t === "true" ||
+        t === "false" ||
+        /^-?\d+(\.\d+)?$/.test(t)
+    ) {
         try {
             return JSON.parse(t);
         } catch {

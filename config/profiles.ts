@@ -46,8 +46,18 @@ export interface Profile {
     readonly minReplicas: number;
 }
 
-const onDemand = (instanceTypes: string[], minSize: number, maxSize: number, desiredSize: number): NodeGroupSizing => ({
-    instanceTypes, minSize, maxSize, desiredSize, capacityType: "ON_DEMAND", diskSizeGiB: 50,
+const onDemand = (
+    instanceTypes: string[],
+    minSize: number,
+    maxSize: number,
+    desiredSize: number,
+): NodeGroupSizing => ({
+    instanceTypes,
+    minSize,
+    maxSize,
+    desiredSize,
+    capacityType: "ON_DEMAND",
+    diskSizeGiB: 50,
 });
 
 export const PROFILES: Readonly<Record<Environment, Profile>> = {
@@ -62,7 +72,13 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
             system: onDemand(["m6i.large"], 3, 6, 3),
             workloads: onDemand(["m6i.xlarge", "m6a.xlarge"], 3, 12, 4),
         },
-        retention: { metricsDays: 30, logsDays: 7, tracesDays: 7, backupsDays: 30, flowLogsDays: 90 },
+        retention: {
+            metricsDays: 30,
+            logsDays: 7,
+            tracesDays: 7,
+            backupsDays: 30,
+            flowLogsDays: 90,
+        },
         storage: { prometheusGiB: 200, elasticsearchNodes: 3, elasticsearchGiB: 200 },
         minReplicas: 2,
     },
@@ -77,7 +93,13 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
             system: onDemand(["m6i.large"], 2, 4, 2),
             workloads: { ...onDemand(["m6i.large", "m6a.large"], 2, 6, 2), capacityType: "SPOT" },
         },
-        retention: { metricsDays: 30, logsDays: 7, tracesDays: 7, backupsDays: 30, flowLogsDays: 30 },
+        retention: {
+            metricsDays: 30,
+            logsDays: 7,
+            tracesDays: 7,
+            backupsDays: 30,
+            flowLogsDays: 30,
+        },
         storage: { prometheusGiB: 50, elasticsearchNodes: 1, elasticsearchGiB: 50 },
         minReplicas: 2,
     },
@@ -92,14 +114,22 @@ export const PROFILES: Readonly<Record<Environment, Profile>> = {
             system: onDemand(["t3.large"], 1, 2, 1),
             workloads: { ...onDemand(["t3.large", "t3a.large"], 1, 3, 1), capacityType: "SPOT" },
         },
-        retention: { metricsDays: 30, logsDays: 7, tracesDays: 7, backupsDays: 30, flowLogsDays: 7 },
+        retention: {
+            metricsDays: 30,
+            logsDays: 7,
+            tracesDays: 7,
+            backupsDays: 30,
+            flowLogsDays: 7,
+        },
         storage: { prometheusGiB: 20, elasticsearchNodes: 1, elasticsearchGiB: 20 },
         minReplicas: 1,
     },
 };
 
 /** GCP machine types equivalent to the AWS defaults above, used when a region's cloud is gcp. */
-export const GCP_INSTANCE_DEFAULTS: Readonly<Record<Environment, { system: string[]; workloads: string[] }>> = {
+export const GCP_INSTANCE_DEFAULTS: Readonly<
+    Record<Environment, { system: string[]; workloads: string[] }>
+> = {
     prod: { system: ["n2-standard-2"], workloads: ["n2-standard-4"] },
     staging: { system: ["n2-standard-2"], workloads: ["n2-standard-2"] },
     dev: { system: ["e2-standard-2"], workloads: ["e2-standard-2"] },

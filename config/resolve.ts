@@ -5,7 +5,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../lib/cloud";
 import { DEFAULT_KUBERNETES_VERSION } from "./catalog";
-import { Environment, GCP_INSTANCE_DEFAULTS, MtlsMode, NodeGroupSizing, PROFILES } from "./profiles";
+import {
+    Environment,
+    GCP_INSTANCE_DEFAULTS,
+    MtlsMode,
+    NodeGroupSizing,
+    PROFILES,
+} from "./profiles";
 import type { KeyName, Parsed } from "./schema";
 import type { PlatformConfig, RegionConfig } from "./types";
 
@@ -17,13 +23,22 @@ export const environmentOf = (parsed: Parsed): Environment => parsed.environment
 /** Regions in stack-file order (the rules name them by index), with defaults applied. */
 export function resolveRegions(parsed: Parsed): RegionConfig[] {
     return (parsed.regions ?? []).map((r) => ({
-        name: r.name, cloud: r.cloud, region: r.region, primary: r.primary === true, vpcCidr: r.vpcCidr,
-        podsCidr: r.podsCidr, servicesCidr: r.servicesCidr, availabilityZones: r.availabilityZones ?? 3,
+        name: r.name,
+        cloud: r.cloud,
+        region: r.region,
+        primary: r.primary === true,
+        vpcCidr: r.vpcCidr,
+        podsCidr: r.podsCidr,
+        servicesCidr: r.servicesCidr,
+        availabilityZones: r.availabilityZones ?? 3,
     }));
 }
 
 /** Node-group sizing for one cloud: stack values over the profile (GCP gets GCP machine types by default). */
-export function resolveNodeGroups(parsed: Parsed, cloud: Cloud): Record<NodeGroupRole, NodeGroupSizing> {
+export function resolveNodeGroups(
+    parsed: Parsed,
+    cloud: Cloud,
+): Record<NodeGroupRole, NodeGroupSizing> {
     const env = environmentOf(parsed);
     const profile = PROFILES[env];
     const out = { ...profile.nodeGroups } as Record<NodeGroupRole, NodeGroupSizing>;
@@ -31,7 +46,9 @@ export function resolveNodeGroups(parsed: Parsed, cloud: Cloud): Record<NodeGrou
         const over = parsed.nodeGroups?.[role] ?? {};
         const base = profile.nodeGroups[role];
         out[role] = {
-            instanceTypes: over.instanceTypes ?? (cloud === "gcp" ? GCP_INSTANCE_DEFAULTS[env][role] : base.instanceTypes),
+            instanceTypes:
+                over.instanceTypes ??
+                (cloud === "gcp" ? GCP_INSTANCE_DEFAULTS[env][role] : base.instanceTypes),
             minSize: over.minSize ?? base.minSize,
             maxSize: over.maxSize ?? base.maxSize,
             desiredSize: over.desiredSize ?? base.desiredSize,
@@ -42,18 +59,25 @@ export function resolveNodeGroups(parsed: Parsed, cloud: Cloud): Record<NodeGrou
     return out;
 }
 
-export const mtlsModeOf = (parsed: Parsed): MtlsMode => parsed.mesh?.mtlsMode ?? PROFILES[environmentOf(parsed)].mtlsMode;
-export const caGenerationsOf = (parsed: Parsed): readonly string[] => parsed.mesh?.caGenerations ?? ["g1"];
-export const kubernetesVersionOf = (parsed: Parsed): string => parsed.kubernetes?.version ?? DEFAULT_KUBERNETES_VERSION;
+export const mtlsModeOf = (parsed: Parsed): MtlsMode =>
+    parsed.mesh?.mtlsMode ?? PROFILES[environmentOf(parsed)].mtlsMode;
+export const caGenerationsOf = (parsed: Parsed): readonly string[] =>
+    parsed.mesh?.caGenerations ?? ["g1"];
+export const kubernetesVersionOf = (parsed: Parsed): string =>
+    parsed.kubernetes?.version ?? DEFAULT_KUBERNETES_VERSION;
 export const traceSamplingOf = (parsed: Parsed): number =>
-    parsed.observability?.traceSamplingPercent ?? PROFILES[environmentOf(parsed)].traceSamplingPercent;
+    parsed.observability?.traceSamplingPercent ??
+    PROFILES[environmentOf(parsed)].traceSamplingPercent;
 export const flowLogsRetentionOf = (parsed: Parsed): number =>
     parsed.flowLogsRetentionDays ?? PROFILES[environmentOf(parsed)].retention.flowLogsDays;
 
 /** Route 53 when any region is on AWS (or regions did not parse), Cloud DNS on an all-GCP stack. */
 export function dnsProviderOf(parsed: Parsed): "route53" | "clouddns" {
     const clouds = new Set(resolveRegions(parsed).map((r) => r.cloud));
-    return parsed.dns?.provider ?? (clouds.has("aws") || parsed.regions === undefined ? "route53" : "clouddns");
+    return (
+        parsed.dns?.provider ??
+        (clouds.has("aws") || parsed.regions === undefined ? "route53" : "clouddns")
+    );
 }
 
 /** The resolved config. Call only when the rules found no problem (required keys are then present). */
@@ -61,7 +85,10 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
     const env = environmentOf(parsed);
     const profile = PROFILES[env];
     const inFileOrder = resolveRegions(parsed);
-    const regions = [...inFileOrder.filter((r) => r.primary), ...inFileOrder.filter((r) => !r.primary)];
+    const regions = [
+        ...inFileOrder.filter((r) => r.primary),
+        ...inFileOrder.filter((r) => !r.primary),
+    ];
     const clouds = new Set(regions.map((r) => r.cloud));
     const secretOf = (key: KeyName): pulumi.Output<string> | undefined =>
         parsed[key] === undefined ? undefined : pulumi.secret(parsed[key] as string);
@@ -78,7 +105,11 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         regions,
         primaryRegion: regions[0],
         gcpProject: parsed.gcpProject,
-        kubernetes: { version: kubernetesVersionOf(parsed), adminRoleArn: k8s.adminRoleArn, publicAccessCidrs: k8s.publicAccessCidrs ?? [] },
+        kubernetes: {
+            version: kubernetesVersionOf(parsed),
+            adminRoleArn: k8s.adminRoleArn,
+            publicAccessCidrs: k8s.publicAccessCidrs ?? [],
+        },
         nodeGroups: resolveNodeGroups(parsed, "aws"),
         gcpNodeGroups: clouds.has("gcp") ? resolveNodeGroups(parsed, "gcp") : undefined,
         natGateways: parsed.natGateways ?? profile.natGateways,
@@ -88,7 +119,11 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             serviceCount: mesh.serviceCount ?? 40,
             mtlsMode: mtlsModeOf(parsed),
             outboundTrafficPolicy: mesh.outboundTrafficPolicy ?? profile.outboundTrafficPolicy,
-            jwt: { issuer: mesh.jwt.issuer, jwksUri: mesh.jwt.jwksUri, audiences: mesh.jwt.audiences ?? [] },
+            jwt: {
+                issuer: mesh.jwt.issuer,
+                jwksUri: mesh.jwt.jwksUri,
+                audiences: mesh.jwt.audiences ?? [],
+            },
             ingressTlsSecretName: mesh.ingressTlsSecretName ?? "ingress-tls",
             caGenerations: caGenerationsOf(parsed),
             readerTokenGeneration: mesh.readerTokenGeneration ?? "t1",
@@ -105,7 +140,9 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         certificates: {
             acmeEmail: parsed.certificates!.acmeEmail,
             hostnames: parsed.certificates!.hostnames ?? [dns.hostname],
-            issuer: parsed.certificates!.issuer ?? (env === "prod" ? "letsencrypt-prod" : "letsencrypt-staging"),
+            issuer:
+                parsed.certificates!.issuer ??
+                (env === "prod" ? "letsencrypt-prod" : "letsencrypt-staging"),
         },
         alerting: {
             pagerRoutingKey: secretOf("alertingPagerKey"),
@@ -124,7 +161,8 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             tracesRetentionDays: obs.tracesRetentionDays ?? profile.retention.tracesDays,
             prometheusStorageGiB: obs.prometheusStorageGiB ?? profile.storage.prometheusGiB,
             elasticsearchNodes: obs.elasticsearchNodes ?? profile.storage.elasticsearchNodes,
-            elasticsearchStorageGiB: obs.elasticsearchStorageGiB ?? profile.storage.elasticsearchGiB,
+            elasticsearchStorageGiB:
+                obs.elasticsearchStorageGiB ?? profile.storage.elasticsearchGiB,
         },
         backup: {
             retentionDays: parsed.backup?.retentionDays ?? profile.retention.backupsDays,

@@ -6,12 +6,26 @@
 import { cidrsOverlap, parseCidr } from "../lib/cidr";
 import type { Cloud } from "../lib/cloud";
 import { CLOUDWATCH_RETENTION_DAYS, EKS_ADDON_VERSIONS } from "../components/cluster/versions";
-import { CLOUD_REGIONS, gkeMasterCidr, INSTANCE_TYPES, isArmInstanceType, KUBERNETES_VERSIONS } from "./catalog";
+import {
+    CLOUD_REGIONS,
+    gkeMasterCidr,
+    INSTANCE_TYPES,
+    isArmInstanceType,
+    KUBERNETES_VERSIONS,
+} from "./catalog";
 import { AddProblem, CONFIG_NAMESPACE } from "./errors";
 import type { Environment } from "./profiles";
 import {
-    caGenerationsOf, dnsProviderOf, environmentOf, flowLogsRetentionOf, kubernetesVersionOf, mtlsModeOf, NODE_GROUP_ROLES,
-    resolveNodeGroups, resolveRegions, traceSamplingOf,
+    caGenerationsOf,
+    dnsProviderOf,
+    environmentOf,
+    flowLogsRetentionOf,
+    kubernetesVersionOf,
+    mtlsModeOf,
+    NODE_GROUP_ROLES,
+    resolveNodeGroups,
+    resolveRegions,
+    traceSamplingOf,
 } from "./resolve";
 import type { Parsed } from "./schema";
 import type { RegionConfig } from "./types";
@@ -29,15 +43,37 @@ export interface RuleContext {
     readonly add: AddProblem;
 }
 
-export function ruleContext(parsed: Parsed, raw: Readonly<Record<string, unknown>>, add: AddProblem): RuleContext {
+export function ruleContext(
+    parsed: Parsed,
+    raw: Readonly<Record<string, unknown>>,
+    add: AddProblem,
+): RuleContext {
     const regions = resolveRegions(parsed);
-    return { parsed, raw, env: environmentOf(parsed), regions, regionsKnown: parsed.regions !== undefined, clouds: new Set(regions.map((r) => r.cloud)), add };
+    return {
+        parsed,
+        raw,
+        env: environmentOf(parsed),
+        regions,
+        regionsKnown: parsed.regions !== undefined,
+        clouds: new Set(regions.map((r) => r.cloud)),
+        add,
+    };
 }
 
 /** Every rule, in the order their problems are listed. */
 export const RULES: readonly ((ctx: RuleContext) => void)[] = [
-    regionRules, addressRangeRules, kubernetesRules, nodeGroupRules, meshRules, dnsRules, cloudRules, certificateRules,
-    alertingRules, observabilityRules, eksRules, gkeRules,
+    regionRules,
+    addressRangeRules,
+    kubernetesRules,
+    nodeGroupRules,
+    meshRules,
+    dnsRules,
+    cloudRules,
+    certificateRules,
+    alertingRules,
+    observabilityRules,
+    eksRules,
+    gkeRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {
@@ -52,28 +88,53 @@ export function regionRules({ parsed, raw, add }: RuleContext): void {
     parsed.regions.forEach((r, i) => {
         const allowed = CLOUD_REGIONS[r.cloud];
         if (!allowed.includes(r.region)) {
-            add(`regions[${i}].region`, r.region, `is not a ${r.cloud.toUpperCase()} region; allowed: ${allowed.join(", ")}`);
+            add(
+                `regions[${i}].region`,
+                r.region,
+                `is not a ${r.cloud.toUpperCase()} region; allowed: ${allowed.join(", ")}`,
+            );
         }
-        if (seen.has(r.name)) add(`regions[${i}].name`, r.name, `duplicates regions[${seen.get(r.name)}].name; region names must be unique`);
+        if (seen.has(r.name))
+            add(
+                `regions[${i}].name`,
+                r.name,
+                `duplicates regions[${seen.get(r.name)}].name; region names must be unique`,
+            );
         seen.set(r.name, i);
         if (r.primary) primaries.push(i);
         if (r.cloud === "gcp" && (!r.podsCidr || !r.servicesCidr)) {
-            add(`regions[${i}]`, { podsCidr: r.podsCidr, servicesCidr: r.servicesCidr }, "a gcp region needs podsCidr and servicesCidr (GKE secondary ranges)");
+            add(
+                `regions[${i}]`,
+                { podsCidr: r.podsCidr, servicesCidr: r.servicesCidr },
+                "a gcp region needs podsCidr and servicesCidr (GKE secondary ranges)",
+            );
         }
         if (r.cloud === "aws" && (r.podsCidr || r.servicesCidr)) {
-            add(`regions[${i}]`, { podsCidr: r.podsCidr, servicesCidr: r.servicesCidr }, "podsCidr and servicesCidr apply to gcp regions only; EKS pods use VPC addresses");
+            add(
+                `regions[${i}]`,
+                { podsCidr: r.podsCidr, servicesCidr: r.servicesCidr },
+                "podsCidr and servicesCidr apply to gcp regions only; EKS pods use VPC addresses",
+            );
         }
         const prefix = parseCidr(r.vpcCidr)?.prefix;
         if (prefix !== undefined && (prefix < 16 || prefix > 20)) {
-            add(`regions[${i}].vpcCidr`, r.vpcCidr, "prefix must be between /16 and /20 to fit 3 public and 3 private subnets");
+            add(
+                `regions[${i}].vpcCidr`,
+                r.vpcCidr,
+                "prefix must be between /16 and /20 to fit 3 public and 3 private subnets",
+            );
         }
     });
     if (primaries.length !== 1) {
-        add("regions", parsed.regions.map((r) => ({ name: r.name, primary: r.primary ?? false })),
-            `exactly one region must have primary: true (found ${primaries.length})`);
+        add(
+            "regions",
+            parsed.regions.map((r) => ({ name: r.name, primary: r.primary ?? false })),
+            `exactly one region must have primary: true (found ${primaries.length})`,
+        );
     }
     const clouds = new Set(parsed.regions.map((r) => r.cloud));
-    if (clouds.has("gcp") && !parsed.gcpProject) add("gcpProject", raw.gcpProject, "is required when any region has cloud: gcp");
+    if (clouds.has("gcp") && !parsed.gcpProject)
+        add("gcpProject", raw.gcpProject, "is required when any region has cloud: gcp");
 }
 
 /** No two address ranges may overlap, across regions and within a region (VPC, pods, services). */
@@ -83,12 +144,17 @@ export function addressRangeRules({ parsed, add }: RuleContext): void {
     parsed.regions.forEach((r, i) => {
         ranges.push({ key: `regions[${i}].vpcCidr`, cidr: r.vpcCidr });
         if (r.podsCidr) ranges.push({ key: `regions[${i}].podsCidr`, cidr: r.podsCidr });
-        if (r.servicesCidr) ranges.push({ key: `regions[${i}].servicesCidr`, cidr: r.servicesCidr });
+        if (r.servicesCidr)
+            ranges.push({ key: `regions[${i}].servicesCidr`, cidr: r.servicesCidr });
     });
     for (let a = 0; a < ranges.length; a++) {
         for (let b = a + 1; b < ranges.length; b++) {
             if (cidrsOverlap(ranges[a].cidr, ranges[b].cidr)) {
-                add(ranges[b].key, ranges[b].cidr, `overlaps ${CONFIG_NAMESPACE}:${ranges[a].key} (${ranges[a].cidr}); address ranges must not overlap`);
+                add(
+                    ranges[b].key,
+                    ranges[b].cidr,
+                    `overlaps ${CONFIG_NAMESPACE}:${ranges[a].key} (${ranges[a].cidr}); address ranges must not overlap`,
+                );
             }
         }
     }
@@ -97,16 +163,34 @@ export function addressRangeRules({ parsed, add }: RuleContext): void {
 export function kubernetesRules({ parsed, env, clouds, add }: RuleContext): void {
     const version = kubernetesVersionOf(parsed);
     if (!KUBERNETES_VERSIONS.includes(version)) {
-        add("kubernetes.version", version, `is not a supported Kubernetes version; allowed: ${KUBERNETES_VERSIONS.join(", ")}`);
+        add(
+            "kubernetes.version",
+            version,
+            `is not a supported Kubernetes version; allowed: ${KUBERNETES_VERSIONS.join(", ")}`,
+        );
     }
     const publicAccessCidrs = parsed.kubernetes?.publicAccessCidrs ?? [];
     publicAccessCidrs.forEach((c, i) => {
-        if (parseCidr(c)?.prefix === 0) add(`kubernetes.publicAccessCidrs[${i}]`, c, "must not open the API to the whole internet; list your office or VPN ranges");
+        if (parseCidr(c)?.prefix === 0)
+            add(
+                `kubernetes.publicAccessCidrs[${i}]`,
+                c,
+                "must not open the API to the whole internet; list your office or VPN ranges",
+            );
     });
     if (env === "prod" && publicAccessCidrs.length > 0) {
-        add("kubernetes.publicAccessCidrs", publicAccessCidrs, "must be empty in prod: the prod API endpoint is private only");
+        add(
+            "kubernetes.publicAccessCidrs",
+            publicAccessCidrs,
+            "must be empty in prod: the prod API endpoint is private only",
+        );
     }
-    if (clouds.has("aws") && !parsed.kubernetes?.adminRoleArn) add("kubernetes.adminRoleArn", undefined, "is required for aws regions (the EKS access entry for administrators)");
+    if (clouds.has("aws") && !parsed.kubernetes?.adminRoleArn)
+        add(
+            "kubernetes.adminRoleArn",
+            undefined,
+            "is required for aws regions (the EKS access entry for administrators)",
+        );
 }
 
 /** Sizes after the profile applies, capacity types per environment, instance types per cloud. */
@@ -116,17 +200,36 @@ export function nodeGroupRules({ parsed, env, clouds, add }: RuleContext): void 
     for (const role of NODE_GROUP_ROLES) {
         const g = awsGroups[role];
         const key = `nodeGroups.${role}`;
-        if (g.minSize > g.maxSize) add(`${key}.minSize`, g.minSize, `must be <= ${key}.maxSize (${g.maxSize})`);
+        if (g.minSize > g.maxSize)
+            add(`${key}.minSize`, g.minSize, `must be <= ${key}.maxSize (${g.maxSize})`);
         if (g.desiredSize < g.minSize || g.desiredSize > g.maxSize) {
-            add(`${key}.desiredSize`, g.desiredSize, `must be within [minSize, maxSize] = [${g.minSize}, ${g.maxSize}]`);
+            add(
+                `${key}.desiredSize`,
+                g.desiredSize,
+                `must be within [minSize, maxSize] = [${g.minSize}, ${g.maxSize}]`,
+            );
         }
-        if (role === "system" && g.capacityType === "SPOT") add(`${key}.capacityType`, "SPOT", "system nodes run critical add-ons and must be ON_DEMAND");
-        if (env === "prod" && role === "workloads" && g.capacityType === "SPOT") add(`${key}.capacityType`, "SPOT", "prod workloads must be ON_DEMAND; allowed in prod: ON_DEMAND");
+        if (role === "system" && g.capacityType === "SPOT")
+            add(
+                `${key}.capacityType`,
+                "SPOT",
+                "system nodes run critical add-ons and must be ON_DEMAND",
+            );
+        if (env === "prod" && role === "workloads" && g.capacityType === "SPOT")
+            add(
+                `${key}.capacityType`,
+                "SPOT",
+                "prod workloads must be ON_DEMAND; allowed in prod: ON_DEMAND",
+            );
         for (const cloud of clouds) {
             const types = (cloud === "gcp" ? gcpGroups[role] : g).instanceTypes;
             types.forEach((t, i) => {
                 if (!INSTANCE_TYPES[cloud].includes(t)) {
-                    add(`${key}.instanceTypes[${i}]`, t, `is not a known ${cloud.toUpperCase()} instance type; allowed: ${INSTANCE_TYPES[cloud].join(", ")}`);
+                    add(
+                        `${key}.instanceTypes[${i}]`,
+                        t,
+                        `is not a known ${cloud.toUpperCase()} instance type; allowed: ${INSTANCE_TYPES[cloud].join(", ")}`,
+                    );
                 }
             });
         }
@@ -136,10 +239,21 @@ export function nodeGroupRules({ parsed, env, clouds, add }: RuleContext): void 
 export function meshRules({ parsed, env, add }: RuleContext): void {
     const mesh = parsed.mesh;
     const mtlsMode = mtlsModeOf(parsed);
-    if (mtlsMode === "PERMISSIVE" && env !== "dev") add("mesh.mtlsMode", mtlsMode, `must be STRICT in ${env}; PERMISSIVE is allowed only in dev`);
-    if (mesh?.outboundTrafficPolicy === "ALLOW_ANY" && env === "prod") add("mesh.outboundTrafficPolicy", mesh.outboundTrafficPolicy, "must be REGISTRY_ONLY in prod; ALLOW_ANY is allowed only in dev and staging");
+    if (mtlsMode === "PERMISSIVE" && env !== "dev")
+        add(
+            "mesh.mtlsMode",
+            mtlsMode,
+            `must be STRICT in ${env}; PERMISSIVE is allowed only in dev`,
+        );
+    if (mesh?.outboundTrafficPolicy === "ALLOW_ANY" && env === "prod")
+        add(
+            "mesh.outboundTrafficPolicy",
+            mesh.outboundTrafficPolicy,
+            "must be REGISTRY_ONLY in prod; ALLOW_ANY is allowed only in dev and staging",
+        );
     const caGenerations = caGenerationsOf(parsed);
-    if (new Set(caGenerations).size !== caGenerations.length) add("mesh.caGenerations", caGenerations, "generations must be unique");
+    if (new Set(caGenerations).size !== caGenerations.length)
+        add("mesh.caGenerations", caGenerations, "generations must be unique");
 }
 
 export function dnsRules({ parsed, regionsKnown, clouds, add }: RuleContext): void {
@@ -148,10 +262,20 @@ export function dnsRules({ parsed, regionsKnown, clouds, add }: RuleContext): vo
         add("dns.hostname", dns.hostname, `must be inside the zone ${dns.zoneName}`);
     }
     const dnsProvider = dnsProviderOf(parsed);
-    if (regionsKnown && dnsProvider === "route53" && !clouds.has("aws")) add("dns.provider", dnsProvider, "route53 needs at least one aws region; allowed here: clouddns");
-    if (regionsKnown && dnsProvider === "clouddns" && !clouds.has("gcp")) add("dns.provider", dnsProvider, "clouddns needs a gcp region; allowed here: route53");
+    if (regionsKnown && dnsProvider === "route53" && !clouds.has("aws"))
+        add(
+            "dns.provider",
+            dnsProvider,
+            "route53 needs at least one aws region; allowed here: clouddns",
+        );
+    if (regionsKnown && dnsProvider === "clouddns" && !clouds.has("gcp"))
+        add("dns.provider", dnsProvider, "clouddns needs a gcp region; allowed here: route53");
     if (dns && dnsProvider === "route53" && dns.hostname === dns.zoneName) {
-        add("dns.hostname", dns.hostname, `is the zone apex; route53 failover records are CNAMEs to the load balancers and need a name below the zone, e.g. app.${dns.zoneName}`);
+        add(
+            "dns.hostname",
+            dns.hostname,
+            `is the zone apex; route53 failover records are CNAMEs to the load balancers and need a name below the zone, e.g. app.${dns.zoneName}`,
+        );
     }
 }
 
@@ -162,15 +286,22 @@ export function dnsRules({ parsed, regionsKnown, clouds, add }: RuleContext): vo
  */
 export function cloudRules({ parsed, regions, clouds, add }: RuleContext): void {
     if (clouds.size > 1) {
-        add("regions", parsed.regions!.map((r) => ({ name: r.name, cloud: r.cloud })),
-            "all regions of a stack must be on one cloud (aws or gcp): DNS failover, backup replication and DNS-01 challenges do not cross clouds");
+        add(
+            "regions",
+            parsed.regions!.map((r) => ({ name: r.name, cloud: r.cloud })),
+            "all regions of a stack must be on one cloud (aws or gcp): DNS failover, backup replication and DNS-01 challenges do not cross clouds",
+        );
     }
     if (clouds.size === 1 && clouds.has("gcp") && regions.length > 1) {
         const continent = (r: string) => /^(asia|europe|us|northamerica)-/.exec(r)?.[1];
         const first = continent(regions[0].region);
         regions.forEach((r, i) => {
             if (!first || continent(r.region) !== first) {
-                add(`regions[${i}].region`, r.region, `gcp regions of a stack must be in one GCS multi-region for dual-region backups (all asia-*, all europe-* or all us-*; the first region is ${regions[0].region})`);
+                add(
+                    `regions[${i}].region`,
+                    r.region,
+                    `gcp regions of a stack must be in one GCS multi-region for dual-region backups (all asia-*, all europe-* or all us-*; the first region is ${regions[0].region})`,
+                );
             }
         });
     }
@@ -181,22 +312,39 @@ export function certificateRules({ parsed, add }: RuleContext): void {
     if (!zone || !parsed.certificates?.hostnames) return;
     parsed.certificates.hostnames.forEach((h, i) => {
         if (h !== zone && !h.endsWith(`.${zone}`)) {
-            add(`certificates.hostnames[${i}]`, h, `is outside the DNS zone ${zone}; DNS-01 can only prove names in dns.zoneName (allowed: ${zone} and names ending in .${zone})`);
+            add(
+                `certificates.hostnames[${i}]`,
+                h,
+                `is outside the DNS zone ${zone}; DNS-01 can only prove names in dns.zoneName (allowed: ${zone} and names ending in .${zone})`,
+            );
         }
     });
 }
 
 /** SMTP AUTH needs both halves. */
 export function alertingRules({ parsed, add }: RuleContext): void {
-    if (parsed.alerting && (parsed.alerting.smtpUsername === undefined) !== (parsed.alertingSmtpPassword === undefined)) {
-        add(parsed.alerting.smtpUsername === undefined ? "alerting.smtpUsername" : "alertingSmtpPassword", undefined,
-            "alerting.smtpUsername and the secret alertingSmtpPassword are set together (SMTP AUTH), or neither");
+    if (
+        parsed.alerting &&
+        (parsed.alerting.smtpUsername === undefined) !== (parsed.alertingSmtpPassword === undefined)
+    ) {
+        add(
+            parsed.alerting.smtpUsername === undefined
+                ? "alerting.smtpUsername"
+                : "alertingSmtpPassword",
+            undefined,
+            "alerting.smtpUsername and the secret alertingSmtpPassword are set together (SMTP AUTH), or neither",
+        );
     }
 }
 
 export function observabilityRules({ parsed, env, add }: RuleContext): void {
     const traceSamplingPercent = traceSamplingOf(parsed);
-    if (env === "prod" && traceSamplingPercent > 1) add("observability.traceSamplingPercent", traceSamplingPercent, "must be <= 1 in prod (guide: 1 % sampling in production)");
+    if (env === "prod" && traceSamplingPercent > 1)
+        add(
+            "observability.traceSamplingPercent",
+            traceSamplingPercent,
+            "must be <= 1 in prod (guide: 1 % sampling in production)",
+        );
 }
 
 /** What an EKS region needs beyond the generic keys: CloudWatch retention values, pinned add-ons, one architecture per node group. */
@@ -204,17 +352,29 @@ export function eksRules({ parsed, clouds, add }: RuleContext): void {
     if (!clouds.has("aws")) return;
     const retention = flowLogsRetentionOf(parsed);
     if (!CLOUDWATCH_RETENTION_DAYS.includes(retention)) {
-        add("flowLogsRetentionDays", retention, `is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
+        add(
+            "flowLogsRetentionDays",
+            retention,
+            `is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+        );
     }
     const version = kubernetesVersionOf(parsed);
     if (KUBERNETES_VERSIONS.includes(version) && !EKS_ADDON_VERSIONS[version]) {
-        add("kubernetes.version", version, `has no pinned EKS add-on versions; allowed: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`);
+        add(
+            "kubernetes.version",
+            version,
+            `has no pinned EKS add-on versions; allowed: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,
+        );
     }
     const groups = resolveNodeGroups(parsed, "aws");
     for (const role of NODE_GROUP_ROLES) {
         const arm = groups[role].instanceTypes.map(isArmInstanceType);
         if (arm.some((a) => a !== arm[0])) {
-            add(`nodeGroups.${role}.instanceTypes`, groups[role].instanceTypes, "mixes ARM (Graviton, e.g. m7g) and x86 types; one node group takes one architecture");
+            add(
+                `nodeGroups.${role}.instanceTypes`,
+                groups[role].instanceTypes,
+                "mixes ARM (Graviton, e.g. m7g) and x86 types; one node group takes one architecture",
+            );
         }
     }
 }
@@ -225,13 +385,27 @@ export function gkeRules({ parsed, regions, clouds, add }: RuleContext): void {
     const groups = resolveNodeGroups(parsed, "gcp");
     for (const role of NODE_GROUP_ROLES) {
         const types = groups[role].instanceTypes;
-        if (types.length !== 1) add(`nodeGroups.${role}.instanceTypes`, types, "a GKE node pool takes exactly one machine type");
+        if (types.length !== 1)
+            add(
+                `nodeGroups.${role}.instanceTypes`,
+                types,
+                "a GKE node pool takes exactly one machine type",
+            );
     }
     const masters = regions.map((_r, j) => gkeMasterCidr(j));
     regions.forEach((r, i) => {
-        for (const [field, cidr] of [["vpcCidr", r.vpcCidr], ["podsCidr", r.podsCidr], ["servicesCidr", r.servicesCidr]] as const) {
+        for (const [field, cidr] of [
+            ["vpcCidr", r.vpcCidr],
+            ["podsCidr", r.podsCidr],
+            ["servicesCidr", r.servicesCidr],
+        ] as const) {
             const hit = masters.find((m) => cidr !== undefined && cidrsOverlap(cidr, m));
-            if (hit) add(`regions[${i}].${field}`, cidr, `overlaps the GKE control plane range ${hit}; use ranges outside 172.16.0.0/24`);
+            if (hit)
+                add(
+                    `regions[${i}].${field}`,
+                    cidr,
+                    `overlaps the GKE control plane range ${hit}; use ranges outside 172.16.0.0/24`,
+                );
         }
     });
 }

@@ -7,7 +7,6 @@ import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
 import { AddProblem, CONFIG_NAMESPACE } from "./errors";
 
-
 const NAME = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -17,103 +16,185 @@ const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
 
 const intIn = (min: number, max: number) => z.number().int().min(min).max(max);
 
-const nodeGroupSchema = z.object({
-    instanceTypes: z.array(z.string()).min(1).optional(),
-    minSize: intIn(0, 1000).optional(),
-    maxSize: intIn(1, 1000).optional(),
-    desiredSize: intIn(0, 1000).optional(),
-    capacityType: z.enum(["ON_DEMAND", "SPOT"]).optional(),
-    diskSizeGiB: intIn(20, 2000).optional(),
-}).strict();
+const nodeGroupSchema = z
+    .object({
+        instanceTypes: z.array(z.string()).min(1).optional(),
+        minSize: intIn(0, 1000).optional(),
+        maxSize: intIn(1, 1000).optional(),
+        desiredSize: intIn(0, 1000).optional(),
+        capacityType: z.enum(["ON_DEMAND", "SPOT"]).optional(),
+        diskSizeGiB: intIn(20, 2000).optional(),
+    })
+    .strict();
 
 /** Every key the program reads, with its schema. Keys are validated independently so all problems surface. */
 const KEY_SCHEMAS = {
     environment: z.enum(["dev", "staging", "prod"]),
-    tags: z.object({
-        team: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
-        "cost-center": z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
-    }).strict(),
-    regions: z.array(z.object({
-        name: z.string().regex(NAME, "3-20 lower-case letters, digits and dashes, starting with a letter"),
-        cloud: z.enum(["aws", "gcp"]),
-        region: z.string(),
-        primary: z.boolean().optional(),
-        vpcCidr: cidr,
-        podsCidr: cidr.optional(),
-        servicesCidr: cidr.optional(),
-        availabilityZones: intIn(2, 3).optional(),
-    }).strict()).min(1, "at least one region is required"),
-    gcpProject: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id (6-30 lower-case letters, digits, dashes)"),
-    kubernetes: z.object({
-        version: z.string().optional(),
-        adminRoleArn: z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN").optional(),
-        publicAccessCidrs: z.array(cidr).optional(),
-    }).strict(),
-    nodeGroups: z.object({ system: nodeGroupSchema.optional(), workloads: nodeGroupSchema.optional() }).strict(),
+    tags: z
+        .object({
+            team: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+            "cost-center": z
+                .string()
+                .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+        })
+        .strict(),
+    regions: z
+        .array(
+            z
+                .object({
+                    name: z
+                        .string()
+                        .regex(
+                            NAME,
+                            "3-20 lower-case letters, digits and dashes, starting with a letter",
+                        ),
+                    cloud: z.enum(["aws", "gcp"]),
+                    region: z.string(),
+                    primary: z.boolean().optional(),
+                    vpcCidr: cidr,
+                    podsCidr: cidr.optional(),
+                    servicesCidr: cidr.optional(),
+                    availabilityZones: intIn(2, 3).optional(),
+                })
+                .strict(),
+        )
+        .min(1, "at least one region is required"),
+    gcpProject: z
+        .string()
+        .regex(
+            /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+            "a GCP project id (6-30 lower-case letters, digits, dashes)",
+        ),
+    kubernetes: z
+        .object({
+            version: z.string().optional(),
+            adminRoleArn: z
+                .string()
+                .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN")
+                .optional(),
+            publicAccessCidrs: z.array(cidr).optional(),
+        })
+        .strict(),
+    nodeGroups: z
+        .object({ system: nodeGroupSchema.optional(), workloads: nodeGroupSchema.optional() })
+        .strict(),
     natGateways: z.enum(["perAz", "single"]),
     flowLogsRetentionDays: intIn(1, 3653),
-    mesh: z.object({
-        meshId: z.string().regex(NAME, "3-20 lower-case letters, digits and dashes").optional(),
-        serviceCount: intIn(1, 100000).optional(),
-        mtlsMode: z.enum(["STRICT", "PERMISSIVE"]).optional(),
-        outboundTrafficPolicy: z.enum(["REGISTRY_ONLY", "ALLOW_ANY"]).optional(),
-        jwt: z.object({
-            issuer: z.string().url(),
-            jwksUri: z.string().url().refine((u) => u.startsWith("https://"), "must be an https:// URL"),
-            audiences: z.array(z.string().min(1)).optional(),
-        }).strict(),
-        ingressTlsSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes secret name").optional(),
-        caGenerations: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like 2026")).min(1).max(2).optional(),
-        readerTokenGeneration: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like t2").optional(),
-    }).strict(),
-    dns: z.object({
-        provider: z.enum(["route53", "clouddns"]).optional(),
-        zoneId: z.string().min(1),
-        zoneName: z.string().regex(HOSTNAME, "a DNS zone name like example.com"),
-        hostname: z.string().regex(HOSTNAME, "a fully qualified hostname like learn.example.com"),
-        ttlSeconds: intIn(5, 60).optional(),
-        healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)]).optional(),
-        healthCheckFailureThreshold: intIn(1, 10).optional(),
-    }).strict(),
-    certificates: z.object({
-        acmeEmail: z.string().email(),
-        hostnames: z.array(z.string().regex(HOSTNAME, "fully qualified hostnames")).min(1).optional(),
-        issuer: z.enum(["letsencrypt-staging", "letsencrypt-prod"]).optional(),
-    }).strict(),
-    alerting: z.object({
-        emailTo: z.string().email(),
-        emailFrom: z.string().email(),
-        smtpSmarthost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "host:port"),
-        smtpUsername: z.string().min(1).optional(),
-    }).strict(),
+    mesh: z
+        .object({
+            meshId: z.string().regex(NAME, "3-20 lower-case letters, digits and dashes").optional(),
+            serviceCount: intIn(1, 100000).optional(),
+            mtlsMode: z.enum(["STRICT", "PERMISSIVE"]).optional(),
+            outboundTrafficPolicy: z.enum(["REGISTRY_ONLY", "ALLOW_ANY"]).optional(),
+            jwt: z
+                .object({
+                    issuer: z.string().url(),
+                    jwksUri: z
+                        .string()
+                        .url()
+                        .refine((u) => u.startsWith("https://"), "must be an https:// URL"),
+                    audiences: z.array(z.string().min(1)).optional(),
+                })
+                .strict(),
+            ingressTlsSecretName: z
+                .string()
+                .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes secret name")
+                .optional(),
+            caGenerations: z
+                .array(
+                    z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like 2026"),
+                )
+                .min(1)
+                .max(2)
+                .optional(),
+            readerTokenGeneration: z
+                .string()
+                .regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like t2")
+                .optional(),
+        })
+        .strict(),
+    dns: z
+        .object({
+            provider: z.enum(["route53", "clouddns"]).optional(),
+            zoneId: z.string().min(1),
+            zoneName: z.string().regex(HOSTNAME, "a DNS zone name like example.com"),
+            hostname: z
+                .string()
+                .regex(HOSTNAME, "a fully qualified hostname like learn.example.com"),
+            ttlSeconds: intIn(5, 60).optional(),
+            healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)]).optional(),
+            healthCheckFailureThreshold: intIn(1, 10).optional(),
+        })
+        .strict(),
+    certificates: z
+        .object({
+            acmeEmail: z.string().email(),
+            hostnames: z
+                .array(z.string().regex(HOSTNAME, "fully qualified hostnames"))
+                .min(1)
+                .optional(),
+            issuer: z.enum(["letsencrypt-staging", "letsencrypt-prod"]).optional(),
+        })
+        .strict(),
+    alerting: z
+        .object({
+            emailTo: z.string().email(),
+            emailFrom: z.string().email(),
+            smtpSmarthost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "host:port"),
+            smtpUsername: z.string().min(1).optional(),
+        })
+        .strict(),
     alertingSmtpPassword: z.string().min(8),
     alertingPagerKey: z.string().min(8),
-    alertingChatWebhook: z.string().url().refine((u) => u.startsWith("https://"), "must be an https:// URL"),
-    observability: z.object({
-        logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).optional(),
-        traceSamplingPercent: z.number().min(0).max(100).optional(),
-        metricsRetentionDays: intIn(1, 400).optional(),
-        logsRetentionDays: intIn(1, 400).optional(),
-        tracesRetentionDays: intIn(1, 30).optional(),
-        prometheusStorageGiB: intIn(5, 10000).optional(),
-        elasticsearchNodes: intIn(1, 9).optional(),
-        elasticsearchStorageGiB: intIn(5, 10000).optional(),
-    }).strict(),
-    backup: z.object({
-        retentionDays: intIn(1, 3650).optional(),
-        examsRpoMinutes: intIn(5, 1440).optional(),
-    }).strict(),
+    alertingChatWebhook: z
+        .string()
+        .url()
+        .refine((u) => u.startsWith("https://"), "must be an https:// URL"),
+    observability: z
+        .object({
+            logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).optional(),
+            traceSamplingPercent: z.number().min(0).max(100).optional(),
+            metricsRetentionDays: intIn(1, 400).optional(),
+            logsRetentionDays: intIn(1, 400).optional(),
+            tracesRetentionDays: intIn(1, 30).optional(),
+            prometheusStorageGiB: intIn(5, 10000).optional(),
+            elasticsearchNodes: intIn(1, 9).optional(),
+            elasticsearchStorageGiB: intIn(5, 10000).optional(),
+        })
+        .strict(),
+    backup: z
+        .object({
+            retentionDays: intIn(1, 3650).optional(),
+            examsRpoMinutes: intIn(5, 1440).optional(),
+        })
+        .strict(),
 } as const;
 
 export type KeyName = keyof typeof KEY_SCHEMAS;
-const REQUIRED_KEYS: readonly KeyName[] = ["environment", "tags", "regions", "mesh", "dns", "certificates", "alerting"];
+const REQUIRED_KEYS: readonly KeyName[] = [
+    "environment",
+    "tags",
+    "regions",
+    "mesh",
+    "dns",
+    "certificates",
+    "alerting",
+];
 /** Keys whose values must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly KeyName[] = ["alertingPagerKey", "alertingChatWebhook", "alertingSmtpPassword"];
+export const SECRET_KEYS: readonly KeyName[] = [
+    "alertingPagerKey",
+    "alertingChatWebhook",
+    "alertingSmtpPassword",
+];
 
 export type Parsed = { [K in KeyName]?: z.infer<(typeof KEY_SCHEMAS)[K]> };
 
 /** Validate each raw key on its own; every problem goes to `add`. Returns the keys that parsed. */
-export function parseKeys(raw: Readonly<Record<string, unknown>>, secretKeys: ReadonlySet<string>, add: AddProblem): Parsed {
+export function parseKeys(
+    raw: Readonly<Record<string, unknown>>,
+    secretKeys: ReadonlySet<string>,
+    add: AddProblem,
+): Parsed {
     for (const key of Object.keys(raw)) {
         if (!(key in KEY_SCHEMAS)) {
             add(key, raw[key], `unknown key; allowed keys: ${Object.keys(KEY_SCHEMAS).join(", ")}`);
@@ -124,7 +205,11 @@ export function parseKeys(raw: Readonly<Record<string, unknown>>, secretKeys: Re
     }
     for (const key of SECRET_KEYS) {
         if (raw[key] !== undefined && !secretKeys.has(key)) {
-            add(key, "[redacted]", `must be set as a secret: pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>`);
+            add(
+                key,
+                "[redacted]",
+                `must be set as a secret: pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>`,
+            );
         }
     }
 
@@ -138,7 +223,8 @@ export function parseKeys(raw: Readonly<Record<string, unknown>>, secretKeys: Re
         } else {
             for (const issue of result.error.issues) {
                 const path = formatPath(key, issue.path);
-                const bad = issue.code === "unrecognized_keys" ? issue.keys : valueAt(value, issue.path);
+                const bad =
+                    issue.code === "unrecognized_keys" ? issue.keys : valueAt(value, issue.path);
                 const isSecret = SECRET_KEYS.includes(key);
                 add(path, isSecret ? "[redacted]" : bad, describeIssue(issue));
             }
@@ -172,9 +258,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         case "invalid_type":
             return `must be ${issue.expected}`;
         case "too_small":
-            return issue.origin === "array" ? `needs at least ${String(issue.minimum)} item(s)` : `must be >= ${String(issue.minimum)}`;
+            return issue.origin === "array"
+                ? `needs at least ${String(issue.minimum)} item(s)`
+                : `must be >= ${String(issue.minimum)}`;
         case "too_big":
-            return issue.origin === "array" ? `takes at most ${String(issue.maximum)} item(s)` : `must be <= ${String(issue.maximum)}`;
+            return issue.origin === "array"
+                ? `takes at most ${String(issue.maximum)} item(s)`
+                : `must be <= ${String(issue.maximum)}`;
         case "invalid_format":
             return `must be ${issue.message.replace(/^Invalid /, "a valid ")}`;
         default:

@@ -35,7 +35,11 @@ export interface MeshConfig {
     readonly serviceCount: number;
     readonly mtlsMode: MtlsMode;
     readonly outboundTrafficPolicy: "REGISTRY_ONLY" | "ALLOW_ANY";
-    readonly jwt: { readonly issuer: string; readonly jwksUri: string; readonly audiences: readonly string[] };
+    readonly jwt: {
+        readonly issuer: string;
+        readonly jwksUri: string;
+        readonly audiences: readonly string[];
+    };
     /**
      * Name of the TLS secret the public ingress gateway serves, issued by cert-manager into the gateway
      * namespace (`istio-gateways`), where the gateway's `credentialName` is looked up.
@@ -123,7 +127,10 @@ export interface PlatformConfig {
     readonly kubernetes: KubernetesConfig;
     readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
     /** Per-cloud instance types actually used (GCP regions use GCP machine types). */
-    readonly gcpNodeGroups?: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
+    readonly gcpNodeGroups?: {
+        readonly system: NodeGroupSizing;
+        readonly workloads: NodeGroupSizing;
+    };
     readonly natGateways: "perAz" | "single";
     readonly flowLogsRetentionDays: number;
     readonly mesh: MeshConfig;

@@ -4,7 +4,11 @@
  * client elsewhere (moto_server, LocalStack); credentials come from the default chain.
  */
 import {
-    GetHealthCheckCommand, GetHealthCheckStatusCommand, GetHostedZoneCommand, Route53Client, UpdateHealthCheckCommand,
+    GetHealthCheckCommand,
+    GetHealthCheckStatusCommand,
+    GetHostedZoneCommand,
+    Route53Client,
+    UpdateHealthCheckCommand,
 } from "@aws-sdk/client-route-53";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DrillRegionOutput } from "../lib/drill-contract";
@@ -22,7 +26,10 @@ export const HEALTHY_CHECKER_SHARE = 0.18;
 function common(opts: AwsOptions) {
     return {
         maxAttempts: 2,
-        requestHandler: { connectionTimeout: opts.requestTimeoutMs ?? 5000, requestTimeout: opts.requestTimeoutMs ?? 5000 },
+        requestHandler: {
+            connectionTimeout: opts.requestTimeoutMs ?? 5000,
+            requestTimeout: opts.requestTimeoutMs ?? 5000,
+        },
         ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     };
 }
@@ -36,12 +43,16 @@ export class Route53Health implements HealthCheckControl, HealthObserver {
     }
 
     async getInverted(healthCheckId: string): Promise<boolean> {
-        const out = await this.client.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }));
+        const out = await this.client.send(
+            new GetHealthCheckCommand({ HealthCheckId: healthCheckId }),
+        );
         return out.HealthCheck?.HealthCheckConfig?.Inverted === true;
     }
 
     async setInverted(healthCheckId: string, inverted: boolean): Promise<void> {
-        await this.client.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Inverted: inverted }));
+        await this.client.send(
+            new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Inverted: inverted }),
+        );
     }
 
     /**
@@ -49,9 +60,13 @@ export class Route53Health implements HealthCheckControl, HealthObserver {
      * so the drill applies it too.
      */
     async status(region: DrillRegionOutput): Promise<Health> {
-        const out = await this.client.send(new GetHealthCheckStatusCommand({ HealthCheckId: region.healthCheckId }));
+        const out = await this.client.send(
+            new GetHealthCheckStatusCommand({ HealthCheckId: region.healthCheckId }),
+        );
         const reports = out.HealthCheckObservations ?? [];
-        const ok = reports.filter((o) => (o.StatusReport?.Status ?? "").startsWith("Success")).length;
+        const ok = reports.filter((o) =>
+            (o.StatusReport?.Status ?? "").startsWith("Success"),
+        ).length;
         const endpointHealthy = reports.length > 0 && ok / reports.length > HEALTHY_CHECKER_SHARE;
         const inverted = await this.getInverted(region.healthCheckId);
         return endpointHealthy !== inverted ? "healthy" : "unhealthy";
@@ -72,7 +87,11 @@ export class S3Replicas implements ReplicaStore {
     async exists(region: DrillRegionOutput, bucket: string, key: string): Promise<boolean> {
         let client = this.clients.get(region.region);
         if (!client) {
-            client = new S3Client({ region: region.region, forcePathStyle: this.opts.endpoint !== undefined, ...common(this.opts) });
+            client = new S3Client({
+                region: region.region,
+                forcePathStyle: this.opts.endpoint !== undefined,
+                ...common(this.opts),
+            });
             this.clients.set(region.region, client);
         }
         try {

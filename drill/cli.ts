@@ -12,7 +12,13 @@ import { Route53Health, S3Replicas } from "./aws";
 import { AuthoritativeDns } from "./dns";
 import { DrillReport, RegionFailoverDrill, Verdict } from "./engine";
 import { KubeVelero } from "./kube";
-import { defaultOutputsFile, loadDrillOutputs, MASKED, maskedSecrets, OutputsError } from "./outputs";
+import {
+    defaultOutputsFile,
+    loadDrillOutputs,
+    MASKED,
+    maskedSecrets,
+    OutputsError,
+} from "./outputs";
 import type { DrillPorts } from "./ports";
 import { writeReports } from "./report";
 import { StateFile } from "./state";
@@ -41,7 +47,17 @@ const USAGE = `usage: npm run drill -- --stack <name> --scenario region-failover
 
 export function parseArgs(argv: readonly string[]): CliArgs {
     const flags = new Set(["--execute", "--restore"]);
-    const valued = new Set(["--stack", "--scenario", "--outputs", "--hold", "--poll", "--aws-endpoint", "--dns-server", "--report-dir", "--state-dir"]);
+    const valued = new Set([
+        "--stack",
+        "--scenario",
+        "--outputs",
+        "--hold",
+        "--poll",
+        "--aws-endpoint",
+        "--dns-server",
+        "--report-dir",
+        "--state-dir",
+    ]);
     const values = new Map<string, string[]>();
     const seen = new Set<string>();
     for (let i = 0; i < argv.length; i++) {
@@ -50,7 +66,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
             seen.add(a);
         } else if (valued.has(a)) {
             const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
+            if (v === undefined || v.startsWith("--"))
+                throw new UsageError(`${a} needs a value\n${USAGE}`);
             values.set(a, [...(values.get(a) ?? []), v]);
         } else {
             throw new UsageError(`unknown argument ${a}\n${USAGE}`);
@@ -61,13 +78,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     if (!stack) throw new UsageError(`--stack is required\n${USAGE}`);
     const scenario = one("--scenario");
     if (!scenario || !(SCENARIOS as readonly string[]).includes(scenario)) {
-        throw new UsageError(`--scenario must be one of ${SCENARIOS.join(", ")} (got ${scenario ?? "nothing"})\n${USAGE}`);
+        throw new UsageError(
+            `--scenario must be one of ${SCENARIOS.join(", ")} (got ${scenario ?? "nothing"})\n${USAGE}`,
+        );
     }
     const seconds = (k: string, def: number, min: number) => {
         const raw = one(k);
         if (raw === undefined) return def;
         const n = Number(raw);
-        if (!Number.isFinite(n) || n < min) throw new UsageError(`${k} must be a number of seconds >= ${min} (got ${raw})`);
+        if (!Number.isFinite(n) || n < min)
+            throw new UsageError(`${k} must be a number of seconds >= ${min} (got ${raw})`);
         return n;
     };
     return {
@@ -91,7 +111,10 @@ export const EXIT_CODES: Readonly<Record<Verdict, number>> = { PASSED: 0, FAILED
 export function realPorts(args: CliArgs, zoneId: string): DrillPorts {
     const route53 = new Route53Health({ endpoint: args.awsEndpoint });
     const kube = new KubeVelero();
-    const servers = args.dnsServers.length > 0 ? async () => args.dnsServers : () => route53.nameServers(zoneId);
+    const servers =
+        args.dnsServers.length > 0
+            ? async () => args.dnsServers
+            : () => route53.nameServers(zoneId);
     return {
         control: route53,
         health: route53,
@@ -103,7 +126,10 @@ export function realPorts(args: CliArgs, zoneId: string): DrillPorts {
     };
 }
 
-export async function main(argv: readonly string[], root = path.resolve(__dirname, "..")): Promise<number> {
+export async function main(
+    argv: readonly string[],
+    root = path.resolve(__dirname, ".."),
+): Promise<number> {
     let args: CliArgs;
     try {
         args = parseArgs(argv);
@@ -113,9 +139,11 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
     }
     const outputsFile = args.outputs ?? defaultOutputsFile(root, args.stack);
     if (args.outputs === undefined && !fs.existsSync(outputsFile)) {
-        process.stderr.write(`no stack outputs for stack "${args.stack}": ${outputsFile} does not exist.\n` +
-            `  For a practice dry run, plan the stack first: npm run plan -- --stack ${args.stack}\n` +
-            "  For a real drill, pass the deployed stack's outputs: pulumi stack output --json --show-secrets > outputs.json, then --outputs outputs.json\n");
+        process.stderr.write(
+            `no stack outputs for stack "${args.stack}": ${outputsFile} does not exist.\n` +
+                `  For a practice dry run, plan the stack first: npm run plan -- --stack ${args.stack}\n` +
+                "  For a real drill, pass the deployed stack's outputs: pulumi stack output --json --show-secrets > outputs.json, then --outputs outputs.json\n",
+        );
         return 2;
     }
     let outputs;
@@ -129,27 +157,36 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
         throw e;
     }
     if (outputs.stack !== args.stack) {
-        process.stderr.write(`${outputsFile} holds the outputs of stack "${outputs.stack}", not "${args.stack}"\n`);
+        process.stderr.write(
+            `${outputsFile} holds the outputs of stack "${outputs.stack}", not "${args.stack}"\n`,
+        );
         return 2;
     }
     const masked = maskedSecrets(outputs);
     if (args.execute && masked.length > 0) {
-        process.stderr.write(`${outputsFile} has masked secrets (${masked.join(", ")} = "${MASKED}"): it is the offline plan's practice file ` +
-            "or was written without --show-secrets, so it can only drive a dry run.\n" +
-            "  For --execute, pass the deployed stack's outputs: pulumi stack output --json --show-secrets > outputs.json, then --outputs outputs.json\n");
+        process.stderr.write(
+            `${outputsFile} has masked secrets (${masked.join(", ")} = "${MASKED}"): it is the offline plan's practice file ` +
+                "or was written without --show-secrets, so it can only drive a dry run.\n" +
+                "  For --execute, pass the deployed stack's outputs: pulumi stack output --json --show-secrets > outputs.json, then --outputs outputs.json\n",
+        );
         return 2;
     }
-    if (masked.length > 0) process.stdout.write(`practice mode: ${outputsFile} has masked secrets; dry run only\n`);
+    if (masked.length > 0)
+        process.stdout.write(`practice mode: ${outputsFile} has masked secrets; dry run only\n`);
 
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
         interrupts += 1;
         if (interrupts === 1) {
-            process.stdout.write("\ninterrupt: aborting the drill and undoing what it changed (Ctrl-C again to leave without undoing)\n");
+            process.stdout.write(
+                "\ninterrupt: aborting the drill and undoing what it changed (Ctrl-C again to leave without undoing)\n",
+            );
             controller.abort();
         } else {
-            process.stdout.write("leaving without undo; the next --execute run restores the health check from the state file\n");
+            process.stdout.write(
+                "leaving without undo; the next --execute run restores the health check from the state file\n",
+            );
             process.exit(130);
         }
     };
@@ -159,7 +196,10 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
     const drill = new RegionFailoverDrill({
         outputs,
         ports: realPorts(args, outputs.dns.zoneId),
-        stateFile: StateFile.forStack(args.stateDir ?? path.join(root, "drill-reports", "state"), args.stack),
+        stateFile: StateFile.forStack(
+            args.stateDir ?? path.join(root, "drill-reports", "state"),
+            args.stack,
+        ),
         execute: args.execute,
         restore: args.restore,
         pollMs: args.pollSeconds * 1000,
@@ -173,12 +213,17 @@ export async function main(argv: readonly string[], root = path.resolve(__dirnam
         process.off("SIGINT", onSigint);
         process.off("SIGTERM", onSigint);
     }
-    const files = writeReports(args.reportDir ?? path.join(root, "drill-reports", args.stack), report);
+    const files = writeReports(
+        args.reportDir ?? path.join(root, "drill-reports", args.stack),
+        report,
+    );
     process.stdout.write(`report: ${files.json}\n        ${files.markdown}\n`);
     if (!args.execute) {
-        process.stdout.write(masked.length > 0
-            ? "dry run: nothing was changed; for a real drill pass --outputs from `pulumi stack output --json --show-secrets` and add --execute\n"
-            : "dry run: nothing was changed; add --execute to run the drill\n");
+        process.stdout.write(
+            masked.length > 0
+                ? "dry run: nothing was changed; for a real drill pass --outputs from `pulumi stack output --json --show-secrets` and add --execute\n"
+                : "dry run: nothing was changed; add --execute to run the drill\n",
+        );
     }
     return EXIT_CODES[report.verdict];
 }

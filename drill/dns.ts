@@ -12,7 +12,10 @@ export class AuthoritativeDns implements DnsObserver {
      * @param servers name servers as host names or `ip[:port]`; host names are resolved once with the
      *   system resolver.
      */
-    constructor(private readonly servers: () => Promise<readonly string[]>, private readonly timeoutMs = 3000) {}
+    constructor(
+        private readonly servers: () => Promise<readonly string[]>,
+        private readonly timeoutMs = 3000,
+    ) {}
 
     async answer(hostname: string): Promise<readonly string[]> {
         const resolver = await this.ready();

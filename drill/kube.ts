@@ -20,25 +20,41 @@ export class KubeVelero implements BackupCatalog, RestoreRunner, ClusterProbe {
     async list(cluster: DrillRegionOutput, scheduleName: string): Promise<readonly BackupInfo[]> {
         const api = this.config(cluster).makeApiClient(k8s.CustomObjectsApi);
         const res = (await api.listNamespacedCustomObject({
-            ...VELERO, namespace: cluster.veleroNamespace, plural: "backups",
+            ...VELERO,
+            namespace: cluster.veleroNamespace,
+            plural: "backups",
             labelSelector: `velero.io/schedule-name=${scheduleName}`,
         })) as { items?: VeleroObject[] };
         return (res.items ?? []).map((b) => ({
             name: b.metadata?.name ?? "",
             phase: b.status?.phase ?? "",
-            completedAt: b.status?.completionTimestamp ? new Date(b.status.completionTimestamp) : undefined,
-            storageLocation: b.spec?.storageLocation ?? b.metadata?.labels?.["velero.io/storage-location"],
+            completedAt: b.status?.completionTimestamp
+                ? new Date(b.status.completionTimestamp)
+                : undefined,
+            storageLocation:
+                b.spec?.storageLocation ?? b.metadata?.labels?.["velero.io/storage-location"],
         }));
     }
 
-    async create(cluster: DrillRegionOutput, name: string, backupName: string, namespaces: readonly string[]): Promise<void> {
+    async create(
+        cluster: DrillRegionOutput,
+        name: string,
+        backupName: string,
+        namespaces: readonly string[],
+    ): Promise<void> {
         const api = this.config(cluster).makeApiClient(k8s.CustomObjectsApi);
         await api.createNamespacedCustomObject({
-            ...VELERO, namespace: cluster.veleroNamespace, plural: "restores",
+            ...VELERO,
+            namespace: cluster.veleroNamespace,
+            plural: "restores",
             body: {
                 apiVersion: "velero.io/v1",
                 kind: "Restore",
-                metadata: { name, namespace: cluster.veleroNamespace, labels: { "app.kubernetes.io/managed-by": "mesh-platform-drill" } },
+                metadata: {
+                    name,
+                    namespace: cluster.veleroNamespace,
+                    labels: { "app.kubernetes.io/managed-by": "mesh-platform-drill" },
+                },
                 spec: {
                     backupName,
                     includedNamespaces: [...namespaces],
@@ -52,7 +68,12 @@ export class KubeVelero implements BackupCatalog, RestoreRunner, ClusterProbe {
 
     async phase(cluster: DrillRegionOutput, name: string): Promise<string | undefined> {
         const api = this.config(cluster).makeApiClient(k8s.CustomObjectsApi);
-        const obj = (await api.getNamespacedCustomObject({ ...VELERO, namespace: cluster.veleroNamespace, plural: "restores", name })) as VeleroObject;
+        const obj = (await api.getNamespacedCustomObject({
+            ...VELERO,
+            namespace: cluster.veleroNamespace,
+            plural: "restores",
+            name,
+        })) as VeleroObject;
         return obj.status?.phase;
     }
 

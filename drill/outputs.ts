@@ -25,13 +25,19 @@ export function parseDrillOutputs(raw: unknown, source: string): DrillOutputs {
     const candidate = raw !== null && typeof raw === "object" && "drill" in raw ? raw.drill : raw;
     const result = drillOutputsSchema.safeParse(candidate);
     if (!result.success) {
-        const problems = result.error.issues.map((i) => `  - drill.${i.path.map(String).join(".")}: ${i.message}`);
-        throw new OutputsError(`stack outputs in ${source} are not usable by the drill:\n${problems.join("\n")}`);
+        const problems = result.error.issues.map(
+            (i) => `  - drill.${i.path.map(String).join(".")}: ${i.message}`,
+        );
+        throw new OutputsError(
+            `stack outputs in ${source} are not usable by the drill:\n${problems.join("\n")}`,
+        );
     }
     const out: DrillOutputs = result.data;
     const primaries = out.regions.filter((r) => r.primary);
     if (primaries.length !== 1 || primaries[0].name !== out.primaryRegion) {
-        throw new OutputsError(`stack outputs in ${source}: exactly one region must be primary and match primaryRegion "${out.primaryRegion}"`);
+        throw new OutputsError(
+            `stack outputs in ${source}: exactly one region must be primary and match primaryRegion "${out.primaryRegion}"`,
+        );
     }
     return out;
 }
@@ -41,7 +47,9 @@ export const MASKED = "[secret]";
 
 /** Paths of the secret fields (the kubeconfigs) that are masked, so the outputs can only drive a dry run. */
 export function maskedSecrets(out: DrillOutputs): string[] {
-    return out.regions.flatMap((r, i) => (r.kubeconfig === MASKED ? [`drill.regions[${i}].kubeconfig`] : []));
+    return out.regions.flatMap((r, i) =>
+        r.kubeconfig === MASKED ? [`drill.regions[${i}].kubeconfig`] : [],
+    );
 }
 
 export function loadDrillOutputs(file: string): DrillOutputs {
@@ -49,8 +57,10 @@ export function loadDrillOutputs(file: string): DrillOutputs {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new OutputsError(`cannot read stack outputs ${file}: ${(e as Error).message}. ` +
-            "Write them with `pulumi stack output --json --show-secrets > outputs.json` or run `npm run plan -- --stack <name>` for practice.");
+        throw new OutputsError(
+            `cannot read stack outputs ${file}: ${(e as Error).message}. ` +
+                "Write them with `pulumi stack output --json --show-secrets > outputs.json` or run `npm run plan -- --stack <name>` for practice.",
+        );
     }
     let raw: unknown;
     try {

@@ -44,7 +44,12 @@ export interface ReplicaStore {
 
 /** Velero Restore in one cluster. */
 export interface RestoreRunner {
-    create(cluster: DrillRegionOutput, name: string, backupName: string, namespaces: readonly string[]): Promise<void>;
+    create(
+        cluster: DrillRegionOutput,
+        name: string,
+        backupName: string,
+        namespaces: readonly string[],
+    ): Promise<void>;
     phase(cluster: DrillRegionOutput, name: string): Promise<string | undefined>;
 }
 

@@ -8,9 +8,19 @@ import type { DrillReport, PhaseRecord } from "./engine";
 export function renderMarkdown(r: DrillReport): string {
     const m = r.measurements;
     const t = r.targets;
-    const row = (label: string, value: number | undefined, target: number | undefined, unit: string) => {
+    const row = (
+        label: string,
+        value: number | undefined,
+        target: number | undefined,
+        unit: string,
+    ) => {
         const shown = value === undefined ? "not measured" : `${value} ${unit}`;
-        const verdict = value === undefined || target === undefined ? "" : value <= target ? "met" : "**missed**";
+        const verdict =
+            value === undefined || target === undefined
+                ? ""
+                : value <= target
+                  ? "met"
+                  : "**missed**";
         return `| ${label} | ${shown} | ${target === undefined ? "-" : `${target} ${unit}`} | ${verdict} |`;
     };
     const lines = [
@@ -21,7 +31,11 @@ export function renderMarkdown(r: DrillReport): string {
         `- Started ${r.startedAt}, ended ${r.endedAt ?? "-"}`,
         `- Verdict: **${r.verdict}**${r.reason ? `: ${r.reason}` : ""}`,
         ...(r.error ? [`- Error: ${r.error}`] : []),
-        ...(r.restoredPrevious ? [`- Restored health check ${r.restoredPrevious.healthCheckId} left inverted by an earlier run (pid ${r.restoredPrevious.pid}, ${r.restoredPrevious.injectedAt})`] : []),
+        ...(r.restoredPrevious
+            ? [
+                  `- Restored health check ${r.restoredPrevious.healthCheckId} left inverted by an earlier run (pid ${r.restoredPrevious.pid}, ${r.restoredPrevious.injectedAt})`,
+              ]
+            : []),
         ...(r.restoreName ? [`- Velero Restore: \`${r.restoreName}\``] : []),
         "",
         "## Measurements",
@@ -29,8 +43,18 @@ export function renderMarkdown(r: DrillReport): string {
         "| Measure | Measured | Target | |",
         "|---|---|---|---|",
         row("Detection (inject -> primary unhealthy)", m.detectionSeconds, t.detectionSeconds, "s"),
-        row("DNS failover (inject -> DNS answers secondary)", m.failoverSeconds, t.failoverSeconds, "s"),
-        row("Client upper bound (failover + TTL)", m.clientFailoverUpperBoundSeconds, undefined, "s"),
+        row(
+            "DNS failover (inject -> DNS answers secondary)",
+            m.failoverSeconds,
+            t.failoverSeconds,
+            "s",
+        ),
+        row(
+            "Client upper bound (failover + TTL)",
+            m.clientFailoverUpperBoundSeconds,
+            undefined,
+            "s",
+        ),
         row("Recovery (inject -> secondary serving)", m.recoverySeconds, t.recoverySeconds, "s"),
         row("RPO (age of latest assessment backup)", m.rpoMinutes, t.examsRpoMinutes, "min"),
         row("Fail back (un-invert -> DNS answers primary)", m.failbackSeconds, undefined, "s"),
@@ -47,15 +71,22 @@ export function renderMarkdown(r: DrillReport): string {
         "",
         "| Phase | Status | Start | End | Seconds |",
         "|---|---|---|---|---|",
-        ...r.phases.map((p) => `| ${p.name} | ${p.status} | ${p.start} | ${p.end ?? "-"} | ${p.durationSeconds ?? "-"} |`),
+        ...r.phases.map(
+            (p) =>
+                `| ${p.name} | ${p.status} | ${p.start} | ${p.end ?? "-"} | ${p.durationSeconds ?? "-"} |`,
+        ),
         "",
         "## Checks",
         "",
-        ...(r.checks.length ? r.checks.map((c) => `- ${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`) : ["- none ran"]),
+        ...(r.checks.length
+            ? r.checks.map((c) => `- ${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`)
+            : ["- none ran"]),
         "",
         "## Actions",
         "",
-        ...(r.actions.length ? r.actions.map((a) => `- ${r.mode === "dry-run" ? "(would) " : ""}${a}`) : ["- none"]),
+        ...(r.actions.length
+            ? r.actions.map((a) => `- ${r.mode === "dry-run" ? "(would) " : ""}${a}`)
+            : ["- none"]),
         "",
     ];
     return lines.join("\n");
@@ -63,7 +94,8 @@ export function renderMarkdown(r: DrillReport): string {
 
 /** A mermaid gantt chart of the phases (dateFormat x = epoch milliseconds). */
 export function gantt(r: DrillReport): string[] {
-    const tag = (p: PhaseRecord) => (p.status === "failed" || p.status === "aborted" ? "crit, " : "done, ");
+    const tag = (p: PhaseRecord) =>
+        p.status === "failed" || p.status === "aborted" ? "crit, " : "done, ";
     return [
         "gantt",
         `    title Region failover drill ${r.drillId} (${r.verdict})`,

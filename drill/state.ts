@@ -32,7 +32,9 @@ export class StateFile {
         }
         const parsed = JSON.parse(text) as DrillState;
         if (parsed.version !== 1 || typeof parsed.healthCheckId !== "string") {
-            throw new Error(`drill state file ${this.file} is not readable; restore the health check by hand and delete the file`);
+            throw new Error(
+                `drill state file ${this.file} is not readable; restore the health check by hand and delete the file`,
+            );
         }
         return parsed;
     }

@@ -30,24 +30,48 @@ export const CHARTS = {
      * (stable/aws-load-balancer-controller/Chart.yaml); the IAM policy in components/cluster/lb-controller.ts
      * follows docs/install/iam_policy.json of the same controller tag.
      */
-    awsLoadBalancerController: { chart: "aws-load-balancer-controller", version: "1.17.1", repo: "https://aws.github.io/eks-charts" },
+    awsLoadBalancerController: {
+        chart: "aws-load-balancer-controller",
+        version: "1.17.1",
+        repo: "https://aws.github.io/eks-charts",
+    },
     /**
      * metrics-server, kubernetes-sigs: chart 3.13.1 ships metrics-server v0.8.1 (charts/metrics-server/Chart.yaml
      * at tag metrics-server-helm-chart-3.13.1). EKS does not run it by default; the HPAs need it. GKE runs its own.
      */
-    metricsServer: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server/" },
+    metricsServer: {
+        chart: "metrics-server",
+        version: "3.13.1",
+        repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    },
     /** jetstack: cert-manager v1.21.1 (chart version = app version). */
     certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
     /** prometheus-community: Prometheus operator v0.93.1, Prometheus, Alertmanager v0.34.0, Grafana. */
-    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        version: "88.5.3",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
     /** jaegertracing: Jaeger v2 (2.19.0), one deployment running collector and query. */
-    jaeger: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" },
+    jaeger: {
+        chart: "jaeger",
+        version: "4.11.1",
+        repo: "https://jaegertracing.github.io/helm-charts",
+    },
     /** elastic: ECK operator 3.5.0 with its CRDs. */
     eckOperator: { chart: "eck-operator", version: "3.5.0", repo: "https://helm.elastic.co" },
     /** fluent: Fluent Bit 5.1.1. */
-    fluentBit: { chart: "fluent-bit", version: "0.58.1", repo: "https://fluent.github.io/helm-charts" },
+    fluentBit: {
+        chart: "fluent-bit",
+        version: "0.58.1",
+        repo: "https://fluent.github.io/helm-charts",
+    },
     /** vmware-tanzu: chart 12.1.0 ships Velero 1.18.1 (charts/velero/Chart.yaml, tag velero-12.1.0). */
-    velero: { chart: "velero", version: "12.1.0", repo: "https://vmware-tanzu.github.io/helm-charts" },
+    velero: {
+        chart: "velero",
+        version: "12.1.0",
+        repo: "https://vmware-tanzu.github.io/helm-charts",
+    },
 } as const satisfies Record<string, PinnedChart>;
 
 export type ChartKey = keyof typeof CHARTS;

@@ -29,7 +29,7 @@ export function cidrsOverlap(a: string, b: string): boolean {
     if (!x || !y) return false;
     const prefix = Math.min(x.prefix, y.prefix);
     const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    return ((x.base & mask) >>> 0) === ((y.base & mask) >>> 0);
+    return (x.base & mask) >>> 0 === (y.base & mask) >>> 0;
 }
 
 /** Split a CIDR into 2^bits subnets and return subnet `index`, e.g. subnet("10.0.0.0/16", 4, 3) = 10.0.48.0/20. */
@@ -37,7 +37,8 @@ export function subnetCidr(parent: string, newBits: number, index: number): stri
     const p = parseCidr(parent);
     if (!p) throw new Error(`not a CIDR: ${parent}`);
     const prefix = p.prefix + newBits;
-    if (prefix > 28 || index >= 2 ** newBits) throw new Error(`cannot carve subnet ${index} of /${prefix} from ${parent}`);
+    if (prefix > 28 || index >= 2 ** newBits)
+        throw new Error(`cannot carve subnet ${index} of /${prefix} from ${parent}`);
     const base = (p.base + index * 2 ** (32 - prefix)) >>> 0;
     return `${[24, 16, 8, 0].map((s) => (base >>> s) & 255).join(".")}/${prefix}`;
 }

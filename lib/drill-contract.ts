@@ -58,7 +58,9 @@ export const drillOutputsSchema = z.object({
 /** Readonly all the way down (the drill never changes what it read). */
 type DeepReadonly<T> = T extends readonly (infer U)[]
     ? readonly DeepReadonly<U>[]
-    : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
 
 /** One region of the drill outputs. */
 export type DrillRegionOutput = DeepReadonly<z.infer<typeof drillRegionSchema>>;

@@ -45,7 +45,11 @@ export function canonicalJson(value: unknown): string {
 export function sortKeys(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(sortKeys);
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort()
+                .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+        );
     }
     return value;
 }
@@ -53,7 +57,13 @@ export function sortKeys(value: unknown): unknown {
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** The parts of `urn:pulumi:<stack>::<project>::<qualified$type>::<name>`. */
-export function parseUrn(urn: string): { stack: string; project: string; qualifiedType: string; type: string; name: string } {
+export function parseUrn(urn: string): {
+    stack: string;
+    project: string;
+    qualifiedType: string;
+    type: string;
+    name: string;
+} {
     if (!urn.startsWith("urn:pulumi:")) throw new Error(`not a Pulumi URN: ${urn}`);
     const parts = urn.slice("urn:pulumi:".length).split("::");
     if (parts.length < 4) throw new Error(`not a Pulumi URN: ${urn}`);
@@ -64,13 +74,28 @@ export function parseUrn(urn: string): { stack: string; project: string; qualifi
 }
 
 /** The engine's `resource.NewURN`: the parent's qualified type, unless it is the root stack, then `$type`. */
-export function newUrn(stack: string, project: string, parentQualifiedType: string, type: string, name: string): string {
-    const typ = parentQualifiedType && parentQualifiedType !== ROOT_STACK_TYPE ? `${parentQualifiedType}$${type}` : type;
+export function newUrn(
+    stack: string,
+    project: string,
+    parentQualifiedType: string,
+    type: string,
+    name: string,
+): string {
+    const typ =
+        parentQualifiedType && parentQualifiedType !== ROOT_STACK_TYPE
+            ? `${parentQualifiedType}$${type}`
+            : type;
     return `urn:pulumi:${stack}::${project}::${typ}::${name}`;
 }
 
 /** The engine's `resource.CreateURN`: under a parent, the parent URN's prefix (up to its name) then `$type`. */
-export function createUrn(name: string, type: string, parentUrn: string, project: string, stack: string): string {
+export function createUrn(
+    name: string,
+    type: string,
+    parentUrn: string,
+    project: string,
+    stack: string,
+): string {
     if (!parentUrn) return `urn:pulumi:${stack}::${project}::${type}::${name}`;
     return `${parentUrn.slice(0, parentUrn.lastIndexOf("::"))}$${type}::${name}`;
 }

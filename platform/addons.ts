@@ -17,18 +17,37 @@ export interface AddonInputs {
 }
 
 /** Jaeger's Badger volume per environment: a week of spans at the environment's sampling rate. */
-export const TRACES_STORAGE_GIB: Readonly<Record<Environment, number>> = { prod: 50, staging: 20, dev: 10 };
+export const TRACES_STORAGE_GIB: Readonly<Record<Environment, number>> = {
+    prod: 50,
+    staging: 20,
+    dev: 10,
+};
 /** Elasticsearch container memory per node and environment (the JVM heap is half of it). */
-export const ES_MEMORY: Readonly<Record<Environment, string>> = { prod: "4Gi", staging: "2Gi", dev: "2Gi" };
+export const ES_MEMORY: Readonly<Record<Environment, string>> = {
+    prod: "4Gi",
+    staging: "2Gi",
+    dev: "2Gi",
+};
 
 /** Where this cluster's cert-manager writes challenge records: the stack's zone, through the cluster's region. */
-export function dns01Target(cfg: Pick<PlatformConfig, "dns" | "gcpProject">, cluster: Pick<ClusterInfo, "cloudRegion">): Dns01Target {
-    if (cfg.dns.provider === "route53") return { provider: "route53", hostedZoneId: cfg.dns.zoneId, region: cluster.cloudRegion };
-    if (!cfg.gcpProject) throw new Error("mesh-platform:gcpProject: is required for clouddns DNS-01 challenges (got nothing)");
+export function dns01Target(
+    cfg: Pick<PlatformConfig, "dns" | "gcpProject">,
+    cluster: Pick<ClusterInfo, "cloudRegion">,
+): Dns01Target {
+    if (cfg.dns.provider === "route53")
+        return { provider: "route53", hostedZoneId: cfg.dns.zoneId, region: cluster.cloudRegion };
+    if (!cfg.gcpProject)
+        throw new Error(
+            "mesh-platform:gcpProject: is required for clouddns DNS-01 challenges (got nothing)",
+        );
     return { provider: "clouddns", project: cfg.gcpProject, managedZone: cfg.dns.zoneId };
 }
 
-export function certManagerArgs(cfg: PlatformConfig, cluster: ClusterInfo, mesh: AddonInputs): CertManagerArgs {
+export function certManagerArgs(
+    cfg: PlatformConfig,
+    cluster: ClusterInfo,
+    mesh: AddonInputs,
+): CertManagerArgs {
     return {
         cluster,
         dns01: dns01Target(cfg, cluster),
@@ -73,19 +92,34 @@ export function observabilityArgs(cfg: PlatformConfig, cluster: ClusterInfo): Ob
 export function alertingAdvisories(alerting: AlertingConfig): string[] {
     const out: string[] = [];
     if (alerting.pagerRoutingKey === undefined) {
-        out.push("alerting: no pager receiver (set it with `pulumi config set --secret mesh-platform:alertingPagerKey <PagerDuty routing key>`); critical alerts go to email until then");
+        out.push(
+            "alerting: no pager receiver (set it with `pulumi config set --secret mesh-platform:alertingPagerKey <PagerDuty routing key>`); critical alerts go to email until then",
+        );
     }
     if (alerting.chatWebhookUrl === undefined) {
-        out.push("alerting: no chat receiver (set it with `pulumi config set --secret mesh-platform:alertingChatWebhook <https://hooks.slack.com/...>`); warning alerts go to email until then");
+        out.push(
+            "alerting: no chat receiver (set it with `pulumi config set --secret mesh-platform:alertingChatWebhook <https://hooks.slack.com/...>`); warning alerts go to email until then",
+        );
     }
     return out;
 }
 
-export function composeClusterAddons(cfg: PlatformConfig, cluster: ClusterInfo, mesh: AddonInputs): pulumi.Resource[] {
-    const certificates = new CertManager(`${cluster.name}-certificates`, certManagerArgs(cfg, cluster, mesh));
+export function composeClusterAddons(
+    cfg: PlatformConfig,
+    cluster: ClusterInfo,
+    mesh: AddonInputs,
+): pulumi.Resource[] {
+    const certificates = new CertManager(
+        `${cluster.name}-certificates`,
+        certManagerArgs(cfg, cluster, mesh),
+    );
     // Nothing in observability needs the mesh (namespaces outside it, no Istio CRDs), so it installs in parallel.
-    const observability = new Observability(`${cluster.name}-observability`, observabilityArgs(cfg, cluster));
+    const observability = new Observability(
+        `${cluster.name}-observability`,
+        observabilityArgs(cfg, cluster),
+    );
     const advisories = alertingAdvisories(cfg.alerting);
-    if (advisories.length > 0) pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, observability.metrics);
+    if (advisories.length > 0)
+        pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, observability.metrics);
     return [certificates, observability];
 }

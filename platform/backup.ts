@@ -5,7 +5,11 @@ import { Backups, RegionBackup } from "../components/backup";
 import { APP_NAMESPACES, ASSESSMENT_NAMESPACE } from "../components/tenant/domains";
 import type { ClusterInfo } from "../components/types";
 
-export function composeBackups(cfg: PlatformConfig, clusters: readonly ClusterInfo[], caMaterial: pulumi.Input<string>): readonly RegionBackup[] {
+export function composeBackups(
+    cfg: PlatformConfig,
+    clusters: readonly ClusterInfo[],
+    caMaterial: pulumi.Input<string>,
+): readonly RegionBackup[] {
     return new Backups("backup", {
         clusters,
         retentionDays: cfg.backup.retentionDays,

@@ -20,7 +20,9 @@ import { regionTags } from "./tags";
  * GKE release channel per environment: production follows STABLE (upgrades land last, most tested),
  * the others REGULAR, so they meet each version before production does.
  */
-export const GKE_RELEASE_CHANNEL: Readonly<Record<PlatformConfig["environment"], GkeReleaseChannel>> = {
+export const GKE_RELEASE_CHANNEL: Readonly<
+    Record<PlatformConfig["environment"], GkeReleaseChannel>
+> = {
     prod: "STABLE",
     staging: "REGULAR",
     dev: "REGULAR",
@@ -31,8 +33,18 @@ export function controllerReplicas(cfg: PlatformConfig): number {
     return Math.max(2, cfg.profile.minReplicas);
 }
 
-interface AwsRegionParts { region: RegionConfig; provider: aws.Provider; network: AwsNetwork; tags: Record<string, string> }
-interface GcpRegionParts { region: RegionConfig; provider: gcp.Provider; network: GcpNetwork; labels: Record<string, string> }
+interface AwsRegionParts {
+    region: RegionConfig;
+    provider: aws.Provider;
+    network: AwsNetwork;
+    tags: Record<string, string>;
+}
+interface GcpRegionParts {
+    region: RegionConfig;
+    provider: gcp.Provider;
+    network: GcpNetwork;
+    labels: Record<string, string>;
+}
 
 /** Declare every region's provider, network and cluster, and the peering between the regions. */
 export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
@@ -40,27 +52,40 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
     const parts = cfg.regions.map((region): AwsRegionParts | GcpRegionParts => {
         const tags = regionTags(cfg, region);
         if (region.cloud === "aws") {
-            const provider = new aws.Provider(`aws-${region.name}`, { region: region.region as aws.Region });
-            const network = new AwsNetwork(region.name, {
-                vpcCidr: region.vpcCidr,
-                availabilityZones: region.availabilityZones,
-                natGateways: cfg.natGateways,
-                flowLogsRetentionDays: cfg.flowLogsRetentionDays,
-                clusterName: eksClusterName(cfg.stack, region.name),
-                tags,
-            }, { provider });
+            const provider = new aws.Provider(`aws-${region.name}`, {
+                region: region.region as aws.Region,
+            });
+            const network = new AwsNetwork(
+                region.name,
+                {
+                    vpcCidr: region.vpcCidr,
+                    availabilityZones: region.availabilityZones,
+                    natGateways: cfg.natGateways,
+                    flowLogsRetentionDays: cfg.flowLogsRetentionDays,
+                    clusterName: eksClusterName(cfg.stack, region.name),
+                    tags,
+                },
+                { provider },
+            );
             return { region, provider, network, tags };
         }
         const labels = toLabels(tags);
-        const provider = new gcp.Provider(`gcp-${region.name}`, { project: cfg.gcpProject, region: region.region });
-        const network = new GcpNetwork(region.name, {
-            project: cfg.gcpProject!,
+        const provider = new gcp.Provider(`gcp-${region.name}`, {
+            project: cfg.gcpProject,
             region: region.region,
-            vpcCidr: region.vpcCidr,
-            podsCidr: region.podsCidr!,
-            servicesCidr: region.servicesCidr!,
-            labels,
-        }, { provider });
+        });
+        const network = new GcpNetwork(
+            region.name,
+            {
+                project: cfg.gcpProject!,
+                region: region.region,
+                vpcCidr: region.vpcCidr,
+                podsCidr: region.podsCidr!,
+                servicesCidr: region.servicesCidr!,
+                labels,
+            },
+            { provider },
+        );
         return { region, provider, network, labels };
     });
     const awsParts = parts.filter((p): p is AwsRegionParts => p.region.cloud === "aws");
@@ -73,41 +98,51 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
         const region = p.region;
         if (region.cloud === "aws") {
             const a = p as AwsRegionParts;
-            return new EksCluster(region.name, {
+            return new EksCluster(
+                region.name,
+                {
+                    regionName: region.name,
+                    cloudRegion: region.region,
+                    primary: region.primary,
+                    clusterName: eksClusterName(cfg.stack, region.name),
+                    version: cfg.kubernetes.version,
+                    adminRoleArn: cfg.kubernetes.adminRoleArn!,
+                    publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,
+                    peerVpcCidrs: awsParts.filter((o) => o !== a).map((o) => o.region.vpcCidr),
+                    peerNatIps: awsParts
+                        .filter((o) => o !== a)
+                        .flatMap((o) => o.network.natPublicIps),
+                    logRetentionDays: cfg.flowLogsRetentionDays,
+                    nodeGroups: cfg.nodeGroups,
+                    controllerReplicas: controllerReplicas(cfg),
+                    protect: cfg.protect,
+                    network: a.network,
+                    tags: a.tags,
+                },
+                { provider: a.provider },
+            ).info;
+        }
+        const g = p as GcpRegionParts;
+        const gke = new GkeCluster(
+            region.name,
+            {
                 regionName: region.name,
                 cloudRegion: region.region,
                 primary: region.primary,
-                clusterName: eksClusterName(cfg.stack, region.name),
+                vpcCidr: region.vpcCidr,
+                project: cfg.gcpProject!,
                 version: cfg.kubernetes.version,
-                adminRoleArn: cfg.kubernetes.adminRoleArn!,
+                releaseChannel: GKE_RELEASE_CHANNEL[cfg.environment],
+                masterCidr: gkeMasterCidr(index),
                 publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,
-                peerVpcCidrs: awsParts.filter((o) => o !== a).map((o) => o.region.vpcCidr),
-                peerNatIps: awsParts.filter((o) => o !== a).flatMap((o) => o.network.natPublicIps),
-                logRetentionDays: cfg.flowLogsRetentionDays,
-                nodeGroups: cfg.nodeGroups,
-                controllerReplicas: controllerReplicas(cfg),
+                allNatIps,
+                nodeGroups: cfg.gcpNodeGroups!,
                 protect: cfg.protect,
-                network: a.network,
-                tags: a.tags,
-            }, { provider: a.provider }).info;
-        }
-        const g = p as GcpRegionParts;
-        const gke = new GkeCluster(region.name, {
-            regionName: region.name,
-            cloudRegion: region.region,
-            primary: region.primary,
-            vpcCidr: region.vpcCidr,
-            project: cfg.gcpProject!,
-            version: cfg.kubernetes.version,
-            releaseChannel: GKE_RELEASE_CHANNEL[cfg.environment],
-            masterCidr: gkeMasterCidr(index),
-            publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,
-            allNatIps,
-            nodeGroups: cfg.gcpNodeGroups!,
-            protect: cfg.protect,
-            network: g.network,
-            labels: g.labels,
-        }, { provider: g.provider });
+                network: g.network,
+                labels: g.labels,
+            },
+            { provider: g.provider },
+        );
         gkeClusters.set(region, gke);
         return gke.info;
     });
@@ -123,12 +158,19 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
             routeTableIds: x.network.privateRouteTableIds,
             tags: x.tags,
         });
-        new VpcPeering(`peering-${req.region.name}-${acc.region.name}`, { requester: side(req), accepter: side(acc) });
+        new VpcPeering(`peering-${req.region.name}-${acc.region.name}`, {
+            requester: side(req),
+            accepter: side(acc),
+        });
     }
     // ---- GCP: peer every pair of region networks (the east-west gateways are internal load
     // balancers, reachable only from their own network or a peered one)
     for (const [a, b] of pairs(gcpParts)) {
-        const side = (x: GcpRegionParts) => ({ name: x.region.name, provider: x.provider, networkSelfLink: x.network.networkSelfLink });
+        const side = (x: GcpRegionParts) => ({
+            name: x.region.name,
+            provider: x.provider,
+            networkSelfLink: x.network.networkSelfLink,
+        });
         new GcpNetworkPeering(`peering-${a.region.name}-${b.region.name}`, {
             a: side(a),
             b: side(b),

@@ -8,10 +8,14 @@ import type { PlatformConfig } from "../config";
 import { DnsFailover, FailoverRole } from "../components/dns";
 import type { ClusterInfo } from "../components/types";
 
-export function composeDns(cfg: PlatformConfig, clusters: readonly ClusterInfo[],
-    ingressHostnames: Readonly<Record<string, pulumi.Input<string>>>): DnsFailover {
+export function composeDns(
+    cfg: PlatformConfig,
+    clusters: readonly ClusterInfo[],
+    ingressHostnames: Readonly<Record<string, pulumi.Input<string>>>,
+): DnsFailover {
     const secondary = clusters.find((c) => !c.primary);
-    const role = (c: ClusterInfo): FailoverRole | undefined => (c.primary ? "primary" : c === secondary ? "secondary" : undefined);
+    const role = (c: ClusterInfo): FailoverRole | undefined =>
+        c.primary ? "primary" : c === secondary ? "secondary" : undefined;
     return new DnsFailover("dns", {
         provider: cfg.dns.provider,
         zoneId: cfg.dns.zoneId,
@@ -21,6 +25,10 @@ export function composeDns(cfg: PlatformConfig, clusters: readonly ClusterInfo[]
         healthCheckIntervalSeconds: cfg.dns.healthCheckIntervalSeconds,
         healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
         gcpProject: cfg.gcpProject,
-        regions: clusters.map((c) => ({ cluster: c, ingressHostname: ingressHostnames[c.name], role: role(c) })),
+        regions: clusters.map((c) => ({
+            cluster: c,
+            ingressHostname: ingressHostnames[c.name],
+            role: role(c),
+        })),
     });
 }

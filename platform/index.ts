@@ -18,7 +18,9 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
     const mesh = composeMesh(cfg, clusters);
     for (const cluster of clusters) composeClusterAddons(cfg, cluster, mesh.clusters[cluster.name]);
     const backups = composeBackups(cfg, clusters, mesh.caMaterial);
-    const ingress = Object.fromEntries(clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]));
+    const ingress = Object.fromEntries(
+        clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]),
+    );
     const dns = composeDns(cfg, clusters, ingress);
     return stackOutputs(cfg, clusters, mesh, backups, dns, ingress);
 }

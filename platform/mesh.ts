@@ -17,12 +17,27 @@ export interface ComposedMesh extends MeshInfo {
 }
 
 /** Build the members from the config and the clusters' plain facts (order = cfg.regions order, primary first). */
-export function meshMembers(cfg: PlatformConfig, clusters: readonly { readonly name: string; readonly network: string }[]): MeshMember[] {
+export function meshMembers(
+    cfg: PlatformConfig,
+    clusters: readonly { readonly name: string; readonly network: string }[],
+): MeshMember[] {
     return clusters.map((c) => {
         const region = cfg.regions.find((r) => r.name === c.name);
-        if (!region) throw new Error(`mesh: cluster ${c.name} has no region in mesh-platform:regions; regions are ${cfg.regions.map((r) => r.name).join(", ")}`);
-        const ranges = [region.vpcCidr, region.podsCidr, region.servicesCidr].filter((x): x is string => x !== undefined);
-        return { name: c.name, network: c.network, cloud: region.cloud, locality: region.region, primary: region.primary, addressRanges: ranges };
+        if (!region)
+            throw new Error(
+                `mesh: cluster ${c.name} has no region in mesh-platform:regions; regions are ${cfg.regions.map((r) => r.name).join(", ")}`,
+            );
+        const ranges = [region.vpcCidr, region.podsCidr, region.servicesCidr].filter(
+            (x): x is string => x !== undefined,
+        );
+        return {
+            name: c.name,
+            network: c.network,
+            cloud: region.cloud,
+            locality: region.region,
+            primary: region.primary,
+            addressRanges: ranges,
+        };
     });
 }
 
@@ -39,7 +54,10 @@ export function meshArgs(cfg: PlatformConfig, clusters: readonly ClusterInfo[]):
         mtlsMode: cfg.mesh.mtlsMode,
         outboundTrafficPolicy: cfg.mesh.outboundTrafficPolicy,
         jwt: { ...cfg.mesh.jwt, requiredPaths: publicRoutePaths() },
-        ingress: { hostnames: cfg.certificates.hostnames, tlsSecretName: cfg.mesh.ingressTlsSecretName },
+        ingress: {
+            hostnames: cfg.certificates.hostnames,
+            tlsSecretName: cfg.mesh.ingressTlsSecretName,
+        },
         logLevel: cfg.observability.logLevel,
         traceSamplingPercent: cfg.observability.traceSamplingPercent,
         readerTokenGeneration: cfg.mesh.readerTokenGeneration,

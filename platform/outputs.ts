@@ -19,15 +19,35 @@ export interface PlatformOutputs {
  * The guide's DR targets, tightened where the platform does better: detection < 2 min, DNS failover
  * within 2 min (the guide allows 15 min for a regional failover), recovery < 30 min.
  */
-export const DR_TARGETS = { detectionSeconds: 120, failoverSeconds: 120, recoverySeconds: 1800 } as const;
+export const DR_TARGETS = {
+    detectionSeconds: 120,
+    failoverSeconds: 120,
+    recoverySeconds: 1800,
+} as const;
 
-export function stackOutputs(cfg: PlatformConfig, clusters: readonly ClusterInfo[], mesh: MeshInfo,
-    backups: readonly RegionBackup[], dns: DnsFailover, ingress: Readonly<Record<string, pulumi.Input<string>>>): PlatformOutputs {
+export function stackOutputs(
+    cfg: PlatformConfig,
+    clusters: readonly ClusterInfo[],
+    mesh: MeshInfo,
+    backups: readonly RegionBackup[],
+    dns: DnsFailover,
+    ingress: Readonly<Record<string, pulumi.Input<string>>>,
+): PlatformOutputs {
     return {
         environment: cfg.environment,
         primaryRegion: cfg.primaryRegion.name,
-        regions: cfg.regions.map((r) => ({ name: r.name, cloud: r.cloud, region: r.region, primary: r.primary })),
-        clusters: clusters.map((c) => ({ name: c.name, clusterName: c.clusterName, endpoint: c.endpoint, kubeconfig: pulumi.secret(c.kubeconfig) })),
+        regions: cfg.regions.map((r) => ({
+            name: r.name,
+            cloud: r.cloud,
+            region: r.region,
+            primary: r.primary,
+        })),
+        clusters: clusters.map((c) => ({
+            name: c.name,
+            clusterName: c.clusterName,
+            endpoint: c.endpoint,
+            kubeconfig: pulumi.secret(c.kubeconfig),
+        })),
         mesh: { id: mesh.meshId, istioVersion: mesh.version, revision: mesh.revision },
         worstCaseFailoverSeconds: dns.worstCaseFailoverSeconds,
         drill: drillOutputs(cfg, clusters, ingress, backups, dns),
@@ -76,6 +96,9 @@ export function drillOutputs(
             healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
             worstCaseFailoverSeconds: dns.worstCaseFailoverSeconds,
         } satisfies DrillOutputs["dns"],
-        targets: { ...DR_TARGETS, examsRpoMinutes: cfg.backup.examsRpoMinutes } satisfies DrillOutputs["targets"],
+        targets: {
+            ...DR_TARGETS,
+            examsRpoMinutes: cfg.backup.examsRpoMinutes,
+        } satisfies DrillOutputs["targets"],
     } satisfies Record<keyof DrillOutputs, unknown>;
 }

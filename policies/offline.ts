@@ -14,8 +14,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EnforcementLevel, PolicyPackConfig, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
-    ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, unknownCheckingProxy, UnknownValueError,
+    EnforcementLevel,
+    PolicyPackConfig,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+    unknownCheckingProxy,
+    UnknownValueError,
 } from "@pulumi/policy";
 import { COST_PACK, costPolicies } from "./cost/policies";
 import { CostEstimate, CostResource, estimateCost, formatEstimate } from "./cost/estimate";
@@ -46,7 +54,12 @@ export interface PackDefinition {
 }
 
 export const PACKS: readonly PackDefinition[] = [
-    { name: SECURITY_PACK, dir: "security", policies: securityPolicies, enforcementLevel: "mandatory" },
+    {
+        name: SECURITY_PACK,
+        dir: "security",
+        policies: securityPolicies,
+        enforcementLevel: "mandatory",
+    },
     { name: COST_PACK, dir: "cost", policies: costPolicies, enforcementLevel: "mandatory" },
 ];
 
@@ -83,7 +96,8 @@ const EMPTY_TAGS: ReadonlyMap<string, string> = new Map();
 
 function isTypeOf(type: string, resourceClass: unknown): boolean {
     const cls = resourceClass as { __pulumiType?: string; isInstance?: (o: unknown) => boolean };
-    if (typeof cls?.__pulumiType === "string" && cls.__pulumiType.length > 0) return type === cls.__pulumiType;
+    if (typeof cls?.__pulumiType === "string" && cls.__pulumiType.length > 0)
+        return type === cls.__pulumiType;
     return typeof cls?.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
 }
 
@@ -119,20 +133,35 @@ function toPolicyResources(resources: readonly PlanResource[]): Map<string, Poli
     for (const r of resources) {
         const pr = byUrn.get(r.urn)!;
         if (r.parent && byUrn.has(r.parent)) pr.parent = byUrn.get(r.parent);
-        pr.dependencies = r.dependencies.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => !!d);
+        pr.dependencies = r.dependencies
+            .map((d) => byUrn.get(d))
+            .filter((d): d is PolicyResource => !!d);
         if (r.provider) {
             const provider = byUrn.get(r.provider);
             const parts = r.provider.split("::");
             pr.provider = provider
-                ? { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name }
-                : { type: parts[parts.length - 2] ?? "", props: {}, urn: r.provider, name: parts[parts.length - 1] ?? "" };
+                ? {
+                      type: provider.type,
+                      props: provider.props,
+                      urn: provider.urn,
+                      name: provider.name,
+                  }
+                : {
+                      type: parts[parts.length - 2] ?? "",
+                      props: {},
+                      urn: r.provider,
+                      name: parts[parts.length - 1] ?? "",
+                  };
         }
     }
     return byUrn;
 }
 
 function stackUrn(resources: readonly PlanResource[], stack: string): string {
-    return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${stack}::mesh-platform::pulumi:pulumi:Stack::mesh-platform-${stack}`;
+    return (
+        resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ??
+        `urn:pulumi:${stack}::mesh-platform::pulumi:pulumi:Stack::mesh-platform-${stack}`
+    );
 }
 
 function isResourcePolicy(p: PackPolicy): p is ResourceValidationPolicy {
@@ -145,12 +174,19 @@ function isStackPolicy(p: PackPolicy): p is StackValidationPolicy {
 
 function mustBeSync(result: unknown, policy: string): void {
     if (result && typeof (result as Promise<void>).then === "function") {
-        throw new Error(`policy ${policy} returned a promise; offline evaluation runs synchronous policies only`);
+        throw new Error(
+            `policy ${policy} returned a promise; offline evaluation runs synchronous policies only`,
+        );
     }
 }
 
 /** Run one pack over the plan with an already validated config. */
-export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, resources: readonly PlanResource[], stack: string): PolicyViolation[] {
+export function evaluatePack(
+    pack: PackDefinition,
+    config: PolicyPackConfig,
+    resources: readonly PlanResource[],
+    stack: string,
+): PolicyViolation[] {
     const out: PolicyViolation[] = [];
     const policyResources = toPolicyResources(resources);
     const fallbackUrn = stackUrn(resources, stack);
@@ -162,21 +198,35 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
         const properties = propertiesOf(policy, config);
         const getConfig = <T extends object>() => ({ ...properties }) as T;
         const push = (message: string, urn: string, lvl = enforcementLevel) =>
-            out.push({ policyName: policy.name, pack: pack.name, enforcementLevel: lvl, urn, message });
+            out.push({
+                policyName: policy.name,
+                pack: pack.name,
+                enforcementLevel: lvl,
+                urn,
+                message,
+            });
         const guard = (urn: string, run: () => void) => {
             try {
                 run();
             } catch (e) {
                 if (e instanceof NotApplicable) return;
                 if (e instanceof UnknownValueError) {
-                    push(`can't run policy '${policy.name}' from policy pack '${pack.name}' during preview: ${(e as Error).message}`, urn, "advisory");
+                    push(
+                        `can't run policy '${policy.name}' from policy pack '${pack.name}' during preview: ${(e as Error).message}`,
+                        urn,
+                        "advisory",
+                    );
                     return;
                 }
-                throw new Error(`Error validating resource with policy '${policy.name}' from policy pack '${pack.name}': ${(e as Error).stack ?? String(e)}`);
+                throw new Error(
+                    `Error validating resource with policy '${policy.name}' from policy pack '${pack.name}': ${(e as Error).stack ?? String(e)}`,
+                );
             }
         };
         if (isResourcePolicy(policy)) {
-            const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
+            const validations = Array.isArray(policy.validateResource)
+                ? policy.validateResource
+                : [policy.validateResource!];
             for (const r of resources) {
                 const pr = policyResources.get(r.urn)!;
                 for (const validate of validations) {
@@ -189,12 +239,20 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
                         stackTags: EMPTY_TAGS,
                         // eslint-disable-next-line @typescript-eslint/unbound-method -- an arrow function (toPolicyResources), no this to lose
                         isType: pr.isType,
-                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? pr.props : undefined)) as ResourceValidationArgs["asType"],
+                        asType: ((cls: unknown) =>
+                            isTypeOf(r.type, cls)
+                                ? pr.props
+                                : undefined) as ResourceValidationArgs["asType"],
                         getConfig,
                         notApplicable: throwNotApplicable,
                         ...(pr.provider ? { provider: pr.provider } : {}),
                     };
-                    guard(r.urn, () => mustBeSync(validate(args, (message) => push(message, r.urn)), policy.name));
+                    guard(r.urn, () =>
+                        mustBeSync(
+                            validate(args, (message) => push(message, r.urn)),
+                            policy.name,
+                        ),
+                    );
                 }
             }
         }
@@ -205,7 +263,12 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
                 getConfig,
                 notApplicable: throwNotApplicable,
             };
-            guard(fallbackUrn, () => mustBeSync(policy.validateStack(args, (message, urn) => push(message, urn ?? fallbackUrn)), policy.name));
+            guard(fallbackUrn, () =>
+                mustBeSync(
+                    policy.validateStack(args, (message, urn) => push(message, urn ?? fallbackUrn)),
+                    policy.name,
+                ),
+            );
         }
     }
     return out;
@@ -215,14 +278,24 @@ export function evaluatePack(pack: PackDefinition, config: PolicyPackConfig, res
  * Evaluate both packs over a plan with the environment's config files. Throws (before evaluating
  * anything) when a config file is invalid.
  */
-export function evaluatePolicies(resources: PlanResource[], opts: { stack: string; environment: Environment }): PolicyViolation[] {
+export function evaluatePolicies(
+    resources: PlanResource[],
+    opts: { stack: string; environment: Environment },
+): PolicyViolation[] {
     const configs = PACKS.map((pack) => loadPackConfig(pack, opts.environment));
     return PACKS.flatMap((pack, i) => evaluatePack(pack, configs[i], resources, opts.stack));
 }
 
 /** The plan's resources in the cost estimator's view. */
 export function toCostResources(resources: readonly PlanResource[]): CostResource[] {
-    return resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs, provider: r.provider, dependencies: r.dependencies }));
+    return resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: r.inputs,
+        provider: r.provider,
+        dependencies: r.dependencies,
+    }));
 }
 
 /** Estimated monthly cost of a plan, from the pinned price table (policies/cost/prices.ts). */
@@ -240,6 +313,15 @@ export function budgetFor(stack: string, environment: Environment): number | und
 }
 
 /** Print the estimate the way the plan shows it (called by tools/planpolicies.ts). */
-export function printCostEstimate(resources: PlanResource[], opts: { stack: string; environment: Environment }, log: (s: string) => void): void {
-    for (const line of formatEstimate(opts.stack, estimateMonthlyCost(resources), budgetFor(opts.stack, opts.environment))) log(line);
+export function printCostEstimate(
+    resources: PlanResource[],
+    opts: { stack: string; environment: Environment },
+    log: (s: string) => void,
+): void {
+    for (const line of formatEstimate(
+        opts.stack,
+        estimateMonthlyCost(resources),
+        budgetFor(opts.stack, opts.environment),
+    ))
+        log(line);
 }

@@ -6,7 +6,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config";
 import { buildPlatform } from "../platform";
-import { readStackFile, RecordedResource, RunResult, runUnderMocks, PROJECT } from "../tools/runtime";
+import {
+    readStackFile,
+    RecordedResource,
+    RunResult,
+    runUnderMocks,
+    PROJECT,
+} from "../tools/runtime";
 
 export type { RecordedResource } from "../tools/runtime";
 
@@ -15,9 +21,15 @@ export const ROOT = path.resolve(__dirname, "..");
 export class RecordedRun {
     constructor(readonly result: RunResult) {}
 
-    get stack(): string { return this.result.stack; }
-    get resources(): RecordedResource[] { return this.result.resources; }
-    get outputs(): Record<string, unknown> { return this.result.outputs; }
+    get stack(): string {
+        return this.result.stack;
+    }
+    get resources(): RecordedResource[] {
+        return this.result.resources;
+    }
+    get outputs(): Record<string, unknown> {
+        return this.result.outputs;
+    }
     /** Custom resources only (no components, no providers, no the stack). */
     get customResources(): RecordedResource[] {
         return this.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
@@ -31,7 +43,9 @@ export class RecordedRun {
         const found = this.resources.filter((r) => r.type === type && r.name === name);
         if (found.length !== 1) {
             const names = this.ofType(type).map((r) => r.name);
-            throw new Error(`expected one ${type} named ${name}, found ${found.length}; names of that type: ${names.join(", ") || "none"}`);
+            throw new Error(
+                `expected one ${type} named ${name}, found ${found.length}; names of that type: ${names.join(", ") || "none"}`,
+            );
         }
         return found[0];
     }
@@ -72,30 +86,65 @@ const stackRuns = new Map<string, Promise<RecordedRun>>();
  * Run the real program for a committed stack (config from Pulumi.<stack>.yaml) or, with `rawConfig`
  * ({ key without namespace: value }), for an ad-hoc stack. Committed stacks are cached per process.
  */
-export function runStack(stack: string, rawConfig?: Record<string, unknown>, secretKeys: readonly string[] = []): Promise<RecordedRun> {
-    if (rawConfig) return runProgram(stack, rawConfig, secretKeys.map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
+export function runStack(
+    stack: string,
+    rawConfig?: Record<string, unknown>,
+    secretKeys: readonly string[] = [],
+): Promise<RecordedRun> {
+    if (rawConfig)
+        return runProgram(
+            stack,
+            rawConfig,
+            secretKeys.map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)),
+        );
     let run = stackRuns.get(stack);
     if (!run) {
         const { config, secretKeys } = readStackFile(ROOT, stack);
-        run = runUnderMocks({ stack, config, secretKeys, program: () => buildPlatform(loadConfig()) }).then((r) => new RecordedRun(r));
+        run = runUnderMocks({
+            stack,
+            config,
+            secretKeys,
+            program: () => buildPlatform(loadConfig()),
+        }).then((r) => new RecordedRun(r));
         stackRuns.set(stack, run);
     }
     return run;
 }
 
-function runProgram(stack: string, rawConfig: Record<string, unknown>, secretKeys: readonly string[]): Promise<RecordedRun> {
+function runProgram(
+    stack: string,
+    rawConfig: Record<string, unknown>,
+    secretKeys: readonly string[],
+): Promise<RecordedRun> {
     const config: Record<string, unknown> = { "pulumi:disable-default-providers": ["*"] };
-    for (const [k, v] of Object.entries(rawConfig)) config[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
-    return runUnderMocks({ stack, config, secretKeys, program: () => buildPlatform(loadConfig()) }).then((r) => new RecordedRun(r));
+    for (const [k, v] of Object.entries(rawConfig))
+        config[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
+    return runUnderMocks({
+        stack,
+        config,
+        secretKeys,
+        program: () => buildPlatform(loadConfig()),
+    }).then((r) => new RecordedRun(r));
 }
 
 /** Run arbitrary declarations under mocks (components under test, with explicit providers). */
-export async function runDeclarations<T>(program: () => T, opts: { stack?: string; config?: Record<string, unknown> } = {}): Promise<RecordedRun> {
-    const result = await runUnderMocks({ stack: opts.stack ?? "test", config: opts.config ?? {}, program });
+export async function runDeclarations<T>(
+    program: () => T,
+    opts: { stack?: string; config?: Record<string, unknown> } = {},
+): Promise<RecordedRun> {
+    const result = await runUnderMocks({
+        stack: opts.stack ?? "test",
+        config: opts.config ?? {},
+        program,
+    });
     return new RecordedRun(result);
 }
 
 /** The committed stacks (every Pulumi.<stack>.yaml at the root). */
 export function committedStacks(): string[] {
-    return fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort();
+    return fs
+        .readdirSync(ROOT)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .map((f) => f.slice(7, -5))
+        .sort();
 }

@@ -36,8 +36,14 @@ export interface MockContext {
     readonly id: string;
 }
 
-type OutputFn = (args: pulumi.runtime.MockResourceArgs, ctx: MockContext) => Record<string, unknown>;
-type CallFn = (args: pulumi.runtime.MockCallArgs, ctx: { region: string }) => Record<string, unknown>;
+type OutputFn = (
+    args: pulumi.runtime.MockResourceArgs,
+    ctx: MockContext,
+) => Record<string, unknown>;
+type CallFn = (
+    args: pulumi.runtime.MockCallArgs,
+    ctx: { region: string },
+) => Record<string, unknown>;
 
 const awsArn = (service: string, ctx: MockContext, resource: string, global = false) =>
     `arn:aws:${service}:${global ? "" : ctx.region}:${MOCK_ACCOUNT_ID}:${resource}`;
@@ -47,20 +53,45 @@ const awsArn = (service: string, ctx: MockContext, resource: string, global = fa
  * outputs; physical names default to auto-naming for every cloud resource with a `name` property.
  */
 export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
-    "aws:iam/role:Role": (a, c) => ({ arn: awsArn("iam", c, `role/${a.inputs.name ?? c.autoName}`, true), uniqueId: `AROA${hex(17, c.id).toUpperCase()}` }),
-    "aws:iam/policy:Policy": (a, c) => ({ arn: awsArn("iam", c, `policy/${a.inputs.name ?? c.autoName}`, true) }),
+    "aws:iam/role:Role": (a, c) => ({
+        arn: awsArn("iam", c, `role/${a.inputs.name ?? c.autoName}`, true),
+        uniqueId: `AROA${hex(17, c.id).toUpperCase()}`,
+    }),
+    "aws:iam/policy:Policy": (a, c) => ({
+        arn: awsArn("iam", c, `policy/${a.inputs.name ?? c.autoName}`, true),
+    }),
     "aws:kms/key:Key": (_a, c) => ({ arn: awsArn("kms", c, `key/${c.id}`), keyId: c.id }),
-    "aws:kms/alias:Alias": (a, c) => ({ arn: awsArn("kms", c, String(a.inputs.name ?? `alias/${c.autoName}`)) }),
+    "aws:kms/alias:Alias": (a, c) => ({
+        arn: awsArn("kms", c, String(a.inputs.name ?? `alias/${c.autoName}`)),
+    }),
     "aws:s3/bucket:Bucket": (a, c) => {
         const bucket = String(a.inputs.bucket ?? c.autoName);
-        return { bucket, arn: `arn:aws:s3:::${bucket}`, region: c.region, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com` };
+        return {
+            bucket,
+            arn: `arn:aws:s3:::${bucket}`,
+            region: c.region,
+            bucketDomainName: `${bucket}.s3.amazonaws.com`,
+            bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com`,
+        };
     },
-    "aws:ec2/vpc:Vpc": (_a, c) => ({ arn: awsArn("ec2", c, `vpc/${c.id}`), defaultRouteTableId: `rtb-${hex(17, c.id, "rt")}`, defaultSecurityGroupId: `sg-${hex(17, c.id, "sg")}`, mainRouteTableId: `rtb-${hex(17, c.id, "main")}` }),
+    "aws:ec2/vpc:Vpc": (_a, c) => ({
+        arn: awsArn("ec2", c, `vpc/${c.id}`),
+        defaultRouteTableId: `rtb-${hex(17, c.id, "rt")}`,
+        defaultSecurityGroupId: `sg-${hex(17, c.id, "sg")}`,
+        mainRouteTableId: `rtb-${hex(17, c.id, "main")}`,
+    }),
     "aws:ec2/subnet:Subnet": (_a, c) => ({ arn: awsArn("ec2", c, `subnet/${c.id}`) }),
     "aws:ec2/natGateway:NatGateway": () => ({ publicIp: "203.0.113.10" }),
-    "aws:ec2/eip:Eip": (_a, c) => ({ publicIp: `203.0.113.${parseInt(hex(2, c.id), 16) % 250 + 1}`, allocationId: `eipalloc-${hex(17, c.id)}` }),
-    "aws:ec2/securityGroup:SecurityGroup": (_a, c) => ({ arn: awsArn("ec2", c, `security-group/${c.id}`) }),
-    "aws:cloudwatch/logGroup:LogGroup": (a, c) => ({ arn: awsArn("logs", c, `log-group:${a.inputs.name ?? c.autoName}`) }),
+    "aws:ec2/eip:Eip": (_a, c) => ({
+        publicIp: `203.0.113.${(parseInt(hex(2, c.id), 16) % 250) + 1}`,
+        allocationId: `eipalloc-${hex(17, c.id)}`,
+    }),
+    "aws:ec2/securityGroup:SecurityGroup": (_a, c) => ({
+        arn: awsArn("ec2", c, `security-group/${c.id}`),
+    }),
+    "aws:cloudwatch/logGroup:LogGroup": (a, c) => ({
+        arn: awsArn("logs", c, `log-group:${a.inputs.name ?? c.autoName}`),
+    }),
     "aws:eks/cluster:Cluster": (a, c) => {
         const name = String(a.inputs.name ?? c.autoName);
         const oidc = hex(32, c.id, "oidc").toUpperCase();
@@ -68,23 +99,53 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
             name,
             arn: awsArn("eks", c, `cluster/${name}`),
             endpoint: `https://${oidc}.gr7.${c.region}.eks.amazonaws.com`,
-            certificateAuthority: { data: Buffer.from(fakePem("CERTIFICATE", `${c.id}-ca`)).toString("base64") },
-            identities: [{ oidcs: [{ issuer: `https://oidc.eks.${c.region}.amazonaws.com/id/${oidc}` }] }],
+            certificateAuthority: {
+                data: Buffer.from(fakePem("CERTIFICATE", `${c.id}-ca`)).toString("base64"),
+            },
+            identities: [
+                { oidcs: [{ issuer: `https://oidc.eks.${c.region}.amazonaws.com/id/${oidc}` }] },
+            ],
             status: "ACTIVE",
             platformVersion: "eks.9",
-            vpcConfig: { ...(a.inputs.vpcConfig as object), clusterSecurityGroupId: `sg-${hex(17, c.id, "csg")}`, vpcId: `vpc-${hex(17, c.id, "vpc")}` },
+            vpcConfig: {
+                ...(a.inputs.vpcConfig as object),
+                clusterSecurityGroupId: `sg-${hex(17, c.id, "csg")}`,
+                vpcId: `vpc-${hex(17, c.id, "vpc")}`,
+            },
         };
     },
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (a, c) => ({
-        arn: awsArn("iam", c, `oidc-provider/${String(a.inputs.url ?? "").replace(/^https:\/\//, "")}`, true),
+        arn: awsArn(
+            "iam",
+            c,
+            `oidc-provider/${String(a.inputs.url ?? "").replace(/^https:\/\//, "")}`,
+            true,
+        ),
     }),
-    "aws:eks/nodeGroup:NodeGroup": (a, c) => ({ arn: awsArn("eks", c, `nodegroup/${a.inputs.clusterName}/${a.inputs.nodeGroupName ?? c.autoName}/${c.id}`), status: "ACTIVE" }),
-    "aws:ec2/launchTemplate:LaunchTemplate": (_a, c) => ({ arn: awsArn("ec2", c, `launch-template/lt-${hex(17, c.id)}`), latestVersion: 1, defaultVersion: 1 }),
-    "aws:route53/healthCheck:HealthCheck": (_a, c) => ({ arn: `arn:aws:route53:::healthcheck/${c.id}` }),
+    "aws:eks/nodeGroup:NodeGroup": (a, c) => ({
+        arn: awsArn(
+            "eks",
+            c,
+            `nodegroup/${a.inputs.clusterName}/${a.inputs.nodeGroupName ?? c.autoName}/${c.id}`,
+        ),
+        status: "ACTIVE",
+    }),
+    "aws:ec2/launchTemplate:LaunchTemplate": (_a, c) => ({
+        arn: awsArn("ec2", c, `launch-template/lt-${hex(17, c.id)}`),
+        latestVersion: 1,
+        defaultVersion: 1,
+    }),
+    "aws:route53/healthCheck:HealthCheck": (_a, c) => ({
+        arn: `arn:aws:route53:::healthcheck/${c.id}`,
+    }),
     "gcp:container/cluster:Cluster": (a, c) => ({
         name: a.inputs.name ?? c.autoName,
         endpoint: `34.${parseInt(hex(2, c.id), 16) % 200}.${parseInt(hex(2, c.id, "b"), 16)}.${parseInt(hex(2, c.id, "c"), 16)}`,
-        masterAuth: { clusterCaCertificate: Buffer.from(fakePem("CERTIFICATE", `${c.id}-ca`)).toString("base64") },
+        masterAuth: {
+            clusterCaCertificate: Buffer.from(fakePem("CERTIFICATE", `${c.id}-ca`)).toString(
+                "base64",
+            ),
+        },
         selfLink: `https://container.googleapis.com/v1/projects/${a.inputs.project}/locations/${a.inputs.location}/clusters/${a.inputs.name ?? c.autoName}`,
     }),
     "gcp:serviceaccount/account:Account": (a, c) => ({
@@ -92,13 +153,19 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
         name: `projects/${a.inputs.project}/serviceAccounts/${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`,
         uniqueId: hex(21, c.id).replace(/[a-f]/g, "7"),
     }),
-    "gcp:kms/cryptoKey:CryptoKey": (a) => ({ id: `${a.inputs.keyRing}/cryptoKeys/${a.inputs.name}` }),
-    "gcp:kms/keyRing:KeyRing": (a) => ({ id: `projects/${a.inputs.project}/locations/${a.inputs.location}/keyRings/${a.inputs.name}` }),
+    "gcp:kms/cryptoKey:CryptoKey": (a) => ({
+        id: `${a.inputs.keyRing}/cryptoKeys/${a.inputs.name}`,
+    }),
+    "gcp:kms/keyRing:KeyRing": (a) => ({
+        id: `projects/${a.inputs.project}/locations/${a.inputs.location}/keyRings/${a.inputs.name}`,
+    }),
     "gcp:compute/address:Address": (a, c) => ({
-        address: `35.${parseInt(hex(2, c.id, "a"), 16) % 200 + 10}.${parseInt(hex(2, c.id, "b"), 16)}.${parseInt(hex(2, c.id, "c"), 16) % 250 + 1}`,
+        address: `35.${(parseInt(hex(2, c.id, "a"), 16) % 200) + 10}.${parseInt(hex(2, c.id, "b"), 16)}.${(parseInt(hex(2, c.id, "c"), 16) % 250) + 1}`,
         selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/regions/${a.inputs.region}/addresses/${a.inputs.name ?? c.autoName}`,
     }),
-    "gcp:compute/network:Network": (a, c) => ({ selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/global/networks/${a.inputs.name ?? c.autoName}` }),
+    "gcp:compute/network:Network": (a, c) => ({
+        selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/global/networks/${a.inputs.name ?? c.autoName}`,
+    }),
     "gcp:compute/subnetwork:Subnetwork": (a, c) => ({
         selfLink: `https://www.googleapis.com/compute/v1/projects/${a.inputs.project}/regions/${a.inputs.region}/subnetworks/${a.inputs.name ?? c.autoName}`,
     }),
@@ -107,14 +174,27 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
         privateKeyPemPkcs8: fakePem("PRIVATE KEY", `${c.id}-key`),
         publicKeyPem: fakePem("PUBLIC KEY", `${c.id}-pub`),
     }),
-    "tls:index/selfSignedCert:SelfSignedCert": (_a, c) => ({ certPem: fakePem("CERTIFICATE", `${c.id}-cert`), validityEndTime: "2036-11-25T00:00:00Z" }),
-    "tls:index/locallySignedCert:LocallySignedCert": (_a, c) => ({ certPem: fakePem("CERTIFICATE", `${c.id}-cert`), validityEndTime: "2031-11-25T00:00:00Z" }),
-    "tls:index/certRequest:CertRequest": (_a, c) => ({ certRequestPem: fakePem("CERTIFICATE REQUEST", `${c.id}-csr`) }),
+    "tls:index/selfSignedCert:SelfSignedCert": (_a, c) => ({
+        certPem: fakePem("CERTIFICATE", `${c.id}-cert`),
+        validityEndTime: "2036-11-25T00:00:00Z",
+    }),
+    "tls:index/locallySignedCert:LocallySignedCert": (_a, c) => ({
+        certPem: fakePem("CERTIFICATE", `${c.id}-cert`),
+        validityEndTime: "2031-11-25T00:00:00Z",
+    }),
+    "tls:index/certRequest:CertRequest": (_a, c) => ({
+        certRequestPem: fakePem("CERTIFICATE REQUEST", `${c.id}-csr`),
+    }),
     "kubernetes:helm.sh/v3:Release": (a) => ({
         // What Helm reports after a successful install.
         status: {
-            name: a.inputs.name, namespace: a.inputs.namespace, chart: a.inputs.chart, version: a.inputs.version,
-            appVersion: a.inputs.version, revision: 1, status: "deployed",
+            name: a.inputs.name,
+            namespace: a.inputs.namespace,
+            chart: a.inputs.chart,
+            version: a.inputs.version,
+            appVersion: a.inputs.version,
+            revision: 1,
+            status: "deployed",
         },
     }),
     "kubernetes:core/v1:Service": (a, c) => {
@@ -125,18 +205,34 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
         const spec = (a.inputs.spec ?? {}) as { type?: string };
         const read = !!a.id && String(a.id).includes("/");
         if (!read && spec.type !== "LoadBalancer") return {};
-        const [namespace, name] = read ? String(a.id).split("/") : [meta.namespace ?? "default", meta.name ?? c.autoName];
-        const status = c.cloud === "gcp"
-            ? { ip: `34.${parseInt(hex(2, a.name, "ip1"), 16) % 200 + 1}.${parseInt(hex(2, a.name, "ip2"), 16)}.${parseInt(hex(2, a.name, "ip3"), 16) % 254 + 1}` }
-            : { hostname: `k8s-${namespace.replace(/-/g, "").slice(0, 8)}-${name.replace(/-/g, "").slice(0, 8)}-${hex(10, a.name, c.id)}-${hex(16, a.name, c.id, "nlb")}.elb.${c.region || "ap-southeast-1"}.amazonaws.com` };
-        return { metadata: { ...meta, namespace, name }, spec: { ...spec, type: "LoadBalancer" }, status: { loadBalancer: { ingress: [status] } } };
+        const [namespace, name] = read
+            ? String(a.id).split("/")
+            : [meta.namespace ?? "default", meta.name ?? c.autoName];
+        const status =
+            c.cloud === "gcp"
+                ? {
+                      ip: `34.${(parseInt(hex(2, a.name, "ip1"), 16) % 200) + 1}.${parseInt(hex(2, a.name, "ip2"), 16)}.${(parseInt(hex(2, a.name, "ip3"), 16) % 254) + 1}`,
+                  }
+                : {
+                      hostname: `k8s-${namespace.replace(/-/g, "").slice(0, 8)}-${name.replace(/-/g, "").slice(0, 8)}-${hex(10, a.name, c.id)}-${hex(16, a.name, c.id, "nlb")}.elb.${c.region || "ap-southeast-1"}.amazonaws.com`,
+                  };
+        return {
+            metadata: { ...meta, namespace, name },
+            spec: { ...spec, type: "LoadBalancer" },
+            status: { loadBalancer: { ingress: [status] } },
+        };
     },
     "kubernetes:core/v1:Secret": (a, c) => {
         const type = a.inputs.type;
         if (type !== "kubernetes.io/service-account-token") return {};
         // The token controller fills in the token of a service-account-token secret.
         const token = `eyJhbGciOiJSUzI1NiJ9.${hex(48, c.id, "token")}.${hex(43, c.id, "sig")}`;
-        return { data: { token: Buffer.from(token).toString("base64"), "ca.crt": Buffer.from(fakePem("CERTIFICATE", `${c.id}-sa-ca`)).toString("base64") } };
+        return {
+            data: {
+                token: Buffer.from(token).toString("base64"),
+                "ca.crt": Buffer.from(fakePem("CERTIFICATE", `${c.id}-sa-ca`)).toString("base64"),
+            },
+        };
     },
 };
 
@@ -145,10 +241,23 @@ export const CALL_RESULTS: Record<string, CallFn> = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": (_a, { region }) => {
         // ap-northeast-1 has no usable "b" zone: model the real gap so code never assumes a/b/c.
         const letters = region === "ap-northeast-1" ? ["a", "c", "d"] : ["a", "b", "c"];
-        return { names: letters.map((l) => `${region}${l}`), zoneIds: letters.map((_l, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`), id: region };
+        return {
+            names: letters.map((l) => `${region}${l}`),
+            zoneIds: letters.map((_l, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`),
+            id: region,
+        };
     },
-    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`, userId: "AIDAPLAN", id: MOCK_ACCOUNT_ID }),
-    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: MOCK_ACCOUNT_ID,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`,
+        userId: "AIDAPLAN",
+        id: MOCK_ACCOUNT_ID,
+    }),
+    "aws:index/getPartition:getPartition": () => ({
+        partition: "aws",
+        dnsSuffix: "amazonaws.com",
+        id: "aws",
+    }),
     "aws:index/getRegion:getRegion": (_a, { region }) => ({ name: region, region, id: region }),
 };
 
@@ -161,11 +270,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     /** provider reference (name::id) -> where that provider points. */
     private readonly providers = new Map<string, { region: string; cloud?: "aws" | "gcp" }>();
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): {
+        id: string;
+        state: Record<string, unknown>;
+    } {
         const autoName = `${args.name}-${hex(7, args.type, args.name)}`;
-        let id = args.id && args.id !== "" ? args.id : `${args.name}-${hex(8, args.type, args.name)}`;
+        let id =
+            args.id && args.id !== "" ? args.id : `${args.name}-${hex(8, args.type, args.name)}`;
         // An S3 bucket's id is its name, as on AWS (bucket settings resources refer to it by either).
-        if (args.type === "aws:s3/bucket:Bucket" && !args.id) id = String(args.inputs.bucket ?? autoName);
+        if (args.type === "aws:s3/bucket:Bucket" && !args.id)
+            id = String(args.inputs.bucket ?? autoName);
         if (args.type.startsWith("pulumi:providers:")) {
             // The SDK refers to a provider as `<urn>::<id>`; the URN is not known here, so key by name and id.
             this.providers.set(`${args.name}::${id}`, providerTarget(args.type, args.inputs));
@@ -186,7 +300,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         const fn = CALL_RESULTS[args.token];
-        if (!fn) throw new Error(`offline plan: no mock for invoke ${args.token}; add one to tools/mocks.ts CALL_RESULTS`);
+        if (!fn)
+            throw new Error(
+                `offline plan: no mock for invoke ${args.token}; add one to tools/mocks.ts CALL_RESULTS`,
+            );
         return fn(args, { region: this.targetOf(args.provider).region });
     }
 
@@ -202,9 +319,14 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
 }
 
 /** Region and cloud a provider points at, from its inputs. */
-function providerTarget(type: string, inputs: Record<string, unknown>): { region: string; cloud?: "aws" | "gcp" } {
-    if (type === "pulumi:providers:aws") return { region: String(inputs.region ?? ""), cloud: "aws" };
-    if (type === "pulumi:providers:gcp") return { region: String(inputs.region ?? ""), cloud: "gcp" };
+function providerTarget(
+    type: string,
+    inputs: Record<string, unknown>,
+): { region: string; cloud?: "aws" | "gcp" } {
+    if (type === "pulumi:providers:aws")
+        return { region: String(inputs.region ?? ""), cloud: "aws" };
+    if (type === "pulumi:providers:gcp")
+        return { region: String(inputs.region ?? ""), cloud: "gcp" };
     if (type === "pulumi:providers:kubernetes") {
         // The kubeconfig arrives as a Pulumi secret (a sentinel object holding the value) or a string.
         const raw = inputs.kubeconfig;

@@ -28,8 +28,15 @@ import { buildPlatform } from "../platform";
 import { readStackFile, runUnderMocks, UsageError, RunResult } from "./runtime";
 import { canonicalJson, sortKeys, type PlanDocument } from "../lib/plan-format";
 import {
-    countByType, estimateDeploy, formatDuration, manifestsByCluster, missingProviders, renderTree, toPlanDocument,
-    DEPLOY_SECONDS, DEFAULT_DEPLOY_SECONDS,
+    countByType,
+    estimateDeploy,
+    formatDuration,
+    manifestsByCluster,
+    missingProviders,
+    renderTree,
+    toPlanDocument,
+    DEPLOY_SECONDS,
+    DEFAULT_DEPLOY_SECONDS,
 } from "./planfile";
 import { diffPlans, formatDiff, isEmptyDiff, useColor, type PlanDiff } from "./plandiff";
 import { runPlanPolicies } from "./planpolicies";
@@ -46,7 +53,8 @@ export interface Args {
     allowDangerous: boolean;
 }
 
-const USAGE = "usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree] [--against <old plan.json> [--allow-dangerous]]";
+const USAGE =
+    "usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree] [--against <old plan.json> [--allow-dangerous]]";
 
 export function parseArgs(argv: string[]): Args {
     let stack: string | undefined;
@@ -75,13 +83,20 @@ export function parseArgs(argv: string[]): Args {
         else if (a === "--out") out = path.resolve(value());
         else if (a === "--stack-dir") stackDir = path.resolve(value());
         else if (a === "--against") against = path.resolve(value());
-        else if (a === "--allow-dangerous") { flag(); allowDangerous = true; }
-        else if (a === "--no-tree") { flag(); tree = false; }
-        else if (a === "--tree") { flag(); tree = true; }
-        else throw new UsageError(`unknown argument ${argv[i]}; ${USAGE}`);
+        else if (a === "--allow-dangerous") {
+            flag();
+            allowDangerous = true;
+        } else if (a === "--no-tree") {
+            flag();
+            tree = false;
+        } else if (a === "--tree") {
+            flag();
+            tree = true;
+        } else throw new UsageError(`unknown argument ${argv[i]}; ${USAGE}`);
     }
     if (!stack) throw new UsageError(`missing --stack <name>; ${USAGE}`);
-    if (allowDangerous && !against) throw new UsageError(`--allow-dangerous needs --against; ${USAGE}`);
+    if (allowDangerous && !against)
+        throw new UsageError(`--allow-dangerous needs --against; ${USAGE}`);
     return { stack, out, tree, stackDir, against, allowDangerous };
 }
 
@@ -93,10 +108,16 @@ export function readPlanFile(file: string, stack: string): PlanDocument {
     } catch (e) {
         throw new UsageError(`--against ${file}: ${(e as Error).message}`);
     }
-    if (!doc || typeof doc !== "object" || !Array.isArray(doc.resources) || typeof doc.stack !== "string") {
+    if (
+        !doc ||
+        typeof doc !== "object" ||
+        !Array.isArray(doc.resources) ||
+        typeof doc.stack !== "string"
+    ) {
         throw new UsageError(`--against ${file}: not a plan.json (no stack and resources)`);
     }
-    if (doc.stack !== stack) throw new UsageError(`--against ${file} is a plan of stack ${doc.stack}, not ${stack}`);
+    if (doc.stack !== stack)
+        throw new UsageError(`--against ${file} is a plan of stack ${doc.stack}, not ${stack}`);
     return doc;
 }
 
@@ -108,18 +129,31 @@ export interface PlanResult {
 }
 
 /** Plan one stack and write its artefacts; throws ConfigError / UsageError / program errors. */
-export async function planStack(stack: string, outRoot: string, log: (s: string) => void = console.log, showTree = true, stackDir = ROOT): Promise<PlanResult> {
+export async function planStack(
+    stack: string,
+    outRoot: string,
+    log: (s: string) => void = console.log,
+    showTree = true,
+    stackDir = ROOT,
+): Promise<PlanResult> {
     const { config, secretKeys } = readStackFile(stackDir, stack);
     const dir = path.join(outRoot, stack);
     // A failed plan must not leave an older plan behind that looks current.
     fs.rmSync(dir, { recursive: true, force: true });
 
-    const run = await runUnderMocks({ stack, config, secretKeys, program: () => buildPlatform(loadConfig()) });
+    const run = await runUnderMocks({
+        stack,
+        config,
+        secretKeys,
+        program: () => buildPlatform(loadConfig()),
+    });
 
     const orphans = missingProviders(run.resources);
     if (orphans.length > 0) {
-        throw new Error(`default providers are disabled, but ${orphans.length} resource(s) have no explicit provider:\n` +
-            orphans.map((r) => `  - ${r.type} ${r.name}`).join("\n"));
+        throw new Error(
+            `default providers are disabled, but ${orphans.length} resource(s) have no explicit provider:\n` +
+                orphans.map((r) => `  - ${r.type} ${r.name}`).join("\n"),
+        );
     }
 
     const plan = toPlanDocument(run);
@@ -140,13 +174,34 @@ export async function planStack(stack: string, outRoot: string, log: (s: string)
     log(`    ${String(run.resources.length).padStart(4)} total`);
 
     const est = estimateDeploy(run);
-    log(`\nEstimated deploy time (longest dependency chain): ${formatDuration(est.totalSeconds)} (a serial deploy would take ${formatDuration(est.serialSeconds)})`);
-    log("  chain: " + est.chain.map((r) => `${r.name} (${formatDuration(DEPLOY_SECONDS[r.type] ?? DEFAULT_DEPLOY_SECONDS)})`).join(" -> "));
-    log("  finish per region/cluster: " + est.finishByGroup.map(([g, s]) => `${g} ${formatDuration(s)}`).join(", "));
-    log("  durations used: " + Object.entries(DEPLOY_SECONDS).map(([t, s]) => `${t.split(":").pop()} ${formatDuration(s)}`).join(", ") + `, others ${DEFAULT_DEPLOY_SECONDS}s`);
+    log(
+        `\nEstimated deploy time (longest dependency chain): ${formatDuration(est.totalSeconds)} (a serial deploy would take ${formatDuration(est.serialSeconds)})`,
+    );
+    log(
+        "  chain: " +
+            est.chain
+                .map(
+                    (r) =>
+                        `${r.name} (${formatDuration(DEPLOY_SECONDS[r.type] ?? DEFAULT_DEPLOY_SECONDS)})`,
+                )
+                .join(" -> "),
+    );
+    log(
+        "  finish per region/cluster: " +
+            est.finishByGroup.map(([g, s]) => `${g} ${formatDuration(s)}`).join(", "),
+    );
+    log(
+        "  durations used: " +
+            Object.entries(DEPLOY_SECONDS)
+                .map(([t, s]) => `${t.split(":").pop()} ${formatDuration(s)}`)
+                .join(", ") +
+            `, others ${DEFAULT_DEPLOY_SECONDS}s`,
+    );
 
     const policies = await runPlanPolicies(plan, config, dir, log);
-    log(`\nWrote ${path.relative(process.cwd(), dir) || dir}/{plan.json,outputs.json,policy.json,manifests/}`);
+    log(
+        `\nWrote ${path.relative(process.cwd(), dir) || dir}/{plan.json,outputs.json,policy.json,manifests/}`,
+    );
     return { run, plan, dir, mandatoryViolations: policies.mandatory };
 }
 
@@ -166,26 +221,36 @@ export async function runPlan(args: Args, io: PlanIo = consoleIo()): Promise<num
         const result = await planStack(args.stack, args.out, io.log, args.tree, args.stackDir);
         let code = 0;
         if (result.mandatoryViolations > 0) {
-            io.error(`\nerror: ${result.mandatoryViolations} mandatory policy violation(s); see ${path.join(result.dir, "policy.json")}`);
+            io.error(
+                `\nerror: ${result.mandatoryViolations} mandatory policy violation(s); see ${path.join(result.dir, "policy.json")}`,
+            );
             code = 1;
         }
         if (old && args.against) {
             const diff = diffPlans(old, result.plan);
             writeDiff(result.dir, diff);
-            io.log(`\nDiff against ${args.against} (what \`pulumi up\` would do; offline approximation):`);
+            io.log(
+                `\nDiff against ${args.against} (what \`pulumi up\` would do; offline approximation):`,
+            );
             if (isEmptyDiff(diff)) io.log("  no changes");
             for (const line of formatDiff(diff, io.color)) io.log(line);
             io.log(`Wrote ${path.relative(process.cwd(), result.dir) || result.dir}/diff.json`);
             if (diff.conflicts.length > 0) {
-                io.error(`\nerror: ${diff.conflicts.length} alias conflict(s): the engine would reject this program`);
+                io.error(
+                    `\nerror: ${diff.conflicts.length} alias conflict(s): the engine would reject this program`,
+                );
                 code = 1;
             }
             if (diff.dangerous.length > 0) {
                 if (args.allowDangerous) {
-                    io.error(`\nwarning: ${diff.dangerous.length} dangerous change(s) allowed by --allow-dangerous`);
+                    io.error(
+                        `\nwarning: ${diff.dangerous.length} dangerous change(s) allowed by --allow-dangerous`,
+                    );
                 } else {
-                    io.error(`\nerror: ${diff.dangerous.length} dangerous change(s) (delete or replace of a protected or stateful resource); ` +
-                        "add aliases, or pass --allow-dangerous if they are intended");
+                    io.error(
+                        `\nerror: ${diff.dangerous.length} dangerous change(s) (delete or replace of a protected or stateful resource); ` +
+                            "add aliases, or pass --allow-dangerous if they are intended",
+                    );
                     code = 1;
                 }
             }
@@ -222,10 +287,13 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then((code) => process.exit(code), (e) => {
-        console.error(e);
-        process.exit(1);
-    });
+    main().then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(e);
+            process.exit(1);
+        },
+    );
 }
 
 export { sortKeys };

@@ -13,10 +13,20 @@
  * a replace; everything else as an in-place update. Secrets are masked in both plans, so a changed secret
  * value is not seen. Pure: no I/O.
  */
-import { canonicalJson, engineUrns, type PlanDocument, type PlanResource } from "../lib/plan-format";
+import {
+    canonicalJson,
+    engineUrns,
+    type PlanDocument,
+    type PlanResource,
+} from "../lib/plan-format";
 
 /** Input paths holding a fixed physical name: changing one makes the provider replace the resource. */
-export const REPLACE_PATHS: readonly string[] = ["name", "bucket", "metadata.name", "metadata.namespace"];
+export const REPLACE_PATHS: readonly string[] = [
+    "name",
+    "bucket",
+    "metadata.name",
+    "metadata.namespace",
+];
 
 /** Resources whose delete or replace loses data or breaks the mesh; `metadataName` narrows by metadata.name. */
 export interface StatefulRule {
@@ -41,7 +51,11 @@ export const STATEFUL: readonly StatefulRule[] = [
     { type: "gcp:container/cluster:Cluster", what: "GKE cluster" },
     { type: "aws:eks/nodeGroup:NodeGroup", what: "EKS node group" },
     { type: "gcp:container/nodePool:NodePool", what: "GKE node pool" },
-    { type: "kubernetes:core/v1:Secret", metadataName: "cacerts", what: "Istio CA secret (cacerts)" },
+    {
+        type: "kubernetes:core/v1:Secret",
+        metadataName: "cacerts",
+        what: "Istio CA secret (cacerts)",
+    },
     { type: "aws:cloudwatch/logGroup:LogGroup", what: "CloudWatch log group" },
 ];
 
@@ -89,11 +103,24 @@ export interface PlanDiff {
 }
 
 export function isEmptyDiff(d: PlanDiff): boolean {
-    return d.adds.length + d.deletes.length + d.updates.length + d.replaces.length + d.renames.length + d.conflicts.length === 0;
+    return (
+        d.adds.length +
+            d.deletes.length +
+            d.updates.length +
+            d.replaces.length +
+            d.renames.length +
+            d.conflicts.length ===
+        0
+    );
 }
 
 function getPath(obj: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
+    return path
+        .split(".")
+        .reduce<unknown>(
+            (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
+            obj,
+        );
 }
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
@@ -104,7 +131,11 @@ export function dangerOf(r: PlanResource): string[] {
     if (r.protect) why.push("protected");
     for (const rule of STATEFUL) {
         if (rule.type !== r.type) continue;
-        if (rule.metadataName !== undefined && getPath(r.inputs, "metadata.name") !== rule.metadataName) continue;
+        if (
+            rule.metadataName !== undefined &&
+            getPath(r.inputs, "metadata.name") !== rule.metadataName
+        )
+            continue;
         why.push(rule.what);
     }
     return why;
@@ -128,7 +159,8 @@ function index(doc: PlanDocument): Indexed {
     return { byEngine, engineOf, duplicates };
 }
 
-const byUrn = <T extends { urn: string }>(a: T, b: T) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0);
+const byUrn = <T extends { urn: string }>(a: T, b: T) =>
+    a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0;
 
 /** Compare an old plan with a new one. */
 export function diffPlans(oldDoc: PlanDocument, newDoc: PlanDocument): PlanDiff {
@@ -155,11 +187,16 @@ export function diffPlans(oldDoc: PlanDocument, newDoc: PlanDocument): PlanDiff 
             if (!olds.byEngine.has(alias) || alias === u) continue;
             const holder = claimedBy.get(alias);
             if (holder !== undefined) {
-                if (holder !== u) conflicts.push(`${u} has an alias ${alias}, which ${holder} already is or claims`);
+                if (holder !== u)
+                    conflicts.push(
+                        `${u} has an alias ${alias}, which ${holder} already is or claims`,
+                    );
                 continue;
             }
             if (match.has(u)) {
-                conflicts.push(`${u} has aliases for two old resources: ${match.get(u)} and ${alias}`);
+                conflicts.push(
+                    `${u} has aliases for two old resources: ${match.get(u)} and ${alias}`,
+                );
                 continue;
             }
             match.set(u, alias);
@@ -167,7 +204,11 @@ export function diffPlans(oldDoc: PlanDocument, newDoc: PlanDocument): PlanDiff 
         }
     }
 
-    const info = (urn: string, r: PlanResource): DiffResource => ({ urn, type: r.type, name: r.name });
+    const info = (urn: string, r: PlanResource): DiffResource => ({
+        urn,
+        type: r.type,
+        name: r.name,
+    });
     const adds: DiffResource[] = [];
     const deletes: DiffResource[] = [];
     const updates: Update[] = [];
@@ -183,7 +224,9 @@ export function diffPlans(oldDoc: PlanDocument, newDoc: PlanDocument): PlanDiff 
             continue;
         }
         const o = olds.byEngine.get(from)!;
-        const changes = Object.keys({ ...o.inputs, ...n.inputs }).filter((k) => !same(o.inputs[k], n.inputs[k])).sort();
+        const changes = Object.keys({ ...o.inputs, ...n.inputs })
+            .filter((k) => !same(o.inputs[k], n.inputs[k]))
+            .sort();
         if (o.protect !== n.protect) changes.push("(protect)");
 
         // Components have nothing in the cloud to replace: a type change of one is a rename.
@@ -192,16 +235,26 @@ export function diffPlans(oldDoc: PlanDocument, newDoc: PlanDocument): PlanDiff 
         else if (n.custom) {
             if (o.type !== n.type) reasons.push("type");
             // The same provider is the one with the same engine URN, or the old one it is an alias of.
-            const oldProvider = o.provider ? olds.engineOf.get(o.provider) ?? o.provider : undefined;
-            const newProviderUrn = n.provider ? news.engineOf.get(n.provider) ?? n.provider : undefined;
-            const newProvider = newProviderUrn !== undefined ? match.get(newProviderUrn) ?? newProviderUrn : undefined;
+            const oldProvider = o.provider
+                ? (olds.engineOf.get(o.provider) ?? o.provider)
+                : undefined;
+            const newProviderUrn = n.provider
+                ? (news.engineOf.get(n.provider) ?? n.provider)
+                : undefined;
+            const newProvider =
+                newProviderUrn !== undefined
+                    ? (match.get(newProviderUrn) ?? newProviderUrn)
+                    : undefined;
             if (oldProvider !== newProvider) reasons.push("provider");
-            for (const p of REPLACE_PATHS) if (!same(getPath(o.inputs, p), getPath(n.inputs, p))) reasons.push(p);
+            for (const p of REPLACE_PATHS)
+                if (!same(getPath(o.inputs, p), getPath(n.inputs, p))) reasons.push(p);
         }
 
         if (reasons.length > 0) {
             replaces.push({ ...info(u, n), ...(from !== u ? { from } : {}), reasons, changes });
-            const why = [...new Set([...dangerOf(o), ...dangerOf(n).filter((w) => w !== "protected")])];
+            const why = [
+                ...new Set([...dangerOf(o), ...dangerOf(n).filter((w) => w !== "protected")]),
+            ];
             if (why.length > 0) dangerous.push({ ...info(u, n), op: "replace", why });
         } else if (from !== u) {
             renames.push({ ...info(u, n), from, changes });
@@ -225,7 +278,10 @@ const RED = "\x1b[31m";
 const RESET = "\x1b[0m";
 
 /** Colour for the CLI: on a terminal, or when FORCE_COLOR is set (and not 0/false). */
-export function useColor(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function useColor(
+    stream: { isTTY?: boolean } = process.stdout,
+    env: NodeJS.ProcessEnv = process.env,
+): boolean {
     const force = env.FORCE_COLOR;
     if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
     return stream.isTTY === true;
@@ -237,28 +293,44 @@ export function formatDiff(d: PlanDiff, color = false): string[] {
     const whyOf = new Map(d.dangerous.map((x) => [`${x.op} ${x.urn}`, x.why]));
     const red = (s: string) => (color ? `${RED}${s}${RESET}` : s);
     const mark = (op: "delete" | "replace", urn: string, line: string) =>
-        dangerousKey.has(`${op} ${urn}`) ? red(`${line}  !! DANGEROUS: ${whyOf.get(`${op} ${urn}`)!.join(", ")}`) : line;
-    const brief = (changes: readonly string[]) => (changes.length > 0 ? `  [${changes.join(", ")}]` : "");
+        dangerousKey.has(`${op} ${urn}`)
+            ? red(`${line}  !! DANGEROUS: ${whyOf.get(`${op} ${urn}`)!.join(", ")}`)
+            : line;
+    const brief = (changes: readonly string[]) =>
+        changes.length > 0 ? `  [${changes.join(", ")}]` : "";
     const lines: string[] = [];
     for (const r of d.adds) lines.push(`  + add      ${r.urn}`);
     for (const r of d.deletes) lines.push(mark("delete", r.urn, `  - delete   ${r.urn}`));
     for (const r of d.replaces) {
         const from = r.from ? `${r.from} -> ` : "";
-        lines.push(mark("replace", r.urn, `  +-replace  ${from}${r.urn}  (on: ${r.reasons.join(", ")})${brief(r.changes)}`));
+        lines.push(
+            mark(
+                "replace",
+                r.urn,
+                `  +-replace  ${from}${r.urn}  (on: ${r.reasons.join(", ")})${brief(r.changes)}`,
+            ),
+        );
     }
     for (const r of d.updates) lines.push(`  ~ update   ${r.urn}${brief(r.changes)}`);
-    for (const r of d.renames) lines.push(`  rename ${r.from} -> ${r.urn}${r.changes.length > 0 ? `  (and update${brief(r.changes)})` : ""}`);
+    for (const r of d.renames)
+        lines.push(
+            `  rename ${r.from} -> ${r.urn}${r.changes.length > 0 ? `  (and update${brief(r.changes)})` : ""}`,
+        );
     for (const c of d.conflicts) lines.push(red(`  ! conflict ${c}`));
     const n = (k: number, w: string) => `${k} ${w}${k === 1 ? "" : "s"}`;
     lines.push("");
-    lines.push(`${n(d.adds.length, "add")}, ${n(d.deletes.length, "delete")}, ${n(d.updates.length, "update")}, ` +
-        `${n(d.replaces.length, "replace")}, ${n(d.renames.length, "rename")}` +
-        (d.conflicts.length > 0 ? `, ${n(d.conflicts.length, "alias conflict")}` : ""));
+    lines.push(
+        `${n(d.adds.length, "add")}, ${n(d.deletes.length, "delete")}, ${n(d.updates.length, "update")}, ` +
+            `${n(d.replaces.length, "replace")}, ${n(d.renames.length, "rename")}` +
+            (d.conflicts.length > 0 ? `, ${n(d.conflicts.length, "alias conflict")}` : ""),
+    );
     const dangerLine = `${n(d.dangerous.length, "dangerous change")} (delete or replace of a protected or stateful resource)`;
     lines.push(d.dangerous.length > 0 ? red(dangerLine) : dangerLine);
     if (d.replaces.length > 0) {
-        lines.push("Replaces are an approximation: a change of type, provider or fixed physical name " +
-            `(${REPLACE_PATHS.join(", ")}) counts as a replace; the provider decides for real.`);
+        lines.push(
+            "Replaces are an approximation: a change of type, provider or fixed physical name " +
+                `(${REPLACE_PATHS.join(", ")}) counts as a replace; the provider decides for real.`,
+        );
     }
     return lines;
 }

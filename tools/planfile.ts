@@ -27,13 +27,31 @@ export function toPlanDocument(run: RunResult): PlanDocument {
 
 /** Resources that are missing an explicit provider (default providers are disabled in every stack). */
 export function missingProviders(resources: readonly RecordedResource[]): RecordedResource[] {
-    return resources.filter((r) => r.custom && !r.read && !r.type.startsWith("pulumi:providers:") && !r.provider);
+    return resources.filter(
+        (r) => r.custom && !r.read && !r.type.startsWith("pulumi:providers:") && !r.provider,
+    );
 }
 
-const KIND_ORDER = ["CustomResourceDefinition", "Namespace", "ServiceAccount", "Secret", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
+const KIND_ORDER = [
+    "CustomResourceDefinition",
+    "Namespace",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+];
 
 function isKubernetesObject(r: RecordedResource): boolean {
-    return r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release" && r.type !== "kubernetes:helm.sh/v4:Chart" && !r.read && r.custom;
+    return (
+        r.type.startsWith("kubernetes:") &&
+        r.type !== "kubernetes:helm.sh/v3:Release" &&
+        r.type !== "kubernetes:helm.sh/v4:Chart" &&
+        !r.read &&
+        r.custom
+    );
 }
 
 /** Name of the cluster a Kubernetes provider stands for: its logical name without a -k8s suffix. */
@@ -45,7 +63,8 @@ function maskSecretData(obj: Record<string, unknown>): Record<string, unknown> {
     const out = { ...obj };
     for (const key of ["data", "stringData"]) {
         const d = out[key];
-        if (d && typeof d === "object") out[key] = Object.fromEntries(Object.keys(d).map((k) => [k, "[masked]"]));
+        if (d && typeof d === "object")
+            out[key] = Object.fromEntries(Object.keys(d).map((k) => [k, "[masked]"]));
     }
     return out;
 }
@@ -99,7 +118,9 @@ export function renderTree(run: RunResult): string {
     const lines: string[] = [];
     const walk = (r: RecordedResource, depth: number) => {
         const provider = r.provider ? byUrn.get(r.provider) : undefined;
-        const where = provider ? `  [${provider.name}${provider.inputs.region ? ` ${provider.inputs.region}` : ""}]` : "";
+        const where = provider
+            ? `  [${provider.name}${provider.inputs.region ? ` ${provider.inputs.region}` : ""}]`
+            : "";
         const flags = `${r.protect ? " (protected)" : ""}${r.read ? " (read)" : ""}`;
         lines.push(`${"    ".repeat(depth)}+ ${r.type}  ${r.name}${where}${flags}`);
         for (const c of children.get(r.urn) ?? []) walk(c, depth + 1);
@@ -151,7 +172,8 @@ export function estimateDeploy(run: RunResult): DeployEstimate {
         list.push(r);
         children.set(r.parent, list);
     }
-    const duration = (r: RecordedResource) => (!r.custom || r.read ? 0 : DEPLOY_SECONDS[r.type] ?? DEFAULT_DEPLOY_SECONDS);
+    const duration = (r: RecordedResource) =>
+        !r.custom || r.read ? 0 : (DEPLOY_SECONDS[r.type] ?? DEFAULT_DEPLOY_SECONDS);
     const finish = new Map<string, number>();
     const prev = new Map<string, string | undefined>();
     const visiting = new Set<string>();
@@ -164,7 +186,9 @@ export function estimateDeploy(run: RunResult): DeployEstimate {
         visiting.add(urn);
         // A component is done when all of its children are; a custom resource starts after its
         // dependencies and its provider.
-        const deps = r.custom ? [...r.dependencies, ...(r.provider ? [r.provider] : [])] : (children.get(urn) ?? []).map((c) => c.urn);
+        const deps = r.custom
+            ? [...r.dependencies, ...(r.provider ? [r.provider] : [])]
+            : (children.get(urn) ?? []).map((c) => c.urn);
         let start = 0;
         let from: string | undefined;
         for (const d of deps) {
@@ -203,7 +227,12 @@ export function estimateDeploy(run: RunResult): DeployEstimate {
         groups.set(group, Math.max(groups.get(group) ?? 0, finish.get(r.urn) ?? 0));
     }
     const serialSeconds = run.resources.reduce((s, r) => s + duration(r), 0);
-    return { totalSeconds: total, chain, finishByGroup: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)), serialSeconds };
+    return {
+        totalSeconds: total,
+        chain,
+        finishByGroup: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)),
+        serialSeconds,
+    };
 }
 
 export function formatDuration(seconds: number): string {

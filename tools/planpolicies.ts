@@ -12,7 +12,12 @@ export interface PlanPolicyResult {
     readonly advisory: number;
 }
 
-export async function runPlanPolicies(plan: PlanDocument, config: Record<string, unknown>, dir: string, log: (s: string) => void): Promise<PlanPolicyResult> {
+export async function runPlanPolicies(
+    plan: PlanDocument,
+    config: Record<string, unknown>,
+    dir: string,
+    log: (s: string) => void,
+): Promise<PlanPolicyResult> {
     const offline = path.resolve(__dirname, "..", "policies", "offline.ts");
     if (!fs.existsSync(offline)) {
         fs.writeFileSync(path.join(dir, "policy.json"), canonicalJson([]));
@@ -21,10 +26,20 @@ export async function runPlanPolicies(plan: PlanDocument, config: Record<string,
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by path, only when policies/offline.ts exists
     const mod = require(offline);
-    const environment = String(config["mesh-platform:environment"] ?? "dev") as "dev" | "staging" | "prod";
-    const violations: { policyName: string; pack: string; enforcementLevel: string; urn: string; message: string }[] =
-        await mod.evaluatePolicies(plan.resources, { stack: plan.stack, environment });
-    const sorted = [...violations].sort((a, b) => `${a.pack}|${a.policyName}|${a.urn}|${a.message}`.localeCompare(`${b.pack}|${b.policyName}|${b.urn}|${b.message}`));
+    const environment = String(config["mesh-platform:environment"] ?? "dev") as
+        "dev" | "staging" | "prod";
+    const violations: {
+        policyName: string;
+        pack: string;
+        enforcementLevel: string;
+        urn: string;
+        message: string;
+    }[] = await mod.evaluatePolicies(plan.resources, { stack: plan.stack, environment });
+    const sorted = [...violations].sort((a, b) =>
+        `${a.pack}|${a.policyName}|${a.urn}|${a.message}`.localeCompare(
+            `${b.pack}|${b.policyName}|${b.urn}|${b.message}`,
+        ),
+    );
     fs.writeFileSync(path.join(dir, "policy.json"), canonicalJson(sorted));
     const mandatory = sorted.filter((v) => v.enforcementLevel === "mandatory").length;
     const advisory = sorted.filter((v) => v.enforcementLevel === "advisory").length;
@@ -32,9 +47,12 @@ export async function runPlanPolicies(plan: PlanDocument, config: Record<string,
     if (sorted.length === 0) log("    all policies passed");
     for (const v of sorted) {
         const name = v.urn.split("::").pop();
-        log(`    ${v.enforcementLevel === "mandatory" ? "mandatory" : "advisory "}  [${v.pack}] ${v.policyName}  ${name}: ${v.message}`);
+        log(
+            `    ${v.enforcementLevel === "mandatory" ? "mandatory" : "advisory "}  [${v.pack}] ${v.policyName}  ${name}: ${v.message}`,
+        );
     }
     log(`    ${mandatory} mandatory, ${advisory} advisory`);
-    if (typeof mod.printCostEstimate === "function") mod.printCostEstimate(plan.resources, { stack: plan.stack, environment }, log);
+    if (typeof mod.printCostEstimate === "function")
+        mod.printCostEstimate(plan.resources, { stack: plan.stack, environment }, log);
     return { mandatory, advisory };
 }

@@ -10,7 +10,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { createUrn, newUrn, parseUrn, ROOT_STACK_TYPE, type PlanResource } from "../lib/plan-format";
+import {
+    createUrn,
+    newUrn,
+    parseUrn,
+    ROOT_STACK_TYPE,
+    type PlanResource,
+} from "../lib/plan-format";
 import { PlatformMocks } from "./mocks";
 
 export const PROJECT = "mesh-platform";
@@ -44,11 +50,19 @@ export interface RunResult {
 }
 
 /** Read `Pulumi.<stack>.yaml` and return its `config:` map as { fullKey: value } plus secret keys. */
-export function readStackFile(root: string, stack: string): { config: Record<string, unknown>; secretKeys: string[] } {
+export function readStackFile(
+    root: string,
+    stack: string,
+): { config: Record<string, unknown>; secretKeys: string[] } {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        const known = fs.readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-        throw new UsageError(`no stack file ${path.basename(file)}; committed stacks: ${known.join(", ")}`);
+        const known = fs
+            .readdirSync(root)
+            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+            .map((f) => f.slice(7, -5));
+        throw new UsageError(
+            `no stack file ${path.basename(file)}; committed stacks: ${known.join(", ")}`,
+        );
     }
     const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
     const config: Record<string, unknown> = {};
@@ -70,7 +84,8 @@ export class UsageError extends Error {}
 
 function encodeConfig(config: Record<string, unknown>): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    for (const [k, v] of Object.entries(config))
+        out[k] = typeof v === "string" ? v : JSON.stringify(v);
     return out;
 }
 
@@ -82,10 +97,18 @@ function isSecretSentinel(v: unknown): v is { value: unknown } {
 }
 
 /** Walk a deserialized-from-protobuf value; return masked and plain copies plus secret paths. */
-export function splitSecrets(value: unknown, at = "", paths: string[] = []): { masked: unknown; plain: unknown; paths: string[] } {
+export function splitSecrets(
+    value: unknown,
+    at = "",
+    paths: string[] = [],
+): { masked: unknown; plain: unknown; paths: string[] } {
     if (isSecretSentinel(value)) {
         paths.push(at || "(root)");
-        return { masked: SECRET_PLACEHOLDER, plain: splitSecrets(value.value, at, []).plain, paths };
+        return {
+            masked: SECRET_PLACEHOLDER,
+            plain: splitSecrets(value.value, at, []).plain,
+            paths,
+        };
     }
     if (Array.isArray(value)) {
         const masked: unknown[] = [];
@@ -138,9 +161,17 @@ function engineUrnOf(ctx: AliasContext, parent: string, type: string, name: stri
 }
 
 /** The engine's stepGenerator.inheritedChildAlias: the child's URN under its parent's old URN. */
-function inheritedChildAlias(ctx: AliasContext, childType: string, childName: string, parentName: string, parentAlias: string): string {
+function inheritedChildAlias(
+    ctx: AliasContext,
+    childType: string,
+    childName: string,
+    parentName: string,
+    parentAlias: string,
+): string {
     const old = parseUrn(parentAlias);
-    const aliasName = childName.startsWith(parentName) ? old.name + childName.slice(parentName.length) : childName;
+    const aliasName = childName.startsWith(parentName)
+        ? old.name + childName.slice(parentName.length)
+        : childName;
     return newUrn(ctx.stack, PROJECT, old.qualifiedType, childType, aliasName);
 }
 
@@ -154,7 +185,11 @@ function inheritedChildAlias(ctx: AliasContext, childType: string, childName: st
  * Where the engine picks the one alias of a parent that matched the old state, this has no state and
  * keeps every candidate: a superset of what the engine tries.
  */
-function resolveAliases(ctx: AliasContext, req: any, self: { type: string; name: string; parent: string; engineUrn: string }): string[] {
+function resolveAliases(
+    ctx: AliasContext,
+    req: any,
+    self: { type: string; name: string; parent: string; engineUrn: string },
+): string[] {
     const own: string[] = [];
     const extra: string[] = [];
     for (const alias of (req.getAliasesList?.() ?? []) as any[]) {
@@ -213,16 +248,26 @@ export function runUnderMocks<T>(opts: {
     secretKeys?: readonly string[];
     program: () => T;
 }): Promise<RunResult> {
-    const next = running.then(() => runOnce(opts), () => runOnce(opts));
+    const next = running.then(
+        () => runOnce(opts),
+        () => runOnce(opts),
+    );
     running = next.catch(() => undefined);
     return next;
 }
 
-async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>; secretKeys?: readonly string[]; program: () => T }): Promise<RunResult> {
+async function runOnce<T>(opts: {
+    stack: string;
+    config: Record<string, unknown>;
+    secretKeys?: readonly string[];
+    program: () => T;
+}): Promise<RunResult> {
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack, false);
     // setMocks keeps config from earlier runs in this process: start clean.
-    const store = (pulumi.runtime as unknown as { getStore?: () => { config: Record<string, string> } }).getStore;
+    const store = (
+        pulumi.runtime as unknown as { getStore?: () => { config: Record<string, string> } }
+    ).getStore;
     if (store) {
         const cfg = store().config;
         for (const k of Object.keys(cfg)) delete cfg[k];
@@ -231,16 +276,30 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
 
     const resources: RecordedResource[] = [];
     const byUrn = new Map<string, RecordedResource>();
-    const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: any, cb: (err: any, resp: any) => void) => void>;
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<
+        string,
+        (req: any, cb: (err: any, resp: any) => void) => void
+    >;
     const errors: unknown[] = [];
-    const aliasCtx: AliasContext = { stack: opts.stack, engineByUrn: new Map(), aliasesByUrn: new Map() };
+    const aliasCtx: AliasContext = {
+        stack: opts.stack,
+        engineByUrn: new Map(),
+        aliasesByUrn: new Map(),
+    };
 
     const record = (req: any, read: boolean) => (err: any, resp: any) => {
         if (err || !resp) return;
         const urn: string = resp.getUrn();
         const parent: string = req.getParent() || "";
         const engineUrn = engineUrnOf(aliasCtx, parent, req.getType(), req.getName());
-        const aliases = read ? [] : resolveAliases(aliasCtx, req, { type: req.getType(), name: req.getName(), parent, engineUrn });
+        const aliases = read
+            ? []
+            : resolveAliases(aliasCtx, req, {
+                  type: req.getType(),
+                  name: req.getName(),
+                  parent,
+                  engineUrn,
+              });
         aliasCtx.engineByUrn.set(urn, engineUrn);
         aliasCtx.aliasesByUrn.set(urn, aliases);
         const rawInputs = (read ? req.getProperties() : req.getObject())?.toJavaScript() ?? {};
@@ -260,7 +319,7 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
             ignoreChanges: read ? [] : req.getIgnorechangesList(),
             additionalSecretOutputs: read ? [] : req.getAdditionalsecretoutputsList(),
             read,
-            id: read ? req.getId() : (req.getCustom() ? resp.getId() || undefined : undefined),
+            id: read ? req.getId() : req.getCustom() ? resp.getId() || undefined : undefined,
             inputs: split.masked as Record<string, unknown>,
             plainInputs: split.plain as Record<string, unknown>,
             secretInputPaths: split.paths,
@@ -272,13 +331,25 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
     };
 
     const origRegister = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => origRegister(req, (err, resp) => { record(req, false)(err, resp); cb(err, resp); });
+    monitor.registerResource = (req, cb) =>
+        origRegister(req, (err, resp) => {
+            record(req, false)(err, resp);
+            cb(err, resp);
+        });
     const origRead = monitor.readResource.bind(monitor);
-    monitor.readResource = (req, cb) => origRead(req, (err, resp) => { record(req, true)(err, resp); cb(err, resp); });
+    monitor.readResource = (req, cb) =>
+        origRead(req, (err, resp) => {
+            record(req, true)(err, resp);
+            cb(err, resp);
+        });
     const origOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req, cb) => {
         const r = byUrn.get(req.getUrn());
-        if (r) r.outputs = splitSecrets(req.getOutputs()?.toJavaScript() ?? {}).masked as Record<string, unknown>;
+        if (r)
+            r.outputs = splitSecrets(req.getOutputs()?.toJavaScript() ?? {}).masked as Record<
+                string,
+                unknown
+            >;
         origOutputs(req, cb);
     };
 
@@ -290,7 +361,8 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
     // eslint-disable-next-line @typescript-eslint/unbound-method -- only saved and put back, never called here
     const savedPrepare = Error.prepareStackTrace;
     // Deleting the hook (rather than assigning) restores V8's built-in formatter.
-    if (!process.env.MESH_PLAN_SOURCE_MAPPED_STACKS) delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+    if (!process.env.MESH_PLAN_SOURCE_MAPPED_STACKS)
+        delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
     let exported: unknown;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
@@ -302,7 +374,8 @@ async function runOnce<T>(opts: { stack: string; config: Record<string, unknown>
         // Tests use this to prove that a rejected config declared nothing: let registrations in flight
         // land first, so that none is missed.
         await settings.waitForRPCs().catch(() => undefined);
-        if (e && typeof e === "object") Object.defineProperty(e, "recorded", { value: [...resources], enumerable: false });
+        if (e && typeof e === "object")
+            Object.defineProperty(e, "recorded", { value: [...resources], enumerable: false });
         throw e;
     } finally {
         process.off("unhandledRejection", onRejection);

@@ -68,20 +68,27 @@ export function backupsProblems(args: BackupsArgs): string[] {
     const { clusters } = args;
     if (clusters.length === 0) problems.push("args.clusters is empty: no clusters to back up");
     if (!Number.isInteger(args.retentionDays) || args.retentionDays < 1) {
-        problems.push(`args.retentionDays must be a whole number of days >= 1 (got ${args.retentionDays})`);
+        problems.push(
+            `args.retentionDays must be a whole number of days >= 1 (got ${args.retentionDays})`,
+        );
     }
     const seen = new Map<string, number>();
     clusters.forEach((c, i) => {
         const first = seen.get(c.name);
-        if (first !== undefined) problems.push(`args.clusters[${i}].name "${c.name}" is used twice (also args.clusters[${first}])`);
+        if (first !== undefined)
+            problems.push(
+                `args.clusters[${i}].name "${c.name}" is used twice (also args.clusters[${first}])`,
+            );
         else seen.set(c.name, i);
     });
     // The config loader refuses mixed-cloud stacks first; this guard covers args built in code.
     clusters.forEach((c, i) => {
         const peer = peerOf(clusters, c);
         if (peer && c.cloud !== peer.cloud) {
-            problems.push(`args.clusters[${i}] ${c.name} (${c.cloud}) and its peer args.clusters[${clusters.indexOf(peer)}] ${peer.name} (${peer.cloud}) ` +
-                "are on different clouds; backup replication needs both regions on one cloud");
+            problems.push(
+                `args.clusters[${i}] ${c.name} (${c.cloud}) and its peer args.clusters[${clusters.indexOf(peer)}] ${peer.name} (${peer.cloud}) ` +
+                    "are on different clouds; backup replication needs both regions on one cloud",
+            );
         }
     });
     return problems;
@@ -102,14 +109,24 @@ export class Backups extends pulumi.ComponentResource {
         const buckets = new Map<string, BackupBucket>();
         for (const c of clusters) {
             const peer = peerOf(clusters, c);
-            buckets.set(c.name, new BackupBucket(`${name}-${c.name}`, {
-                cluster: c,
-                regionNames,
-                retentionDays,
-                protect,
-                gcpProject: args.gcpProject,
-                gcpDataLocations: c.cloud === "gcp" && peer?.cloud === "gcp" ? [c.cloudRegion, peer.cloudRegion] : undefined,
-            }, { parent: this }));
+            buckets.set(
+                c.name,
+                new BackupBucket(
+                    `${name}-${c.name}`,
+                    {
+                        cluster: c,
+                        regionNames,
+                        retentionDays,
+                        protect,
+                        gcpProject: args.gcpProject,
+                        gcpDataLocations:
+                            c.cloud === "gcp" && peer?.cloud === "gcp"
+                                ? [c.cloudRegion, peer.cloudRegion]
+                                : undefined,
+                    },
+                    { parent: this },
+                ),
+            );
         }
 
         const regions: RegionBackup[] = [];
@@ -117,51 +134,96 @@ export class Backups extends pulumi.ComponentResource {
             const bucket = buckets.get(c.name)!;
             const peer = peerOf(clusters, c);
             if (peer && c.cloud === "aws" && peer.cloud === "aws") {
-                new BucketReplication(`${name}-${c.name}-to-${peer.name}`, {
-                    sourceRegion: c.name,
-                    sourceCloudRegion: c.cloudRegion,
-                    destinationCloudRegion: peer.cloudRegion,
-                    source: bucket,
-                    destination: buckets.get(peer.name)!,
-                    provider: c.awsProvider,
-                    tags: c.tags,
-                }, { parent: this });
+                new BucketReplication(
+                    `${name}-${c.name}-to-${peer.name}`,
+                    {
+                        sourceRegion: c.name,
+                        sourceCloudRegion: c.cloudRegion,
+                        destinationCloudRegion: peer.cloudRegion,
+                        source: bucket,
+                        destination: buckets.get(peer.name)!,
+                        provider: c.awsProvider,
+                        tags: c.tags,
+                    },
+                    { parent: this },
+                );
             }
-            this.storeCaMaterial(`${name}-${c.name}-ca-material`, c, bucket, args.caMaterial, protect);
-            new Velero(`${name}-${c.name}-velero`, {
-                cluster: c,
+            this.storeCaMaterial(
+                `${name}-${c.name}-ca-material`,
+                c,
                 bucket,
-                replica: peer ? { peerRegion: peer.name, bucket: buckets.get(peer.name)! } : undefined,
-                retentionDays,
-                namespaces: args.namespaces,
-            }, { parent: this });
-            regions.push({ region: c.name, bucketName: bucket.bucketName, veleroNamespace: VELERO_NAMESPACE, peerRegion: peer?.name });
+                args.caMaterial,
+                protect,
+            );
+            new Velero(
+                `${name}-${c.name}-velero`,
+                {
+                    cluster: c,
+                    bucket,
+                    replica: peer
+                        ? { peerRegion: peer.name, bucket: buckets.get(peer.name)! }
+                        : undefined,
+                    retentionDays,
+                    namespaces: args.namespaces,
+                },
+                { parent: this },
+            );
+            regions.push({
+                region: c.name,
+                bucketName: bucket.bucketName,
+                veleroNamespace: VELERO_NAMESPACE,
+                peerRegion: peer?.name,
+            });
         }
         this.regions = regions;
         this.registerOutputs({ buckets: regions.map((r) => r.bucketName) });
     }
 
     /** The CA material as one object, encrypted with the region's KMS key (S3) or at rest by GCS. */
-    private storeCaMaterial(name: string, c: ClusterInfo, bucket: BackupBucket, material: pulumi.Input<string>, protect: boolean): void {
+    private storeCaMaterial(
+        name: string,
+        c: ClusterInfo,
+        bucket: BackupBucket,
+        material: pulumi.Input<string>,
+        protect: boolean,
+    ): void {
         const content = pulumi.secret(material);
         if (c.cloud === "aws") {
-            new aws.s3.BucketObjectv2(name, {
-                bucket: bucket.bucketName,
-                key: CA_MATERIAL_KEY,
-                content,
-                contentType: "application/json",
-                serverSideEncryption: "aws:kms",
-                kmsKeyId: bucket.kmsKeyArn,
-                tags: c.tags,
-            }, { parent: this, provider: c.awsProvider, protect, additionalSecretOutputs: ["content"] });
+            new aws.s3.BucketObjectv2(
+                name,
+                {
+                    bucket: bucket.bucketName,
+                    key: CA_MATERIAL_KEY,
+                    content,
+                    contentType: "application/json",
+                    serverSideEncryption: "aws:kms",
+                    kmsKeyId: bucket.kmsKeyArn,
+                    tags: c.tags,
+                },
+                {
+                    parent: this,
+                    provider: c.awsProvider,
+                    protect,
+                    additionalSecretOutputs: ["content"],
+                },
+            );
         } else {
-            new gcp.storage.BucketObject(name, {
-                bucket: bucket.bucketName,
-                name: CA_MATERIAL_KEY,
-                content,
-                contentType: "application/json",
-                metadata: toLabels(c.tags),
-            }, { parent: this, provider: c.gcpProvider, protect, additionalSecretOutputs: ["content"] });
+            new gcp.storage.BucketObject(
+                name,
+                {
+                    bucket: bucket.bucketName,
+                    name: CA_MATERIAL_KEY,
+                    content,
+                    contentType: "application/json",
+                    metadata: toLabels(c.tags),
+                },
+                {
+                    parent: this,
+                    provider: c.gcpProvider,
+                    protect,
+                    additionalSecretOutputs: ["content"],
+                },
+            );
         }
     }
 }

@@ -50,7 +50,10 @@ export interface BackupBucketArgs {
 
 /** Prefixes the lifecycle expires: backup and restore metadata of every region's Velero. */
 export function expiringPrefixes(regionNames: readonly string[]): string[] {
-    return regionNames.flatMap((n) => [`${veleroPrefix(n)}/backups/`, `${veleroPrefix(n)}/restores/`]);
+    return regionNames.flatMap((n) => [
+        `${veleroPrefix(n)}/backups/`,
+        `${veleroPrefix(n)}/restores/`,
+    ]);
 }
 
 /** GCS multi-region that contains a cloud region (configurable dual-regions must stay inside one). */
@@ -66,21 +69,31 @@ export function backupBucketProblems(args: BackupBucketArgs): string[] {
     const problems: string[] = [];
     const { cluster, retentionDays, gcpDataLocations: locations } = args;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
-        problems.push(`args.retentionDays must be a whole number of days >= 1 (got ${retentionDays})`);
+        problems.push(
+            `args.retentionDays must be a whole number of days >= 1 (got ${retentionDays})`,
+        );
     }
     if (!args.regionNames.includes(cluster.name)) {
-        problems.push(`args.regionNames [${args.regionNames.join(", ")}] must include the bucket's own region args.cluster.name "${cluster.name}"`);
+        problems.push(
+            `args.regionNames [${args.regionNames.join(", ")}] must include the bucket's own region args.cluster.name "${cluster.name}"`,
+        );
     }
     if (locations !== undefined) {
         if (cluster.cloud !== "gcp") {
-            problems.push(`args.gcpDataLocations applies to GCS buckets only (args.cluster.cloud is ${cluster.cloud})`);
+            problems.push(
+                `args.gcpDataLocations applies to GCS buckets only (args.cluster.cloud is ${cluster.cloud})`,
+            );
         } else if (locations.length !== 2) {
-            problems.push(`args.gcpDataLocations must name exactly two regions for a dual-region bucket (got ${locations.length})`);
+            problems.push(
+                `args.gcpDataLocations must name exactly two regions for a dual-region bucket (got ${locations.length})`,
+            );
         } else {
             const multi = gcsMultiRegion(cluster.cloudRegion);
             if (!multi || locations.some((l) => gcsMultiRegion(l) !== multi)) {
-                problems.push(`args.gcpDataLocations ${locations.join(" and ")} are not in one GCS multi-region ` +
-                    "(asia-*, europe-* or us-*); a dual-region backup bucket needs both inside one");
+                problems.push(
+                    `args.gcpDataLocations ${locations.join(" and ")} are not in one GCS multi-region ` +
+                        "(asia-*, europe-* or us-*); a dual-region backup bucket needs both inside one",
+                );
             }
         }
     }
@@ -110,92 +123,159 @@ export class BackupBucket extends pulumi.ComponentResource {
 
         if (cluster.cloud === "aws") {
             const provider = cluster.awsProvider;
-            if (!provider) throw new Error(`BackupBucket ${name}: args.cluster.awsProvider is missing (cluster ${cluster.name})`);
-            const key = new aws.kms.Key(`${name}-key`, {
-                description: `Velero backups and mesh CA material of ${cluster.name}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                tags: cluster.tags,
-            }, { ...stateful, provider });
-            const bucket = new aws.s3.Bucket(name, {
-                forceDestroy: false,
-                tags: cluster.tags,
-            }, { ...stateful, provider });
+            if (!provider)
+                throw new Error(
+                    `BackupBucket ${name}: args.cluster.awsProvider is missing (cluster ${cluster.name})`,
+                );
+            const key = new aws.kms.Key(
+                `${name}-key`,
+                {
+                    description: `Velero backups and mesh CA material of ${cluster.name}`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    tags: cluster.tags,
+                },
+                { ...stateful, provider },
+            );
+            const bucket = new aws.s3.Bucket(
+                name,
+                {
+                    forceDestroy: false,
+                    tags: cluster.tags,
+                },
+                { ...stateful, provider },
+            );
             const child = { parent: this, provider };
-            new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
-                bucket: bucket.id,
-                rule: { objectOwnership: "BucketOwnerEnforced" },
-            }, child);
-            const publicBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            }, child);
-            this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
-                bucket: bucket.id,
-                versioningConfiguration: { status: "Enabled" },
-            }, child);
-            new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-                bucket: bucket.id,
-                rules: [{
-                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
-                    bucketKeyEnabled: true,
-                }],
-            }, child);
-            new aws.s3.BucketPolicy(`${name}-tls-only`, {
-                bucket: bucket.id,
-                policy: bucket.arn.apply(tlsOnlyPolicy),
-            }, { ...child, dependsOn: [publicBlock] });
-            new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-                bucket: bucket.id,
-                rules: [
-                    ...expiringPrefixes(args.regionNames).map((prefix) => ({
-                        id: `expire-${prefix.replace(/[^a-z0-9]+/g, "-").replace(/-$/, "")}`,
-                        status: "Enabled",
-                        filter: { prefix },
-                        expiration: { days: retentionDays },
-                    })),
-                    {
-                        id: "noncurrent-versions",
-                        status: "Enabled",
-                        filter: { prefix: "" },
-                        expiration: { expiredObjectDeleteMarker: true },
-                        noncurrentVersionExpiration: { noncurrentDays: retentionDays },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                    },
-                ],
-            }, { ...child, dependsOn: [this.versioning] });
+            new aws.s3.BucketOwnershipControls(
+                `${name}-ownership`,
+                {
+                    bucket: bucket.id,
+                    rule: { objectOwnership: "BucketOwnerEnforced" },
+                },
+                child,
+            );
+            const publicBlock = new aws.s3.BucketPublicAccessBlock(
+                `${name}-public-access`,
+                {
+                    bucket: bucket.id,
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                    restrictPublicBuckets: true,
+                },
+                child,
+            );
+            this.versioning = new aws.s3.BucketVersioning(
+                `${name}-versioning`,
+                {
+                    bucket: bucket.id,
+                    versioningConfiguration: { status: "Enabled" },
+                },
+                child,
+            );
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-encryption`,
+                {
+                    bucket: bucket.id,
+                    rules: [
+                        {
+                            applyServerSideEncryptionByDefault: {
+                                sseAlgorithm: "aws:kms",
+                                kmsMasterKeyId: key.arn,
+                            },
+                            bucketKeyEnabled: true,
+                        },
+                    ],
+                },
+                child,
+            );
+            new aws.s3.BucketPolicy(
+                `${name}-tls-only`,
+                {
+                    bucket: bucket.id,
+                    policy: bucket.arn.apply(tlsOnlyPolicy),
+                },
+                { ...child, dependsOn: [publicBlock] },
+            );
+            new aws.s3.BucketLifecycleConfiguration(
+                `${name}-lifecycle`,
+                {
+                    bucket: bucket.id,
+                    rules: [
+                        ...expiringPrefixes(args.regionNames).map((prefix) => ({
+                            id: `expire-${prefix.replace(/[^a-z0-9]+/g, "-").replace(/-$/, "")}`,
+                            status: "Enabled",
+                            filter: { prefix },
+                            expiration: { days: retentionDays },
+                        })),
+                        {
+                            id: "noncurrent-versions",
+                            status: "Enabled",
+                            filter: { prefix: "" },
+                            expiration: { expiredObjectDeleteMarker: true },
+                            noncurrentVersionExpiration: { noncurrentDays: retentionDays },
+                            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                        },
+                    ],
+                },
+                { ...child, dependsOn: [this.versioning] },
+            );
             this.awsBucket = bucket;
             this.bucketName = bucket.bucket;
             this.bucketArn = bucket.arn;
             this.kmsKeyArn = key.arn;
         } else {
             const provider = cluster.gcpProvider;
-            if (!provider) throw new Error(`BackupBucket ${name}: args.cluster.gcpProvider is missing (cluster ${cluster.name})`);
+            if (!provider)
+                throw new Error(
+                    `BackupBucket ${name}: args.cluster.gcpProvider is missing (cluster ${cluster.name})`,
+                );
             const locations = args.gcpDataLocations ?? [cluster.cloudRegion];
             const multi = gcsMultiRegion(cluster.cloudRegion);
             const dual = locations.length === 2;
-            const bucket = new gcp.storage.Bucket(name, {
-                project: args.gcpProject ?? cluster.project,
-                location: dual ? multi! : cluster.cloudRegion.toUpperCase(),
-                ...(dual ? { customPlacementConfig: { dataLocations: locations.map((l) => l.toUpperCase()) }, rpo: "ASYNC_TURBO" } : {}),
-                storageClass: "STANDARD",
-                uniformBucketLevelAccess: true,
-                publicAccessPrevention: "enforced",
-                versioning: { enabled: true },
-                forceDestroy: false,
-                lifecycleRules: [
-                    { action: { type: "Delete" }, condition: { age: retentionDays, matchesPrefixes: expiringPrefixes(args.regionNames) } },
-                    { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: retentionDays } },
-                ],
-                labels: toLabels(cluster.tags),
-            }, { ...stateful, provider });
+            const bucket = new gcp.storage.Bucket(
+                name,
+                {
+                    project: args.gcpProject ?? cluster.project,
+                    location: dual ? multi! : cluster.cloudRegion.toUpperCase(),
+                    ...(dual
+                        ? {
+                              customPlacementConfig: {
+                                  dataLocations: locations.map((l) => l.toUpperCase()),
+                              },
+                              rpo: "ASYNC_TURBO",
+                          }
+                        : {}),
+                    storageClass: "STANDARD",
+                    uniformBucketLevelAccess: true,
+                    publicAccessPrevention: "enforced",
+                    versioning: { enabled: true },
+                    forceDestroy: false,
+                    lifecycleRules: [
+                        {
+                            action: { type: "Delete" },
+                            condition: {
+                                age: retentionDays,
+                                matchesPrefixes: expiringPrefixes(args.regionNames),
+                            },
+                        },
+                        {
+                            action: { type: "Delete" },
+                            condition: { daysSinceNoncurrentTime: retentionDays },
+                        },
+                    ],
+                    labels: toLabels(cluster.tags),
+                },
+                { ...stateful, provider },
+            );
             this.gcsBucket = bucket;
             this.bucketName = bucket.name;
         }
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn: this.kmsKeyArn,
+        });
     }
 }
 
@@ -203,13 +283,15 @@ export class BackupBucket extends pulumi.ComponentResource {
 export function tlsOnlyPolicy(bucketArn: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        }],
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
     });
 }

@@ -5,5 +5,11 @@
 export * from "./backups";
 export * from "./bucket";
 export * from "./replication";
-export { VELERO_CHART, VELERO_PLUGINS, VELERO_SERVICE_ACCOUNT, Velero, veleroAwsPolicy } from "./velero";
+export {
+    VELERO_CHART,
+    VELERO_PLUGINS,
+    VELERO_SERVICE_ACCOUNT,
+    Velero,
+    veleroAwsPolicy,
+} from "./velero";
 export type { VeleroArgs, VeleroReplica } from "./velero";

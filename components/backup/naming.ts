@@ -57,19 +57,41 @@ export interface BackupNamespaces {
  * Both are kept `retentionDays` (30 days = 720h); kopia deduplicates the hourly snapshots, so the hourly
  * history costs little beyond the changed data. `minute` shifts both (see scheduleMinute).
  */
-export function backupSchedules(retentionDays: number, minute = 0, namespaces: BackupNamespaces = { daily: [], hourly: [] }): readonly ScheduleSpec[] {
-    if (!Number.isInteger(minute) || minute < 0 || minute > 59) throw new Error(`backup schedules: minute must be 0-59 (got ${minute})`);
+export function backupSchedules(
+    retentionDays: number,
+    minute = 0,
+    namespaces: BackupNamespaces = { daily: [], hourly: [] },
+): readonly ScheduleSpec[] {
+    if (!Number.isInteger(minute) || minute < 0 || minute > 59)
+        throw new Error(`backup schedules: minute must be 0-59 (got ${minute})`);
     const ttl = `${retentionDays * 24}h`;
-    const daily: ScheduleSpec = { key: "daily-platform", cron: `${minute} 2 * * *`, namespaces: [...PLATFORM_NAMESPACES, ...namespaces.daily], ttl };
+    const daily: ScheduleSpec = {
+        key: "daily-platform",
+        cron: `${minute} 2 * * *`,
+        namespaces: [...PLATFORM_NAMESPACES, ...namespaces.daily],
+        ttl,
+    };
     if (namespaces.hourly.length === 0) return [daily];
-    return [daily, { key: HOURLY_SCHEDULE_KEY, cron: `${minute} * * * *`, namespaces: [...namespaces.hourly], ttl }];
+    return [
+        daily,
+        {
+            key: HOURLY_SCHEDULE_KEY,
+            cron: `${minute} * * * *`,
+            namespaces: [...namespaces.hourly],
+            ttl,
+        },
+    ];
 }
 
 /** Key of the hourly schedule (its name predates the generic arg and stays, so live Schedules keep it). */
 const HOURLY_SCHEDULE_KEY = "hourly-assessment";
 
 /** Platform namespaces whose objects the daily schedule covers. */
-export const PLATFORM_NAMESPACES: readonly string[] = [ISTIO_NAMESPACE, GATEWAY_NAMESPACE, CERT_MANAGER_NAMESPACE];
+export const PLATFORM_NAMESPACES: readonly string[] = [
+    ISTIO_NAMESPACE,
+    GATEWAY_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
+];
 
 /** Name of the Schedule object (and value of the `velero.io/schedule-name` label on its Backups). */
 export function scheduleObjectName(key: string): string {

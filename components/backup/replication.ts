@@ -36,11 +36,19 @@ export function bucketReplicationProblems(args: BucketReplicationArgs): string[]
             ...(b.kmsKeyArn ? [] : ["a KMS key"]),
             ...(b.versioning ? [] : ["versioning"]),
         ];
-        if (missing.length > 0) problems.push(`args.${side} is missing ${missing.join(", ")}; replication needs two S3 backup buckets with KMS keys and versioning`);
+        if (missing.length > 0)
+            problems.push(
+                `args.${side} is missing ${missing.join(", ")}; replication needs two S3 backup buckets with KMS keys and versioning`,
+            );
     }
-    if (args.source === args.destination) problems.push("args.destination is args.source; replication needs the peer region's bucket");
+    if (args.source === args.destination)
+        problems.push(
+            "args.destination is args.source; replication needs the peer region's bucket",
+        );
     if (args.sourceCloudRegion === args.destinationCloudRegion) {
-        problems.push(`args.destinationCloudRegion ${args.destinationCloudRegion} equals args.sourceCloudRegion; cross-region replication needs two regions`);
+        problems.push(
+            `args.destinationCloudRegion ${args.destinationCloudRegion} equals args.sourceCloudRegion; cross-region replication needs two regions`,
+        );
     }
     return problems;
 }
@@ -51,46 +59,80 @@ export class BucketReplication extends pulumi.ComponentResource {
     constructor(name: string, args: BucketReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:backup:BucketReplication", name, {}, opts);
         const problems = bucketReplicationProblems(args);
-        if (problems.length > 0) throw new Error(`BucketReplication ${name}: ${problems.join("; ")}`);
+        if (problems.length > 0)
+            throw new Error(`BucketReplication ${name}: ${problems.join("; ")}`);
         const { source, destination, provider } = args;
         // Checked above: both sides are S3 buckets with a KMS key and versioning.
-        const [srcBucketArn, srcKeyArn, dstBucketArn, dstKeyArn] = [source.bucketArn!, source.kmsKeyArn!, destination.bucketArn!, destination.kmsKeyArn!];
+        const [srcBucketArn, srcKeyArn, dstBucketArn, dstKeyArn] = [
+            source.bucketArn!,
+            source.kmsKeyArn!,
+            destination.bucketArn!,
+            destination.kmsKeyArn!,
+        ];
         const child = { parent: this, provider };
-        this.role = new aws.iam.Role(`${name}-role`, {
-            description: `S3 replication of ${veleroPrefix(args.sourceRegion)}/ to the peer region's backup bucket`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags: args.tags,
-        }, child);
-        new aws.iam.RolePolicy(`${name}-policy`, {
-            role: this.role.name,
-            policy: pulumi.all([srcBucketArn, srcKeyArn, dstBucketArn, dstKeyArn])
-                .apply(([srcBucket, srcKey, dstBucket, dstKey]) => replicationPolicy({
-                    srcBucket, srcKey, dstBucket, dstKey, srcRegion: args.sourceCloudRegion, dstRegion: args.destinationCloudRegion,
-                })),
-        }, child);
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `S3 replication of ${veleroPrefix(args.sourceRegion)}/ to the peer region's backup bucket`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "s3.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                        },
+                    ],
+                }),
+                tags: args.tags,
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: this.role.name,
+                policy: pulumi
+                    .all([srcBucketArn, srcKeyArn, dstBucketArn, dstKeyArn])
+                    .apply(([srcBucket, srcKey, dstBucket, dstKey]) =>
+                        replicationPolicy({
+                            srcBucket,
+                            srcKey,
+                            dstBucket,
+                            dstKey,
+                            srcRegion: args.sourceCloudRegion,
+                            dstRegion: args.destinationCloudRegion,
+                        }),
+                    ),
+            },
+            child,
+        );
         const prefix = `${veleroPrefix(args.sourceRegion)}/`;
-        new aws.s3.BucketReplicationConfig(`${name}-config`, {
-            bucket: source.awsBucket!.id,
-            role: this.role.arn,
-            rules: [{
-                id: `velero-${args.sourceRegion}`,
-                status: "Enabled",
-                priority: 1,
-                filter: { prefix },
-                deleteMarkerReplication: { status: "Enabled" },
-                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-                destination: {
-                    bucket: dstBucketArn,
-                    storageClass: "STANDARD",
-                    encryptionConfiguration: { replicaKmsKeyId: dstKeyArn },
-                    replicationTime: { status: "Enabled", time: { minutes: 15 } },
-                    metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
-                },
-            }],
-        }, { ...child, dependsOn: [source.versioning!, destination.versioning!] });
+        new aws.s3.BucketReplicationConfig(
+            `${name}-config`,
+            {
+                bucket: source.awsBucket!.id,
+                role: this.role.arn,
+                rules: [
+                    {
+                        id: `velero-${args.sourceRegion}`,
+                        status: "Enabled",
+                        priority: 1,
+                        filter: { prefix },
+                        deleteMarkerReplication: { status: "Enabled" },
+                        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                        destination: {
+                            bucket: dstBucketArn,
+                            storageClass: "STANDARD",
+                            encryptionConfiguration: { replicaKmsKeyId: dstKeyArn },
+                            replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                            metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                        },
+                    },
+                ],
+            },
+            { ...child, dependsOn: [source.versioning!, destination.versioning!] },
+        );
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }
@@ -100,17 +142,36 @@ export class BucketReplication extends pulumi.ComponentResource {
  * S3 in each region; no encryption-context condition, because with S3 Bucket Keys the context is the
  * bucket ARN rather than the object ARN.
  */
-export function replicationPolicy(p: { srcBucket: string; srcKey: string; dstBucket: string; dstKey: string; srcRegion: string; dstRegion: string }): string {
+export function replicationPolicy(p: {
+    srcBucket: string;
+    srcKey: string;
+    dstBucket: string;
+    dstKey: string;
+    srcRegion: string;
+    dstRegion: string;
+}): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: [p.srcBucket] },
             {
                 Effect: "Allow",
-                Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+                Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                Resource: [p.srcBucket],
+            },
+            {
+                Effect: "Allow",
+                Action: [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
                 Resource: [`${p.srcBucket}/*`],
             },
-            { Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: [`${p.dstBucket}/*`] },
+            {
+                Effect: "Allow",
+                Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                Resource: [`${p.dstBucket}/*`],
+            },
             {
                 Effect: "Allow",
                 Action: ["kms:Decrypt"],

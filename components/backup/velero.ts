@@ -12,7 +12,15 @@ import { CHARTS } from "../../lib/charts";
 import { VELERO_NAMESPACE } from "../constants";
 import { WorkloadIdentity } from "../cluster/identity";
 import type { BackupBucket } from "./bucket";
-import { BackupNamespaces, backupSchedules, OWN_LOCATION, replicaLocationName, scheduleMinute, VELERO_RELEASE, veleroPrefix } from "./naming";
+import {
+    BackupNamespaces,
+    backupSchedules,
+    OWN_LOCATION,
+    replicaLocationName,
+    scheduleMinute,
+    VELERO_RELEASE,
+    veleroPrefix,
+} from "./naming";
 
 /** The Velero chart (catalog: lib/charts.ts). */
 export const VELERO_CHART = CHARTS.velero;
@@ -55,14 +63,19 @@ export interface VeleroArgs {
 export function veleroProblems(args: VeleroArgs): string[] {
     const problems: string[] = [];
     if (!Number.isInteger(args.retentionDays) || args.retentionDays < 1) {
-        problems.push(`args.retentionDays must be a whole number of days >= 1 (got ${args.retentionDays})`);
+        problems.push(
+            `args.retentionDays must be a whole number of days >= 1 (got ${args.retentionDays})`,
+        );
     }
     if (args.cluster.cloud === "aws" && (!args.bucket.bucketArn || !args.bucket.kmsKeyArn)) {
         problems.push("args.bucket is not an S3 bucket with a KMS key (args.cluster.cloud is aws)");
     }
-    if (args.cluster.cloud === "gcp" && !args.bucket.gcsBucket) problems.push("args.bucket is not a GCS bucket (args.cluster.cloud is gcp)");
+    if (args.cluster.cloud === "gcp" && !args.bucket.gcsBucket)
+        problems.push("args.bucket is not a GCS bucket (args.cluster.cloud is gcp)");
     if (args.replica && args.replica.peerRegion === args.cluster.name) {
-        problems.push(`args.replica.peerRegion "${args.replica.peerRegion}" is this cluster's own region; the replica location reads the peer's backups`);
+        problems.push(
+            `args.replica.peerRegion "${args.replica.peerRegion}" is this cluster's own region; the replica location reads the peer's backups`,
+        );
     }
     return problems;
 }
@@ -78,46 +91,78 @@ export class Velero extends pulumi.ComponentResource {
         const { cluster, bucket, replica } = args;
         const isAws = cluster.cloud === "aws";
 
-        this.identity = new WorkloadIdentity(`${name}-identity`, {
-            cluster,
-            namespace: VELERO_NAMESPACE,
-            serviceAccount: VELERO_SERVICE_ACCOUNT,
-            aws: isAws ? {
-                policy: pulumi.all([bucket.bucketArn!, bucket.kmsKeyArn!]).apply(([bucketArn, keyArn]) => veleroAwsPolicy(bucketArn, keyArn)),
-            } : undefined,
-        }, { parent: this });
+        this.identity = new WorkloadIdentity(
+            `${name}-identity`,
+            {
+                cluster,
+                namespace: VELERO_NAMESPACE,
+                serviceAccount: VELERO_SERVICE_ACCOUNT,
+                aws: isAws
+                    ? {
+                          policy: pulumi
+                              .all([bucket.bucketArn!, bucket.kmsKeyArn!])
+                              .apply(([bucketArn, keyArn]) => veleroAwsPolicy(bucketArn, keyArn)),
+                      }
+                    : undefined,
+            },
+            { parent: this },
+        );
 
         if (!isAws) {
             // Bucket-level grants instead of project-wide roles: own bucket read-write, peer's read-only.
             const provider = cluster.gcpProvider;
             const member = pulumi.interpolate`serviceAccount:${this.identity.gcpServiceAccountEmail!}`;
-            new gcp.storage.BucketIAMMember(`${name}-bucket-admin`, {
-                bucket: bucket.bucketName, role: "roles/storage.objectAdmin", member,
-            }, { parent: this, provider });
-            new gcp.storage.BucketIAMMember(`${name}-bucket-reader`, {
-                bucket: bucket.bucketName, role: "roles/storage.legacyBucketReader", member,
-            }, { parent: this, provider });
+            new gcp.storage.BucketIAMMember(
+                `${name}-bucket-admin`,
+                {
+                    bucket: bucket.bucketName,
+                    role: "roles/storage.objectAdmin",
+                    member,
+                },
+                { parent: this, provider },
+            );
+            new gcp.storage.BucketIAMMember(
+                `${name}-bucket-reader`,
+                {
+                    bucket: bucket.bucketName,
+                    role: "roles/storage.legacyBucketReader",
+                    member,
+                },
+                { parent: this, provider },
+            );
             if (replica) {
-                new gcp.storage.BucketIAMMember(`${name}-replica-viewer`, {
-                    bucket: replica.bucket.bucketName, role: "roles/storage.objectViewer", member,
-                }, { parent: this, provider });
+                new gcp.storage.BucketIAMMember(
+                    `${name}-replica-viewer`,
+                    {
+                        bucket: replica.bucket.bucketName,
+                        role: "roles/storage.objectViewer",
+                        member,
+                    },
+                    { parent: this, provider },
+                );
             }
         }
 
         const provider = cluster.cloud === "aws" ? "aws" : "gcp";
         // Writes go through the bucket's KMS key; the read-only location never writes.
-        const locationConfig = (writable: boolean) => (isAws
-            ? { region: cluster.cloudRegion, ...(writable ? { kmsKeyId: bucket.kmsKeyArn } : {}) }
-            : { serviceAccount: this.identity.gcpServiceAccountEmail });
-        const locations: Record<string, unknown>[] = [{
-            name: OWN_LOCATION,
-            provider,
-            bucket: bucket.bucketName,
-            prefix: veleroPrefix(cluster.name),
-            default: true,
-            accessMode: "ReadWrite",
-            config: locationConfig(true),
-        }];
+        const locationConfig = (writable: boolean) =>
+            isAws
+                ? {
+                      region: cluster.cloudRegion,
+                      ...(writable ? { kmsKeyId: bucket.kmsKeyArn } : {}),
+                  }
+                : { serviceAccount: this.identity.gcpServiceAccountEmail };
+        const locations: Record<string, unknown>[] = [
+            {
+                name: OWN_LOCATION,
+                provider,
+                bucket: bucket.bucketName,
+                prefix: veleroPrefix(cluster.name),
+                default: true,
+                accessMode: "ReadWrite",
+                config: locationConfig(true),
+            },
+        ];
         if (replica) {
             // AWS: the replica lives in this region's own bucket (S3 replication writes the peer's prefix
             // here). GCP: the peer's bucket is dual-region, so it already holds a copy in this region.
@@ -133,53 +178,77 @@ export class Velero extends pulumi.ComponentResource {
             });
         }
 
-        const schedules = Object.fromEntries(backupSchedules(args.retentionDays, scheduleMinute(cluster.primary), args.namespaces).map((s) => [s.key, {
-            disabled: false,
-            schedule: s.cron,
-            useOwnerReferencesInBackup: false,
-            template: {
-                ttl: s.ttl,
-                storageLocation: OWN_LOCATION,
-                includedNamespaces: [...s.namespaces],
-                defaultVolumesToFsBackup: true,
-                snapshotVolumes: false,
-            },
-        }]));
-
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: VELERO_RELEASE,
-            chart: VELERO_CHART.chart,
-            version: VELERO_CHART.version,
-            repositoryOpts: { repo: VELERO_CHART.repo },
-            namespace: VELERO_NAMESPACE,
-            createNamespace: true,
-            atomic: true,
-            values: {
-                initContainers: [{
-                    name: `velero-plugin-for-${provider}`,
-                    image: VELERO_PLUGINS[provider],
-                    imagePullPolicy: "IfNotPresent",
-                    volumeMounts: [{ mountPath: "/target", name: "plugins" }],
-                }],
-                configuration: {
-                    backupStorageLocation: locations,
-                    volumeSnapshotLocation: [],
-                    uploaderType: "kopia",
-                    defaultVolumesToFsBackup: true,
-                    defaultBackupTTL: `${args.retentionDays * 24}h`,
+        const schedules = Object.fromEntries(
+            backupSchedules(
+                args.retentionDays,
+                scheduleMinute(cluster.primary),
+                args.namespaces,
+            ).map((s) => [
+                s.key,
+                {
+                    disabled: false,
+                    schedule: s.cron,
+                    useOwnerReferencesInBackup: false,
+                    template: {
+                        ttl: s.ttl,
+                        storageLocation: OWN_LOCATION,
+                        includedNamespaces: [...s.namespaces],
+                        defaultVolumesToFsBackup: true,
+                        snapshotVolumes: false,
+                    },
                 },
-                // File-system backup only: cloud snapshots stay in their region.
-                snapshotsEnabled: false,
-                deployNodeAgent: true,
-                credentials: { useSecret: false },
-                serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT, annotations: this.identity.annotations } },
-                // The chart's advice for IRSA: a group that can read the projected web identity token.
-                podSecurityContext: { fsGroup: 1337 },
-                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                metrics: { enabled: true },
-                schedules,
+            ]),
+        );
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: VELERO_RELEASE,
+                chart: VELERO_CHART.chart,
+                version: VELERO_CHART.version,
+                repositoryOpts: { repo: VELERO_CHART.repo },
+                namespace: VELERO_NAMESPACE,
+                createNamespace: true,
+                atomic: true,
+                values: {
+                    initContainers: [
+                        {
+                            name: `velero-plugin-for-${provider}`,
+                            image: VELERO_PLUGINS[provider],
+                            imagePullPolicy: "IfNotPresent",
+                            volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+                        },
+                    ],
+                    configuration: {
+                        backupStorageLocation: locations,
+                        volumeSnapshotLocation: [],
+                        uploaderType: "kopia",
+                        defaultVolumesToFsBackup: true,
+                        defaultBackupTTL: `${args.retentionDays * 24}h`,
+                    },
+                    // File-system backup only: cloud snapshots stay in their region.
+                    snapshotsEnabled: false,
+                    deployNodeAgent: true,
+                    credentials: { useSecret: false },
+                    serviceAccount: {
+                        server: {
+                            create: true,
+                            name: VELERO_SERVICE_ACCOUNT,
+                            annotations: this.identity.annotations,
+                        },
+                    },
+                    // The chart's advice for IRSA: a group that can read the projected web identity token.
+                    podSecurityContext: { fsGroup: 1337 },
+                    resources: {
+                        requests: { cpu: "100m", memory: "256Mi" },
+                        limits: { memory: "1Gi" },
+                    },
+                    metrics: { enabled: true },
+                    schedules,
+                },
             },
-        }, { parent: this, provider: cluster.provider, dependsOn: cluster.ready });
+            { parent: this, provider: cluster.provider, dependsOn: cluster.ready },
+        );
         this.registerOutputs({ releaseStatus: this.release.status });
     }
 }
@@ -191,11 +260,25 @@ export function veleroAwsPolicy(bucketArn: string, keyArn: string): string {
         Statement: [
             {
                 Effect: "Allow",
-                Action: ["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                Action: [
+                    "s3:GetObject",
+                    "s3:DeleteObject",
+                    "s3:PutObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
                 Resource: [`${bucketArn}/*`],
             },
-            { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn] },
-            { Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: [keyArn] },
+            {
+                Effect: "Allow",
+                Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+                Resource: [bucketArn],
+            },
+            {
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                Resource: [keyArn],
+            },
         ],
     });
 }

@@ -15,7 +15,14 @@ import { WorkloadIdentity } from "../cluster/identity";
 import { CHARTS, fixedNamespace, pinnedRelease } from "../observability/charts";
 import { ArgProblems, EMAIL, K8S_NAME } from "../observability/validate";
 import { DNS01_CLOUD, Dns01Target, route53Policy } from "./dns01";
-import { clusterIssuer, ingressCertificate, inZone, ISSUER_NAMES, IssuerName, Manifest } from "./manifests";
+import {
+    clusterIssuer,
+    ingressCertificate,
+    inZone,
+    ISSUER_NAMES,
+    IssuerName,
+    Manifest,
+} from "./manifests";
 
 /** The chart's controller service account (fixed so the cloud identity can trust exactly it). */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
@@ -60,13 +67,20 @@ export interface CertManagerArgs {
 }
 
 /** Throw naming every bad arg (each message starts with `args.<path>`). */
-function checkArgs(name: string, args: CertManagerArgs, replicas: number, gatewayNamespace: string): void {
+function checkArgs(
+    name: string,
+    args: CertManagerArgs,
+    replicas: number,
+    gatewayNamespace: string,
+): void {
     const { cluster, dns01, zoneName } = args;
     const problems = new ArgProblems(`CertManager ${name}`);
     const needs = DNS01_CLOUD[dns01.provider];
-    problems.check(needs === cluster.cloud,
+    problems.check(
+        needs === cluster.cloud,
         `args.dns01.provider "${dns01.provider}" cannot be written by cert-manager in ${cluster.cloud} cluster ${cluster.name}: ` +
-        `its workload identity only reaches its own cloud (allowed for ${cluster.cloud} clusters: ${cluster.cloud === "aws" ? "route53" : "clouddns"})`);
+            `its workload identity only reaches its own cloud (allowed for ${cluster.cloud} clusters: ${cluster.cloud === "aws" ? "route53" : "clouddns"})`,
+    );
     if (dns01.provider === "route53") {
         problems.check(dns01.hostedZoneId.length > 0, "args.dns01.hostedZoneId must not be empty");
         problems.check(dns01.region.length > 0, "args.dns01.region must not be empty");
@@ -74,9 +88,16 @@ function checkArgs(name: string, args: CertManagerArgs, replicas: number, gatewa
         problems.check(dns01.project.length > 0, "args.dns01.project must not be empty");
         problems.check(dns01.managedZone.length > 0, "args.dns01.managedZone must not be empty");
     }
-    problems.check(args.hostnames.length > 0, "args.hostnames must name at least one hostname (got [])");
-    args.hostnames.forEach((h, i) => problems.check(inZone(h, zoneName),
-        `args.hostnames[${i}] "${h}" is outside args.zoneName ${zoneName}; DNS-01 can only prove names in that zone (allowed: ${zoneName} and names ending in .${zoneName})`));
+    problems.check(
+        args.hostnames.length > 0,
+        "args.hostnames must name at least one hostname (got [])",
+    );
+    args.hostnames.forEach((h, i) =>
+        problems.check(
+            inZone(h, zoneName),
+            `args.hostnames[${i}] "${h}" is outside args.zoneName ${zoneName}; DNS-01 can only prove names in that zone (allowed: ${zoneName} and names ending in .${zoneName})`,
+        ),
+    );
     problems
         .matches("args.acmeEmail", args.acmeEmail, EMAIL, "an email address")
         .oneOf("args.issuer", args.issuer, ISSUER_NAMES)
@@ -86,14 +107,21 @@ function checkArgs(name: string, args: CertManagerArgs, replicas: number, gatewa
         .throwIfAny();
 }
 
-export function certManagerValues(replicas: number, serviceAccountAnnotations: pulumi.Input<Record<string, string>>): Record<string, unknown> {
+export function certManagerValues(
+    replicas: number,
+    serviceAccountAnnotations: pulumi.Input<Record<string, string>>,
+): Record<string, unknown> {
     return {
         crds: { enabled: true, keep: true },
         replicaCount: replicas,
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
         // Leader election in its own namespace instead of kube-system (least privilege; works on GKE Autopilot).
         global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
-        serviceAccount: { create: true, name: CERT_MANAGER_SERVICE_ACCOUNT, annotations: serviceAccountAnnotations },
+        serviceAccount: {
+            create: true,
+            name: CERT_MANAGER_SERVICE_ACCOUNT,
+            annotations: serviceAccountAnnotations,
+        },
         webhook: { replicaCount: replicas },
         cainjector: { replicaCount: replicas },
         // The metrics Service (port 9402, http-metrics); the observability area's ServiceMonitor scrapes it.
@@ -117,35 +145,71 @@ export class CertManager extends pulumi.ComponentResource {
         checkArgs(name, args, replicas, gatewayNamespace);
         const provider = cluster.provider;
 
-        this.namespace = fixedNamespace(`${name}-namespace`, CERT_MANAGER_NAMESPACE, {}, { parent: this, provider, dependsOn: cluster.ready });
+        this.namespace = fixedNamespace(
+            `${name}-namespace`,
+            CERT_MANAGER_NAMESPACE,
+            {},
+            { parent: this, provider, dependsOn: cluster.ready },
+        );
 
-        const identity = new WorkloadIdentity(`${name}-dns01`, {
-            cluster,
-            namespace: CERT_MANAGER_NAMESPACE,
-            serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
-            aws: target.provider === "route53" ? { policy: route53Policy(target.hostedZoneId) } : undefined,
-            gcp: target.provider === "clouddns" ? { roles: ["roles/dns.admin"] } : undefined,
-        }, { parent: this });
+        const identity = new WorkloadIdentity(
+            `${name}-dns01`,
+            {
+                cluster,
+                namespace: CERT_MANAGER_NAMESPACE,
+                serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
+                aws:
+                    target.provider === "route53"
+                        ? { policy: route53Policy(target.hostedZoneId) }
+                        : undefined,
+                gcp: target.provider === "clouddns" ? { roles: ["roles/dns.admin"] } : undefined,
+            },
+            { parent: this },
+        );
 
-        this.release = pinnedRelease(`${name}-release`, CHARTS.certManager, {
-            releaseName: "cert-manager",
-            namespace: this.namespace.metadata.name,
-            values: certManagerValues(replicas, identity.annotations),
-        }, { parent: this, provider, dependsOn: [this.namespace, identity] });
+        this.release = pinnedRelease(
+            `${name}-release`,
+            CHARTS.certManager,
+            {
+                releaseName: "cert-manager",
+                namespace: this.namespace.metadata.name,
+                values: certManagerValues(replicas, identity.annotations),
+            },
+            { parent: this, provider, dependsOn: [this.namespace, identity] },
+        );
 
-        const issuerManifests = ISSUER_NAMES.map((issuer) => clusterIssuer(issuer, args.acmeEmail, args.zoneName, target));
-        this.issuers = issuerManifests.map((m) => new k8s.apiextensions.CustomResource(`${name}-${m.metadata.name}`, m, {
-            parent: this, provider, dependsOn: [this.release],
-        }));
+        const issuerManifests = ISSUER_NAMES.map((issuer) =>
+            clusterIssuer(issuer, args.acmeEmail, args.zoneName, target),
+        );
+        this.issuers = issuerManifests.map(
+            (m) =>
+                new k8s.apiextensions.CustomResource(`${name}-${m.metadata.name}`, m, {
+                    parent: this,
+                    provider,
+                    dependsOn: [this.release],
+                }),
+        );
 
         const cert = ingressCertificate({
-            hostnames: args.hostnames, issuer: args.issuer, secretName: args.tlsSecretName, namespace: gatewayNamespace,
+            hostnames: args.hostnames,
+            issuer: args.issuer,
+            secretName: args.tlsSecretName,
+            namespace: gatewayNamespace,
         });
-        this.certificate = new k8s.apiextensions.CustomResource(`${name}-ingress-certificate`, cert, {
-            parent: this, provider, dependsOn: [...this.issuers, ...(args.dependsOn ?? [])],
-        });
+        this.certificate = new k8s.apiextensions.CustomResource(
+            `${name}-ingress-certificate`,
+            cert,
+            {
+                parent: this,
+                provider,
+                dependsOn: [...this.issuers, ...(args.dependsOn ?? [])],
+            },
+        );
         this.manifests = [...issuerManifests, cert];
 
-        this.registerOutputs({ releaseStatus: this.release.status, certificate: this.certificate.metadata.name });
+        this.registerOutputs({
+            releaseStatus: this.release.status,
+            certificate: this.certificate.metadata.name,
+        });
     }
 }

@@ -10,22 +10,25 @@ import type { Cloud } from "../types";
 /** Where DNS-01 challenge records are written. */
 export type Dns01Target =
     | {
-        readonly provider: "route53";
-        /** The Route 53 hosted zone id (`Z0123456789EXAMPLE`). */
-        readonly hostedZoneId: string;
-        /** The AWS region cert-manager calls Route 53 from (the cluster's region). */
-        readonly region: string;
-    }
+          readonly provider: "route53";
+          /** The Route 53 hosted zone id (`Z0123456789EXAMPLE`). */
+          readonly hostedZoneId: string;
+          /** The AWS region cert-manager calls Route 53 from (the cluster's region). */
+          readonly region: string;
+      }
     | {
-        readonly provider: "clouddns";
-        /** The GCP project holding the managed zone. */
-        readonly project: string;
-        /** The Cloud DNS managed zone name (`example-com`). */
-        readonly managedZone: string;
-    };
+          readonly provider: "clouddns";
+          /** The GCP project holding the managed zone. */
+          readonly project: string;
+          /** The Cloud DNS managed zone name (`example-com`). */
+          readonly managedZone: string;
+      };
 
 /** The cloud whose workload identity can write to each DNS provider. */
-export const DNS01_CLOUD: Readonly<Record<Dns01Target["provider"], Cloud>> = { route53: "aws", clouddns: "gcp" };
+export const DNS01_CLOUD: Readonly<Record<Dns01Target["provider"], Cloud>> = {
+    route53: "aws",
+    clouddns: "gcp",
+};
 
 /** The `dns01` block of an ACME solver for `target`. */
 export function dns01Solver(target: Dns01Target): Record<string, unknown> {
@@ -43,12 +46,20 @@ export function route53Policy(hostedZoneId: string): aws.iam.PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+            {
+                Effect: "Allow",
+                Action: "route53:GetChange",
+                Resource: "arn:aws:route53:::change/*",
+            },
             {
                 Effect: "Allow",
                 Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
                 Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
-                Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+                Condition: {
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+                    },
+                },
             },
             { Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
         ],

@@ -22,12 +22,21 @@ export const INGRESS_CERTIFICATE_NAME = "ingress-tls";
 export interface Manifest {
     readonly apiVersion: string;
     readonly kind: string;
-    readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace?: string;
+        readonly labels?: Record<string, string>;
+    };
     readonly spec: Record<string, unknown>;
 }
 
 /** An ACME ClusterIssuer solving DNS-01 for names in `zoneName`. */
-export function clusterIssuer(name: IssuerName, email: string, zoneName: string, target: Dns01Target): Manifest {
+export function clusterIssuer(
+    name: IssuerName,
+    email: string,
+    zoneName: string,
+    target: Dns01Target,
+): Manifest {
     return {
         apiVersion: "cert-manager.io/v1",
         kind: "ClusterIssuer",

@@ -70,31 +70,56 @@ export interface EksClusterArgs {
 const isArm = (instanceType: string): boolean => /^[a-z]+\d+g[a-z]*\./.test(instanceType);
 
 /** The AMI type of a node group (its instance types must share one architecture). */
-export function eksAmiType(instanceTypes: readonly string[]): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
-    if (new Set(instanceTypes.map(isArm)).size > 1) throw new Error(`instance types ${instanceTypes.join(", ")} mix ARM (Graviton) and x86; one node group takes one architecture`);
+export function eksAmiType(
+    instanceTypes: readonly string[],
+): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
+    if (new Set(instanceTypes.map(isArm)).size > 1)
+        throw new Error(
+            `instance types ${instanceTypes.join(", ")} mix ARM (Graviton) and x86; one node group takes one architecture`,
+        );
     return isArm(instanceTypes[0]) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
 /** Every problem of the args, each naming the arg path; [] when the cluster can be built. */
 export function eksClusterArgProblems(args: EksClusterArgs): string[] {
     const problems: string[] = [];
-    if (!EKS_ADDON_VERSIONS[args.version]) problems.push(`args.version "${args.version}" has no pinned add-on versions; known: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`);
+    if (!EKS_ADDON_VERSIONS[args.version])
+        problems.push(
+            `args.version "${args.version}" has no pinned add-on versions; known: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,
+        );
     (args.publicAccessCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);
-        else if (c.endsWith("/0")) problems.push(`args.publicAccessCidrs[${i}] "${c}": the public endpoint must never be open to the whole internet`);
+        else if (c.endsWith("/0"))
+            problems.push(
+                `args.publicAccessCidrs[${i}] "${c}": the public endpoint must never be open to the whole internet`,
+            );
     });
-    (args.peerVpcCidrs ?? []).forEach((c, i) => { if (!parseCidr(c)) problems.push(`args.peerVpcCidrs[${i}] "${c}" is not an IPv4 CIDR`); });
-    if (!CLOUDWATCH_RETENTION_DAYS.includes(args.logRetentionDays)) problems.push(`args.logRetentionDays ${args.logRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
+    (args.peerVpcCidrs ?? []).forEach((c, i) => {
+        if (!parseCidr(c)) problems.push(`args.peerVpcCidrs[${i}] "${c}" is not an IPv4 CIDR`);
+    });
+    if (!CLOUDWATCH_RETENTION_DAYS.includes(args.logRetentionDays))
+        problems.push(
+            `args.logRetentionDays ${args.logRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+        );
     for (const role of ["system", "workloads"] as const) {
         const sizing = args.nodeGroups[role];
         problems.push(...nodeGroupSizingProblems(`args.nodeGroups.${role}`, sizing));
         if (new Set(sizing.instanceTypes.map(isArm)).size > 1) {
-            problems.push(`args.nodeGroups.${role}.instanceTypes mixes ARM (Graviton) and x86 (${sizing.instanceTypes.join(", ")}); one node group takes one architecture`);
+            problems.push(
+                `args.nodeGroups.${role}.instanceTypes mixes ARM (Graviton) and x86 (${sizing.instanceTypes.join(", ")}); one node group takes one architecture`,
+            );
         }
     }
-    if (args.nodeGroups.system.capacityType !== "ON_DEMAND") problems.push(`args.nodeGroups.system.capacityType must be ON_DEMAND (critical add-ons run there; got ${args.nodeGroups.system.capacityType})`);
+    if (args.nodeGroups.system.capacityType !== "ON_DEMAND")
+        problems.push(
+            `args.nodeGroups.system.capacityType must be ON_DEMAND (critical add-ons run there; got ${args.nodeGroups.system.capacityType})`,
+        );
     const replicas = args.controllerReplicas ?? 2;
-    if (!Number.isInteger(replicas) || replicas < 1) problems.push(`args.controllerReplicas must be a positive integer (got ${replicas})`);
-    if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(args.clusterName)) problems.push(`args.clusterName "${args.clusterName}" is not an EKS cluster name (1-100 letters, digits, "-", "_")`);
+    if (!Number.isInteger(replicas) || replicas < 1)
+        problems.push(`args.controllerReplicas must be a positive integer (got ${replicas})`);
+    if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(args.clusterName))
+        problems.push(
+            `args.clusterName "${args.clusterName}" is not an EKS cluster name (1-100 letters, digits, "-", "_")`,
+        );
     return problems;
 }

@@ -95,18 +95,32 @@ export interface GkeClusterArgs {
 /** Every problem of the args, each naming the arg path; [] when the cluster can be built. */
 export function gkeClusterArgProblems(args: GkeClusterArgs): string[] {
     const problems: string[] = [];
-    if (!GKE_RELEASE_CHANNELS.includes(args.releaseChannel)) problems.push(`args.releaseChannel "${args.releaseChannel}" is not one of ${GKE_RELEASE_CHANNELS.join(", ")}`);
-    if (parseCidr(args.masterCidr)?.prefix !== 28) problems.push(`args.masterCidr "${args.masterCidr}" must be a /28 (the GKE control plane range)`);
-    if (!parseCidr(args.vpcCidr)) problems.push(`args.vpcCidr "${args.vpcCidr}" is not an IPv4 CIDR`);
+    if (!GKE_RELEASE_CHANNELS.includes(args.releaseChannel))
+        problems.push(
+            `args.releaseChannel "${args.releaseChannel}" is not one of ${GKE_RELEASE_CHANNELS.join(", ")}`,
+        );
+    if (parseCidr(args.masterCidr)?.prefix !== 28)
+        problems.push(
+            `args.masterCidr "${args.masterCidr}" must be a /28 (the GKE control plane range)`,
+        );
+    if (!parseCidr(args.vpcCidr))
+        problems.push(`args.vpcCidr "${args.vpcCidr}" is not an IPv4 CIDR`);
     (args.publicAccessCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);
-        else if (c.endsWith("/0")) problems.push(`args.publicAccessCidrs[${i}] "${c}": the control plane must never be open to the whole internet`);
+        else if (c.endsWith("/0"))
+            problems.push(
+                `args.publicAccessCidrs[${i}] "${c}": the control plane must never be open to the whole internet`,
+            );
     });
-    if (!/^\d+\.\d+(\.\d+)?/.test(args.version)) problems.push(`args.version "${args.version}" is not a Kubernetes version`);
+    if (!/^\d+\.\d+(\.\d+)?/.test(args.version))
+        problems.push(`args.version "${args.version}" is not a Kubernetes version`);
     for (const role of ["system", "workloads"] as const) {
         const sizing = args.nodeGroups[role];
         problems.push(...nodeGroupSizingProblems(`args.nodeGroups.${role}`, sizing));
-        if (sizing.instanceTypes.length > 1) problems.push(`args.nodeGroups.${role}.instanceTypes has ${sizing.instanceTypes.length} machine types (${sizing.instanceTypes.join(", ")}); a GKE node pool takes exactly one`);
+        if (sizing.instanceTypes.length > 1)
+            problems.push(
+                `args.nodeGroups.${role}.instanceTypes has ${sizing.instanceTypes.length} machine types (${sizing.instanceTypes.join(", ")}); a GKE node pool takes exactly one`,
+            );
     }
     return problems;
 }
@@ -119,7 +133,11 @@ export class GkeCluster extends pulumi.ComponentResource {
     readonly cluster: gcp.container.Cluster;
     readonly nodePools: gcp.container.NodePool[];
 
-    constructor(name: string, args: GkeClusterArgs, opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider }) {
+    constructor(
+        name: string,
+        args: GkeClusterArgs,
+        opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider },
+    ) {
         super("mesh-platform:cluster:GkeCluster", name, {}, opts);
         const problems = gkeClusterArgProblems(args);
         if (problems.length > 0) throw new Error(`GkeCluster ${name}: ${problems.join("; ")}`);
@@ -131,101 +149,173 @@ export class GkeCluster extends pulumi.ComponentResource {
         const workloadPool = `${args.project}.svc.id.goog`;
 
         // ---- node identity: a dedicated least-privilege service account, not the Compute default
-        const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes`, {
-            project: args.project,
-            accountId: gcpAccountId(`${args.regionName}-gke-nodes`),
-            displayName: `GKE nodes of ${args.regionName}`,
-        }, child);
-        const nodeRoles = GKE_NODE_ROLES.map((role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, {
-            project: args.project,
-            role,
-            member: pulumi.interpolate`serviceAccount:${nodeSa.email}`,
-        }, child));
+        const nodeSa = new gcp.serviceaccount.Account(
+            `${name}-nodes`,
+            {
+                project: args.project,
+                accountId: gcpAccountId(`${args.regionName}-gke-nodes`),
+                displayName: `GKE nodes of ${args.regionName}`,
+            },
+            child,
+        );
+        const nodeRoles = GKE_NODE_ROLES.map(
+            (role) =>
+                new gcp.projects.IAMMember(
+                    `${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`,
+                    {
+                        project: args.project,
+                        role,
+                        member: pulumi.interpolate`serviceAccount:${nodeSa.email}`,
+                    },
+                    child,
+                ),
+        );
 
         const authorized = [
             { cidrBlock: args.vpcCidr, displayName: `${args.regionName} nodes` },
-            ...(args.allNatIps ?? []).map((ip, i) => ({ cidrBlock: pulumi.interpolate`${ip}/32`, displayName: `platform NAT egress ${i}` })),
+            ...(args.allNatIps ?? []).map((ip, i) => ({
+                cidrBlock: pulumi.interpolate`${ip}/32`,
+                displayName: `platform NAT egress ${i}`,
+            })),
             // The display name keeps the wording live clusters carry (it names the stack setting these come from).
-            ...(args.publicAccessCidrs ?? []).map((cidr, i) => ({ cidrBlock: cidr, displayName: `kubernetes.publicAccessCidrs[${i}]` })),
+            ...(args.publicAccessCidrs ?? []).map((cidr, i) => ({
+                cidrBlock: cidr,
+                displayName: `kubernetes.publicAccessCidrs[${i}]`,
+            })),
         ];
 
-        this.cluster = new gcp.container.Cluster(`${name}-gke`, {
-            project: args.project,
-            location: args.cloudRegion,
-            description: `mesh-platform cluster ${args.regionName}`,
-            network: net.networkId,
-            subnetwork: net.subnetworkId,
-            networkingMode: "VPC_NATIVE",
-            ipAllocationPolicy: { clusterSecondaryRangeName: GKE_PODS_RANGE, servicesSecondaryRangeName: GKE_SERVICES_RANGE },
-            datapathProvider: GKE_DATAPATH,
-            privateClusterConfig: {
-                enablePrivateNodes: true,
-                enablePrivateEndpoint: false,
-                masterIpv4CidrBlock: args.masterCidr,
-                masterGlobalAccessConfig: { enabled: true },
+        this.cluster = new gcp.container.Cluster(
+            `${name}-gke`,
+            {
+                project: args.project,
+                location: args.cloudRegion,
+                description: `mesh-platform cluster ${args.regionName}`,
+                network: net.networkId,
+                subnetwork: net.subnetworkId,
+                networkingMode: "VPC_NATIVE",
+                ipAllocationPolicy: {
+                    clusterSecondaryRangeName: GKE_PODS_RANGE,
+                    servicesSecondaryRangeName: GKE_SERVICES_RANGE,
+                },
+                datapathProvider: GKE_DATAPATH,
+                privateClusterConfig: {
+                    enablePrivateNodes: true,
+                    enablePrivateEndpoint: false,
+                    masterIpv4CidrBlock: args.masterCidr,
+                    masterGlobalAccessConfig: { enabled: true },
+                },
+                masterAuthorizedNetworksConfig: {
+                    cidrBlocks: authorized,
+                    gcpPublicCidrsAccessEnabled: false,
+                },
+                workloadIdentityConfig: { workloadPool },
+                enableShieldedNodes: true,
+                releaseChannel: { channel: args.releaseChannel },
+                minMasterVersion: args.version,
+                loggingConfig: {
+                    enableComponents: [
+                        "SYSTEM_COMPONENTS",
+                        "WORKLOADS",
+                        "APISERVER",
+                        "CONTROLLER_MANAGER",
+                        "SCHEDULER",
+                    ],
+                },
+                monitoringConfig: {
+                    enableComponents: [
+                        "SYSTEM_COMPONENTS",
+                        "APISERVER",
+                        "CONTROLLER_MANAGER",
+                        "SCHEDULER",
+                    ],
+                    managedPrometheus: { enabled: true },
+                },
+                addonsConfig: {
+                    httpLoadBalancing: { disabled: false },
+                    horizontalPodAutoscaling: { disabled: false },
+                    gcePersistentDiskCsiDriverConfig: { enabled: true },
+                },
+                // The default pool cannot carry our settings; node pools below replace it.
+                removeDefaultNodePool: true,
+                initialNodeCount: 1,
+                resourceLabels: labels,
+                deletionProtection: protect,
             },
-            masterAuthorizedNetworksConfig: { cidrBlocks: authorized, gcpPublicCidrsAccessEnabled: false },
-            workloadIdentityConfig: { workloadPool },
-            enableShieldedNodes: true,
-            releaseChannel: { channel: args.releaseChannel },
-            minMasterVersion: args.version,
-            loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"] },
-            monitoringConfig: {
-                enableComponents: ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"],
-                managedPrometheus: { enabled: true },
-            },
-            addonsConfig: {
-                httpLoadBalancing: { disabled: false },
-                horizontalPodAutoscaling: { disabled: false },
-                gcePersistentDiskCsiDriverConfig: { enabled: true },
-            },
-            // The default pool cannot carry our settings; node pools below replace it.
-            removeDefaultNodePool: true,
-            initialNodeCount: 1,
-            resourceLabels: labels,
-            deletionProtection: protect,
-        }, { ...child, protect });
+            { ...child, protect },
+        );
         const cluster = this.cluster;
 
         // Istio's sidecar injector (15017) must be reachable from the private control plane.
-        new gcp.compute.Firewall(`${name}-istio-webhook`, {
-            project: args.project,
-            network: net.networkId,
-            description: "GKE control plane to the Istio sidecar injector webhook",
-            direction: "INGRESS",
-            sourceRanges: [args.masterCidr],
-            allows: [{ protocol: "tcp", ports: ["15017"] }],
-        }, child);
-
-        const nodePool = (role: "system" | "workloads", sizing: NodeGroupSizing) => new gcp.container.NodePool(`${name}-${role}`, {
-            project: args.project,
-            location: args.cloudRegion,
-            cluster: cluster.name,
-            initialNodeCount: Math.max(1, Math.ceil(sizing.desiredSize / GKE_REGIONAL_ZONES)),
-            autoscaling: { totalMinNodeCount: sizing.minSize, totalMaxNodeCount: sizing.maxSize, locationPolicy: "BALANCED" },
-            management: { autoRepair: true, autoUpgrade: true },
-            upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
-            nodeConfig: {
-                machineType: sizing.instanceTypes[0],
-                diskSizeGb: sizing.diskSizeGiB,
-                diskType: "pd-balanced",
-                imageType: "COS_CONTAINERD",
-                spot: sizing.capacityType === "SPOT",
-                serviceAccount: nodeSa.email,
-                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                workloadMetadataConfig: { mode: "GKE_METADATA" },
-                labels: { "node-role": role },
-                resourceLabels: labels,
-                taints: role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
+        new gcp.compute.Firewall(
+            `${name}-istio-webhook`,
+            {
+                project: args.project,
+                network: net.networkId,
+                description: "GKE control plane to the Istio sidecar injector webhook",
+                direction: "INGRESS",
+                sourceRanges: [args.masterCidr],
+                allows: [{ protocol: "tcp", ports: ["15017"] }],
             },
-        }, { ...child, dependsOn: nodeRoles, ignoreChanges: ["initialNodeCount"] });
-        this.nodePools = [nodePool("system", args.nodeGroups.system), nodePool("workloads", args.nodeGroups.workloads)];
+            child,
+        );
 
-        const kubeconfig = pulumi.secret(pulumi.all([cluster.endpoint, cluster.masterAuth])
-            .apply(([endpoint, auth]) => gkeKubeconfig(args.regionName, endpoint, auth.clusterCaCertificate)));
+        const nodePool = (role: "system" | "workloads", sizing: NodeGroupSizing) =>
+            new gcp.container.NodePool(
+                `${name}-${role}`,
+                {
+                    project: args.project,
+                    location: args.cloudRegion,
+                    cluster: cluster.name,
+                    initialNodeCount: Math.max(
+                        1,
+                        Math.ceil(sizing.desiredSize / GKE_REGIONAL_ZONES),
+                    ),
+                    autoscaling: {
+                        totalMinNodeCount: sizing.minSize,
+                        totalMaxNodeCount: sizing.maxSize,
+                        locationPolicy: "BALANCED",
+                    },
+                    management: { autoRepair: true, autoUpgrade: true },
+                    upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+                    nodeConfig: {
+                        machineType: sizing.instanceTypes[0],
+                        diskSizeGb: sizing.diskSizeGiB,
+                        diskType: "pd-balanced",
+                        imageType: "COS_CONTAINERD",
+                        spot: sizing.capacityType === "SPOT",
+                        serviceAccount: nodeSa.email,
+                        oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                        shieldedInstanceConfig: {
+                            enableSecureBoot: true,
+                            enableIntegrityMonitoring: true,
+                        },
+                        workloadMetadataConfig: { mode: "GKE_METADATA" },
+                        labels: { "node-role": role },
+                        resourceLabels: labels,
+                        taints:
+                            role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
+                    },
+                },
+                { ...child, dependsOn: nodeRoles, ignoreChanges: ["initialNodeCount"] },
+            );
+        this.nodePools = [
+            nodePool("system", args.nodeGroups.system),
+            nodePool("workloads", args.nodeGroups.workloads),
+        ];
+
+        const kubeconfig = pulumi.secret(
+            pulumi
+                .all([cluster.endpoint, cluster.masterAuth])
+                .apply(([endpoint, auth]) =>
+                    gkeKubeconfig(args.regionName, endpoint, auth.clusterCaCertificate),
+                ),
+        );
         // enableSecretMutable: Secret data changes (CA rotation, reader tokens) update in place; see eks.ts.
-        const k8sProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true }, { parent: this });
+        const k8sProvider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig, enableServerSideApply: true, enableSecretMutable: true },
+            { parent: this },
+        );
 
         this.info = {
             name: args.regionName,
@@ -244,6 +334,10 @@ export class GkeCluster extends pulumi.ComponentResource {
             ready: [...this.nodePools],
             tags: labels,
         };
-        this.registerOutputs({ clusterName: cluster.name, endpoint: this.info.endpoint, kubeconfig });
+        this.registerOutputs({
+            clusterName: cluster.name,
+            endpoint: this.info.endpoint,
+            kubeconfig,
+        });
     }
 }

@@ -39,7 +39,10 @@ import type { EksClusterInfo, GkeClusterInfo } from "../types";
 
 /** The part of a ClusterInfo the helper needs (a cluster component can call it before it has a ClusterInfo). */
 export type IdentityCluster =
-    | Pick<EksClusterInfo, "name" | "cloud" | "tags" | "oidcIssuer" | "oidcProviderArn" | "awsProvider">
+    | Pick<
+          EksClusterInfo,
+          "name" | "cloud" | "tags" | "oidcIssuer" | "oidcProviderArn" | "awsProvider"
+      >
     | Pick<GkeClusterInfo, "name" | "cloud" | "tags" | "workloadIdentityPool" | "gcpProvider">;
 
 export interface WorkloadIdentityArgs {
@@ -88,27 +91,39 @@ export const ANNOTATION_AWS_ROLE = "eks.amazonaws.com/role-arn";
 export const ANNOTATION_GCP_SA = "iam.gke.io/gcp-service-account";
 
 /** The IRSA trust policy for one service account (pure, exported for tests and reuse). */
-export function irsaTrustPolicy(oidcProviderArn: string, oidcIssuer: string, namespace: string, serviceAccount: string): string {
+export function irsaTrustPolicy(
+    oidcProviderArn: string,
+    oidcIssuer: string,
+    namespace: string,
+    serviceAccount: string,
+): string {
     const issuer = oidcIssuer.replace(/^https:\/\//, "");
     return JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: oidcProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                StringEquals: {
-                    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-                    [`${issuer}:aud`]: "sts.amazonaws.com",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: oidcProviderArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: {
+                        [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                        [`${issuer}:aud`]: "sts.amazonaws.com",
+                    },
                 },
             },
-        }],
+        ],
     });
 }
 
 /** A valid Google service account id from any name: [a-z][a-z0-9-]{4,28}[a-z0-9], hashed when too long. */
 export function gcpAccountId(name: string): string {
-    let id = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
+    let id = name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^[^a-z]+/, "")
+        .replace(/-+$/, "");
     if (id.length > 30) {
         const hash = crypto.createHash("sha256").update(name).digest("hex").slice(0, 6);
         id = `${id.slice(0, 23).replace(/-+$/, "")}-${hash}`;
@@ -130,7 +145,10 @@ const POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/(?:[\w+=,.@-]+\/)*
 export function policyAttachmentSuffix(policyArn: string): string {
     const m = POLICY_ARN.exec(policyArn);
     if (!m) throw new Error(`not a managed IAM policy ARN: ${policyArn}`);
-    const slug = m[2].toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const slug = m[2]
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
     const hash = crypto.createHash("sha256").update(policyArn).digest("hex").slice(0, 8);
     return `${slug || "policy"}-${hash}`;
 }
@@ -160,16 +178,28 @@ export interface PolicyAttachmentName {
  * new names. An alias never equals a new name: new names end in `<slug>-<8 hex>`, old ones in digits only,
  * and the slug is never empty.
  */
-export function policyAttachmentNames(prefix: string, policyArns: readonly string[]): PolicyAttachmentName[] {
-    return policyArns.map((policyArn, i) => ({ policyArn, name: `${prefix}-${policyAttachmentSuffix(policyArn)}`, alias: `${prefix}-${i}` }));
+export function policyAttachmentNames(
+    prefix: string,
+    policyArns: readonly string[],
+): PolicyAttachmentName[] {
+    return policyArns.map((policyArn, i) => ({
+        policyArn,
+        name: `${prefix}-${policyAttachmentSuffix(policyArn)}`,
+        alias: `${prefix}-${i}`,
+    }));
 }
 
 /** Problems of a managed policy list (arg path `path`): not an ARN, or listed twice. [] when valid. */
 export function policyArnProblems(path: string, policyArns: readonly string[]): string[] {
     return policyArns.flatMap((arn, i) => {
-        if (!POLICY_ARN.test(arn)) return [`${path}[${i}] "${arn}" is not a managed IAM policy ARN (arn:aws:iam::<account|aws>:policy/<name>)`];
+        if (!POLICY_ARN.test(arn))
+            return [
+                `${path}[${i}] "${arn}" is not a managed IAM policy ARN (arn:aws:iam::<account|aws>:policy/<name>)`,
+            ];
         const first = policyArns.indexOf(arn);
-        return first < i ? [`${path}[${i}] "${arn}" repeats ${path}[${first}]; attach each policy once`] : [];
+        return first < i
+            ? [`${path}[${i}] "${arn}" repeats ${path}[${first}]; attach each policy once`]
+            : [];
     });
 }
 
@@ -183,67 +213,128 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         super("mesh-platform:cluster:WorkloadIdentity", name, {}, opts);
         const { cluster, namespace, serviceAccount } = args;
         const problems = [
-            ...(K8S_NAME.test(namespace) ? [] : [`args.namespace "${namespace}" is not a Kubernetes name (lower-case alphanumerics and "-")`]),
-            ...(K8S_SUBDOMAIN.test(serviceAccount) ? [] : [`args.serviceAccount "${serviceAccount}" is not a Kubernetes name (lower-case alphanumerics, "-" and ".")`]),
+            ...(K8S_NAME.test(namespace)
+                ? []
+                : [
+                      `args.namespace "${namespace}" is not a Kubernetes name (lower-case alphanumerics and "-")`,
+                  ]),
+            ...(K8S_SUBDOMAIN.test(serviceAccount)
+                ? []
+                : [
+                      `args.serviceAccount "${serviceAccount}" is not a Kubernetes name (lower-case alphanumerics, "-" and ".")`,
+                  ]),
             ...policyArnProblems("args.aws.managedPolicyArns", args.aws?.managedPolicyArns ?? []),
-            ...(args.gcp?.accountId === undefined || /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp.accountId)
-                ? [] : [`args.gcp.accountId "${args.gcp.accountId}" is not a Google service account id ([a-z][a-z0-9-]{4,28}[a-z0-9])`]),
+            ...(args.gcp?.accountId === undefined ||
+            /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp.accountId)
+                ? []
+                : [
+                      `args.gcp.accountId "${args.gcp.accountId}" is not a Google service account id ([a-z][a-z0-9-]{4,28}[a-z0-9])`,
+                  ]),
         ];
-        if (problems.length > 0) throw new Error(`WorkloadIdentity ${name}: ${problems.join("; ")}`);
+        if (problems.length > 0)
+            throw new Error(`WorkloadIdentity ${name}: ${problems.join("; ")}`);
 
         if (cluster.cloud === "aws") {
             if (!cluster.awsProvider || !cluster.oidcProviderArn || !cluster.oidcIssuer) {
-                throw new Error(`WorkloadIdentity ${name}: cluster ${cluster.name} has no AWS provider or IAM OIDC provider`);
+                throw new Error(
+                    `WorkloadIdentity ${name}: cluster ${cluster.name} has no AWS provider or IAM OIDC provider`,
+                );
             }
             const provider = cluster.awsProvider;
-            const role = new aws.iam.Role(`${name}-role`, {
-                description: `IRSA role for ${namespace}/${serviceAccount} in cluster ${cluster.name}`,
-                assumeRolePolicy: pulumi.all([cluster.oidcProviderArn, cluster.oidcIssuer])
-                    .apply(([arn, issuer]) => irsaTrustPolicy(arn, issuer, namespace, serviceAccount)),
-                tags: cluster.tags,
-            }, { parent: this, provider });
+            const role = new aws.iam.Role(
+                `${name}-role`,
+                {
+                    description: `IRSA role for ${namespace}/${serviceAccount} in cluster ${cluster.name}`,
+                    assumeRolePolicy: pulumi
+                        .all([cluster.oidcProviderArn, cluster.oidcIssuer])
+                        .apply(([arn, issuer]) =>
+                            irsaTrustPolicy(arn, issuer, namespace, serviceAccount),
+                        ),
+                    tags: cluster.tags,
+                },
+                { parent: this, provider },
+            );
             const policy = args.aws?.policy;
             if (policy !== undefined) {
-                new aws.iam.RolePolicy(`${name}-policy`, {
-                    role: role.name,
-                    policy: typeof policy === "object" && !pulumi.Output.isInstance(policy) && !(policy instanceof Promise)
-                        ? JSON.stringify(policy)
-                        : (policy),
-                }, { parent: this, provider });
+                new aws.iam.RolePolicy(
+                    `${name}-policy`,
+                    {
+                        role: role.name,
+                        policy:
+                            typeof policy === "object" &&
+                            !pulumi.Output.isInstance(policy) &&
+                            !(policy instanceof Promise)
+                                ? JSON.stringify(policy)
+                                : policy,
+                    },
+                    { parent: this, provider },
+                );
             }
             // Named by ARN (reordering the list changes nothing); the alias carries over the old index name.
-            for (const a of policyAttachmentNames(`${name}-managed`, args.aws?.managedPolicyArns ?? [])) {
-                new aws.iam.RolePolicyAttachment(a.name, { role: role.name, policyArn: a.policyArn }, { parent: this, provider, aliases: [{ name: a.alias }] });
+            for (const a of policyAttachmentNames(
+                `${name}-managed`,
+                args.aws?.managedPolicyArns ?? [],
+            )) {
+                new aws.iam.RolePolicyAttachment(
+                    a.name,
+                    { role: role.name, policyArn: a.policyArn },
+                    { parent: this, provider, aliases: [{ name: a.alias }] },
+                );
             }
             this.roleArn = role.arn;
-            this.annotations = role.arn.apply((arn): Record<string, string> => ({ [ANNOTATION_AWS_ROLE]: arn }));
+            this.annotations = role.arn.apply((arn): Record<string, string> => ({
+                [ANNOTATION_AWS_ROLE]: arn,
+            }));
         } else {
             if (!cluster.gcpProvider || !cluster.workloadIdentityPool) {
-                throw new Error(`WorkloadIdentity ${name}: cluster ${cluster.name} has no GCP provider or workload identity pool`);
+                throw new Error(
+                    `WorkloadIdentity ${name}: cluster ${cluster.name} has no GCP provider or workload identity pool`,
+                );
             }
             const provider = cluster.gcpProvider;
             const pool = cluster.workloadIdentityPool;
             const project = pool.apply((p) => p.replace(/\.svc\.id\.goog$/, ""));
-            const account = new gcp.serviceaccount.Account(`${name}-gsa`, {
-                accountId: args.gcp?.accountId ?? gcpAccountId(name),
-                displayName: `${namespace}/${serviceAccount} in ${cluster.name}`,
-                project,
-            }, { parent: this, provider });
-            new gcp.serviceaccount.IAMMember(`${name}-wi-user`, {
-                serviceAccountId: account.name,
-                role: "roles/iam.workloadIdentityUser",
-                member: pulumi.interpolate`serviceAccount:${pool}[${namespace}/${serviceAccount}]`,
-            }, { parent: this, provider });
-            (args.gcp?.roles ?? []).forEach((role) => {
-                new gcp.projects.IAMMember(`${name}-${role.replace(/^roles\//, "").replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}`, {
+            const account = new gcp.serviceaccount.Account(
+                `${name}-gsa`,
+                {
+                    accountId: args.gcp?.accountId ?? gcpAccountId(name),
+                    displayName: `${namespace}/${serviceAccount} in ${cluster.name}`,
                     project,
-                    role,
-                    member: pulumi.interpolate`serviceAccount:${account.email}`,
-                }, { parent: this, provider });
+                },
+                { parent: this, provider },
+            );
+            new gcp.serviceaccount.IAMMember(
+                `${name}-wi-user`,
+                {
+                    serviceAccountId: account.name,
+                    role: "roles/iam.workloadIdentityUser",
+                    member: pulumi.interpolate`serviceAccount:${pool}[${namespace}/${serviceAccount}]`,
+                },
+                { parent: this, provider },
+            );
+            (args.gcp?.roles ?? []).forEach((role) => {
+                new gcp.projects.IAMMember(
+                    `${name}-${role
+                        .replace(/^roles\//, "")
+                        .replace(/[^A-Za-z0-9]+/g, "-")
+                        .toLowerCase()}`,
+                    {
+                        project,
+                        role,
+                        member: pulumi.interpolate`serviceAccount:${account.email}`,
+                    },
+                    { parent: this, provider },
+                );
             });
             this.gcpServiceAccountEmail = account.email;
-            this.annotations = account.email.apply((email): Record<string, string> => ({ [ANNOTATION_GCP_SA]: email }));
+            this.annotations = account.email.apply((email): Record<string, string> => ({
+                [ANNOTATION_GCP_SA]: email,
+            }));
         }
-        this.registerOutputs({ annotations: this.annotations, roleArn: this.roleArn, gcpServiceAccountEmail: this.gcpServiceAccountEmail });
+        this.registerOutputs({
+            annotations: this.annotations,
+            roleArn: this.roleArn,
+            gcpServiceAccountEmail: this.gcpServiceAccountEmail,
+        });
     }
 }

@@ -25,38 +25,70 @@ export interface KubeconfigParts {
 }
 
 export function renderKubeconfig(p: KubeconfigParts): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: p.contextName, cluster: { server: p.server, "certificate-authority-data": p.certificateAuthorityData } }],
-        contexts: [{ name: p.contextName, context: { cluster: p.contextName, user: p.contextName } }],
-        "current-context": p.contextName,
-        users: [{
-            name: p.contextName,
-            user: {
-                exec: {
-                    apiVersion: "client.authentication.k8s.io/v1beta1",
-                    command: p.exec.command,
-                    args: [...p.exec.args],
-                    interactiveMode: "Never",
-                    installHint: p.exec.installHint,
-                    ...(p.exec.provideClusterInfo ? { provideClusterInfo: true } : {}),
+    return JSON.stringify(
+        {
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [
+                {
+                    name: p.contextName,
+                    cluster: {
+                        server: p.server,
+                        "certificate-authority-data": p.certificateAuthorityData,
+                    },
                 },
-            },
-        }],
-    }, null, 2);
+            ],
+            contexts: [
+                { name: p.contextName, context: { cluster: p.contextName, user: p.contextName } },
+            ],
+            "current-context": p.contextName,
+            users: [
+                {
+                    name: p.contextName,
+                    user: {
+                        exec: {
+                            apiVersion: "client.authentication.k8s.io/v1beta1",
+                            command: p.exec.command,
+                            args: [...p.exec.args],
+                            interactiveMode: "Never",
+                            installHint: p.exec.installHint,
+                            ...(p.exec.provideClusterInfo ? { provideClusterInfo: true } : {}),
+                        },
+                    },
+                },
+            ],
+        },
+        null,
+        2,
+    );
 }
 
 /** EKS: token from `aws eks get-token --cluster-name <name> --region <region>`. */
-export function eksKubeconfig(contextName: string, clusterName: string, region: string, endpoint: string, caData: string): string {
+export function eksKubeconfig(
+    contextName: string,
+    clusterName: string,
+    region: string,
+    endpoint: string,
+    caData: string,
+): string {
     return renderKubeconfig({
         contextName,
         server: endpoint,
         certificateAuthorityData: caData,
         exec: {
             command: "aws",
-            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
-            installHint: "Install the AWS CLI v2 (https://docs.aws.amazon.com/cli/) and configure credentials that can assume the platform admin role.",
+            args: [
+                "eks",
+                "get-token",
+                "--cluster-name",
+                clusterName,
+                "--region",
+                region,
+                "--output",
+                "json",
+            ],
+            installHint:
+                "Install the AWS CLI v2 (https://docs.aws.amazon.com/cli/) and configure credentials that can assume the platform admin role.",
         },
     });
 }
@@ -70,7 +102,8 @@ export function gkeKubeconfig(contextName: string, endpoint: string, caData: str
         exec: {
             command: "gke-gcloud-auth-plugin",
             args: [],
-            installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+            installHint:
+                "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
             provideClusterInfo: true,
         },
     });

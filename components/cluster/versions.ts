@@ -12,20 +12,43 @@ export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "aws-ebs-csi-d
  * managing-vpc-cni); aws-ebs-csi-driver v1.48.0-eksbuild.2 is the build EKS offered on 1.32 and 1.33
  * clusters (`aws eks describe-addon-versions --addon-name aws-ebs-csi-driver`).
  */
-export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddonName, string>>>> = {
-    "1.32": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.32.9-eksbuild.2", coredns: "v1.11.4-eksbuild.24", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
-    "1.33": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.33.5-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
-    "1.34": { "vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.34.1-eksbuild.2", coredns: "v1.12.4-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.2" },
-};
+export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddonName, string>>>> =
+    {
+        "1.32": {
+            "vpc-cni": "v1.20.1-eksbuild.3",
+            "kube-proxy": "v1.32.9-eksbuild.2",
+            coredns: "v1.11.4-eksbuild.24",
+            "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+        },
+        "1.33": {
+            "vpc-cni": "v1.20.1-eksbuild.3",
+            "kube-proxy": "v1.33.5-eksbuild.2",
+            coredns: "v1.12.4-eksbuild.1",
+            "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+        },
+        "1.34": {
+            "vpc-cni": "v1.20.1-eksbuild.3",
+            "kube-proxy": "v1.34.1-eksbuild.2",
+            coredns: "v1.12.4-eksbuild.1",
+            "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+        },
+    };
 
 /** Charts this area installs (catalog: lib/charts.ts). */
 export const LB_CONTROLLER_CHART = CHARTS.awsLoadBalancerController;
 export const METRICS_SERVER_CHART = CHARTS.metricsServer;
 
 /** Control plane log types EKS can ship to CloudWatch: all of them are enabled. */
-export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+export const EKS_LOG_TYPES = [
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+] as const;
 
 /** CloudWatch Logs accepts only these retention values (days). */
 export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];

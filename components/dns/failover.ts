@@ -23,7 +23,10 @@ import type { ClusterInfo } from "../types";
 import { INGRESS_HEALTH_CHECK } from "../mesh/naming";
 
 /** The ingress gateway's readiness endpoint (the gateway chart's status port), as the mesh exposes it. */
-export const INGRESS_HEALTH = { port: INGRESS_HEALTH_CHECK.port, path: INGRESS_HEALTH_CHECK.path } as const;
+export const INGRESS_HEALTH = {
+    port: INGRESS_HEALTH_CHECK.port,
+    path: INGRESS_HEALTH_CHECK.path,
+} as const;
 /** Cloud DNS health checks with source regions must run at most every 30 s. */
 export const CLOUD_DNS_MIN_INTERVAL = 30;
 /** Route 53 health checks run every 10 s (fast) or 30 s (standard). */
@@ -85,7 +88,11 @@ export interface DnsFailoverArgs {
 }
 
 /** interval x failure threshold + TTL. */
-export function worstCaseFailoverSeconds(intervalSeconds: number, failureThreshold: number, ttlSeconds: number): number {
+export function worstCaseFailoverSeconds(
+    intervalSeconds: number,
+    failureThreshold: number,
+    ttlSeconds: number,
+): number {
     return intervalSeconds * failureThreshold + ttlSeconds;
 }
 
@@ -93,37 +100,58 @@ export function worstCaseFailoverSeconds(intervalSeconds: number, failureThresho
 export function dnsFailoverProblems(args: DnsFailoverArgs): string[] {
     const problems: string[] = [];
     const { provider, regions, hostname, zoneName } = args;
-    if (provider !== "route53" && provider !== "clouddns") problems.push(`args.provider "${String(provider)}" is not a DNS provider; allowed: route53, clouddns`);
+    if (provider !== "route53" && provider !== "clouddns")
+        problems.push(
+            `args.provider "${String(provider)}" is not a DNS provider; allowed: route53, clouddns`,
+        );
     if (!args.zoneId) problems.push("args.zoneId is empty");
-    if (!(hostname === zoneName || hostname.endsWith(`.${zoneName}`))) problems.push(`args.hostname "${hostname}" is not inside args.zoneName "${zoneName}"`);
+    if (!(hostname === zoneName || hostname.endsWith(`.${zoneName}`)))
+        problems.push(`args.hostname "${hostname}" is not inside args.zoneName "${zoneName}"`);
     if (provider === "route53" && hostname === zoneName) {
-        problems.push(`args.hostname "${hostname}" is the zone apex; route53 failover records are CNAMEs to the load balancers ` +
-            `and need a name below the zone (e.g. app.${zoneName})`);
+        problems.push(
+            `args.hostname "${hostname}" is the zone apex; route53 failover records are CNAMEs to the load balancers ` +
+                `and need a name below the zone (e.g. app.${zoneName})`,
+        );
     }
     if (regions.length === 0) problems.push("args.regions is empty");
     const roles = (role: FailoverRole) => regions.flatMap((r, i) => (r.role === role ? [i] : []));
     const primaries = roles("primary");
     if (regions.length > 0 && primaries.length !== 1) {
-        problems.push(`exactly one of args.regions[].role must be "primary" (got ${primaries.length ? primaries.map((i) => `args.regions[${i}]`).join(", ") : "none"})`);
+        problems.push(
+            `exactly one of args.regions[].role must be "primary" (got ${primaries.length ? primaries.map((i) => `args.regions[${i}]`).join(", ") : "none"})`,
+        );
     }
     const secondaries = roles("secondary");
-    if (secondaries.length > 1) problems.push(`at most one of args.regions[].role may be "secondary" (got ${secondaries.map((i) => `args.regions[${i}]`).join(", ")})`);
+    if (secondaries.length > 1)
+        problems.push(
+            `at most one of args.regions[].role may be "secondary" (got ${secondaries.map((i) => `args.regions[${i}]`).join(", ")})`,
+        );
     const cloud = provider === "route53" ? "aws" : "gcp";
     regions.forEach((r, i) => {
         if (r.cluster.cloud !== cloud) {
-            problems.push(`args.regions[${i}].cluster.cloud is ${r.cluster.cloud} (${r.cluster.name}); args.provider ${provider} fails over between ${cloud} regions`);
+            problems.push(
+                `args.regions[${i}].cluster.cloud is ${r.cluster.cloud} (${r.cluster.name}); args.provider ${provider} fails over between ${cloud} regions`,
+            );
         }
     });
     const positiveInt = (key: string, v: number | undefined, max = Infinity) => {
         if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > max)) {
-            problems.push(`args.${key} must be a whole number ${max === Infinity ? ">= 1" : `from 1 to ${max}`} (got ${v})`);
+            problems.push(
+                `args.${key} must be a whole number ${max === Infinity ? ">= 1" : `from 1 to ${max}`} (got ${v})`,
+            );
         }
     };
     positiveInt("ttlSeconds", args.ttlSeconds);
     positiveInt("healthCheckIntervalSeconds", args.healthCheckIntervalSeconds);
     positiveInt("healthCheckFailureThreshold", args.healthCheckFailureThreshold, 10);
-    if (provider === "route53" && args.healthCheckIntervalSeconds !== undefined && !ROUTE53_INTERVALS.includes(args.healthCheckIntervalSeconds)) {
-        problems.push(`args.healthCheckIntervalSeconds ${args.healthCheckIntervalSeconds} is not a Route 53 interval; allowed: ${ROUTE53_INTERVALS.join(", ")}`);
+    if (
+        provider === "route53" &&
+        args.healthCheckIntervalSeconds !== undefined &&
+        !ROUTE53_INTERVALS.includes(args.healthCheckIntervalSeconds)
+    ) {
+        problems.push(
+            `args.healthCheckIntervalSeconds ${args.healthCheckIntervalSeconds} is not a Route 53 interval; allowed: ${ROUTE53_INTERVALS.join(", ")}`,
+        );
     }
     return problems;
 }
@@ -155,28 +183,41 @@ export class DnsFailover extends pulumi.ComponentResource {
             const provider = primary.cluster.awsProvider;
             const ids: Record<string, pulumi.Output<string>> = {};
             for (const r of regions) {
-                const check = new aws.route53.HealthCheck(`${name}-${r.cluster.name}-health`, {
-                    type: "HTTP",
-                    fqdn: r.ingressHostname,
-                    port: INGRESS_HEALTH.port,
-                    resourcePath: INGRESS_HEALTH.path,
-                    requestInterval: interval,
-                    failureThreshold,
-                    measureLatency: true,
-                    tags: { ...r.cluster.tags, Name: `${hostname}-${r.cluster.name}` },
-                }, { parent: this, provider, ignoreChanges: ["invertHealthcheck"] });
+                const check = new aws.route53.HealthCheck(
+                    `${name}-${r.cluster.name}-health`,
+                    {
+                        type: "HTTP",
+                        fqdn: r.ingressHostname,
+                        port: INGRESS_HEALTH.port,
+                        resourcePath: INGRESS_HEALTH.path,
+                        requestInterval: interval,
+                        failureThreshold,
+                        measureLatency: true,
+                        tags: { ...r.cluster.tags, Name: `${hostname}-${r.cluster.name}` },
+                    },
+                    { parent: this, provider, ignoreChanges: ["invertHealthcheck"] },
+                );
                 ids[r.cluster.name] = check.id;
             }
-            const record = (r: FailoverRegion, role: "PRIMARY" | "SECONDARY" | undefined) => new aws.route53.Record(
-                `${name}-${r.cluster.name}-record`, {
-                    zoneId,
-                    name: hostname,
-                    type: "CNAME",
-                    ttl: ttlSeconds,
-                    records: [r.ingressHostname],
-                    ...(role ? { setIdentifier: r.cluster.name, failoverRoutingPolicies: [{ type: role }] } : {}),
-                    healthCheckId: ids[r.cluster.name],
-                }, { parent: this, provider });
+            const record = (r: FailoverRegion, role: "PRIMARY" | "SECONDARY" | undefined) =>
+                new aws.route53.Record(
+                    `${name}-${r.cluster.name}-record`,
+                    {
+                        zoneId,
+                        name: hostname,
+                        type: "CNAME",
+                        ttl: ttlSeconds,
+                        records: [r.ingressHostname],
+                        ...(role
+                            ? {
+                                  setIdentifier: r.cluster.name,
+                                  failoverRoutingPolicies: [{ type: role }],
+                              }
+                            : {}),
+                        healthCheckId: ids[r.cluster.name],
+                    },
+                    { parent: this, provider },
+                );
             record(primary, secondary ? "PRIMARY" : undefined);
             if (secondary) record(secondary, "SECONDARY");
             this.healthCheckIds = ids;
@@ -186,36 +227,64 @@ export class DnsFailover extends pulumi.ComponentResource {
             const project = args.gcpProject ?? primary.cluster.project;
             this.intervalSeconds = Math.max(interval, CLOUD_DNS_MIN_INTERVAL);
             const stackRegions = regions.map((r) => r.cluster.cloudRegion);
-            const sourceRegions = [...new Set([...stackRegions, "asia-east1", "us-central1", "europe-west1"])].slice(0, 3);
-            const check = new gcp.compute.HealthCheck(`${name}-health`, {
-                project,
-                description: `Ingress gateways behind ${hostname}`,
-                checkIntervalSec: this.intervalSeconds,
-                timeoutSec: 5,
-                healthyThreshold: 1,
-                unhealthyThreshold: failureThreshold,
-                httpHealthCheck: { port: INGRESS_HEALTH.port, requestPath: INGRESS_HEALTH.path },
-                sourceRegions,
-            }, { parent: this, provider });
-            new gcp.dns.RecordSet(`${name}-record`, {
-                project,
-                managedZone: zoneId,
-                name: `${hostname}.`,
-                type: "A",
-                ttl: ttlSeconds,
-                routingPolicy: secondary ? {
-                    healthCheck: check.id,
-                    primaryBackup: {
-                        primary: { externalEndpoints: [primary.ingressHostname] },
-                        backupGeos: [{ location: secondary.cluster.cloudRegion, healthCheckedTargets: { externalEndpoints: [secondary.ingressHostname] } }],
-                        trickleRatio: 0,
+            const sourceRegions = [
+                ...new Set([...stackRegions, "asia-east1", "us-central1", "europe-west1"]),
+            ].slice(0, 3);
+            const check = new gcp.compute.HealthCheck(
+                `${name}-health`,
+                {
+                    project,
+                    description: `Ingress gateways behind ${hostname}`,
+                    checkIntervalSec: this.intervalSeconds,
+                    timeoutSec: 5,
+                    healthyThreshold: 1,
+                    unhealthyThreshold: failureThreshold,
+                    httpHealthCheck: {
+                        port: INGRESS_HEALTH.port,
+                        requestPath: INGRESS_HEALTH.path,
                     },
-                } : undefined,
-                rrdatas: secondary ? undefined : [primary.ingressHostname],
-            }, { parent: this, provider });
-            this.healthCheckIds = Object.fromEntries(regions.map((r) => [r.cluster.name, check.id]));
+                    sourceRegions,
+                },
+                { parent: this, provider },
+            );
+            new gcp.dns.RecordSet(
+                `${name}-record`,
+                {
+                    project,
+                    managedZone: zoneId,
+                    name: `${hostname}.`,
+                    type: "A",
+                    ttl: ttlSeconds,
+                    routingPolicy: secondary
+                        ? {
+                              healthCheck: check.id,
+                              primaryBackup: {
+                                  primary: { externalEndpoints: [primary.ingressHostname] },
+                                  backupGeos: [
+                                      {
+                                          location: secondary.cluster.cloudRegion,
+                                          healthCheckedTargets: {
+                                              externalEndpoints: [secondary.ingressHostname],
+                                          },
+                                      },
+                                  ],
+                                  trickleRatio: 0,
+                              },
+                          }
+                        : undefined,
+                    rrdatas: secondary ? undefined : [primary.ingressHostname],
+                },
+                { parent: this, provider },
+            );
+            this.healthCheckIds = Object.fromEntries(
+                regions.map((r) => [r.cluster.name, check.id]),
+            );
         }
-        this.worstCaseFailoverSeconds = worstCaseFailoverSeconds(this.intervalSeconds, failureThreshold, ttlSeconds);
+        this.worstCaseFailoverSeconds = worstCaseFailoverSeconds(
+            this.intervalSeconds,
+            failureThreshold,
+            ttlSeconds,
+        );
         this.registerOutputs({ worstCaseFailoverSeconds: this.worstCaseFailoverSeconds });
     }
 }

@@ -7,7 +7,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterInfo } from "../types";
-import { EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME, ISTIO_NAMESPACE } from "../constants";
+import {
+    EASTWEST_GATEWAY_NAME,
+    GATEWAY_NAMESPACE,
+    INGRESS_GATEWAY_NAME,
+    ISTIO_NAMESPACE,
+} from "../constants";
 import { PUBLIC_GATEWAY_REF } from "./gateways";
 import { istioResourceName } from "./istio-resource";
 import type { MeshMember } from "./member";
@@ -15,7 +20,13 @@ import { meshIstioResources, MeshPolicy } from "./mesh-resources";
 import { injectedNamespaceLabels, istioNamespaceLabels, spiffePrincipal } from "./naming";
 import type { MeshTenantContext } from "./tenant-context";
 import type { ClusterCa } from "./trust";
-import { baseValues, ControlPlaneSettings, gatewayValues, ingressService, istiodValues } from "./values";
+import {
+    baseValues,
+    ControlPlaneSettings,
+    gatewayValues,
+    ingressService,
+    istiodValues,
+} from "./values";
 import { ISTIO_CHART_REPO, ISTIO_VERSION } from "./version";
 
 export interface ClusterMeshArgs {
@@ -54,75 +65,133 @@ export class ClusterMesh extends pulumi.ComponentResource {
         super("mesh-platform:mesh:ClusterMesh", name, {}, opts);
         const { cluster, member } = args;
         if (member.name !== cluster.name || member.network !== cluster.network) {
-            throw new Error(`ClusterMesh ${name}: args.member ${member.name}/${member.network} does not describe args.cluster ${cluster.name}/${cluster.network}`);
+            throw new Error(
+                `ClusterMesh ${name}: args.member ${member.name}/${member.network} does not describe args.cluster ${cluster.name}/${cluster.network}`,
+            );
         }
         if (!args.members.some((m) => m.name === member.name)) {
-            throw new Error(`ClusterMesh ${name}: args.members (${args.members.map((m) => m.name).join(", ")}) does not include args.member ${member.name}`);
+            throw new Error(
+                `ClusterMesh ${name}: args.members (${args.members.map((m) => m.name).join(", ")}) does not include args.member ${member.name}`,
+            );
         }
         const provider = cluster.provider;
-        const on = (dependsOn: pulumi.Input<pulumi.Resource>[] = [], extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions =>
-            ({ parent: this, provider, dependsOn, ...extra });
+        const on = (
+            dependsOn: pulumi.Input<pulumi.Resource>[] = [],
+            extra: pulumi.CustomResourceOptions = {},
+        ): pulumi.CustomResourceOptions => ({ parent: this, provider, dependsOn, ...extra });
 
         // Fixed names: Istio looks for istio-system; GATEWAY_NAMESPACE is shared with cert-manager.
-        this.istioNamespace = new k8s.core.v1.Namespace(`${name}-istio-system`, {
-            metadata: { name: ISTIO_NAMESPACE, labels: istioNamespaceLabels(member) },
-        }, on(cluster.ready));
-        this.gatewayNamespace = new k8s.core.v1.Namespace(`${name}-gateways`, {
-            metadata: { name: GATEWAY_NAMESPACE, labels: injectedNamespaceLabels() },
-        }, on(cluster.ready));
+        this.istioNamespace = new k8s.core.v1.Namespace(
+            `${name}-istio-system`,
+            {
+                metadata: { name: ISTIO_NAMESPACE, labels: istioNamespaceLabels(member) },
+            },
+            on(cluster.ready),
+        );
+        this.gatewayNamespace = new k8s.core.v1.Namespace(
+            `${name}-gateways`,
+            {
+                metadata: { name: GATEWAY_NAMESPACE, labels: injectedNamespaceLabels() },
+            },
+            on(cluster.ready),
+        );
 
         // Plug-in CA (istiod reads /etc/cacerts from this secret at start; it must exist first).
-        const cacerts = new k8s.core.v1.Secret(`${name}-cacerts`, {
-            metadata: { name: "cacerts", namespace: this.istioNamespace.metadata.name },
-            type: "Opaque",
-            stringData: {
-                "ca-cert.pem": args.ca.certPem,
-                "ca-key.pem": args.ca.keyPem,
-                "root-cert.pem": args.ca.rootBundlePem,
-                "cert-chain.pem": args.ca.certChainPem,
+        const cacerts = new k8s.core.v1.Secret(
+            `${name}-cacerts`,
+            {
+                metadata: { name: "cacerts", namespace: this.istioNamespace.metadata.name },
+                type: "Opaque",
+                stringData: {
+                    "ca-cert.pem": args.ca.certPem,
+                    "ca-key.pem": args.ca.keyPem,
+                    "root-cert.pem": args.ca.rootBundlePem,
+                    "cert-chain.pem": args.ca.certChainPem,
+                },
             },
-        }, on([], { additionalSecretOutputs: ["stringData", "data"] }));
+            on([], { additionalSecretOutputs: ["stringData", "data"] }),
+        );
 
-        const release = (role: string, chart: string, releaseName: string, namespace: k8s.core.v1.Namespace,
-            values: pulumi.Inputs, dependsOn: pulumi.Resource[], timeout?: number) =>
-            new k8s.helm.v3.Release(`${name}-${role}`, {
-                name: releaseName,
-                chart,
-                version: ISTIO_VERSION,
-                repositoryOpts: { repo: ISTIO_CHART_REPO },
-                namespace: namespace.metadata.name,
-                values,
-                maxHistory: 10,
-                ...(timeout ? { timeout } : {}),
-            }, on(dependsOn));
+        const release = (
+            role: string,
+            chart: string,
+            releaseName: string,
+            namespace: k8s.core.v1.Namespace,
+            values: pulumi.Inputs,
+            dependsOn: pulumi.Resource[],
+            timeout?: number,
+        ) =>
+            new k8s.helm.v3.Release(
+                `${name}-${role}`,
+                {
+                    name: releaseName,
+                    chart,
+                    version: ISTIO_VERSION,
+                    repositoryOpts: { repo: ISTIO_CHART_REPO },
+                    namespace: namespace.metadata.name,
+                    values,
+                    maxHistory: 10,
+                    ...(timeout ? { timeout } : {}),
+                },
+                on(dependsOn),
+            );
 
         this.base = release("base", "base", "istio-base", this.istioNamespace, baseValues(), []);
-        this.istiod = release("istiod", "istiod", "istiod", this.istioNamespace, istiodValues(args.controlPlane, member, args.ca.digest), [this.base, cacerts]);
+        this.istiod = release(
+            "istiod",
+            "istiod",
+            "istiod",
+            this.istioNamespace,
+            istiodValues(args.controlPlane, member, args.ca.digest),
+            [this.base, cacerts],
+        );
         // Gateways are injected by istiod's revision webhook, so istiod comes first.
-        this.eastWestGateway = release("eastwest", "gateway", EASTWEST_GATEWAY_NAME, this.gatewayNamespace,
-            gatewayValues(args.controlPlane, member, "eastwest", args.members, cluster.tags), [this.istiod], GATEWAY_TIMEOUT_SECONDS);
-        this.ingressGateway = release("ingress", "gateway", INGRESS_GATEWAY_NAME, this.gatewayNamespace,
-            gatewayValues(args.controlPlane, member, "ingress", args.members, cluster.tags), [this.istiod], GATEWAY_TIMEOUT_SECONDS);
+        this.eastWestGateway = release(
+            "eastwest",
+            "gateway",
+            EASTWEST_GATEWAY_NAME,
+            this.gatewayNamespace,
+            gatewayValues(args.controlPlane, member, "eastwest", args.members, cluster.tags),
+            [this.istiod],
+            GATEWAY_TIMEOUT_SECONDS,
+        );
+        this.ingressGateway = release(
+            "ingress",
+            "gateway",
+            INGRESS_GATEWAY_NAME,
+            this.gatewayNamespace,
+            gatewayValues(args.controlPlane, member, "ingress", args.members, cluster.tags),
+            [this.istiod],
+            GATEWAY_TIMEOUT_SECONDS,
+        );
 
         // CRDs come from base; the validating webhook from istiod; namespaces must exist.
         const configReady = [this.base, this.istiod, this.istioNamespace, this.gatewayNamespace];
         for (const m of meshIstioResources(args.policy)) {
-            new k8s.apiextensions.CustomResource(istioResourceName(name, m), {
-                apiVersion: m.apiVersion,
-                kind: m.kind,
-                metadata: m.metadata,
-                spec: m.spec,
-            }, on(configReady));
+            new k8s.apiextensions.CustomResource(
+                istioResourceName(name, m),
+                {
+                    apiVersion: m.apiVersion,
+                    kind: m.kind,
+                    metadata: m.metadata,
+                    spec: m.spec,
+                },
+                on(configReady),
+            );
         }
 
         // The ingress gateway's LoadBalancer Service is ours (the chart renders none for it, see
         // gatewayValues): Pulumi waits until the cloud has assigned its address, and a preview of a new
         // stack shows the address as unknown instead of failing on a read of a Service that does not exist.
         const svc = ingressService(member, cluster.tags);
-        const service = new k8s.core.v1.Service(`${name}-ingress-service`, {
-            metadata: svc.metadata,
-            spec: svc.spec,
-        }, on([this.ingressGateway, this.gatewayNamespace]));
+        const service = new k8s.core.v1.Service(
+            `${name}-ingress-service`,
+            {
+                metadata: svc.metadata,
+                spec: svc.spec,
+            },
+            on([this.ingressGateway, this.gatewayNamespace]),
+        );
         this.ingressHostname = service.status.apply((s) => {
             const ingress = s?.loadBalancer?.ingress?.[0];
             return ingress?.hostname ?? ingress?.ip ?? "";

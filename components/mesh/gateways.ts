@@ -1,7 +1,12 @@
 /** The mesh's Gateway resources: east-west (cross-network) and the public HTTPS gateway. */
 import { EASTWEST_GATEWAY_NAME, GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME } from "../constants";
 import { IstioManifest, istioResource, NETWORKING } from "./istio-resource";
-import { CROSS_NETWORK_GATEWAY, CROSS_NETWORK_PORT, gatewaySelector, PUBLIC_GATEWAY } from "./naming";
+import {
+    CROSS_NETWORK_GATEWAY,
+    CROSS_NETWORK_PORT,
+    gatewaySelector,
+    PUBLIC_GATEWAY,
+} from "./naming";
 import { MIN_TLS_VERSION, STRONG_CIPHER_SUITES } from "./security";
 
 /** What the public gateway serves. */
@@ -19,11 +24,13 @@ export const PUBLIC_GATEWAY_REF = `${GATEWAY_NAMESPACE}/${PUBLIC_GATEWAY}`;
 export function crossNetworkGateway(): IstioManifest {
     return istioResource(NETWORKING, "Gateway", CROSS_NETWORK_GATEWAY, GATEWAY_NAMESPACE, {
         selector: gatewaySelector(EASTWEST_GATEWAY_NAME),
-        servers: [{
-            port: { number: CROSS_NETWORK_PORT, name: "tls", protocol: "TLS" },
-            tls: { mode: "AUTO_PASSTHROUGH" },
-            hosts: ["*.local"],
-        }],
+        servers: [
+            {
+                port: { number: CROSS_NETWORK_PORT, name: "tls", protocol: "TLS" },
+                tls: { mode: "AUTO_PASSTHROUGH" },
+                hosts: ["*.local"],
+            },
+        ],
     });
 }
 
@@ -36,9 +43,18 @@ export function publicGateway(ingress: PublicIngress): IstioManifest {
             {
                 port: { number: 443, name: "https", protocol: "HTTPS" },
                 hosts,
-                tls: { mode: "SIMPLE", credentialName: ingress.tlsSecretName, minProtocolVersion: MIN_TLS_VERSION, cipherSuites: [...STRONG_CIPHER_SUITES] },
+                tls: {
+                    mode: "SIMPLE",
+                    credentialName: ingress.tlsSecretName,
+                    minProtocolVersion: MIN_TLS_VERSION,
+                    cipherSuites: [...STRONG_CIPHER_SUITES],
+                },
             },
-            { port: { number: 80, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+            {
+                port: { number: 80, name: "http", protocol: "HTTP" },
+                hosts,
+                tls: { httpsRedirect: true },
+            },
         ],
     });
 }

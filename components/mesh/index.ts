@@ -3,7 +3,14 @@
  * remote secrets and mesh-wide policy. See ./mesh.ts; tenants join through ./tenant-context.ts.
  */
 export { Mesh } from "./mesh";
-export type { ClusterMeshInfo, MeshArgs, MeshInfo, MeshJwtArgs, MeshMemberArgs, MeshSizing } from "./mesh";
+export type {
+    ClusterMeshInfo,
+    MeshArgs,
+    MeshInfo,
+    MeshJwtArgs,
+    MeshMemberArgs,
+    MeshSizing,
+} from "./mesh";
 export type { MeshMember, MeshLocality } from "./member";
 export type { MeshTenantContext } from "./tenant-context";
 export type { SizeBand } from "./sizing";

@@ -5,7 +5,13 @@
  */
 import { crossNetworkGateway, publicGateway, PublicIngress } from "./gateways";
 import type { IstioManifest } from "./istio-resource";
-import { IngressJwt, ingressRequestAuthentication, ingressRequireJwt, meshPeerAuthentication, MtlsMode } from "./security";
+import {
+    IngressJwt,
+    ingressRequestAuthentication,
+    ingressRequireJwt,
+    meshPeerAuthentication,
+    MtlsMode,
+} from "./security";
 import { meshTelemetry } from "./telemetry";
 
 /** The mesh-wide policy of one mesh (the same in every cluster). */

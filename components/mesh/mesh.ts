@@ -27,7 +27,9 @@ export interface MeshMemberArgs extends MeshMember {
 
 /** istiod's size: from the number of services (guide bands) or a band chosen outright. */
 export type MeshSizing =
-    | { /** Services in the mesh: < 50 small, 50-199 medium, 200+ large. */ readonly serviceCount: number }
+    | {
+          /** Services in the mesh: < 50 small, 50-199 medium, 200+ large. */ readonly serviceCount: number;
+      }
     | { /** The band itself. */ readonly band: SizeBand };
 
 /** JWT validation at the public ingress. */
@@ -153,23 +155,46 @@ export class Mesh extends pulumi.ComponentResource {
         const policy = {
             mtlsMode: args.mtlsMode ?? "STRICT",
             traceSamplingPercent,
-            ingress: { hostnames: [...args.ingress.hostnames], tlsSecretName: args.ingress.tlsSecretName },
-            jwt: { issuer: args.jwt.issuer, jwksUri: args.jwt.jwksUri, audiences: [...(args.jwt.audiences ?? [])] },
+            ingress: {
+                hostnames: [...args.ingress.hostnames],
+                tlsSecretName: args.ingress.tlsSecretName,
+            },
+            jwt: {
+                issuer: args.jwt.issuer,
+                jwksUri: args.jwt.jwksUri,
+                audiences: [...(args.jwt.audiences ?? [])],
+            },
             jwtRequiredPaths: [...args.jwt.requiredPaths],
         } as const;
 
-        const trust = new MeshTrust(`${name}-trust`, {
-            meshId: args.meshId,
-            generations: args.trustGenerations,
-            clusters: members.map((m) => m.name),
-            protect: args.protect ?? true,
-        }, { parent: this });
+        const trust = new MeshTrust(
+            `${name}-trust`,
+            {
+                meshId: args.meshId,
+                generations: args.trustGenerations,
+                clusters: members.map((m) => m.name),
+                protect: args.protect ?? true,
+            },
+            { parent: this },
+        );
 
         const perCluster = new Map<string, ClusterMesh>();
         args.members.forEach((m, i) => {
-            perCluster.set(m.name, new ClusterMesh(`${name}-${m.name}`, {
-                cluster: m.cluster, member: members[i], members, ca: trust.clusters[m.name], controlPlane, policy,
-            }, { parent: this }));
+            perCluster.set(
+                m.name,
+                new ClusterMesh(
+                    `${name}-${m.name}`,
+                    {
+                        cluster: m.cluster,
+                        member: members[i],
+                        members,
+                        ca: trust.clusters[m.name],
+                        controlPlane,
+                        policy,
+                    },
+                    { parent: this },
+                ),
+            );
         });
 
         // Every ordered pair: N x (N - 1) remote secrets, none from a cluster to itself.
@@ -178,13 +203,18 @@ export class Mesh extends pulumi.ComponentResource {
                 if (source.name === target.name) continue;
                 const s = perCluster.get(source.name)!;
                 const t = perCluster.get(target.name)!;
-                new RemoteSecret(`${name}-${source.name}-to-${target.name}`, {
-                    source: source.cluster, target: target.cluster,
-                    sourceIstioNamespace: s.istioNamespace,
-                    targetIstioNamespace: t.istioNamespace,
-                    tokenGeneration: args.readerTokenGeneration ?? "t1",
-                    sourceIstiod: s.istiod,
-                }, { parent: this });
+                new RemoteSecret(
+                    `${name}-${source.name}-to-${target.name}`,
+                    {
+                        source: source.cluster,
+                        target: target.cluster,
+                        sourceIstioNamespace: s.istioNamespace,
+                        targetIstioNamespace: t.istioNamespace,
+                        tokenGeneration: args.readerTokenGeneration ?? "t1",
+                        sourceIstiod: s.istiod,
+                    },
+                    { parent: this },
+                );
             }
         }
 
@@ -215,41 +245,72 @@ export class Mesh extends pulumi.ComponentResource {
 
 /** Every arg the mesh can check before declaring anything; errors name the component and the arg path. */
 function validateMeshArgs(name: string, args: MeshArgs): void {
-    const fail = (msg: string): never => { throw new Error(`Mesh ${name}: ${msg}`); };
+    const fail = (msg: string): never => {
+        throw new Error(`Mesh ${name}: ${msg}`);
+    };
     if (!args.meshId) fail(`args.meshId is empty`);
     if (args.members.length === 0) fail(`args.members is empty; a mesh needs at least one cluster`);
-    const firstIndex = (pick: (m: MeshMemberArgs) => string, field: string) => args.members.forEach((m, i) => {
-        const j = args.members.findIndex((o) => pick(o) === pick(m));
-        if (j !== i) fail(`args.members[${i}].${field} "${pick(m)}" is used by members[${j}] too; each cluster needs its own`);
-    });
+    const firstIndex = (pick: (m: MeshMemberArgs) => string, field: string) =>
+        args.members.forEach((m, i) => {
+            const j = args.members.findIndex((o) => pick(o) === pick(m));
+            if (j !== i)
+                fail(
+                    `args.members[${i}].${field} "${pick(m)}" is used by members[${j}] too; each cluster needs its own`,
+                );
+        });
     firstIndex((m) => m.name, "name");
     firstIndex((m) => m.network, "network");
     args.members.forEach((m, i) => {
         for (const field of ["name", "network", "cloud"] as const) {
-            if (m[field] !== m.cluster[field]) fail(`args.members[${i}].${field} "${m[field]}" does not match args.members[${i}].cluster.${field} "${m.cluster[field]}"`);
+            if (m[field] !== m.cluster[field])
+                fail(
+                    `args.members[${i}].${field} "${m[field]}" does not match args.members[${i}].cluster.${field} "${m.cluster[field]}"`,
+                );
         }
     });
     const primaries = args.members.map((m, i) => (m.primary ? i : -1)).filter((i) => i >= 0);
-    if (primaries.length > 1) fail(`args.members[${primaries.join("], members[")}] are all primary; at most one member is primary`);
-    if (args.trustGenerations.length === 0) fail(`args.trustGenerations needs at least one root CA generation (got [])`);
+    if (primaries.length > 1)
+        fail(
+            `args.members[${primaries.join("], members[")}] are all primary; at most one member is primary`,
+        );
+    if (args.trustGenerations.length === 0)
+        fail(`args.trustGenerations needs at least one root CA generation (got [])`);
     args.trustGenerations.forEach((g, i) => {
         const j = args.trustGenerations.indexOf(g);
-        if (j !== i) fail(`args.trustGenerations[${i}] "${g}" is listed at [${j}] too; generations must be unique`);
+        if (j !== i)
+            fail(
+                `args.trustGenerations[${i}] "${g}" is listed at [${j}] too; generations must be unique`,
+            );
     });
-    if ("serviceCount" in args.sizing && !(Number.isInteger(args.sizing.serviceCount) && args.sizing.serviceCount >= 0)) {
-        fail(`args.sizing.serviceCount must be a whole number >= 0 (got ${args.sizing.serviceCount})`);
+    if (
+        "serviceCount" in args.sizing &&
+        !(Number.isInteger(args.sizing.serviceCount) && args.sizing.serviceCount >= 0)
+    ) {
+        fail(
+            `args.sizing.serviceCount must be a whole number >= 0 (got ${args.sizing.serviceCount})`,
+        );
     }
-    if (args.minReplicas !== undefined && !(Number.isInteger(args.minReplicas) && args.minReplicas >= 1)) {
+    if (
+        args.minReplicas !== undefined &&
+        !(Number.isInteger(args.minReplicas) && args.minReplicas >= 1)
+    ) {
         fail(`args.minReplicas must be a whole number >= 1 (got ${args.minReplicas})`);
     }
     const pct = args.traceSamplingPercent;
-    if (pct !== undefined && !(pct >= 0 && pct <= 100)) fail(`args.traceSamplingPercent must be within 0-100 (got ${pct})`);
-    if (args.ingress.hostnames.length === 0) fail(`args.ingress.hostnames is empty; the public gateway would serve no host`);
+    if (pct !== undefined && !(pct >= 0 && pct <= 100))
+        fail(`args.traceSamplingPercent must be within 0-100 (got ${pct})`);
+    if (args.ingress.hostnames.length === 0)
+        fail(`args.ingress.hostnames is empty; the public gateway would serve no host`);
     if (!args.ingress.tlsSecretName) fail(`args.ingress.tlsSecretName is empty`);
-    if (args.jwt.requiredPaths.length === 0) fail(`args.jwt.requiredPaths is empty; say which public paths need a token`);
-    args.jwt.requiredPaths.forEach((p, i) => { if (!p.startsWith("/")) fail(`args.jwt.requiredPaths[${i}] "${p}" must start with /`); });
+    if (args.jwt.requiredPaths.length === 0)
+        fail(`args.jwt.requiredPaths is empty; say which public paths need a token`);
+    args.jwt.requiredPaths.forEach((p, i) => {
+        if (!p.startsWith("/")) fail(`args.jwt.requiredPaths[${i}] "${p}" must start with /`);
+    });
     const gen = args.readerTokenGeneration;
     if (gen !== undefined && !TOKEN_GENERATION.test(gen)) {
-        fail(`args.readerTokenGeneration "${gen}" must be a short lower-case id like t2 (it is part of a secret name)`);
+        fail(
+            `args.readerTokenGeneration "${gen}" must be a short lower-case id like t2 (it is part of a secret name)`,
+        );
     }
 }

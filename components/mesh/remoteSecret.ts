@@ -40,37 +40,81 @@ export class RemoteSecret extends pulumi.ComponentResource {
         super("mesh-platform:mesh:RemoteSecret", name, {}, opts);
         const { source, target } = args;
         if (source.name === target.name) {
-            throw new Error(`RemoteSecret ${name}: args.source and args.target are both ${source.name}; a cluster never gets a remote secret for itself`);
+            throw new Error(
+                `RemoteSecret ${name}: args.source and args.target are both ${source.name}; a cluster never gets a remote secret for itself`,
+            );
         }
         const inSource: pulumi.CustomResourceOptions = { parent: this, provider: source.provider };
 
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-reader`, {
-            metadata: { name: readerServiceAccountName(target.name), namespace: args.sourceIstioNamespace.metadata.name, labels: { app: "istio-reader" } },
-        }, inSource);
-        new k8s.rbac.v1.ClusterRoleBinding(`${name}-reader-binding`, {
-            metadata: { name: readerServiceAccountName(target.name), labels: { app: "istio-reader" } },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: READER_CLUSTER_ROLE },
-            subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
-        }, { ...inSource, dependsOn: [args.sourceIstiod] });
-        // The token controller fills `data.token` and `data.ca.crt`; the provider waits for it.
-        const token = new k8s.core.v1.Secret(`${name}-reader-token`, {
-            metadata: {
-                name: readerTokenSecretName(target.name, args.tokenGeneration),
-                namespace: sa.metadata.namespace,
-                annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-reader`,
+            {
+                metadata: {
+                    name: readerServiceAccountName(target.name),
+                    namespace: args.sourceIstioNamespace.metadata.name,
+                    labels: { app: "istio-reader" },
+                },
             },
-            type: "kubernetes.io/service-account-token",
-        }, { ...inSource, additionalSecretOutputs: ["data"] });
+            inSource,
+        );
+        new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-reader-binding`,
+            {
+                metadata: {
+                    name: readerServiceAccountName(target.name),
+                    labels: { app: "istio-reader" },
+                },
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: READER_CLUSTER_ROLE,
+                },
+                subjects: [
+                    {
+                        kind: "ServiceAccount",
+                        name: sa.metadata.name,
+                        namespace: sa.metadata.namespace,
+                    },
+                ],
+            },
+            { ...inSource, dependsOn: [args.sourceIstiod] },
+        );
+        // The token controller fills `data.token` and `data.ca.crt`; the provider waits for it.
+        const token = new k8s.core.v1.Secret(
+            `${name}-reader-token`,
+            {
+                metadata: {
+                    name: readerTokenSecretName(target.name, args.tokenGeneration),
+                    namespace: sa.metadata.namespace,
+                    annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
+                },
+                type: "kubernetes.io/service-account-token",
+            },
+            { ...inSource, additionalSecretOutputs: ["data"] },
+        );
 
-        const bearer = token.data.apply((d) => Buffer.from(d?.token ?? "", "base64").toString("utf8"));
-        const kubeconfig = pulumi.secret(pulumi.all([source.endpoint, source.certificateAuthority, bearer])
-            .apply(([server, ca, t]) => remoteKubeconfig(source.name, server, ca, t)));
+        const bearer = token.data.apply((d) =>
+            Buffer.from(d?.token ?? "", "base64").toString("utf8"),
+        );
+        const kubeconfig = pulumi.secret(
+            pulumi
+                .all([source.endpoint, source.certificateAuthority, bearer])
+                .apply(([server, ca, t]) => remoteKubeconfig(source.name, server, ca, t)),
+        );
         const meta = remoteSecretMetadata(source.name);
-        this.secret = new k8s.core.v1.Secret(`${name}-secret`, {
-            metadata: { ...meta, namespace: args.targetIstioNamespace.metadata.name },
-            type: "Opaque",
-            stringData: { [source.name]: kubeconfig },
-        }, { parent: this, provider: target.provider, additionalSecretOutputs: ["stringData", "data"] });
+        this.secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: { ...meta, namespace: args.targetIstioNamespace.metadata.name },
+                type: "Opaque",
+                stringData: { [source.name]: kubeconfig },
+            },
+            {
+                parent: this,
+                provider: target.provider,
+                additionalSecretOutputs: ["stringData", "data"],
+            },
+        );
 
         this.registerOutputs({});
     }

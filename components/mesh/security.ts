@@ -32,12 +32,18 @@ export interface IngressJwt {
 
 /** Mesh-wide mTLS (root namespace). */
 export function meshPeerAuthentication(mtlsMode: MtlsMode): IstioManifest {
-    return istioResource(SECURITY, "PeerAuthentication", "default", ISTIO_NAMESPACE, { mtls: { mode: mtlsMode } });
+    return istioResource(SECURITY, "PeerAuthentication", "default", ISTIO_NAMESPACE, {
+        mtls: { mode: mtlsMode },
+    });
 }
 
 /** Validates JWTs at the ingress gateway. A missing token passes here; `ingressRequireJwt` rejects it. */
 export function ingressRequestAuthentication(jwt: IngressJwt): IstioManifest {
-    const rule: Record<string, unknown> = { issuer: jwt.issuer, jwksUri: jwt.jwksUri, forwardOriginalToken: true };
+    const rule: Record<string, unknown> = {
+        issuer: jwt.issuer,
+        jwksUri: jwt.jwksUri,
+        forwardOriginalToken: true,
+    };
     if (jwt.audiences.length > 0) rule.audiences = [...jwt.audiences];
     return istioResource(SECURITY, "RequestAuthentication", "ingress-jwt", GATEWAY_NAMESPACE, {
         selector: { matchLabels: gatewaySelector(INGRESS_GATEWAY_NAME) },
@@ -50,12 +56,20 @@ export function ingressRequestAuthentication(jwt: IngressJwt): IstioManifest {
  * principal. A DENY (rather than an ALLOW) keeps the HTTP->HTTPS redirect and gateway health endpoints working.
  */
 export function ingressRequireJwt(paths: readonly string[]): IstioManifest {
-    return istioResource(SECURITY, "AuthorizationPolicy", "ingress-require-jwt", GATEWAY_NAMESPACE, {
-        selector: { matchLabels: gatewaySelector(INGRESS_GATEWAY_NAME) },
-        action: "DENY",
-        rules: [{
-            from: [{ source: { notRequestPrincipals: ["*"] } }],
-            to: [{ operation: { paths: [...paths] } }],
-        }],
-    });
+    return istioResource(
+        SECURITY,
+        "AuthorizationPolicy",
+        "ingress-require-jwt",
+        GATEWAY_NAMESPACE,
+        {
+            selector: { matchLabels: gatewaySelector(INGRESS_GATEWAY_NAME) },
+            action: "DENY",
+            rules: [
+                {
+                    from: [{ source: { notRequestPrincipals: ["*"] } }],
+                    to: [{ operation: { paths: [...paths] } }],
+                },
+            ],
+        },
+    );
 }

@@ -55,71 +55,145 @@ export class MeshTrust extends pulumi.ComponentResource {
     constructor(name: string, args: MeshTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:mesh:Trust", name, {}, opts);
         if (args.generations.length === 0) {
-            throw new Error(`MeshTrust ${name}: args.generations needs at least one root CA generation (got [])`);
+            throw new Error(
+                `MeshTrust ${name}: args.generations needs at least one root CA generation (got [])`,
+            );
         }
         if (new Set(args.generations).size !== args.generations.length) {
-            throw new Error(`MeshTrust ${name}: args.generations must be unique (got ${JSON.stringify(args.generations)})`);
+            throw new Error(
+                `MeshTrust ${name}: args.generations must be unique (got ${JSON.stringify(args.generations)})`,
+            );
         }
         const protectRoots = args.protect ?? true;
         const provider = new tls.Provider(`${name}-tls`, {}, { parent: this });
-        const child = (protect: boolean, secrets: string[] = []): pulumi.CustomResourceOptions =>
-            ({ parent: this, provider, protect, additionalSecretOutputs: secrets });
+        const child = (protect: boolean, secrets: string[] = []): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider,
+            protect,
+            additionalSecretOutputs: secrets,
+        });
 
         const roots = args.generations.map((generation) => {
-            const key = new tls.PrivateKey(`${name}-root-${generation}-key`, KEY, child(protectRoots, KEY_SECRETS));
-            const cert = new tls.SelfSignedCert(`${name}-root-${generation}`, {
-                privateKeyPem: key.privateKeyPem,
-                isCaCertificate: true,
-                setSubjectKeyId: true,
-                validityPeriodHours: ROOT_VALIDITY_HOURS,
-                allowedUses: ["cert_signing", "crl_signing"],
-                subject: { organization: args.meshId, commonName: `${args.meshId} root CA ${generation}` },
-            }, child(protectRoots));
+            const key = new tls.PrivateKey(
+                `${name}-root-${generation}-key`,
+                KEY,
+                child(protectRoots, KEY_SECRETS),
+            );
+            const cert = new tls.SelfSignedCert(
+                `${name}-root-${generation}`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    isCaCertificate: true,
+                    setSubjectKeyId: true,
+                    validityPeriodHours: ROOT_VALIDITY_HOURS,
+                    allowedUses: ["cert_signing", "crl_signing"],
+                    subject: {
+                        organization: args.meshId,
+                        commonName: `${args.meshId} root CA ${generation}`,
+                    },
+                },
+                child(protectRoots),
+            );
             return { generation, key, cert };
         });
         const signing = roots[roots.length - 1];
         this.signingGeneration = signing.generation;
         const ordered = [signing, ...roots.filter((r) => r !== signing)];
-        this.rootBundlePem = pulumi.all(ordered.map((r) => r.cert.certPem)).apply((pems) => pems.map(endWithNewline).join(""));
+        this.rootBundlePem = pulumi
+            .all(ordered.map((r) => r.cert.certPem))
+            .apply((pems) => pems.map(endWithNewline).join(""));
 
         const clusters: Record<string, ClusterCa> = {};
         const intermediates = args.clusters.map((cluster) => {
             // Intermediates are not protected: re-issuing one from the protected root is harmless, and
             // early renewal replaces them on schedule.
-            const key = new tls.PrivateKey(`${name}-${cluster}-ca-key`, KEY, child(false, KEY_SECRETS));
-            const csr = new tls.CertRequest(`${name}-${cluster}-ca-csr`, {
-                privateKeyPem: key.privateKeyPem,
-                subject: { organization: args.meshId, organizationalUnit: cluster, commonName: `${args.meshId} ${cluster} intermediate CA` },
-                dnsNames: [`istiod.${ISTIO_NAMESPACE}.svc`],
-            }, child(false));
-            const cert = new tls.LocallySignedCert(`${name}-${cluster}-ca`, {
-                certRequestPem: csr.certRequestPem,
-                caCertPem: signing.cert.certPem,
-                caPrivateKeyPem: signing.key.privateKeyPem,
-                isCaCertificate: true,
-                maxPathLength: 0,
-                validityPeriodHours: INTERMEDIATE_VALIDITY_HOURS,
-                earlyRenewalHours: INTERMEDIATE_EARLY_RENEWAL_HOURS,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
-            }, child(false));
-            const certChainPem = pulumi.all([cert.certPem, signing.cert.certPem]).apply(([c, r]) => endWithNewline(c) + endWithNewline(r));
+            const key = new tls.PrivateKey(
+                `${name}-${cluster}-ca-key`,
+                KEY,
+                child(false, KEY_SECRETS),
+            );
+            const csr = new tls.CertRequest(
+                `${name}-${cluster}-ca-csr`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: {
+                        organization: args.meshId,
+                        organizationalUnit: cluster,
+                        commonName: `${args.meshId} ${cluster} intermediate CA`,
+                    },
+                    dnsNames: [`istiod.${ISTIO_NAMESPACE}.svc`],
+                },
+                child(false),
+            );
+            const cert = new tls.LocallySignedCert(
+                `${name}-${cluster}-ca`,
+                {
+                    certRequestPem: csr.certRequestPem,
+                    caCertPem: signing.cert.certPem,
+                    caPrivateKeyPem: signing.key.privateKeyPem,
+                    isCaCertificate: true,
+                    maxPathLength: 0,
+                    validityPeriodHours: INTERMEDIATE_VALIDITY_HOURS,
+                    earlyRenewalHours: INTERMEDIATE_EARLY_RENEWAL_HOURS,
+                    allowedUses: [
+                        "cert_signing",
+                        "crl_signing",
+                        "digital_signature",
+                        "key_encipherment",
+                    ],
+                },
+                child(false),
+            );
+            const certChainPem = pulumi
+                .all([cert.certPem, signing.cert.certPem])
+                .apply(([c, r]) => endWithNewline(c) + endWithNewline(r));
             clusters[cluster] = {
                 certPem: cert.certPem,
                 keyPem: pulumi.secret(key.privateKeyPem),
                 rootBundlePem: this.rootBundlePem,
                 certChainPem,
-                digest: pulumi.all([this.rootBundlePem, cert.certPem]).apply(([b, c]) => crypto.createHash("sha256").update(b).update(c).digest("hex")),
+                digest: pulumi
+                    .all([this.rootBundlePem, cert.certPem])
+                    .apply(([b, c]) =>
+                        crypto.createHash("sha256").update(b).update(c).digest("hex"),
+                    ),
             };
             return { cluster, key, cert, certChainPem };
         });
         this.clusters = clusters;
 
-        this.material = pulumi.secret(pulumi.all({
-            roots: pulumi.all(roots.map((r) => pulumi.all({ generation: r.generation, signing: r === signing, certPem: r.cert.certPem, keyPem: r.key.privateKeyPem }))),
-            intermediates: pulumi.all(intermediates.map((i) => pulumi.all({ cluster: i.cluster, certPem: i.cert.certPem, keyPem: i.key.privateKeyPem, certChainPem: i.certChainPem }))),
-        }).apply((m) => JSON.stringify(m)));
+        this.material = pulumi.secret(
+            pulumi
+                .all({
+                    roots: pulumi.all(
+                        roots.map((r) =>
+                            pulumi.all({
+                                generation: r.generation,
+                                signing: r === signing,
+                                certPem: r.cert.certPem,
+                                keyPem: r.key.privateKeyPem,
+                            }),
+                        ),
+                    ),
+                    intermediates: pulumi.all(
+                        intermediates.map((i) =>
+                            pulumi.all({
+                                cluster: i.cluster,
+                                certPem: i.cert.certPem,
+                                keyPem: i.key.privateKeyPem,
+                                certChainPem: i.certChainPem,
+                            }),
+                        ),
+                    ),
+                })
+                .apply((m) => JSON.stringify(m)),
+        );
 
-        this.registerOutputs({ signingGeneration: this.signingGeneration, rootBundlePem: this.rootBundlePem, material: this.material });
+        this.registerOutputs({
+            signingGeneration: this.signingGeneration,
+            rootBundlePem: this.rootBundlePem,
+            material: this.material,
+        });
     }
 }
 

@@ -6,12 +6,25 @@
  */
 import type { Cloud } from "../../lib/cloud";
 import type { LogLevel } from "../types";
-import { INGRESS_GATEWAY_NAME, GATEWAY_NAMESPACE, ISTIO_NAMESPACE, JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_PROVIDER_NAME } from "../constants";
+import {
+    INGRESS_GATEWAY_NAME,
+    GATEWAY_NAMESPACE,
+    ISTIO_NAMESPACE,
+    JAEGER_COLLECTOR_HOST,
+    JAEGER_OTLP_GRPC_PORT,
+    TRACING_PROVIDER_NAME,
+} from "../constants";
 import type { MeshMember } from "./member";
 import { CACERTS_DIGEST_ANNOTATION, gatewaySelector, INGRESS_HEALTH_CHECK } from "./naming";
 import { MIN_TLS_VERSION, STRONG_CIPHER_SUITES, WORKLOAD_CERT_TTL } from "./security";
 import {
-    GATEWAY_MAX_REPLICAS, GATEWAY_RESOURCES, HPA_TARGETS, ISTIOD_MAX_REPLICAS, ISTIOD_RESOURCES, SIDECAR_RESOURCES, SizeBand,
+    GATEWAY_MAX_REPLICAS,
+    GATEWAY_RESOURCES,
+    HPA_TARGETS,
+    ISTIOD_MAX_REPLICAS,
+    ISTIOD_RESOURCES,
+    SIDECAR_RESOURCES,
+    SizeBand,
 } from "./sizing";
 import { ISTIO_REVISION, TRUST_DOMAIN } from "./version";
 
@@ -34,11 +47,23 @@ export interface ControlPlaneSettings {
     readonly outboundTrafficPolicy: OutboundTrafficPolicy;
 }
 
-const ISTIO_LOG_LEVEL: Readonly<Record<LogLevel, string>> = { DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error" };
-const PROXY_LOG_LEVEL: Readonly<Record<LogLevel, string>> = { DEBUG: "debug", INFO: "info", WARN: "warning", ERROR: "error" };
+const ISTIO_LOG_LEVEL: Readonly<Record<LogLevel, string>> = {
+    DEBUG: "debug",
+    INFO: "info",
+    WARN: "warn",
+    ERROR: "error",
+};
+const PROXY_LOG_LEVEL: Readonly<Record<LogLevel, string>> = {
+    DEBUG: "debug",
+    INFO: "info",
+    WARN: "warning",
+    ERROR: "error",
+};
 
 /** Mesh-wide MeshConfig (istiod chart `meshConfig`, merged over the chart's own defaults). */
-export function meshConfig(settings: { readonly outboundTrafficPolicy: OutboundTrafficPolicy }): Record<string, unknown> {
+export function meshConfig(settings: {
+    readonly outboundTrafficPolicy: OutboundTrafficPolicy;
+}): Record<string, unknown> {
     return {
         trustDomain: TRUST_DOMAIN,
         // Guide: structured JSON logs. Envoy access logs to stdout as JSON, picked up by the log shipper.
@@ -47,10 +72,16 @@ export function meshConfig(settings: { readonly outboundTrafficPolicy: OutboundT
         outboundTrafficPolicy: { mode: settings.outboundTrafficPolicy },
         // Guide: minimum TLS 1.2, strong ciphers. meshMTLS covers ISTIO_MUTUAL, tlsDefaults everything else.
         meshMTLS: { minProtocolVersion: MIN_TLS_VERSION },
-        tlsDefaults: { minProtocolVersion: MIN_TLS_VERSION, cipherSuites: [...STRONG_CIPHER_SUITES] },
+        tlsDefaults: {
+            minProtocolVersion: MIN_TLS_VERSION,
+            cipherSuites: [...STRONG_CIPHER_SUITES],
+        },
         enablePrometheusMerge: true,
         extensionProviders: [
-            { name: TRACING_PROVIDER_NAME, opentelemetry: { service: JAEGER_COLLECTOR_HOST, port: JAEGER_OTLP_GRPC_PORT } },
+            {
+                name: TRACING_PROVIDER_NAME,
+                opentelemetry: { service: JAEGER_COLLECTOR_HOST, port: JAEGER_OTLP_GRPC_PORT },
+            },
         ],
         defaultConfig: {
             // The agent asks for 24 h certificates; istiod caps them at 24 h too (env below).
@@ -70,7 +101,11 @@ export function baseValues(): Record<string, unknown> {
  * CA change rolls istiod (istiod 1.30 hot-reloads a new intermediate but ignores a changed root bundle
  * unless ISTIO_MULTIROOT_MESH is on, which we keep off; a restart is the supported path).
  */
-export function istiodValues(settings: ControlPlaneSettings, member: MeshMember, caDigest: unknown): Record<string, unknown> {
+export function istiodValues(
+    settings: ControlPlaneSettings,
+    member: MeshMember,
+    caDigest: unknown,
+): Record<string, unknown> {
     const band = settings.band;
     return {
         revision: ISTIO_REVISION,
@@ -114,16 +149,26 @@ export function istiodValues(settings: ControlPlaneSettings, member: MeshMember,
 export type GatewayRole = "eastwest" | "ingress";
 
 /** Cloud load balancer annotations for a gateway Service. */
-export function loadBalancerAnnotations(cloud: Cloud, role: GatewayRole, tags: Readonly<Record<string, string>>): Record<string, string> {
+export function loadBalancerAnnotations(
+    cloud: Cloud,
+    role: GatewayRole,
+    tags: Readonly<Record<string, string>>,
+): Record<string, string> {
     if (cloud === "aws") {
         // AWS Load Balancer Controller (v2.2+): an NLB with IP targets; east-west stays inside the VPCs.
         return {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-            "service.beta.kubernetes.io/aws-load-balancer-scheme": role === "eastwest" ? "internal" : "internet-facing",
-            "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
-            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags":
-                Object.entries(tags).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(","),
+            "service.beta.kubernetes.io/aws-load-balancer-scheme":
+                role === "eastwest" ? "internal" : "internet-facing",
+            "service.beta.kubernetes.io/aws-load-balancer-attributes":
+                "load_balancing.cross_zone.enabled=true",
+            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": Object.entries(
+                tags,
+            )
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([k, v]) => `${k}=${v}`)
+                .join(","),
         };
     }
     if (role === "eastwest") {
@@ -144,12 +189,21 @@ export function loadBalancerAnnotations(cloud: Cloud, role: GatewayRole, tags: R
  * Reading the chart's Service back instead fails every preview in which the release does not exist yet
  * (the read runs against the cluster before the release is installed).
  */
-export function gatewayValues(settings: { readonly minReplicas: number }, member: MeshMember, role: GatewayRole, members: readonly MeshMember[],
-    tags: Readonly<Record<string, string>>): Record<string, unknown> {
+export function gatewayValues(
+    settings: { readonly minReplicas: number },
+    member: MeshMember,
+    role: GatewayRole,
+    members: readonly MeshMember[],
+    tags: Readonly<Record<string, string>>,
+): Record<string, unknown> {
     const minReplicas = settings.minReplicas;
-    const service: Record<string, unknown> = role === "ingress"
-        ? { type: "None" }
-        : { type: "LoadBalancer", annotations: loadBalancerAnnotations(member.cloud, role, tags) };
+    const service: Record<string, unknown> =
+        role === "ingress"
+            ? { type: "None" }
+            : {
+                  type: "LoadBalancer",
+                  annotations: loadBalancerAnnotations(member.cloud, role, tags),
+              };
     if (role === "eastwest") {
         // Only the mesh's own address ranges may reach the cross-network port.
         service.loadBalancerSourceRanges = members.flatMap((m) => m.addressRanges);
@@ -175,17 +229,35 @@ export function gatewayValues(settings: { readonly minReplicas: number }, member
  * The public ingress gateway's LoadBalancer Service: what the gateway chart would render with its default
  * ports (status 15021, http2 80, https 443, container ports equal), selecting the chart's pod labels.
  */
-export function ingressService(member: MeshMember, tags: Readonly<Record<string, string>>): {
-    metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+export function ingressService(
+    member: MeshMember,
+    tags: Readonly<Record<string, string>>,
+): {
+    metadata: {
+        name: string;
+        namespace: string;
+        labels: Record<string, string>;
+        annotations: Record<string, string>;
+    };
     spec: Record<string, unknown>;
 } {
     const selector = { app: INGRESS_GATEWAY_NAME, ...gatewaySelector(INGRESS_GATEWAY_NAME) };
     return {
-        metadata: { name: INGRESS_GATEWAY_NAME, namespace: GATEWAY_NAMESPACE, labels: selector, annotations: loadBalancerAnnotations(member.cloud, "ingress", tags) },
+        metadata: {
+            name: INGRESS_GATEWAY_NAME,
+            namespace: GATEWAY_NAMESPACE,
+            labels: selector,
+            annotations: loadBalancerAnnotations(member.cloud, "ingress", tags),
+        },
         spec: {
             type: "LoadBalancer",
             ports: [
-                { name: "status-port", port: INGRESS_HEALTH_CHECK.port, targetPort: INGRESS_HEALTH_CHECK.port, protocol: "TCP" },
+                {
+                    name: "status-port",
+                    port: INGRESS_HEALTH_CHECK.port,
+                    targetPort: INGRESS_HEALTH_CHECK.port,
+                    protocol: "TCP",
+                },
                 { name: "http2", port: 80, targetPort: 80, protocol: "TCP" },
                 { name: "https", port: 443, targetPort: 443, protocol: "TCP" },
             ],

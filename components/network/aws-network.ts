@@ -34,19 +34,27 @@ export interface AwsNetworkArgs {
 export function awsNetworkArgProblems(args: AwsNetworkArgs): string[] {
     const problems: string[] = [];
     const cidr = parseCidr(args.vpcCidr);
-    if (!cidr || cidr.prefix < 16 || cidr.prefix > 20) problems.push(`args.vpcCidr "${args.vpcCidr}" must be an IPv4 CIDR from /16 to /20`);
-    if (args.availabilityZones !== 2 && args.availabilityZones !== 3) problems.push(`args.availabilityZones must be 2 or 3 (got ${args.availabilityZones})`);
+    if (!cidr || cidr.prefix < 16 || cidr.prefix > 20)
+        problems.push(`args.vpcCidr "${args.vpcCidr}" must be an IPv4 CIDR from /16 to /20`);
+    if (args.availabilityZones !== 2 && args.availabilityZones !== 3)
+        problems.push(`args.availabilityZones must be 2 or 3 (got ${args.availabilityZones})`);
     const nat = args.natGateways ?? "perAz";
-    if (nat !== "perAz" && nat !== "single") problems.push(`args.natGateways "${String(nat)}" is not "perAz" or "single"`);
+    if (nat !== "perAz" && nat !== "single")
+        problems.push(`args.natGateways "${String(nat)}" is not "perAz" or "single"`);
     if (!CLOUDWATCH_RETENTION_DAYS.includes(args.flowLogsRetentionDays)) {
-        problems.push(`args.flowLogsRetentionDays ${args.flowLogsRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
+        problems.push(
+            `args.flowLogsRetentionDays ${args.flowLogsRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+        );
     }
     if (args.clusterName.length === 0) problems.push("args.clusterName is empty");
     return problems;
 }
 
 /** Private subnets take the first 3 quarters of the VPC; public subnets share the last quarter. */
-export function awsSubnetLayout(vpcCidr: string, zones: number): { private: string[]; public: string[] } {
+export function awsSubnetLayout(
+    vpcCidr: string,
+    zones: number,
+): { private: string[]; public: string[] } {
     const publicBlock = subnetCidr(vpcCidr, 2, 3);
     return {
         private: Array.from({ length: zones }, (_v, i) => subnetCidr(vpcCidr, 2, i)),
@@ -67,7 +75,11 @@ export class AwsNetwork extends pulumi.ComponentResource {
     readonly natPublicIps: pulumi.Output<string>[];
     readonly flowLogGroupName: pulumi.Output<string>;
 
-    constructor(name: string, args: AwsNetworkArgs, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }) {
+    constructor(
+        name: string,
+        args: AwsNetworkArgs,
+        opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
+    ) {
         super("mesh-platform:network:AwsNetwork", name, {}, opts);
         const problems = awsNetworkArgProblems(args);
         if (problems.length > 0) throw new Error(`AwsNetwork ${name}: ${problems.join("; ")}`);
@@ -77,107 +89,207 @@ export class AwsNetwork extends pulumi.ComponentResource {
         const layout = awsSubnetLayout(args.vpcCidr, args.availabilityZones);
         this.vpcCidr = args.vpcCidr;
 
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
-            cidrBlock: args.vpcCidr,
-            enableDnsSupport: true,
-            enableDnsHostnames: true,
-            tags: tags({ Name: `${name}-vpc` }),
-        }, child);
+        const vpc = new aws.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: args.vpcCidr,
+                enableDnsSupport: true,
+                enableDnsHostnames: true,
+                tags: tags({ Name: `${name}-vpc` }),
+            },
+            child,
+        );
         this.vpcId = vpc.id;
 
         // Zone names come from the region (ap-northeast-1 has no usable "b"); the count is plain config.
-        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this, provider });
+        const zones = aws.getAvailabilityZonesOutput(
+            { state: "available" },
+            { parent: this, provider },
+        );
         const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
 
-        const publicSubnets = layout.public.map((cidr, i) => new aws.ec2.Subnet(`${name}-public-${i}`, {
-            vpcId: vpc.id,
-            cidrBlock: cidr,
-            availabilityZone: zones.names[i],
-            mapPublicIpOnLaunch: false,
-            tags: tags({ Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1", [clusterTag]: "shared", tier: "public" }),
-        }, child));
-        const privateSubnets = layout.private.map((cidr, i) => new aws.ec2.Subnet(`${name}-private-${i}`, {
-            vpcId: vpc.id,
-            cidrBlock: cidr,
-            availabilityZone: zones.names[i],
-            tags: tags({ Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1", [clusterTag]: "shared", tier: "private" }),
-        }, child));
+        const publicSubnets = layout.public.map(
+            (cidr, i) =>
+                new aws.ec2.Subnet(
+                    `${name}-public-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        cidrBlock: cidr,
+                        availabilityZone: zones.names[i],
+                        mapPublicIpOnLaunch: false,
+                        tags: tags({
+                            Name: `${name}-public-${i}`,
+                            "kubernetes.io/role/elb": "1",
+                            [clusterTag]: "shared",
+                            tier: "public",
+                        }),
+                    },
+                    child,
+                ),
+        );
+        const privateSubnets = layout.private.map(
+            (cidr, i) =>
+                new aws.ec2.Subnet(
+                    `${name}-private-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        cidrBlock: cidr,
+                        availabilityZone: zones.names[i],
+                        tags: tags({
+                            Name: `${name}-private-${i}`,
+                            "kubernetes.io/role/internal-elb": "1",
+                            [clusterTag]: "shared",
+                            tier: "private",
+                        }),
+                    },
+                    child,
+                ),
+        );
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
-        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags({ Name: `${name}-igw` }) }, child);
-        const publicRt = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: vpc.id, tags: tags({ Name: `${name}-public-rt` }) }, child);
-        new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, child);
-        publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRt.id }, child));
+        const igw = new aws.ec2.InternetGateway(
+            `${name}-igw`,
+            { vpcId: vpc.id, tags: tags({ Name: `${name}-igw` }) },
+            child,
+        );
+        const publicRt = new aws.ec2.RouteTable(
+            `${name}-public-rt`,
+            { vpcId: vpc.id, tags: tags({ Name: `${name}-public-rt` }) },
+            child,
+        );
+        new aws.ec2.Route(
+            `${name}-public-default`,
+            { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id },
+            child,
+        );
+        publicSubnets.forEach(
+            (s, i) =>
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-public-${i}`,
+                    { subnetId: s.id, routeTableId: publicRt.id },
+                    child,
+                ),
+        );
         this.publicRouteTableId = publicRt.id;
 
         const natCount = (args.natGateways ?? "perAz") === "perAz" ? args.availabilityZones : 1;
         const eips: aws.ec2.Eip[] = [];
         const nats = Array.from({ length: natCount }, (_v, i) => {
-            const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: tags({ Name: `${name}-nat-${i}` }) }, child);
+            const eip = new aws.ec2.Eip(
+                `${name}-nat-${i}`,
+                { domain: "vpc", tags: tags({ Name: `${name}-nat-${i}` }) },
+                child,
+            );
             eips.push(eip);
-            return new aws.ec2.NatGateway(`${name}-nat-${i}`, {
-                allocationId: eip.id,
-                subnetId: publicSubnets[i].id,
-                connectivityType: "public",
-                tags: tags({ Name: `${name}-nat-${i}` }),
-            }, { ...child, dependsOn: [igw] });
+            return new aws.ec2.NatGateway(
+                `${name}-nat-${i}`,
+                {
+                    allocationId: eip.id,
+                    subnetId: publicSubnets[i].id,
+                    connectivityType: "public",
+                    tags: tags({ Name: `${name}-nat-${i}` }),
+                },
+                { ...child, dependsOn: [igw] },
+            );
         });
         this.natGatewayIds = nats.map((n) => n.id);
         this.natPublicIps = eips.map((e) => e.publicIp);
 
         const privateRts = privateSubnets.map((s, i) => {
-            const rt = new aws.ec2.RouteTable(`${name}-private-rt-${i}`, { vpcId: vpc.id, tags: tags({ Name: `${name}-private-rt-${i}` }) }, child);
-            new aws.ec2.Route(`${name}-private-default-${i}`, {
-                routeTableId: rt.id,
-                destinationCidrBlock: "0.0.0.0/0",
-                natGatewayId: nats[Math.min(i, nats.length - 1)].id,
-            }, child);
-            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: rt.id }, child);
+            const rt = new aws.ec2.RouteTable(
+                `${name}-private-rt-${i}`,
+                { vpcId: vpc.id, tags: tags({ Name: `${name}-private-rt-${i}` }) },
+                child,
+            );
+            new aws.ec2.Route(
+                `${name}-private-default-${i}`,
+                {
+                    routeTableId: rt.id,
+                    destinationCidrBlock: "0.0.0.0/0",
+                    natGatewayId: nats[Math.min(i, nats.length - 1)].id,
+                },
+                child,
+            );
+            new aws.ec2.RouteTableAssociation(
+                `${name}-private-${i}`,
+                { subnetId: s.id, routeTableId: rt.id },
+                child,
+            );
             return rt;
         });
         this.privateRouteTableIds = privateRts.map((rt) => rt.id);
 
         // VPC flow logs -> CloudWatch Logs, delivered by a role only allowed to write to this group.
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
-            retentionInDays: args.flowLogsRetentionDays,
-            tags: tags(),
-        }, child);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            {
+                retentionInDays: args.flowLogsRetentionDays,
+                tags: tags(),
+            },
+            child,
+        );
         // Only the flow logs service of this account may assume it (confused deputy guard from the VPC docs).
         const account = aws.getCallerIdentityOutput({}, { parent: this, provider }).accountId;
-        const flowRole = new aws.iam.Role(`${name}-flow-logs`, {
-            description: `VPC flow log delivery for ${name}`,
-            assumeRolePolicy: account.apply((accountId) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-                }],
-            })),
-            tags: tags(),
-        }, child);
-        new aws.iam.RolePolicy(`${name}-flow-logs`, {
-            role: flowRole.name,
-            policy: logGroup.arn.apply((arn) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] },
-                    // DescribeLogGroups lists groups: it cannot be scoped to one group's ARN.
-                    { Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
-                ],
-            })),
-        }, child);
-        new aws.ec2.FlowLog(`${name}-flow-logs`, {
-            vpcId: vpc.id,
-            trafficType: "ALL",
-            logDestinationType: "cloud-watch-logs",
-            logDestination: logGroup.arn,
-            iamRoleArn: flowRole.arn,
-            maxAggregationInterval: 60,
-            tags: tags(),
-        }, child);
+        const flowRole = new aws.iam.Role(
+            `${name}-flow-logs`,
+            {
+                description: `VPC flow log delivery for ${name}`,
+                assumeRolePolicy: account.apply((accountId) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                                Action: "sts:AssumeRole",
+                                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+                            },
+                        ],
+                    }),
+                ),
+                tags: tags(),
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-flow-logs`,
+            {
+                role: flowRole.name,
+                policy: logGroup.arn.apply((arn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Action: [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                Resource: [arn, `${arn}:*`],
+                            },
+                            // DescribeLogGroups lists groups: it cannot be scoped to one group's ARN.
+                            { Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
+                        ],
+                    }),
+                ),
+            },
+            child,
+        );
+        new aws.ec2.FlowLog(
+            `${name}-flow-logs`,
+            {
+                vpcId: vpc.id,
+                trafficType: "ALL",
+                logDestinationType: "cloud-watch-logs",
+                logDestination: logGroup.arn,
+                iamRoleArn: flowRole.arn,
+                maxAggregationInterval: 60,
+                tags: tags(),
+            },
+            child,
+        );
         this.flowLogGroupName = logGroup.name;
 
         this.registerOutputs({

@@ -34,13 +34,22 @@ export interface GcpNetworkArgs {
 
 /** Every problem of the args, each naming the arg path; [] when the network can be built. */
 export function gcpNetworkArgProblems(args: GcpNetworkArgs): string[] {
-    const ranges = [["vpcCidr", args.vpcCidr], ["podsCidr", args.podsCidr], ["servicesCidr", args.servicesCidr]] as const;
-    const problems = ranges.filter(([, c]) => !parseCidr(c)).map(([k, c]) => `args.${k} "${c}" is not an IPv4 CIDR`);
-    ranges.forEach(([k, c], i) => ranges.slice(i + 1).forEach(([k2, c2]) => {
-        if (cidrsOverlap(c, c2)) problems.push(`args.${k2} "${c2}" overlaps args.${k} "${c}"`);
-    }));
+    const ranges = [
+        ["vpcCidr", args.vpcCidr],
+        ["podsCidr", args.podsCidr],
+        ["servicesCidr", args.servicesCidr],
+    ] as const;
+    const problems = ranges
+        .filter(([, c]) => !parseCidr(c))
+        .map(([k, c]) => `args.${k} "${c}" is not an IPv4 CIDR`);
+    ranges.forEach(([k, c], i) =>
+        ranges.slice(i + 1).forEach(([k2, c2]) => {
+            if (cidrsOverlap(c, c2)) problems.push(`args.${k2} "${c2}" overlaps args.${k} "${c}"`);
+        }),
+    );
     const nat = args.natAddresses ?? 2;
-    if (!Number.isInteger(nat) || nat < 1) problems.push(`args.natAddresses must be a positive integer (got ${nat})`);
+    if (!Number.isInteger(nat) || nat < 1)
+        problems.push(`args.natAddresses must be a positive integer (got ${nat})`);
     return problems;
 }
 
@@ -53,54 +62,90 @@ export class GcpNetwork extends pulumi.ComponentResource {
     readonly natIps: pulumi.Output<string>[];
     readonly vpcCidr: string;
 
-    constructor(name: string, args: GcpNetworkArgs, opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider }) {
+    constructor(
+        name: string,
+        args: GcpNetworkArgs,
+        opts: pulumi.ComponentResourceOptions & { provider: gcp.Provider },
+    ) {
         super("mesh-platform:network:GcpNetwork", name, {}, opts);
         const problems = gcpNetworkArgProblems(args);
         if (problems.length > 0) throw new Error(`GcpNetwork ${name}: ${problems.join("; ")}`);
         const child = { parent: this, provider: opts.provider };
         this.vpcCidr = args.vpcCidr;
 
-        const network = new gcp.compute.Network(`${name}-vpc`, {
-            project: args.project,
-            autoCreateSubnetworks: false,
-            routingMode: "REGIONAL",
-            description: `mesh-platform network for ${name}`,
-        }, child);
-        const subnet = new gcp.compute.Subnetwork(`${name}-nodes`, {
-            project: args.project,
-            region: args.region,
-            network: network.id,
-            ipCidrRange: args.vpcCidr,
-            privateIpGoogleAccess: true,
-            secondaryIpRanges: [
-                { rangeName: GKE_PODS_RANGE, ipCidrRange: args.podsCidr },
-                { rangeName: GKE_SERVICES_RANGE, ipCidrRange: args.servicesCidr },
-            ],
-            logConfig: { aggregationInterval: "INTERVAL_1_MIN", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
-        }, child);
+        const network = new gcp.compute.Network(
+            `${name}-vpc`,
+            {
+                project: args.project,
+                autoCreateSubnetworks: false,
+                routingMode: "REGIONAL",
+                description: `mesh-platform network for ${name}`,
+            },
+            child,
+        );
+        const subnet = new gcp.compute.Subnetwork(
+            `${name}-nodes`,
+            {
+                project: args.project,
+                region: args.region,
+                network: network.id,
+                ipCidrRange: args.vpcCidr,
+                privateIpGoogleAccess: true,
+                secondaryIpRanges: [
+                    { rangeName: GKE_PODS_RANGE, ipCidrRange: args.podsCidr },
+                    { rangeName: GKE_SERVICES_RANGE, ipCidrRange: args.servicesCidr },
+                ],
+                logConfig: {
+                    aggregationInterval: "INTERVAL_1_MIN",
+                    flowSampling: 0.5,
+                    metadata: "INCLUDE_ALL_METADATA",
+                },
+            },
+            child,
+        );
 
-        const router = new gcp.compute.Router(`${name}-router`, { project: args.project, region: args.region, network: network.id }, child);
-        const addresses = Array.from({ length: args.natAddresses ?? 2 }, (_v, i) => new gcp.compute.Address(`${name}-nat-${i}`, {
-            project: args.project,
-            region: args.region,
-            addressType: "EXTERNAL",
-            labels: args.labels ?? {},
-        }, child));
-        new gcp.compute.RouterNat(`${name}-nat`, {
-            project: args.project,
-            region: args.region,
-            router: router.name,
-            natIpAllocateOption: "MANUAL_ONLY",
-            natIps: addresses.map((a) => a.selfLink),
-            sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
-            logConfig: { enable: true, filter: "ERRORS_ONLY" },
-        }, child);
+        const router = new gcp.compute.Router(
+            `${name}-router`,
+            { project: args.project, region: args.region, network: network.id },
+            child,
+        );
+        const addresses = Array.from(
+            { length: args.natAddresses ?? 2 },
+            (_v, i) =>
+                new gcp.compute.Address(
+                    `${name}-nat-${i}`,
+                    {
+                        project: args.project,
+                        region: args.region,
+                        addressType: "EXTERNAL",
+                        labels: args.labels ?? {},
+                    },
+                    child,
+                ),
+        );
+        new gcp.compute.RouterNat(
+            `${name}-nat`,
+            {
+                project: args.project,
+                region: args.region,
+                router: router.name,
+                natIpAllocateOption: "MANUAL_ONLY",
+                natIps: addresses.map((a) => a.selfLink),
+                sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+                logConfig: { enable: true, filter: "ERRORS_ONLY" },
+            },
+            child,
+        );
 
         this.networkId = network.id;
         this.networkSelfLink = network.selfLink;
         this.subnetworkId = subnet.id;
         this.subnetworkSelfLink = subnet.selfLink;
         this.natIps = addresses.map((a) => a.address);
-        this.registerOutputs({ networkId: this.networkId, subnetworkId: this.subnetworkId, natIps: this.natIps });
+        this.registerOutputs({
+            networkId: this.networkId,
+            subnetworkId: this.subnetworkId,
+            natIps: this.natIps,
+        });
     }
 }

@@ -45,12 +45,25 @@ export interface VpcPeeringArgs {
 export function vpcPeeringArgProblems(args: VpcPeeringArgs): string[] {
     const { requester: req, accepter: acc } = args;
     const problems: string[] = [];
-    if (req.region === acc.region) problems.push(`args.requester.region and args.accepter.region are both ${req.region}; peer different regions`);
-    if (req.name === acc.name) problems.push(`args.requester.name and args.accepter.name are both "${req.name}"; the sides need distinct names`);
-    for (const [k, side] of [["requester", req], ["accepter", acc]] as const) {
-        if (!parseCidr(side.vpcCidr)) problems.push(`args.${k}.vpcCidr "${side.vpcCidr}" is not an IPv4 CIDR`);
+    if (req.region === acc.region)
+        problems.push(
+            `args.requester.region and args.accepter.region are both ${req.region}; peer different regions`,
+        );
+    if (req.name === acc.name)
+        problems.push(
+            `args.requester.name and args.accepter.name are both "${req.name}"; the sides need distinct names`,
+        );
+    for (const [k, side] of [
+        ["requester", req],
+        ["accepter", acc],
+    ] as const) {
+        if (!parseCidr(side.vpcCidr))
+            problems.push(`args.${k}.vpcCidr "${side.vpcCidr}" is not an IPv4 CIDR`);
     }
-    if (cidrsOverlap(req.vpcCidr, acc.vpcCidr)) problems.push(`args.accepter.vpcCidr "${acc.vpcCidr}" overlaps args.requester.vpcCidr "${req.vpcCidr}"; peered VPCs need disjoint ranges`);
+    if (cidrsOverlap(req.vpcCidr, acc.vpcCidr))
+        problems.push(
+            `args.accepter.vpcCidr "${acc.vpcCidr}" overlaps args.requester.vpcCidr "${req.vpcCidr}"; peered VPCs need disjoint ranges`,
+        );
     return problems;
 }
 
@@ -62,40 +75,67 @@ export class VpcPeering extends pulumi.ComponentResource {
         const { requester: req, accepter: acc } = args;
         const problems = vpcPeeringArgProblems(args);
         if (problems.length > 0) throw new Error(`VpcPeering ${name}: ${problems.join("; ")}`);
-        const tags = (side: PeeringSide) => withTags(side.tags ?? {}, { Name: name, "peer-region": side === req ? acc.name : req.name });
+        const tags = (side: PeeringSide) =>
+            withTags(side.tags ?? {}, {
+                Name: name,
+                "peer-region": side === req ? acc.name : req.name,
+            });
 
-        const connection = new aws.ec2.VpcPeeringConnection(`${name}-request`, {
-            vpcId: req.vpcId,
-            peerVpcId: acc.vpcId,
-            peerRegion: acc.region,
-            // Cross-region requests cannot auto-accept; the accepter resource below accepts in the peer region.
-            autoAccept: false,
-            tags: tags(req),
-        }, { parent: this, provider: req.provider });
+        const connection = new aws.ec2.VpcPeeringConnection(
+            `${name}-request`,
+            {
+                vpcId: req.vpcId,
+                peerVpcId: acc.vpcId,
+                peerRegion: acc.region,
+                // Cross-region requests cannot auto-accept; the accepter resource below accepts in the peer region.
+                autoAccept: false,
+                tags: tags(req),
+            },
+            { parent: this, provider: req.provider },
+        );
 
-        const accept = new aws.ec2.VpcPeeringConnectionAccepter(`${name}-accept`, {
-            vpcPeeringConnectionId: connection.id,
-            autoAccept: true,
-            tags: tags(acc),
-        }, { parent: this, provider: acc.provider });
+        const accept = new aws.ec2.VpcPeeringConnectionAccepter(
+            `${name}-accept`,
+            {
+                vpcPeeringConnectionId: connection.id,
+                autoAccept: true,
+                tags: tags(acc),
+            },
+            { parent: this, provider: acc.provider },
+        );
 
         // DNS resolution of the other VPC's private hostnames, set by each side on an active connection.
-        new aws.ec2.PeeringConnectionOptions(`${name}-requester-dns`, {
-            vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
-            requester: { allowRemoteVpcDnsResolution: true },
-        }, { parent: this, provider: req.provider });
-        new aws.ec2.PeeringConnectionOptions(`${name}-accepter-dns`, {
-            vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
-            accepter: { allowRemoteVpcDnsResolution: true },
-        }, { parent: this, provider: acc.provider });
+        new aws.ec2.PeeringConnectionOptions(
+            `${name}-requester-dns`,
+            {
+                vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
+                requester: { allowRemoteVpcDnsResolution: true },
+            },
+            { parent: this, provider: req.provider },
+        );
+        new aws.ec2.PeeringConnectionOptions(
+            `${name}-accepter-dns`,
+            {
+                vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
+                accepter: { allowRemoteVpcDnsResolution: true },
+            },
+            { parent: this, provider: acc.provider },
+        );
 
         // Routes both ways, only once the connection is active.
-        const routes = (from: PeeringSide, to: PeeringSide) => from.routeTableIds.forEach((routeTableId, i) =>
-            new aws.ec2.Route(`${name}-${from.name}-to-${to.name}-${i}`, {
-                routeTableId,
-                destinationCidrBlock: to.vpcCidr,
-                vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
-            }, { parent: this, provider: from.provider }));
+        const routes = (from: PeeringSide, to: PeeringSide) =>
+            from.routeTableIds.forEach(
+                (routeTableId, i) =>
+                    new aws.ec2.Route(
+                        `${name}-${from.name}-to-${to.name}-${i}`,
+                        {
+                            routeTableId,
+                            destinationCidrBlock: to.vpcCidr,
+                            vpcPeeringConnectionId: accept.vpcPeeringConnectionId,
+                        },
+                        { parent: this, provider: from.provider },
+                    ),
+            );
         routes(req, acc);
         routes(acc, req);
 
@@ -139,14 +179,25 @@ export class GcpNetworkPeering extends pulumi.ComponentResource {
     constructor(name: string, args: GcpNetworkPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:network:GcpNetworkPeering", name, {}, opts);
         const { a, b } = args;
-        if (a.name === b.name) throw new Error(`GcpNetworkPeering ${name}: args.a.name and args.b.name are both region ${a.name}; peer different regions`);
-        const peering = (from: GcpPeeringSide, to: GcpPeeringSide, dependsOn: readonly pulumi.Resource[]) =>
-            new gcp.compute.NetworkPeering(`${name}-${from.name}-to-${to.name}`, {
-                network: from.networkSelfLink,
-                peerNetwork: to.networkSelfLink,
-                exportCustomRoutes: false,
-                importCustomRoutes: false,
-            }, { parent: this, provider: from.provider, dependsOn: [...dependsOn] });
+        if (a.name === b.name)
+            throw new Error(
+                `GcpNetworkPeering ${name}: args.a.name and args.b.name are both region ${a.name}; peer different regions`,
+            );
+        const peering = (
+            from: GcpPeeringSide,
+            to: GcpPeeringSide,
+            dependsOn: readonly pulumi.Resource[],
+        ) =>
+            new gcp.compute.NetworkPeering(
+                `${name}-${from.name}-to-${to.name}`,
+                {
+                    network: from.networkSelfLink,
+                    peerNetwork: to.networkSelfLink,
+                    exportCustomRoutes: false,
+                    importCustomRoutes: false,
+                },
+                { parent: this, provider: from.provider, dependsOn: [...dependsOn] },
+            );
         // One after the other: a second peering operation on a network fails while one is running.
         const there = peering(a, b, args.after ?? []);
         const back = peering(b, a, [there]);

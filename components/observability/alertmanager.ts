@@ -44,14 +44,25 @@ export interface AlertingArgs {
 }
 
 /** Record every problem with `alerting` (at `path`, e.g. `args.alerting`) into `problems`. */
-export function checkAlertingArgs(problems: ArgProblems, path: string, alerting: AlertingArgs): void {
+export function checkAlertingArgs(
+    problems: ArgProblems,
+    path: string,
+    alerting: AlertingArgs,
+): void {
     problems
         .matches(`${path}.emailTo`, alerting.emailTo, EMAIL, "an email address")
         .matches(`${path}.emailFrom`, alerting.emailFrom, EMAIL, "an email address")
-        .matches(`${path}.smtpSmarthost`, alerting.smtpSmarthost, /^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port")
-        .check((alerting.smtpUsername === undefined) === (alerting.smtpPassword === undefined),
+        .matches(
+            `${path}.smtpSmarthost`,
+            alerting.smtpSmarthost,
+            /^[A-Za-z0-9.-]+:\d{1,5}$/,
+            "host:port",
+        )
+        .check(
+            (alerting.smtpUsername === undefined) === (alerting.smtpPassword === undefined),
             `${path}.smtpUsername and ${path}.smtpPassword are given together (SMTP AUTH), or neither ` +
-            `(got ${alerting.smtpUsername === undefined ? "only smtpPassword" : "only smtpUsername"})`);
+                `(got ${alerting.smtpUsername === undefined ? "only smtpPassword" : "only smtpUsername"})`,
+        );
 }
 
 /** Name of the Secret holding receiver credentials (mounted at /etc/alertmanager/secrets/<name>/). */
@@ -88,7 +99,10 @@ export function needsReceiverSecret(presence: ReceiverPresence): boolean {
 }
 
 /** The Alertmanager configuration (kube-prometheus-stack `alertmanager.config`). */
-export function alertmanagerConfig(alerting: AlertingArgs, presence: ReceiverPresence): Record<string, unknown> {
+export function alertmanagerConfig(
+    alerting: AlertingArgs,
+    presence: ReceiverPresence,
+): Record<string, unknown> {
     const receivers: Record<string, unknown>[] = [
         { name: "null" },
         { name: "email", email_configs: [{ to: alerting.emailTo, send_resolved: true }] },
@@ -101,26 +115,39 @@ export function alertmanagerConfig(alerting: AlertingArgs, presence: ReceiverPre
     if (presence.pager) {
         receivers.push({
             name: "pager",
-            pagerduty_configs: [{
-                routing_key_file: secretPath(PAGER_KEY_FILE),
-                severity: "critical",
-                send_resolved: true,
-                description: '[{{ .CommonLabels.cluster }}] {{ .CommonAnnotations.summary }}',
-            }],
+            pagerduty_configs: [
+                {
+                    routing_key_file: secretPath(PAGER_KEY_FILE),
+                    severity: "critical",
+                    send_resolved: true,
+                    description: "[{{ .CommonLabels.cluster }}] {{ .CommonAnnotations.summary }}",
+                },
+            ],
         });
-        routes.push({ receiver: "pager", matchers: ['severity = "critical"'], group_wait: "10s", repeat_interval: "1h" });
+        routes.push({
+            receiver: "pager",
+            matchers: ['severity = "critical"'],
+            group_wait: "10s",
+            repeat_interval: "1h",
+        });
     }
     if (presence.chat) {
         receivers.push({
             name: "chat",
-            slack_configs: [{
-                api_url_file: secretPath(CHAT_URL_FILE),
-                send_resolved: true,
-                title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }}, {{ .CommonLabels.region }})',
-                text: '{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\n{{ end }}',
-            }],
+            slack_configs: [
+                {
+                    api_url_file: secretPath(CHAT_URL_FILE),
+                    send_resolved: true,
+                    title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }}, {{ .CommonLabels.region }})",
+                    text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\n{{ end }}",
+                },
+            ],
         });
-        routes.push({ receiver: "chat", matchers: ['severity = "warning"'], repeat_interval: "4h" });
+        routes.push({
+            receiver: "chat",
+            matchers: ['severity = "warning"'],
+            repeat_interval: "4h",
+        });
     }
     routes.push({ receiver: "email", matchers: ['severity = "info"'], repeat_interval: "24h" });
     return {
@@ -129,7 +156,12 @@ export function alertmanagerConfig(alerting: AlertingArgs, presence: ReceiverPre
             smtp_smarthost: alerting.smtpSmarthost,
             smtp_from: alerting.emailFrom,
             smtp_require_tls: true,
-            ...(presence.smtpAuth ? { smtp_auth_username: alerting.smtpUsername, smtp_auth_password_file: secretPath(SMTP_PASSWORD_FILE) } : {}),
+            ...(presence.smtpAuth
+                ? {
+                      smtp_auth_username: alerting.smtpUsername,
+                      smtp_auth_password_file: secretPath(SMTP_PASSWORD_FILE),
+                  }
+                : {}),
         },
         route: {
             receiver: "email",
@@ -140,8 +172,16 @@ export function alertmanagerConfig(alerting: AlertingArgs, presence: ReceiverPre
             routes,
         },
         inhibit_rules: [
-            { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["alertname", "cluster", "namespace"] },
-            { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["alertname", "cluster", "namespace"] },
+            {
+                source_matchers: ['severity = "critical"'],
+                target_matchers: ['severity =~ "warning|info"'],
+                equal: ["alertname", "cluster", "namespace"],
+            },
+            {
+                source_matchers: ['severity = "warning"'],
+                target_matchers: ['severity = "info"'],
+                equal: ["alertname", "cluster", "namespace"],
+            },
         ],
         receivers,
         templates: ["/etc/alertmanager/config/*.tmpl"],

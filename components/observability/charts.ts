@@ -24,23 +24,44 @@ export interface PinnedReleaseArgs {
 }
 
 /** A Helm v3 Release of a pinned chart (Release, not Chart, so policies can read its values). */
-export function pinnedRelease(name: string, chart: PinnedChart, args: PinnedReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    return new k8s.helm.v3.Release(name, {
-        name: args.releaseName,
-        chart: chart.chart,
-        version: chart.version,
-        repositoryOpts: { repo: chart.repo },
-        namespace: args.namespace,
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: args.timeout ?? 900,
-        values: args.values,
-    }, opts);
+export function pinnedRelease(
+    name: string,
+    chart: PinnedChart,
+    args: PinnedReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            chart: chart.chart,
+            version: chart.version,
+            repositoryOpts: { repo: chart.repo },
+            namespace: args.namespace,
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: args.timeout ?? 900,
+            values: args.values,
+        },
+        opts,
+    );
 }
 
 /** A Namespace with a fixed name (other components and DNS names address it). */
-export function fixedNamespace(name: string, namespace: string, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
-    return new k8s.core.v1.Namespace(name, {
-        metadata: { name: namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", ...labels } },
-    }, opts);
+export function fixedNamespace(
+    name: string,
+    namespace: string,
+    labels: Record<string, string>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
+        name,
+        {
+            metadata: {
+                name: namespace,
+                labels: { "app.kubernetes.io/managed-by": "pulumi", ...labels },
+            },
+        },
+        opts,
+    );
 }

@@ -53,11 +53,21 @@ export function levelExcludeRegex(level: LogLevel): string | undefined {
     return names.length === 0 ? undefined : `(?i)^(${names.join("|")})$`;
 }
 
-const CORRELATION_SPELLINGS = ["correlationId", "correlationID", "x_correlation_id", "x-correlation-id", "request_id", "requestId", "x_request_id", "x-request-id"];
+const CORRELATION_SPELLINGS = [
+    "correlationId",
+    "correlationID",
+    "x_correlation_id",
+    "x-correlation-id",
+    "request_id",
+    "requestId",
+    "x_request_id",
+    "x-request-id",
+];
 const LEVEL_SPELLINGS = ["severity", "lvl", "log.level", "levelname"];
 
 export function fluentBitFilters(level: LogLevel): string {
-    const copy = (from: readonly string[], to: string) => from.map((f) => `        Copy ${f} ${to}`).join("\n");
+    const copy = (from: readonly string[], to: string) =>
+        from.map((f) => `        Copy ${f} ${to}`).join("\n");
     const parts = [
         `[FILTER]
         Name kubernetes
@@ -110,8 +120,18 @@ export function fluentBitValues(level: LogLevel): Record<string, unknown> {
         kind: "DaemonSet",
         // Every node, including tainted system nodes.
         tolerations: [{ operator: "Exists" }],
-        env: [{ name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } } }],
-        extraVolumes: [{ name: "es-ca", secret: { secretName: ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }],
+        env: [
+            {
+                name: "ES_PASSWORD",
+                valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } },
+            },
+        ],
+        extraVolumes: [
+            {
+                name: "es-ca",
+                secret: { secretName: ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] },
+            },
+        ],
         extraVolumeMounts: [{ name: "es-ca", mountPath: "/fluent-bit/es-ca", readOnly: true }],
         config: {
             inputs: `[INPUT]
@@ -147,37 +167,59 @@ export function indexTemplate(replicas: number): Record<string, unknown> {
         index_patterns: [`${LOG_INDEX_PREFIX}-*`],
         priority: 200,
         template: {
-            settings: { "index.lifecycle.name": ILM_POLICY_NAME, "index.number_of_replicas": replicas },
+            settings: {
+                "index.lifecycle.name": ILM_POLICY_NAME,
+                "index.number_of_replicas": replicas,
+            },
         },
     };
 }
 
-export function elasticsearchManifest(nodes: number, storageGiB: number, memory: string): Record<string, unknown> {
+export function elasticsearchManifest(
+    nodes: number,
+    storageGiB: number,
+    memory: string,
+): Record<string, unknown> {
     return {
         apiVersion: "elasticsearch.k8s.elastic.co/v1",
         kind: "Elasticsearch",
         metadata: { name: ELASTICSEARCH_NAME, namespace: LOGGING_NAMESPACE },
         spec: {
             version: ELASTIC_STACK_VERSION,
-            nodeSets: [{
-                name: "default",
-                count: nodes,
-                config: {
-                    // No mmap: no need to raise vm.max_map_count on the nodes.
-                    "node.store.allow_mmap": false,
-                    // The platform terminates TLS at 1.2 or newer everywhere (ECK serves HTTPS by default).
-                    "xpack.security.http.ssl.supported_protocols": [...TLS_PROTOCOLS],
-                },
-                podTemplate: {
-                    spec: {
-                        containers: [{ name: "elasticsearch", resources: { requests: { memory, cpu: "500m" }, limits: { memory } } }],
+            nodeSets: [
+                {
+                    name: "default",
+                    count: nodes,
+                    config: {
+                        // No mmap: no need to raise vm.max_map_count on the nodes.
+                        "node.store.allow_mmap": false,
+                        // The platform terminates TLS at 1.2 or newer everywhere (ECK serves HTTPS by default).
+                        "xpack.security.http.ssl.supported_protocols": [...TLS_PROTOCOLS],
                     },
+                    podTemplate: {
+                        spec: {
+                            containers: [
+                                {
+                                    name: "elasticsearch",
+                                    resources: {
+                                        requests: { memory, cpu: "500m" },
+                                        limits: { memory },
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "elasticsearch-data" },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                resources: { requests: { storage: `${storageGiB}Gi` } },
+                            },
+                        },
+                    ],
                 },
-                volumeClaimTemplates: [{
-                    metadata: { name: "elasticsearch-data" },
-                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${storageGiB}Gi` } } },
-                }],
-            }],
+            ],
         },
     };
 }
@@ -230,11 +272,19 @@ export interface LoggingArgs {
 }
 
 /** Every problem with the args of Logging `name` (Observability checks its children's args before creating anything). */
-export function loggingArgProblems(name: string, args: Omit<LoggingArgs, "cluster" | "namespace">): ArgProblems {
+export function loggingArgProblems(
+    name: string,
+    args: Omit<LoggingArgs, "cluster" | "namespace">,
+): ArgProblems {
     return new ArgProblems(`Logging ${name}`)
         .integer("args.elasticsearchNodes", args.elasticsearchNodes, 1)
         .integer("args.elasticsearchStorageGiB", args.elasticsearchStorageGiB, 1)
-        .matches("args.elasticsearchMemory", args.elasticsearchMemory, /^[1-9]\d*(Mi|Gi)$/, "a memory quantity in Mi or Gi (e.g. 4Gi)")
+        .matches(
+            "args.elasticsearchMemory",
+            args.elasticsearchMemory,
+            /^[1-9]\d*(Mi|Gi)$/,
+            "a memory quantity in Mi or Gi (e.g. 4Gi)",
+        )
         .integer("args.retentionDays", args.retentionDays, 1)
         .oneOf("args.logLevel", args.logLevel, LOG_LEVELS);
 }
@@ -252,71 +302,131 @@ export class Logging extends pulumi.ComponentResource {
         loggingArgProblems(name, args).throwIfAny();
         const provider = args.cluster.provider;
 
-        this.operator = pinnedRelease(`${name}-eck-operator`, CHARTS.eckOperator, {
-            releaseName: "eck-operator",
-            namespace: LOGGING_NAMESPACE,
-            values: {
-                installCRDs: true,
-                // Watch only the logging namespace.
-                managedNamespaces: [LOGGING_NAMESPACE],
-                telemetry: { disabled: true },
-                // The API server calls the validating webhook on the operator pod. GKE private clusters only let
-                // the control plane reach nodes on 443 and 10250 (ECK's default 9443 times out there, and with
-                // failurePolicy Ignore every Elasticsearch/Kibana change waits and goes unvalidated); EKS always
-                // allows 10250 from the control plane too. The pod has its own network namespace: no clash with
-                // the kubelet.
-                webhook: { port: ECK_WEBHOOK_PORT },
+        this.operator = pinnedRelease(
+            `${name}-eck-operator`,
+            CHARTS.eckOperator,
+            {
+                releaseName: "eck-operator",
+                namespace: LOGGING_NAMESPACE,
+                values: {
+                    installCRDs: true,
+                    // Watch only the logging namespace.
+                    managedNamespaces: [LOGGING_NAMESPACE],
+                    telemetry: { disabled: true },
+                    // The API server calls the validating webhook on the operator pod. GKE private clusters only let
+                    // the control plane reach nodes on 443 and 10250 (ECK's default 9443 times out there, and with
+                    // failurePolicy Ignore every Elasticsearch/Kibana change waits and goes unvalidated); EKS always
+                    // allows 10250 from the control plane too. The pod has its own network namespace: no clash with
+                    // the kubelet.
+                    webhook: { port: ECK_WEBHOOK_PORT },
+                },
             },
-        }, { parent: this, provider, dependsOn: [args.namespace] });
+            { parent: this, provider, dependsOn: [args.namespace] },
+        );
 
         // Holds the logs: protected (in prod) like the other stateful resources.
-        this.elasticsearch = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
-            elasticsearchManifest(args.elasticsearchNodes, args.elasticsearchStorageGiB, args.elasticsearchMemory) as k8s.apiextensions.CustomResourceArgs,
-            { parent: this, provider, dependsOn: [this.operator], protect: args.protect ?? true });
-        this.kibana = new k8s.apiextensions.CustomResource(`${name}-kibana`, kibanaManifest() as k8s.apiextensions.CustomResourceArgs,
-            { parent: this, provider, dependsOn: [this.elasticsearch] });
+        this.elasticsearch = new k8s.apiextensions.CustomResource(
+            `${name}-elasticsearch`,
+            elasticsearchManifest(
+                args.elasticsearchNodes,
+                args.elasticsearchStorageGiB,
+                args.elasticsearchMemory,
+            ) as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, provider, dependsOn: [this.operator], protect: args.protect ?? true },
+        );
+        this.kibana = new k8s.apiextensions.CustomResource(
+            `${name}-kibana`,
+            kibanaManifest() as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, provider, dependsOn: [this.elasticsearch] },
+        );
 
         const replicas = args.elasticsearchNodes > 1 ? 1 : 0;
         // Pulumi waits for the Job to complete (10 minutes by default); a fresh Elasticsearch (volumes,
         // image pull, cluster formation) can take longer, so wait as long as the Job may run.
         const ilmTimeout = `${ILM_JOB_DEADLINE_SECONDS / 60}m`;
-        this.ilmJob = new k8s.batch.v1.Job(`${name}-ilm`, {
-            metadata: { namespace: LOGGING_NAMESPACE, labels: { "app.kubernetes.io/name": "log-retention" } },
-            spec: {
-                backoffLimit: 6,
-                activeDeadlineSeconds: ILM_JOB_DEADLINE_SECONDS,
-                template: {
-                    metadata: { annotations: { "sidecar.istio.io/inject": "false" } },
-                    spec: {
-                        restartPolicy: "OnFailure",
-                        securityContext: { runAsNonRoot: true, runAsUser: 100, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [{
-                            name: "put-policy",
-                            image: CURL_IMAGE,
-                            command: ["/bin/sh", "-c", ILM_SCRIPT],
-                            env: [
-                                { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } } },
-                                // In the pod spec, so a changed policy replaces the Job and runs again.
-                                { name: "ILM_POLICY", value: JSON.stringify(ilmPolicy(args.retentionDays)) },
-                                { name: "INDEX_TEMPLATE", value: JSON.stringify(indexTemplate(replicas)) },
+        this.ilmJob = new k8s.batch.v1.Job(
+            `${name}-ilm`,
+            {
+                metadata: {
+                    namespace: LOGGING_NAMESPACE,
+                    labels: { "app.kubernetes.io/name": "log-retention" },
+                },
+                spec: {
+                    backoffLimit: 6,
+                    activeDeadlineSeconds: ILM_JOB_DEADLINE_SECONDS,
+                    template: {
+                        metadata: { annotations: { "sidecar.istio.io/inject": "false" } },
+                        spec: {
+                            restartPolicy: "OnFailure",
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: 100,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            containers: [
+                                {
+                                    name: "put-policy",
+                                    image: CURL_IMAGE,
+                                    command: ["/bin/sh", "-c", ILM_SCRIPT],
+                                    env: [
+                                        {
+                                            name: "ES_PASSWORD",
+                                            valueFrom: {
+                                                secretKeyRef: {
+                                                    name: ES_USER_SECRET,
+                                                    key: "elastic",
+                                                },
+                                            },
+                                        },
+                                        // In the pod spec, so a changed policy replaces the Job and runs again.
+                                        {
+                                            name: "ILM_POLICY",
+                                            value: JSON.stringify(ilmPolicy(args.retentionDays)),
+                                        },
+                                        {
+                                            name: "INDEX_TEMPLATE",
+                                            value: JSON.stringify(indexTemplate(replicas)),
+                                        },
+                                    ],
+                                    volumeMounts: [
+                                        { name: "es-ca", mountPath: "/es-ca", readOnly: true },
+                                    ],
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        capabilities: { drop: ["ALL"] },
+                                    },
+                                },
                             ],
-                            volumeMounts: [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }],
-                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                        }],
-                        volumes: [{ name: "es-ca", secret: { secretName: ES_CA_SECRET } }],
+                            volumes: [{ name: "es-ca", secret: { secretName: ES_CA_SECRET } }],
+                        },
                     },
                 },
             },
-        }, { parent: this, provider, dependsOn: [this.elasticsearch], customTimeouts: { create: ilmTimeout, update: ilmTimeout } });
+            {
+                parent: this,
+                provider,
+                dependsOn: [this.elasticsearch],
+                customTimeouts: { create: ilmTimeout, update: ilmTimeout },
+            },
+        );
 
         // Fluent Bit starts once the index template exists: an index created before it would carry no
         // lifecycle policy and never be deleted.
-        this.fluentBit = pinnedRelease(`${name}-fluent-bit`, CHARTS.fluentBit, {
-            releaseName: "fluent-bit",
-            namespace: LOGGING_NAMESPACE,
-            values: fluentBitValues(args.logLevel),
-        }, { parent: this, provider, dependsOn: [this.elasticsearch, this.ilmJob] });
+        this.fluentBit = pinnedRelease(
+            `${name}-fluent-bit`,
+            CHARTS.fluentBit,
+            {
+                releaseName: "fluent-bit",
+                namespace: LOGGING_NAMESPACE,
+                values: fluentBitValues(args.logLevel),
+            },
+            { parent: this, provider, dependsOn: [this.elasticsearch, this.ilmJob] },
+        );
 
-        this.registerOutputs({ operatorStatus: this.operator.status, fluentBitStatus: this.fluentBit.status });
+        this.registerOutputs({
+            operatorStatus: this.operator.status,
+            fluentBitStatus: this.fluentBit.status,
+        });
     }
 }

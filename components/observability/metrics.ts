@@ -10,8 +10,16 @@ import type { ClusterInfo } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
 import {
-    AlertingArgs, alertmanagerConfig, CHAT_URL_FILE, checkAlertingArgs, needsReceiverSecret, PAGER_KEY_FILE, RECEIVER_SECRET_NAME,
-    ReceiverPresence, receiverPresence, SMTP_PASSWORD_FILE,
+    AlertingArgs,
+    alertmanagerConfig,
+    CHAT_URL_FILE,
+    checkAlertingArgs,
+    needsReceiverSecret,
+    PAGER_KEY_FILE,
+    RECEIVER_SECRET_NAME,
+    ReceiverPresence,
+    receiverPresence,
+    SMTP_PASSWORD_FILE,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
@@ -59,7 +67,10 @@ export interface PrometheusStackInputs {
 export const DEFAULT_METRICS_REPLICAS = 2;
 
 /** Every problem with the args of Metrics `name` (Observability checks its children's args before creating anything). */
-export function metricsArgProblems(name: string, args: Omit<MetricsArgs, "cluster" | "namespace">): ArgProblems {
+export function metricsArgProblems(
+    name: string,
+    args: Omit<MetricsArgs, "cluster" | "namespace">,
+): ArgProblems {
     const problems = new ArgProblems(`Metrics ${name}`)
         .integer("args.replicas", args.replicas ?? DEFAULT_METRICS_REPLICAS, 1)
         .integer("args.retentionDays", args.retentionDays, 1)
@@ -73,7 +84,12 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
     const replicas = p.replicas;
     const withSecret = needsReceiverSecret(p.receivers);
     const pvc = (gib: number) => ({
-        volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gib}Gi` } } } },
+        volumeClaimTemplate: {
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: `${gib}Gi` } },
+            },
+        },
     });
     return {
         crds: { enabled: true },
@@ -85,11 +101,25 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
         // only rendered with kubeProxy.enabled, would page forever) and kube-dns (metrics on 10054/10055)
         // instead of CoreDNS (9153). EKS runs kube-proxy and CoreDNS.
         ...(p.cloud === "gcp"
-            ? { kubeProxy: { enabled: false }, coreDns: { enabled: false }, kubeDns: { enabled: true } }
-            : { kubeProxy: { enabled: true }, coreDns: { enabled: true }, kubeDns: { enabled: false } }),
+            ? {
+                  kubeProxy: { enabled: false },
+                  coreDns: { enabled: false },
+                  kubeDns: { enabled: true },
+              }
+            : {
+                  kubeProxy: { enabled: true },
+                  coreDns: { enabled: true },
+                  kubeDns: { enabled: false },
+              }),
         defaultRules: {
             create: true,
-            rules: { etcd: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeControllerManager: false, windows: false },
+            rules: {
+                etcd: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                kubeControllerManager: false,
+                windows: false,
+            },
         },
         prometheus: {
             prometheusSpec: {
@@ -119,7 +149,14 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             defaultDashboardsEnabled: true,
             defaultDashboardsTimezone: "utc",
             // No adminPassword: the Grafana chart generates one into its Secret.
-            sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
+            sidecar: {
+                dashboards: {
+                    enabled: true,
+                    label: "grafana_dashboard",
+                    labelValue: "1",
+                    searchNamespace: "ALL",
+                },
+            },
         },
     };
 }
@@ -139,36 +176,78 @@ export class Metrics extends pulumi.ComponentResource {
         const dependsOn: pulumi.Resource[] = [args.namespace];
         if (needsReceiverSecret(receivers)) {
             const stringData: Record<string, pulumi.Input<string>> = {};
-            if (alerting.pagerRoutingKey !== undefined) stringData[PAGER_KEY_FILE] = alerting.pagerRoutingKey;
-            if (alerting.chatWebhookUrl !== undefined) stringData[CHAT_URL_FILE] = alerting.chatWebhookUrl;
-            if (receivers.smtpAuth && alerting.smtpPassword !== undefined) stringData[SMTP_PASSWORD_FILE] = alerting.smtpPassword;
-            dependsOn.push(new k8s.core.v1.Secret(`${name}-receivers`, {
-                metadata: { name: RECEIVER_SECRET_NAME, namespace: MONITORING_NAMESPACE },
-                type: "Opaque",
-                stringData: pulumi.secret(stringData),
-            }, { parent: this, provider, dependsOn: [args.namespace], additionalSecretOutputs: ["data", "stringData"] }));
+            if (alerting.pagerRoutingKey !== undefined)
+                stringData[PAGER_KEY_FILE] = alerting.pagerRoutingKey;
+            if (alerting.chatWebhookUrl !== undefined)
+                stringData[CHAT_URL_FILE] = alerting.chatWebhookUrl;
+            if (receivers.smtpAuth && alerting.smtpPassword !== undefined)
+                stringData[SMTP_PASSWORD_FILE] = alerting.smtpPassword;
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-receivers`,
+                    {
+                        metadata: { name: RECEIVER_SECRET_NAME, namespace: MONITORING_NAMESPACE },
+                        type: "Opaque",
+                        stringData: pulumi.secret(stringData),
+                    },
+                    {
+                        parent: this,
+                        provider,
+                        dependsOn: [args.namespace],
+                        additionalSecretOutputs: ["data", "stringData"],
+                    },
+                ),
+            );
         }
 
-        this.release = pinnedRelease(`${name}-release`, CHARTS.kubePrometheusStack, {
-            releaseName: "kube-prometheus-stack",
-            namespace: MONITORING_NAMESPACE,
-            values: prometheusStackValues({
-                cluster: cluster.name, cloud: cluster.cloud, region: cluster.cloudRegion,
-                retentionDays: args.retentionDays, storageGiB: args.storageGiB, replicas, alerting, receivers,
-            }),
-        }, { parent: this, provider, dependsOn });
+        this.release = pinnedRelease(
+            `${name}-release`,
+            CHARTS.kubePrometheusStack,
+            {
+                releaseName: "kube-prometheus-stack",
+                namespace: MONITORING_NAMESPACE,
+                values: prometheusStackValues({
+                    cluster: cluster.name,
+                    cloud: cluster.cloud,
+                    region: cluster.cloudRegion,
+                    retentionDays: args.retentionDays,
+                    storageGiB: args.storageGiB,
+                    replicas,
+                    alerting,
+                    receivers,
+                }),
+            },
+            { parent: this, provider, dependsOn },
+        );
 
-        this.manifests = [prometheusRule({ cluster: cluster.name, region: cluster.cloudRegion }), ...scrapeMonitors()];
+        this.manifests = [
+            prometheusRule({ cluster: cluster.name, region: cluster.cloudRegion }),
+            ...scrapeMonitors(),
+        ];
         for (const m of this.manifests) {
-            new k8s.apiextensions.CustomResource(`${name}-${m.kind.toLowerCase()}-${m.metadata.name}`, m, {
-                parent: this, provider, dependsOn: [this.release],
-            });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`,
+                m,
+                {
+                    parent: this,
+                    provider,
+                    dependsOn: [this.release],
+                },
+            );
         }
 
-        new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
-            metadata: { name: "istio-golden-signals-dashboard", namespace: MONITORING_NAMESPACE, labels: { grafana_dashboard: "1" } },
-            data: { [DASHBOARD_FILE]: JSON.stringify(goldenSignalsDashboard(), null, 2) },
-        }, { parent: this, provider, dependsOn: [args.namespace] });
+        new k8s.core.v1.ConfigMap(
+            `${name}-dashboard`,
+            {
+                metadata: {
+                    name: "istio-golden-signals-dashboard",
+                    namespace: MONITORING_NAMESPACE,
+                    labels: { grafana_dashboard: "1" },
+                },
+                data: { [DASHBOARD_FILE]: JSON.stringify(goldenSignalsDashboard(), null, 2) },
+            },
+            { parent: this, provider, dependsOn: [args.namespace] },
+        );
 
         this.registerOutputs({ releaseStatus: this.release.status });
     }

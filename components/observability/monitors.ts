@@ -10,7 +10,11 @@ import { RuleContext, ruleGroups } from "./rules";
 export interface Manifest {
     readonly apiVersion: string;
     readonly kind: string;
-    readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace?: string;
+        readonly labels?: Record<string, string>;
+    };
     readonly spec: Record<string, unknown>;
 }
 
@@ -24,7 +28,13 @@ export function prometheusRule(ctx: RuleContext): Manifest {
         apiVersion: MONITORING,
         kind: "PrometheusRule",
         metadata: { name: RULES_NAME, namespace: MONITORING_NAMESPACE, labels },
-        spec: { groups: ruleGroups(ctx).map((g) => ({ name: g.name, interval: g.interval, rules: g.rules.map((r) => ({ ...r })) })) },
+        spec: {
+            groups: ruleGroups(ctx).map((g) => ({
+                name: g.name,
+                interval: g.interval,
+                rules: g.rules.map((r) => ({ ...r })),
+            })),
+        },
     };
 }
 
@@ -56,20 +66,45 @@ export function envoyPodMonitor(): Manifest {
         metadata: { name: "istio-proxies", namespace: MONITORING_NAMESPACE, labels },
         spec: {
             namespaceSelector: { any: true },
-            selector: { matchExpressions: [{ key: "istio-prometheus-ignore", operator: "DoesNotExist" }] },
+            selector: {
+                matchExpressions: [{ key: "istio-prometheus-ignore", operator: "DoesNotExist" }],
+            },
             jobLabel: "istio-proxies",
-            podMetricsEndpoints: [{
-                interval: "15s",
-                relabelings: [
-                    { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" },
-                    { action: "keep", sourceLabels: [annotation("scrape")], regex: "true" },
-                    // address = pod IP + annotated port (IPv4, then IPv6 in brackets)
-                    { action: "replace", sourceLabels: [annotation("port"), "__meta_kubernetes_pod_ip"], regex: "(\\d+);(\\d+\\.\\d+\\.\\d+\\.\\d+)", replacement: "$2:$1", targetLabel: "__address__" },
-                    { action: "replace", sourceLabels: [annotation("port"), "__meta_kubernetes_pod_ip"], regex: "(\\d+);([0-9A-Fa-f:]+)", replacement: "[$2]:$1", targetLabel: "__address__" },
-                    { action: "replace", sourceLabels: [annotation("path")], regex: "(.+)", targetLabel: "__metrics_path__" },
-                    { action: "labeldrop", regex: "__meta_kubernetes_pod_label_(.+)" },
-                ],
-            }],
+            podMetricsEndpoints: [
+                {
+                    interval: "15s",
+                    relabelings: [
+                        {
+                            action: "keep",
+                            sourceLabels: ["__meta_kubernetes_pod_container_name"],
+                            regex: "istio-proxy",
+                        },
+                        { action: "keep", sourceLabels: [annotation("scrape")], regex: "true" },
+                        // address = pod IP + annotated port (IPv4, then IPv6 in brackets)
+                        {
+                            action: "replace",
+                            sourceLabels: [annotation("port"), "__meta_kubernetes_pod_ip"],
+                            regex: "(\\d+);(\\d+\\.\\d+\\.\\d+\\.\\d+)",
+                            replacement: "$2:$1",
+                            targetLabel: "__address__",
+                        },
+                        {
+                            action: "replace",
+                            sourceLabels: [annotation("port"), "__meta_kubernetes_pod_ip"],
+                            regex: "(\\d+);([0-9A-Fa-f:]+)",
+                            replacement: "[$2]:$1",
+                            targetLabel: "__address__",
+                        },
+                        {
+                            action: "replace",
+                            sourceLabels: [annotation("path")],
+                            regex: "(.+)",
+                            targetLabel: "__metrics_path__",
+                        },
+                        { action: "labeldrop", regex: "__meta_kubernetes_pod_label_(.+)" },
+                    ],
+                },
+            ],
         },
     };
 }
@@ -82,7 +117,12 @@ export function certManagerServiceMonitor(): Manifest {
         metadata: { name: "cert-manager", namespace: MONITORING_NAMESPACE, labels },
         spec: {
             namespaceSelector: { matchNames: [CERT_MANAGER_NAMESPACE] },
-            selector: { matchLabels: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" } },
+            selector: {
+                matchLabels: {
+                    "app.kubernetes.io/name": "cert-manager",
+                    "app.kubernetes.io/component": "controller",
+                },
+            },
             endpoints: [{ port: "http-metrics", interval: "60s" }],
         },
     };

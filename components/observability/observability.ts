@@ -51,15 +51,32 @@ export class Observability extends pulumi.ComponentResource {
         const provider = cluster.provider;
         const dependsOn = [...cluster.ready, ...(args.dependsOn ?? [])];
         const ns = (role: string, namespace: string) =>
-            fixedNamespace(`${name}-${role}-namespace`, namespace, { "istio-injection": "disabled" }, { parent: this, provider, dependsOn });
+            fixedNamespace(
+                `${name}-${role}-namespace`,
+                namespace,
+                { "istio-injection": "disabled" },
+                { parent: this, provider, dependsOn },
+            );
         const monitoring = ns("monitoring", MONITORING_NAMESPACE);
         const tracing = ns("tracing", TRACING_NAMESPACE);
         const logging = ns("logging", LOGGING_NAMESPACE);
         this.namespaces = [monitoring, tracing, logging];
 
-        this.metrics = new Metrics(`${name}-metrics`, { ...args.metrics, cluster, namespace: monitoring }, { parent: this });
-        this.tracing = new Tracing(`${name}-tracing`, { ...args.tracing, cluster, namespace: tracing }, { parent: this });
-        this.logging = new Logging(`${name}-logging`, { ...args.logging, cluster, namespace: logging }, { parent: this });
+        this.metrics = new Metrics(
+            `${name}-metrics`,
+            { ...args.metrics, cluster, namespace: monitoring },
+            { parent: this },
+        );
+        this.tracing = new Tracing(
+            `${name}-tracing`,
+            { ...args.tracing, cluster, namespace: tracing },
+            { parent: this },
+        );
+        this.logging = new Logging(
+            `${name}-logging`,
+            { ...args.logging, cluster, namespace: logging },
+            { parent: this },
+        );
 
         this.registerOutputs({ namespaces: this.namespaces.map((n) => n.metadata.name) });
     }

@@ -26,10 +26,21 @@ export function jaegerConfig(retentionDays: number): Record<string, unknown> {
     return {
         service: {
             extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
-            pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
+            pipelines: {
+                traces: {
+                    receivers: ["otlp"],
+                    processors: ["batch"],
+                    exporters: ["jaeger_storage_exporter"],
+                },
+            },
             telemetry: {
                 resource: { "service.name": "jaeger" },
-                metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }] },
+                metrics: {
+                    level: "detailed",
+                    readers: [
+                        { pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } },
+                    ],
+                },
             },
         },
         extensions: {
@@ -67,7 +78,9 @@ export function jaegerValues(retentionDays: number): Record<string, unknown> {
         jaeger: {
             replicas: 1,
             strategy: { type: "Recreate" },
-            extraVolumes: [{ name: "badger-data", persistentVolumeClaim: { claimName: JAEGER_PVC_NAME } }],
+            extraVolumes: [
+                { name: "badger-data", persistentVolumeClaim: { claimName: JAEGER_PVC_NAME } },
+            ],
             extraVolumeMounts: [{ name: "badger-data", mountPath: "/badger" }],
             resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
         },
@@ -91,7 +104,10 @@ export interface TracingArgs {
 }
 
 /** Every problem with the args of Tracing `name` (Observability checks its children's args before creating anything). */
-export function tracingArgProblems(name: string, args: Omit<TracingArgs, "cluster" | "namespace">): ArgProblems {
+export function tracingArgProblems(
+    name: string,
+    args: Omit<TracingArgs, "cluster" | "namespace">,
+): ArgProblems {
     return new ArgProblems(`Tracing ${name}`)
         .integer("args.retentionDays", args.retentionDays, 1)
         .integer("args.storageGiB", args.storageGiB, 1);
@@ -107,17 +123,33 @@ export class Tracing extends pulumi.ComponentResource {
         const provider = args.cluster.provider;
 
         // Holds the traces: protected (in prod) like the other stateful resources.
-        this.volume = new k8s.core.v1.PersistentVolumeClaim(`${name}-badger`, {
-            // With WaitForFirstConsumer storage classes the claim binds only once Jaeger's pod is scheduled.
-            metadata: { name: JAEGER_PVC_NAME, namespace: TRACING_NAMESPACE, annotations: { "pulumi.com/skipAwait": "true" } },
-            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.storageGiB}Gi` } } },
-        }, { parent: this, provider, dependsOn: [args.namespace], protect: args.protect ?? true });
+        this.volume = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-badger`,
+            {
+                // With WaitForFirstConsumer storage classes the claim binds only once Jaeger's pod is scheduled.
+                metadata: {
+                    name: JAEGER_PVC_NAME,
+                    namespace: TRACING_NAMESPACE,
+                    annotations: { "pulumi.com/skipAwait": "true" },
+                },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    resources: { requests: { storage: `${args.storageGiB}Gi` } },
+                },
+            },
+            { parent: this, provider, dependsOn: [args.namespace], protect: args.protect ?? true },
+        );
 
-        this.release = pinnedRelease(`${name}-release`, CHARTS.jaeger, {
-            releaseName: "jaeger",
-            namespace: TRACING_NAMESPACE,
-            values: jaegerValues(args.retentionDays),
-        }, { parent: this, provider, dependsOn: [args.namespace, this.volume] });
+        this.release = pinnedRelease(
+            `${name}-release`,
+            CHARTS.jaeger,
+            {
+                releaseName: "jaeger",
+                namespace: TRACING_NAMESPACE,
+                values: jaegerValues(args.retentionDays),
+            },
+            { parent: this, provider, dependsOn: [args.namespace, this.volume] },
+        );
 
         this.registerOutputs({ releaseStatus: this.release.status });
     }

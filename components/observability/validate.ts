@@ -25,12 +25,18 @@ export class ArgProblems {
 
     /** `value` must be one of `allowed`. */
     oneOf<T extends string>(path: string, value: T, allowed: readonly T[]): this {
-        return this.check(allowed.includes(value), `${path} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")} (got ${JSON.stringify(value)})`);
+        return this.check(
+            allowed.includes(value),
+            `${path} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")} (got ${JSON.stringify(value)})`,
+        );
     }
 
     /** `value` must match `pattern`, described as `what`. */
     matches(path: string, value: string, pattern: RegExp, what: string): this {
-        return this.check(typeof value === "string" && pattern.test(value), `${path} must be ${what} (got ${JSON.stringify(value)})`);
+        return this.check(
+            typeof value === "string" && pattern.test(value),
+            `${path} must be ${what} (got ${JSON.stringify(value)})`,
+        );
     }
 
     /** Every recorded problem as a line naming the component. */

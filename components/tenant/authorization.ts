@@ -14,14 +14,22 @@ export function defaultDeny(namespace: string): IstioManifest {
 
 /** Lets the ingress gateway reach a public route's front-door service, on that route's paths only. */
 export function allowFromIngress(route: PublicRoute, ingressPrincipal: string): IstioManifest {
-    return istioResource(SECURITY, "AuthorizationPolicy", `allow-ingress-${route.service}`, namespaceOf(route.service), {
-        selector: { matchLabels: { app: route.service } },
-        action: "ALLOW",
-        rules: [{
-            from: [{ source: { principals: [ingressPrincipal] } }],
-            to: [{ operation: { paths: routePaths(route.prefix) } }],
-        }],
-    });
+    return istioResource(
+        SECURITY,
+        "AuthorizationPolicy",
+        `allow-ingress-${route.service}`,
+        namespaceOf(route.service),
+        {
+            selector: { matchLabels: { app: route.service } },
+            action: "ALLOW",
+            rules: [
+                {
+                    from: [{ source: { principals: [ingressPrincipal] } }],
+                    to: [{ operation: { paths: routePaths(route.prefix) } }],
+                },
+            ],
+        },
+    );
 }
 
 /**
@@ -31,15 +39,36 @@ export function allowFromIngress(route: PublicRoute, ingressPrincipal: string): 
  * header. Here they are one rule, so all three must hold.
  */
 export function userDataProtection(): IstioManifest {
-    return istioResource(SECURITY, "AuthorizationPolicy", "user-data-protection", namespaceOf("user-service"), {
-        selector: { matchLabels: { app: "user-service" } },
-        action: "ALLOW",
-        rules: [{
-            from: [{ source: { principals: [spiffePrincipal(namespaceOf("frontend-service"), "frontend-service")] } }],
-            to: [{ operation: { methods: ["GET", "PUT"], paths: ["/api/v1/users/*"] } }],
-            when: [{ key: "request.headers[x-user-role]", values: ["admin", "user-owner"] }],
-        }],
-    });
+    return istioResource(
+        SECURITY,
+        "AuthorizationPolicy",
+        "user-data-protection",
+        namespaceOf("user-service"),
+        {
+            selector: { matchLabels: { app: "user-service" } },
+            action: "ALLOW",
+            rules: [
+                {
+                    from: [
+                        {
+                            source: {
+                                principals: [
+                                    spiffePrincipal(
+                                        namespaceOf("frontend-service"),
+                                        "frontend-service",
+                                    ),
+                                ],
+                            },
+                        },
+                    ],
+                    to: [{ operation: { methods: ["GET", "PUT"], paths: ["/api/v1/users/*"] } }],
+                    when: [
+                        { key: "request.headers[x-user-role]", values: ["admin", "user-owner"] },
+                    ],
+                },
+            ],
+        },
+    );
 }
 
 /**
@@ -53,16 +82,38 @@ export function userDataProtection(): IstioManifest {
  *   not empty", which is what the guide intends.
  */
 export function examIntegrity(): IstioManifest {
-    return istioResource(SECURITY, "AuthorizationPolicy", "exam-integrity", namespaceOf("exam-service"), {
-        selector: { matchLabels: { app: "exam-service" } },
-        action: "ALLOW",
-        rules: [{
-            from: [{ source: { principals: [spiffePrincipal(namespaceOf("exam-frontend"), "exam-frontend")] } }],
-            to: [{ operation: { methods: ["GET"], paths: ["/api/v1/exams/{*}/questions"] } }],
-            when: [
-                { key: "request.headers[exam-session-token]", values: ["*"], notValues: [""] },
-                { key: "request.headers[user-verification]", values: ["verified"] },
+    return istioResource(
+        SECURITY,
+        "AuthorizationPolicy",
+        "exam-integrity",
+        namespaceOf("exam-service"),
+        {
+            selector: { matchLabels: { app: "exam-service" } },
+            action: "ALLOW",
+            rules: [
+                {
+                    from: [
+                        {
+                            source: {
+                                principals: [
+                                    spiffePrincipal(namespaceOf("exam-frontend"), "exam-frontend"),
+                                ],
+                            },
+                        },
+                    ],
+                    to: [
+                        { operation: { methods: ["GET"], paths: ["/api/v1/exams/{*}/questions"] } },
+                    ],
+                    when: [
+                        {
+                            key: "request.headers[exam-session-token]",
+                            values: ["*"],
+                            notValues: [""],
+                        },
+                        { key: "request.headers[user-verification]", values: ["verified"] },
+                    ],
+                },
             ],
-        }],
-    });
+        },
+    );
 }

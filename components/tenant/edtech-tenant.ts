@@ -42,21 +42,45 @@ export class EdTechTenant extends pulumi.ComponentResource {
     constructor(name: string, args: EdTechTenantArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:tenant:EdTechTenant", name, {}, opts);
         validate(name, args);
-        const aliases = args.formerParent !== undefined ? [{ parent: args.formerParent }] : undefined;
-        const on = (dependsOn: pulumi.Input<pulumi.Resource>[] = [], extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions =>
-            ({ parent: this, provider: args.provider, dependsOn, ...(aliases ? { aliases } : {}), ...extra });
+        const aliases =
+            args.formerParent !== undefined ? [{ parent: args.formerParent }] : undefined;
+        const on = (
+            dependsOn: pulumi.Input<pulumi.Resource>[] = [],
+            extra: pulumi.CustomResourceOptions = {},
+        ): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: args.provider,
+            dependsOn,
+            ...(aliases ? { aliases } : {}),
+            ...extra,
+        });
 
         const namespaces: Record<string, k8s.core.v1.Namespace> = {};
         for (const [ns, services] of Object.entries(APP_DOMAINS)) {
-            const namespace = new k8s.core.v1.Namespace(`${name}-ns-${ns}`, {
-                metadata: { name: ns, labels: { ...args.mesh.injectionLabels, "mesh-platform.io/domain": ns } },
-            }, on([...(args.clusterReady ?? [])]));
+            const namespace = new k8s.core.v1.Namespace(
+                `${name}-ns-${ns}`,
+                {
+                    metadata: {
+                        name: ns,
+                        labels: { ...args.mesh.injectionLabels, "mesh-platform.io/domain": ns },
+                    },
+                },
+                on([...(args.clusterReady ?? [])]),
+            );
             namespaces[ns] = namespace;
             // One identity per service: the principals that authorization policies name.
             for (const svc of services) {
-                new k8s.core.v1.ServiceAccount(`${name}-sa-${ns}-${svc}`, {
-                    metadata: { name: svc, namespace: namespace.metadata.name, labels: { app: svc } },
-                }, on());
+                new k8s.core.v1.ServiceAccount(
+                    `${name}-sa-${ns}-${svc}`,
+                    {
+                        metadata: {
+                            name: svc,
+                            namespace: namespace.metadata.name,
+                            labels: { app: svc },
+                        },
+                    },
+                    on(),
+                );
             }
         }
         this.namespaces = namespaces;
@@ -64,12 +88,16 @@ export class EdTechTenant extends pulumi.ComponentResource {
         // CRDs and the validating webhook come from the mesh; the namespaces must exist.
         const after = [...args.mesh.configReady, ...Object.values(namespaces)];
         for (const m of tenantIstioResources(args.mesh)) {
-            new k8s.apiextensions.CustomResource(istioResourceName(name, m), {
-                apiVersion: m.apiVersion,
-                kind: m.kind,
-                metadata: m.metadata,
-                spec: m.spec,
-            }, on(after));
+            new k8s.apiextensions.CustomResource(
+                istioResourceName(name, m),
+                {
+                    apiVersion: m.apiVersion,
+                    kind: m.kind,
+                    metadata: m.metadata,
+                    spec: m.spec,
+                },
+                on(after),
+            );
         }
         this.registerOutputs({});
     }
@@ -77,16 +105,26 @@ export class EdTechTenant extends pulumi.ComponentResource {
 
 function validate(name: string, args: EdTechTenantArgs): void {
     const where = `EdTechTenant ${name}`;
-    if (!args.provider) throw new Error(`${where}: args.provider is required (the cluster's Kubernetes provider)`);
+    if (!args.provider)
+        throw new Error(`${where}: args.provider is required (the cluster's Kubernetes provider)`);
     const m = args.mesh;
     if (Object.keys(m.injectionLabels).length === 0) {
-        throw new Error(`${where}: args.mesh.injectionLabels is empty; the domain namespaces would not join the mesh`);
+        throw new Error(
+            `${where}: args.mesh.injectionLabels is empty; the domain namespaces would not join the mesh`,
+        );
     }
-    if (m.publicHostnames.length === 0) throw new Error(`${where}: args.mesh.publicHostnames is empty; the public routes would serve no host`);
+    if (m.publicHostnames.length === 0)
+        throw new Error(
+            `${where}: args.mesh.publicHostnames is empty; the public routes would serve no host`,
+        );
     if (!/^[^/\s]+\/[^/\s]+$/.test(m.publicGatewayRef)) {
-        throw new Error(`${where}: args.mesh.publicGatewayRef "${m.publicGatewayRef}" is not <namespace>/<name>`);
+        throw new Error(
+            `${where}: args.mesh.publicGatewayRef "${m.publicGatewayRef}" is not <namespace>/<name>`,
+        );
     }
     if (m.localities.length > 1 && m.localities.filter((l) => l.primary).length !== 1) {
-        throw new Error(`${where}: args.mesh.localities needs exactly one primary for failover (got ${m.localities.filter((l) => l.primary).length})`);
+        throw new Error(
+            `${where}: args.mesh.localities needs exactly one primary for failover (got ${m.localities.filter((l) => l.primary).length})`,
+        );
     }
 }

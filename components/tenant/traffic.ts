@@ -8,7 +8,11 @@ import { serviceHost } from "../mesh/naming";
 import { INTERNAL_TRUST_HEADERS, namespaceOf, PUBLIC_ROUTES } from "./domains";
 
 /** Guide: retry_policy. */
-export const RETRY_POLICY = { attempts: 3, perTryTimeout: "5s", retryOn: "5xx,gateway-error,connect-failure" } as const;
+export const RETRY_POLICY = {
+    attempts: 3,
+    perTryTimeout: "5s",
+    retryOn: "5xx,gateway-error,connect-failure",
+} as const;
 
 /**
  * Guide: connection_pooling and circuit_breaker, mapped to Istio's names (consecutive_errors ->
@@ -28,7 +32,12 @@ export const TRAFFIC_POLICY = {
         tcp: { maxConnections: 100, connectTimeout: "10s" },
         http: { http1MaxPendingRequests: 50, maxRequestsPerConnection: 10, idleTimeout: "60s" },
     },
-    outlierDetection: { consecutive5xxErrors: 5, interval: "30s", baseEjectionTime: "30s", maxEjectionPercent: 100 },
+    outlierDetection: {
+        consecutive5xxErrors: 5,
+        interval: "30s",
+        baseEjectionTime: "30s",
+        maxEjectionPercent: 100,
+    },
 } as const;
 
 /**
@@ -45,14 +54,21 @@ export function localityFailover(members: readonly MeshLocality[]): { from: stri
 }
 
 /** Pool, circuit breaker, outlier detection and locality failover for one domain service. */
-export function serviceDestinationRule(namespace: string, service: string, members: readonly MeshLocality[]): IstioManifest {
+export function serviceDestinationRule(
+    namespace: string,
+    service: string,
+    members: readonly MeshLocality[],
+): IstioManifest {
     const failover = localityFailover(members);
     return istioResource(NETWORKING, "DestinationRule", service, namespace, {
         host: serviceHost(namespace, service),
         trafficPolicy: {
             connectionPool: TRAFFIC_POLICY.connectionPool,
             outlierDetection: TRAFFIC_POLICY.outlierDetection,
-            loadBalancer: { localityLbSetting: failover.length > 0 ? { enabled: true, failover } : { enabled: true } },
+            loadBalancer: {
+                localityLbSetting:
+                    failover.length > 0 ? { enabled: true, failover } : { enabled: true },
+            },
         },
     });
 }
@@ -78,15 +94,21 @@ export interface PublicGatewayBinding {
 
 /** The public routes -> front-door services, with the guide's retries; internal trust headers are stripped. */
 export function publicVirtualService(gateway: PublicGatewayBinding): IstioManifest {
-    return istioResource(NETWORKING, "VirtualService", "public-routes", gateway.gatewayNamespaceName, {
-        hosts: [...gateway.publicHostnames],
-        gateways: [gateway.publicGatewayRef],
-        http: PUBLIC_ROUTES.map((r) => ({
-            name: r.service,
-            match: [{ uri: { exact: r.prefix } }, { uri: { prefix: `${r.prefix}/` } }],
-            headers: { request: { remove: [...INTERNAL_TRUST_HEADERS] } },
-            route: [{ destination: { host: serviceHost(namespaceOf(r.service), r.service) } }],
-            retries: { ...RETRY_POLICY },
-        })),
-    });
+    return istioResource(
+        NETWORKING,
+        "VirtualService",
+        "public-routes",
+        gateway.gatewayNamespaceName,
+        {
+            hosts: [...gateway.publicHostnames],
+            gateways: [gateway.publicGatewayRef],
+            http: PUBLIC_ROUTES.map((r) => ({
+                name: r.service,
+                match: [{ uri: { exact: r.prefix } }, { uri: { prefix: `${r.prefix}/` } }],
+                headers: { request: { remove: [...INTERNAL_TRUST_HEADERS] } },
+                route: [{ destination: { host: serviceHost(namespaceOf(r.service), r.service) } }],
+                retries: { ...RETRY_POLICY },
+            })),
+        },
+    );
 }

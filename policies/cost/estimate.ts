@@ -11,8 +11,28 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { chartName, isGatewayRelease, releaseValues, T } from "../lib/kinds";
-import { asArray, asRecord, asString, display, get, GIB, isKind, isObject, knownEntries, parseBytes, Props } from "../lib/values";
-import { HOURS_PER_MONTH, instanceHourly, PRICE_SOURCES, PRICE_TABLE_DATE, PRICES, RegionPrices, SPOT_FACTOR } from "./prices";
+import {
+    asArray,
+    asRecord,
+    asString,
+    display,
+    get,
+    GIB,
+    isKind,
+    isObject,
+    knownEntries,
+    parseBytes,
+    Props,
+} from "../lib/values";
+import {
+    HOURS_PER_MONTH,
+    instanceHourly,
+    PRICE_SOURCES,
+    PRICE_TABLE_DATE,
+    PRICES,
+    RegionPrices,
+    SPOT_FACTOR,
+} from "./prices";
 
 export interface CostResource {
     readonly urn: string;
@@ -26,7 +46,8 @@ export interface CostResource {
     readonly dependencies: readonly string[];
 }
 
-export type CostCategory = "instances" | "control-planes" | "nat-gateways" | "load-balancers" | "storage";
+export type CostCategory =
+    "instances" | "control-planes" | "nat-gateways" | "load-balancers" | "storage";
 
 export interface CostLine {
     readonly category: CostCategory;
@@ -62,22 +83,31 @@ function isZone(location: string): boolean {
 const CLUSTER_TYPES: string[] = [T.eksCluster, T.gkeCluster];
 
 /** Resolves the cloud region of any resource: own location, its provider, or (Kubernetes) its cluster. */
-function regionResolver(resources: readonly CostResource[]): (r: CostResource) => string | undefined {
+function regionResolver(
+    resources: readonly CostResource[],
+): (r: CostResource) => string | undefined {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const memo = new Map<string, string | undefined>();
     const resolve = (r: CostResource | undefined, depth: number): string | undefined => {
         if (!r || depth > 6) return undefined;
         if (memo.has(r.urn)) return memo.get(r.urn);
         let region: string | undefined;
-        if (r.type === "pulumi:providers:aws" || r.type === "pulumi:providers:gcp") region = asString(r.props.region);
+        if (r.type === "pulumi:providers:aws" || r.type === "pulumi:providers:gcp")
+            region = asString(r.props.region);
         if (!region && r.type.startsWith("gcp:")) {
             const loc = asString(r.props.location) ?? asString(r.props.region);
             if (loc) region = gcpRegion(loc);
         }
-        if (!region && (r.type.startsWith("aws:") || r.type.startsWith("gcp:")) && r.providerProps) region = asString(r.providerProps.region);
+        if (!region && (r.type.startsWith("aws:") || r.type.startsWith("gcp:")) && r.providerProps)
+            region = asString(r.providerProps.region);
         if (!region && r.type === "pulumi:providers:kubernetes") {
-            const deps = r.dependencies.map((d) => byUrn.get(d)).filter((d): d is CostResource => !!d);
-            const ordered = [...deps.filter((d) => CLUSTER_TYPES.includes(d.type)), ...deps.filter((d) => !CLUSTER_TYPES.includes(d.type))];
+            const deps = r.dependencies
+                .map((d) => byUrn.get(d))
+                .filter((d): d is CostResource => !!d);
+            const ordered = [
+                ...deps.filter((d) => CLUSTER_TYPES.includes(d.type)),
+                ...deps.filter((d) => !CLUSTER_TYPES.includes(d.type)),
+            ];
             for (const d of ordered) {
                 region = resolve(d, depth + 1);
                 if (region) break;
@@ -98,9 +128,13 @@ export function chartStorageGiB(values: unknown): number {
         if (!isObject(v)) return;
         const replicas = typeof v.replicas === "number" ? v.replicas : 1;
         const vct = asRecord(v.volumeClaimTemplate);
-        const claim = parseBytes(get(vct, "spec.resources.requests.storage") ?? get(vct, "resources.requests.storage"));
+        const claim = parseBytes(
+            get(vct, "spec.resources.requests.storage") ?? get(vct, "resources.requests.storage"),
+        );
         if (claim !== undefined) total += (claim / GIB) * replicas;
-        const storageSpecClaim = parseBytes(get(v, "storageSpec.volumeClaimTemplate.spec.resources.requests.storage"));
+        const storageSpecClaim = parseBytes(
+            get(v, "storageSpec.volumeClaimTemplate.spec.resources.requests.storage"),
+        );
         if (storageSpecClaim !== undefined) total += (storageSpecClaim / GIB) * replicas;
         const persistence = asRecord(v.persistence);
         if (persistence.enabled === true) {
@@ -149,7 +183,13 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
     switch (r.type) {
         case T.eksCluster:
         case T.gkeCluster:
-            return [{ category: "control-planes", description: "managed control plane", price: (t) => month(t.controlPlaneHour) }];
+            return [
+                {
+                    category: "control-planes",
+                    description: "managed control plane",
+                    price: (t) => month(t.controlPlaneHour),
+                },
+            ];
         case T.eksNodeGroup: {
             const count = Number(get(p, "scalingConfig.desiredSize") ?? 0);
             const type = display(asArray(p.instanceTypes)[0], "t3.medium");
@@ -157,49 +197,104 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
             const disk = nodeGroupDiskGiB(r, byUrn);
             return [
                 instanceItem(type, count, spot),
-                { category: "storage", description: `${count} x ${disk} GiB node disks`, price: (t) => t.storageGiBMonth * disk * count },
+                {
+                    category: "storage",
+                    description: `${count} x ${disk} GiB node disks`,
+                    price: (t) => t.storageGiBMonth * disk * count,
+                },
             ];
         }
         case T.gkeNodePool: {
             const location = asString(p.location) ?? "";
             const zones = asArray(p.nodeLocations).length || (isZone(location) ? 1 : 3);
-            const perZone = Number(p.nodeCount ?? p.initialNodeCount ?? get(p, "autoscaling.minNodeCount") ?? 0);
+            const perZone = Number(
+                p.nodeCount ?? p.initialNodeCount ?? get(p, "autoscaling.minNodeCount") ?? 0,
+            );
             const total = get(p, "autoscaling.totalMinNodeCount");
-            const count = typeof total === "number" && p.nodeCount === undefined ? total : perZone * zones;
+            const count =
+                typeof total === "number" && p.nodeCount === undefined ? total : perZone * zones;
             const type = asString(get(p, "nodeConfig.machineType")) ?? "e2-medium";
-            const spot = get(p, "nodeConfig.spot") === true || get(p, "nodeConfig.preemptible") === true;
+            const spot =
+                get(p, "nodeConfig.spot") === true || get(p, "nodeConfig.preemptible") === true;
             const disk = Number(get(p, "nodeConfig.diskSizeGb") ?? 100);
             return [
                 instanceItem(type, count, spot),
-                { category: "storage", description: `${count} x ${disk} GiB node disks`, price: (t) => t.storageGiBMonth * disk * count },
+                {
+                    category: "storage",
+                    description: `${count} x ${disk} GiB node disks`,
+                    price: (t) => t.storageGiBMonth * disk * count,
+                },
             ];
         }
         case T.natGateway:
         case T.gcpRouterNat:
-            return [{ category: "nat-gateways", description: "NAT gateway", price: (t) => month(t.natGatewayHour) }];
+            return [
+                {
+                    category: "nat-gateways",
+                    description: "NAT gateway",
+                    price: (t) => month(t.natGatewayHour),
+                },
+            ];
         case T.loadBalancer:
         case T.gcpForwardingRule:
-            return [{ category: "load-balancers", description: "load balancer", price: (t) => month(t.loadBalancerHour) }];
+            return [
+                {
+                    category: "load-balancers",
+                    description: "load balancer",
+                    price: (t) => month(t.loadBalancerHour),
+                },
+            ];
         case T.service:
             return asString(get(p, "spec.type")) === "LoadBalancer"
-                ? [{ category: "load-balancers", description: "Service type LoadBalancer", price: (t) => month(t.loadBalancerHour) }] : [];
+                ? [
+                      {
+                          category: "load-balancers",
+                          description: "Service type LoadBalancer",
+                          price: (t) => month(t.loadBalancerHour),
+                      },
+                  ]
+                : [];
         case T.ebsVolume:
         case T.gcpDisk: {
             const size = Number(p.size ?? 0);
-            return [{ category: "storage", description: `${size} GiB volume`, price: (t) => t.storageGiBMonth * size }];
+            return [
+                {
+                    category: "storage",
+                    description: `${size} GiB volume`,
+                    price: (t) => t.storageGiBMonth * size,
+                },
+            ];
         }
         case T.pvc: {
             const size = (parseBytes(get(p, "spec.resources.requests.storage")) ?? 0) / GIB;
-            return [{ category: "storage", description: `${size} GiB claim`, price: (t) => t.storageGiBMonth * size }];
+            return [
+                {
+                    category: "storage",
+                    description: `${size} GiB claim`,
+                    price: (t) => t.storageGiBMonth * size,
+                },
+            ];
         }
         case T.helmRelease: {
             const items: Item[] = [];
             const values = releaseValues(p);
-            if (isGatewayRelease({ type: r.type, props: p }) && (asString(get(values, "service.type")) ?? "LoadBalancer") === "LoadBalancer") {
-                items.push({ category: "load-balancers", description: `${chartName(p)} chart Service type LoadBalancer`, price: (t) => month(t.loadBalancerHour) });
+            if (
+                isGatewayRelease({ type: r.type, props: p }) &&
+                (asString(get(values, "service.type")) ?? "LoadBalancer") === "LoadBalancer"
+            ) {
+                items.push({
+                    category: "load-balancers",
+                    description: `${chartName(p)} chart Service type LoadBalancer`,
+                    price: (t) => month(t.loadBalancerHour),
+                });
             }
             const gib = chartStorageGiB(values);
-            if (gib > 0) items.push({ category: "storage", description: `${round2(gib)} GiB volume claims of chart ${chartName(p)}`, price: (t) => t.storageGiBMonth * gib });
+            if (gib > 0)
+                items.push({
+                    category: "storage",
+                    description: `${round2(gib)} GiB volume claims of chart ${chartName(p)}`,
+                    price: (t) => t.storageGiBMonth * gib,
+                });
             return items;
         }
         default:
@@ -208,10 +303,27 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
                 const gib = asArray(get(p, "spec.nodeSets")).reduce<number>((sum, ns) => {
                     const count = Number(get(ns, "count") ?? 1);
                     const claims = asArray(get(ns, "volumeClaimTemplates"));
-                    const perNode = claims.length === 0 ? 1 : claims.reduce<number>((s2, c) => s2 + (parseBytes(get(c, "spec.resources.requests.storage")) ?? 0) / GIB, 0);
+                    const perNode =
+                        claims.length === 0
+                            ? 1
+                            : claims.reduce<number>(
+                                  (s2, c) =>
+                                      s2 +
+                                      (parseBytes(get(c, "spec.resources.requests.storage")) ?? 0) /
+                                          GIB,
+                                  0,
+                              );
                     return sum + count * perNode;
                 }, 0);
-                return gib > 0 ? [{ category: "storage", description: `${gib} GiB Elasticsearch data volumes`, price: (t) => t.storageGiBMonth * gib }] : [];
+                return gib > 0
+                    ? [
+                          {
+                              category: "storage",
+                              description: `${gib} GiB Elasticsearch data volumes`,
+                              price: (t) => t.storageGiBMonth * gib,
+                          },
+                      ]
+                    : [];
             }
             return [];
     }
@@ -223,7 +335,9 @@ function instanceItem(type: string, count: number, spot: boolean): Item {
         description: `${count} x ${type}${spot ? " (spot)" : ""}`,
         price: (_prices, region) => {
             const hourly = instanceHourly(region, type);
-            return hourly === undefined ? undefined : hourly * HOURS_PER_MONTH * count * (spot ? SPOT_FACTOR : 1);
+            return hourly === undefined
+                ? undefined
+                : hourly * HOURS_PER_MONTH * count * (spot ? SPOT_FACTOR : 1);
         },
     };
 }
@@ -240,7 +354,12 @@ export function estimateCost(resources: readonly CostResource[]): CostEstimate {
         const prices = region ? PRICES[region] : undefined;
         for (const item of items) {
             if (!region || !prices) {
-                unpriced.push({ urn: r.urn, reason: region ? `region ${region} is not in the price table` : "region unknown" });
+                unpriced.push({
+                    urn: r.urn,
+                    reason: region
+                        ? `region ${region} is not in the price table`
+                        : "region unknown",
+                });
                 continue;
             }
             const usd = item.price(prices, region);
@@ -249,17 +368,38 @@ export function estimateCost(resources: readonly CostResource[]): CostEstimate {
                 continue;
             }
             if (usd === 0) continue;
-            lines.push({ category: item.category, region, urn: r.urn, description: item.description, monthlyUsd: round2(usd) });
+            lines.push({
+                category: item.category,
+                region,
+                urn: r.urn,
+                description: item.description,
+                monthlyUsd: round2(usd),
+            });
         }
     }
     const byRegion: Record<string, number> = {};
-    const byCategory: Record<CostCategory, number> = { "instances": 0, "control-planes": 0, "nat-gateways": 0, "load-balancers": 0, "storage": 0 };
+    const byCategory: Record<CostCategory, number> = {
+        instances: 0,
+        "control-planes": 0,
+        "nat-gateways": 0,
+        "load-balancers": 0,
+        storage: 0,
+    };
     for (const l of lines) {
         byRegion[l.region] = round2((byRegion[l.region] ?? 0) + l.monthlyUsd);
         byCategory[l.category] = round2(byCategory[l.category] + l.monthlyUsd);
     }
     const totalUsd = round2(lines.reduce((s, l) => s + l.monthlyUsd, 0));
-    return { currency: "USD", totalUsd, byRegion, byCategory, lines, unpriced, priceTableDate: PRICE_TABLE_DATE, priceSources: PRICE_SOURCES };
+    return {
+        currency: "USD",
+        totalUsd,
+        byRegion,
+        byCategory,
+        lines,
+        unpriced,
+        priceTableDate: PRICE_TABLE_DATE,
+        priceSources: PRICE_SOURCES,
+    };
 }
 
 /** The neutral view of CrossGuard's stack resources. */
@@ -278,10 +418,17 @@ export function fromPolicyResources(resources: readonly PolicyResource[]): CostR
 /** Printable summary, the way the plan shows it. */
 export function formatEstimate(stack: string, e: CostEstimate, budgetUsd?: number): string[] {
     const usd = (n: number) => `$${n.toFixed(2)}`;
-    const out = [`\nEstimated monthly cost of ${stack}: ${usd(e.totalUsd)} (list prices of ${e.priceTableDate}, policies/cost/prices.ts)`];
-    for (const [region, total] of Object.entries(e.byRegion).sort()) out.push(`    ${region.padEnd(16)} ${usd(total)}`);
-    for (const [cat, total] of Object.entries(e.byCategory)) if (total > 0) out.push(`    ${cat.padEnd(16)} ${usd(total)}`);
-    if (budgetUsd !== undefined) out.push(`    budget           ${usd(budgetUsd)} (${e.totalUsd <= budgetUsd ? "within" : "OVER"})`);
+    const out = [
+        `\nEstimated monthly cost of ${stack}: ${usd(e.totalUsd)} (list prices of ${e.priceTableDate}, policies/cost/prices.ts)`,
+    ];
+    for (const [region, total] of Object.entries(e.byRegion).sort())
+        out.push(`    ${region.padEnd(16)} ${usd(total)}`);
+    for (const [cat, total] of Object.entries(e.byCategory))
+        if (total > 0) out.push(`    ${cat.padEnd(16)} ${usd(total)}`);
+    if (budgetUsd !== undefined)
+        out.push(
+            `    budget           ${usd(budgetUsd)} (${e.totalUsd <= budgetUsd ? "within" : "OVER"})`,
+        );
     for (const u of e.unpriced) out.push(`    not priced: ${u.urn.split("::").pop()}: ${u.reason}`);
     return out;
 }

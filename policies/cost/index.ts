@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { COST_PACK, costPolicies } from "./policies";
 
 new PolicyPack(COST_PACK, {
-    description: "Cost rules of the mesh platform: istiod and sidecar sizing, autoscaling targets, instance families, spot, retention, trace sampling, cost-allocation tags, monthly budget.",
+    description:
+        "Cost rules of the mesh platform: istiod and sidecar sizing, autoscaling targets, instance families, spot, retention, trace sampling, cost-allocation tags, monthly budget.",
     enforcementLevel: "mandatory",
     policies: costPolicies,
 });

@@ -50,17 +50,33 @@ const aws = (large: Record<string, number>): Record<string, number> =>
 
 /** GCP price of the 2-vCPU shape / 2 (t2d: the 1-vCPU shape). */
 const gcp = (perTwo: Record<string, number>): Record<string, number> =>
-    Object.fromEntries(Object.entries(perTwo).map(([family, price]) => [family, family.startsWith("t2d") ? price : price / 2]));
+    Object.fromEntries(
+        Object.entries(perTwo).map(([family, price]) => [
+            family,
+            family.startsWith("t2d") ? price : price / 2,
+        ]),
+    );
 
 export const PRICES: Readonly<Record<string, RegionPrices>> = {
     // Asia Pacific (Singapore)
     "ap-southeast-1": {
         cloud: "aws",
         vcpuHour: aws({
-            t3: 0.1056, t3a: 0.0944, m5: 0.12, m6i: 0.12, m6a: 0.108, m7i: 0.126, m6g: 0.096, m7g: 0.1008,
-            c6i: 0.098, c7i: 0.1029, c6g: 0.0784, r6i: 0.152, r7i: 0.1596,
+            t3: 0.1056,
+            t3a: 0.0944,
+            m5: 0.12,
+            m6i: 0.12,
+            m6a: 0.108,
+            m7i: 0.126,
+            m6g: 0.096,
+            m7g: 0.1008,
+            c6i: 0.098,
+            c7i: 0.1029,
+            c6g: 0.0784,
+            r6i: 0.152,
+            r7i: 0.1596,
         }),
-        controlPlaneHour: 0.10,
+        controlPlaneHour: 0.1,
         natGatewayHour: 0.059,
         loadBalancerHour: 0.0252,
         storageGiBMonth: 0.096,
@@ -69,10 +85,21 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
     "ap-northeast-1": {
         cloud: "aws",
         vcpuHour: aws({
-            t3: 0.1088, t3a: 0.0979, m5: 0.124, m6i: 0.124, m6a: 0.1116, m7i: 0.1302, m6g: 0.099, m7g: 0.1047,
-            c6i: 0.107, c7i: 0.1124, c6g: 0.0856, r6i: 0.152, r7i: 0.1596,
+            t3: 0.1088,
+            t3a: 0.0979,
+            m5: 0.124,
+            m6i: 0.124,
+            m6a: 0.1116,
+            m7i: 0.1302,
+            m6g: 0.099,
+            m7g: 0.1047,
+            c6i: 0.107,
+            c7i: 0.1124,
+            c6g: 0.0856,
+            r6i: 0.152,
+            r7i: 0.1596,
         }),
-        controlPlaneHour: 0.10,
+        controlPlaneHour: 0.1,
         natGatewayHour: 0.062,
         loadBalancerHour: 0.0243,
         storageGiBMonth: 0.096,
@@ -81,11 +108,17 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
     "asia-southeast1": {
         cloud: "gcp",
         vcpuHour: gcp({
-            "e2-standard": 0.0826, "e2-highmem": 0.1115, "n2-standard": 0.1195, "n2-highmem": 0.1613,
-            "n2d-standard": 0.1040, "n2d-highmem": 0.1403, "c3-standard": 0.1285, "c3-highmem": 0.1734,
-            "t2d-standard": 0.0520,
+            "e2-standard": 0.0826,
+            "e2-highmem": 0.1115,
+            "n2-standard": 0.1195,
+            "n2-highmem": 0.1613,
+            "n2d-standard": 0.104,
+            "n2d-highmem": 0.1403,
+            "c3-standard": 0.1285,
+            "c3-highmem": 0.1734,
+            "t2d-standard": 0.052,
         }),
-        controlPlaneHour: 0.10,
+        controlPlaneHour: 0.1,
         natGatewayHour: 0.044,
         loadBalancerHour: 0.025,
         storageGiBMonth: 0.11,
@@ -94,11 +127,17 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
     "asia-northeast1": {
         cloud: "gcp",
         vcpuHour: gcp({
-            "e2-standard": 0.0859, "e2-highmem": 0.1159, "n2-standard": 0.1245, "n2-highmem": 0.1680,
-            "n2d-standard": 0.1083, "n2d-highmem": 0.1461, "c3-standard": 0.1340, "c3-highmem": 0.1807,
+            "e2-standard": 0.0859,
+            "e2-highmem": 0.1159,
+            "n2-standard": 0.1245,
+            "n2-highmem": 0.168,
+            "n2d-standard": 0.1083,
+            "n2d-highmem": 0.1461,
+            "c3-standard": 0.134,
+            "c3-highmem": 0.1807,
             "t2d-standard": 0.0542,
         }),
-        controlPlaneHour: 0.10,
+        controlPlaneHour: 0.1,
         natGatewayHour: 0.044,
         loadBalancerHour: 0.025,
         storageGiBMonth: 0.12,

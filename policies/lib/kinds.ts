@@ -24,7 +24,8 @@ export const T = {
     s3Bucket: "aws:s3/bucket:Bucket",
     s3BucketV2: "aws:s3/bucketV2:BucketV2",
     s3Versioning: "aws:s3/bucketVersioning:BucketVersioning",
-    s3Encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    s3Encryption:
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     s3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     s3Lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     s3Replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
@@ -41,9 +42,12 @@ export const ISTIO_SECURITY = "security.istio.io";
 export const ISTIO_NETWORKING = "networking.istio.io";
 export const ISTIO_TELEMETRY = "telemetry.istio.io";
 
-export const isPeerAuthentication = (type: string) => isKind(type, ISTIO_SECURITY, "PeerAuthentication");
-export const isAuthorizationPolicy = (type: string) => isKind(type, ISTIO_SECURITY, "AuthorizationPolicy");
-export const isRequestAuthentication = (type: string) => isKind(type, ISTIO_SECURITY, "RequestAuthentication");
+export const isPeerAuthentication = (type: string) =>
+    isKind(type, ISTIO_SECURITY, "PeerAuthentication");
+export const isAuthorizationPolicy = (type: string) =>
+    isKind(type, ISTIO_SECURITY, "AuthorizationPolicy");
+export const isRequestAuthentication = (type: string) =>
+    isKind(type, ISTIO_SECURITY, "RequestAuthentication");
 export const isIstioGateway = (type: string) => isKind(type, ISTIO_NETWORKING, "Gateway");
 export const isTelemetry = (type: string) => isKind(type, ISTIO_TELEMETRY, "Telemetry");
 
@@ -108,6 +112,7 @@ export function isIngressGateway(r: { type: string; props: Props; name: string }
 export function gatewayPodLabels(r: { props: Props; name: string }): Record<string, string> {
     const name = releaseName(r);
     const labels: Record<string, string> = { app: name, istio: name.replace(/^istio-/, "") };
-    for (const [k, v] of Object.entries(asRecord(releaseValues(r.props).labels))) if (typeof v === "string") labels[k] = v;
+    for (const [k, v] of Object.entries(asRecord(releaseValues(r.props).labels)))
+        if (typeof v === "string") labels[k] = v;
     return labels;
 }

@@ -6,8 +6,14 @@
  * pack's index.ts.
  */
 import type {
-    EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs,
-    ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Props } from "./values";
@@ -26,11 +32,21 @@ interface Common<C> {
 export interface ResourcePolicySpec<C> extends Common<C> {
     /** Resource types this policy looks at (exact type strings), or a predicate on the type. */
     readonly types: readonly string[] | ((type: string) => boolean);
-    readonly validate: (props: Props, args: ResourceValidationArgs, report: ReportViolation, config: C) => void;
+    readonly validate: (
+        props: Props,
+        args: ResourceValidationArgs,
+        report: ReportViolation,
+        config: C,
+    ) => void;
 }
 
 export interface StackPolicySpec<C> extends Common<C> {
-    readonly validate: (resources: PolicyResource[], args: StackValidationArgs, report: ReportViolation, config: C) => void;
+    readonly validate: (
+        resources: PolicyResource[],
+        args: StackValidationArgs,
+        report: ReportViolation,
+        config: C,
+    ) => void;
 }
 
 function schemaOf<C>(config: Common<C>["config"]): PolicyConfigSchema | undefined {
@@ -41,14 +57,21 @@ function schemaOf<C>(config: Common<C>["config"]): PolicyConfigSchema | undefine
 /** The policy's config: schema defaults overlaid with what the pack config supplies. */
 export function configWithDefaults<C>(spec: Common<C>, supplied: object): C {
     const out: Record<string, unknown> = {};
-    for (const [key, schema] of Object.entries((spec.config ?? {}) as Record<string, PolicyConfigJSONSchema>)) {
+    for (const [key, schema] of Object.entries(
+        (spec.config ?? {}) as Record<string, PolicyConfigJSONSchema>,
+    )) {
         if (schema.default !== undefined) out[key] = schema.default;
     }
     return { ...out, ...(supplied as Record<string, unknown>) } as C;
 }
 
-export function resourcePolicy<C = Record<string, never>>(spec: ResourcePolicySpec<C>): ResourceValidationPolicy {
-    const matches = typeof spec.types === "function" ? spec.types : (t: string) => (spec.types as readonly string[]).includes(t);
+export function resourcePolicy<C = Record<string, never>>(
+    spec: ResourcePolicySpec<C>,
+): ResourceValidationPolicy {
+    const matches =
+        typeof spec.types === "function"
+            ? spec.types
+            : (t: string) => (spec.types as readonly string[]).includes(t);
     return {
         name: spec.name,
         description: spec.description,
@@ -56,20 +79,25 @@ export function resourcePolicy<C = Record<string, never>>(spec: ResourcePolicySp
         configSchema: schemaOf(spec.config),
         validateResource: (args, report) => {
             if (!matches(args.type)) {
-                args.notApplicable(`applies to ${typeof spec.types === "function" ? "selected types" : spec.types.join(", ")}`);
+                args.notApplicable(
+                    `applies to ${typeof spec.types === "function" ? "selected types" : spec.types.join(", ")}`,
+                );
             }
             spec.validate(args.props, args, report, configWithDefaults(spec, args.getConfig()));
         },
     };
 }
 
-export function stackPolicy<C = Record<string, never>>(spec: StackPolicySpec<C>): StackValidationPolicy {
+export function stackPolicy<C = Record<string, never>>(
+    spec: StackPolicySpec<C>,
+): StackValidationPolicy {
     return {
         name: spec.name,
         description: spec.description,
         enforcementLevel: spec.enforcementLevel ?? "mandatory",
         configSchema: schemaOf(spec.config),
-        validateStack: (args, report) => spec.validate(args.resources, args, report, configWithDefaults(spec, args.getConfig())),
+        validateStack: (args, report) =>
+            spec.validate(args.resources, args, report, configWithDefaults(spec, args.getConfig())),
     };
 }
 

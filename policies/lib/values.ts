@@ -62,7 +62,15 @@ export function parseCpu(v: unknown): number | undefined {
 }
 
 const MEMORY_UNITS: Record<string, number> = {
-    "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
 };
 
 /** Kubernetes memory/storage quantity in bytes: "512Mi", "2Gi", "1G", 1024. */
@@ -83,7 +91,15 @@ export const GIB = 1024 ** 3;
 export function parseDays(v: unknown): number | undefined {
     if (typeof v === "number" && Number.isFinite(v)) return v;
     if (typeof v !== "string" || v.trim() === "") return undefined;
-    const units: Record<string, number> = { y: 365, w: 7, d: 1, h: 1 / 24, m: 1 / 1440, s: 1 / 86400, ms: 1 / 86400000 };
+    const units: Record<string, number> = {
+        y: 365,
+        w: 7,
+        d: 1,
+        h: 1 / 24,
+        m: 1 / 1440,
+        s: 1 / 86400,
+        ms: 1 / 86400000,
+    };
     let rest = v.trim();
     let total = 0;
     while (rest.length > 0) {
@@ -102,7 +118,9 @@ export function stackOfUrn(urn: string): string | undefined {
 }
 
 /** `kubernetes:<group>/<version>:<Kind>` (or `kubernetes:core/v1:Kind`) split into parts. */
-export function kubernetesKind(type: string): { group: string; version: string; kind: string } | undefined {
+export function kubernetesKind(
+    type: string,
+): { group: string; version: string; kind: string } | undefined {
     const m = /^kubernetes:(?:([^/:]+)\/)?([^/:]+):([A-Za-z0-9]+)$/.exec(type);
     if (!m) return undefined;
     return { group: m[1] ?? "core", version: m[2], kind: m[3] };
@@ -122,7 +140,11 @@ export function ifKnown<T>(read: () => T, fallback: T): T {
     try {
         return read();
     } catch (e) {
-        if (e instanceof UnknownValueError || (e instanceof Error && e.constructor.name === "UnknownValueError")) return fallback;
+        if (
+            e instanceof UnknownValueError ||
+            (e instanceof Error && e.constructor.name === "UnknownValueError")
+        )
+            return fallback;
         throw e;
     }
 }
@@ -144,7 +166,11 @@ export function knownEntries(obj: Props): [string, unknown][] {
  * Every known string inside a value, with its path (a.b[0].c). Values unknown during preview are
  * skipped: they cannot be judged, and one of them must not stop the walk over the rest.
  */
-export function walkStrings(value: unknown, visit: (s: string, path: string) => void, at = ""): void {
+export function walkStrings(
+    value: unknown,
+    visit: (s: string, path: string) => void,
+    at = "",
+): void {
     if (typeof value === "string") {
         visit(value, at);
     } else if (Array.isArray(value)) {

@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { SECURITY_PACK, securityPolicies } from "./policies";
 
 new PolicyPack(SECURITY_PACK, {
-    description: "Security rules of the mesh platform: mTLS, authorization, ingress JWT and TLS, cluster hardening, backups, pinned charts, no plaintext secrets, mesh consistency.",
+    description:
+        "Security rules of the mesh platform: mTLS, authorization, ingress JWT and TLS, cluster hardening, backups, pinned charts, no plaintext secrets, mesh consistency.",
     enforcementLevel: "mandatory",
     policies: securityPolicies,
 });

@@ -6,8 +6,14 @@ import type { PackPolicy } from "../lib/policy";
 import { defaultDenyPerAppNamespace, noAllowAll } from "./rules/authz";
 import { backupBuckets } from "./rules/backup";
 import {
-    eksControlPlaneLogs, eksPrivateEndpoint, eksPublicAccessRestricted, eksSecretsEncryption, gkePrivateNodes,
-    gkeShieldedNodes, gkeWorkloadIdentity, kmsKeyRotation,
+    eksControlPlaneLogs,
+    eksPrivateEndpoint,
+    eksPublicAccessRestricted,
+    eksSecretsEncryption,
+    gkePrivateNodes,
+    gkeShieldedNodes,
+    gkeWorkloadIdentity,
+    kmsKeyRotation,
 } from "./rules/clusters";
 import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";

@@ -27,7 +27,12 @@ describe("backup: AWS (two regions, prod)", () => {
         run = await runDeclarations(() => {
             const clusters = cfg.regions.map((r) => testCluster(cfg, r.name));
             // protect left out: the default is the safe value (true)
-            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA), namespaces: EDTECH_NAMESPACES });
+            new Backups("backup", {
+                clusters,
+                retentionDays: 30,
+                caMaterial: pulumi.secret(CA),
+                namespaces: EDTECH_NAMESPACES,
+            });
         });
     });
 
@@ -53,63 +58,170 @@ describe("backup: AWS (two regions, prod)", () => {
     it("encrypts with SSE-KMS, versions, blocks public access, enforces TLS and owner-enforced objects", () => {
         const bucket = byName(run, "aws:s3/bucket:Bucket", "backup-singapore");
         const key = byName(run, "aws:kms/key:Key", "backup-singapore-key");
-        const sse = byName(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "backup-singapore-encryption");
+        const sse = byName(
+            run,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "backup-singapore-encryption",
+        );
         assert.equal(sse.inputs.bucket, bucket.id);
-        assert.deepEqual(sse.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.outputs.arn }, bucketKeyEnabled: true }]);
-        assert.deepEqual(byName(run, "aws:s3/bucketVersioning:BucketVersioning", "backup-singapore-versioning").inputs.versioningConfiguration, { status: "Enabled" });
-        const block = byName(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backup-singapore-public-access").inputs;
-        assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
-        assert.deepEqual(byName(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "backup-singapore-ownership").inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+        assert.deepEqual(sse.inputs.rules, [
+            {
+                applyServerSideEncryptionByDefault: {
+                    sseAlgorithm: "aws:kms",
+                    kmsMasterKeyId: key.outputs.arn,
+                },
+                bucketKeyEnabled: true,
+            },
+        ]);
+        assert.deepEqual(
+            byName(run, "aws:s3/bucketVersioning:BucketVersioning", "backup-singapore-versioning")
+                .inputs.versioningConfiguration,
+            { status: "Enabled" },
+        );
+        const block = byName(
+            run,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "backup-singapore-public-access",
+        ).inputs;
+        assert.deepEqual(
+            [
+                block.blockPublicAcls,
+                block.blockPublicPolicy,
+                block.ignorePublicAcls,
+                block.restrictPublicBuckets,
+            ],
+            [true, true, true, true],
+        );
+        assert.deepEqual(
+            byName(
+                run,
+                "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                "backup-singapore-ownership",
+            ).inputs.rule,
+            { objectOwnership: "BucketOwnerEnforced" },
+        );
         const policy = byName(run, "aws:s3/bucketPolicy:BucketPolicy", "backup-singapore-tls-only");
         assert.equal(policy.inputs.policy, tlsOnlyPolicy(String(bucket.outputs.arn)));
-        assert.deepEqual(JSON.parse(String(policy.inputs.policy)).Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
+        assert.deepEqual(JSON.parse(String(policy.inputs.policy)).Statement[0].Condition, {
+            Bool: { "aws:SecureTransport": "false" },
+        });
     });
 
     it("expires backups and noncurrent versions after 30 days, never the kopia repository", () => {
-        const rules = byName(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "backup-tokyo-lifecycle").inputs.rules as Values[];
-        assert.deepEqual(rules.map((r) => r.filter.prefix), [
-            "velero/singapore/backups/", "velero/singapore/restores/", "velero/tokyo/backups/", "velero/tokyo/restores/", "",
-        ]);
+        const rules = byName(
+            run,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "backup-tokyo-lifecycle",
+        ).inputs.rules as Values[];
+        assert.deepEqual(
+            rules.map((r) => r.filter.prefix),
+            [
+                "velero/singapore/backups/",
+                "velero/singapore/restores/",
+                "velero/tokyo/backups/",
+                "velero/tokyo/restores/",
+                "",
+            ],
+        );
         for (const r of rules.slice(0, 4)) assert.deepEqual(r.expiration, { days: 30 });
         assert.deepEqual(rules[4].noncurrentVersionExpiration, { noncurrentDays: 30 });
         assert.deepEqual(rules[4].expiration, { expiredObjectDeleteMarker: true });
-        assert.ok(rules.every((r) => r.status === "Enabled" && !String(r.filter.prefix).includes("kopia")));
+        assert.ok(
+            rules.every(
+                (r) => r.status === "Enabled" && !String(r.filter.prefix).includes("kopia"),
+            ),
+        );
         assert.deepEqual(expiringPrefixes(["a"]), ["velero/a/backups/", "velero/a/restores/"]);
     });
 
     it("replicates each region's Velero prefix to the peer's bucket, re-encrypted with the peer's key, after versioning", () => {
-        for (const [src, dst] of [["singapore", "tokyo"], ["tokyo", "singapore"]]) {
-            const cfgRes = byName(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", `backup-${src}-to-${dst}-config`);
+        for (const [src, dst] of [
+            ["singapore", "tokyo"],
+            ["tokyo", "singapore"],
+        ]) {
+            const cfgRes = byName(
+                run,
+                "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                `backup-${src}-to-${dst}-config`,
+            );
             const role = byName(run, "aws:iam/role:Role", `backup-${src}-to-${dst}-role`);
             const dstBucket = byName(run, "aws:s3/bucket:Bucket", `backup-${dst}`);
             const dstKey = byName(run, "aws:kms/key:Key", `backup-${dst}-key`);
-            assert.equal(cfgRes.inputs.bucket, byName(run, "aws:s3/bucket:Bucket", `backup-${src}`).id);
+            assert.equal(
+                cfgRes.inputs.bucket,
+                byName(run, "aws:s3/bucket:Bucket", `backup-${src}`).id,
+            );
             assert.equal(cfgRes.inputs.role, role.outputs.arn);
             assert.equal(provider(cfgRes), `${src}-aws`);
             const [rule] = cfgRes.inputs.rules as Values[];
             assert.deepEqual(rule.filter, { prefix: `velero/${src}/` });
-            assert.deepEqual(rule.sourceSelectionCriteria, { sseKmsEncryptedObjects: { status: "Enabled" } });
+            assert.deepEqual(rule.sourceSelectionCriteria, {
+                sseKmsEncryptedObjects: { status: "Enabled" },
+            });
             assert.deepEqual(rule.deleteMarkerReplication, { status: "Enabled" });
             assert.equal(rule.destination.bucket, dstBucket.outputs.arn);
-            assert.deepEqual(rule.destination.encryptionConfiguration, { replicaKmsKeyId: dstKey.outputs.arn });
-            assert.deepEqual(rule.destination.replicationTime, { status: "Enabled", time: { minutes: 15 } });
+            assert.deepEqual(rule.destination.encryptionConfiguration, {
+                replicaKmsKeyId: dstKey.outputs.arn,
+            });
+            assert.deepEqual(rule.destination.replicationTime, {
+                status: "Enabled",
+                time: { minutes: 15 },
+            });
             const deps = cfgRes.dependencies;
-            assert.ok(deps.includes(byName(run, "aws:s3/bucketVersioning:BucketVersioning", `backup-${src}-versioning`).urn));
-            assert.ok(deps.includes(byName(run, "aws:s3/bucketVersioning:BucketVersioning", `backup-${dst}-versioning`).urn));
-            assert.deepEqual(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Principal, { Service: "s3.amazonaws.com" });
-            const policy = JSON.parse(String(byName(run, "aws:iam/rolePolicy:RolePolicy", `backup-${src}-to-${dst}-policy`).inputs.policy));
-            assert.deepEqual(policy.Statement[2], { Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: [`${dstBucket.outputs.arn}/*`] });
+            assert.ok(
+                deps.includes(
+                    byName(
+                        run,
+                        "aws:s3/bucketVersioning:BucketVersioning",
+                        `backup-${src}-versioning`,
+                    ).urn,
+                ),
+            );
+            assert.ok(
+                deps.includes(
+                    byName(
+                        run,
+                        "aws:s3/bucketVersioning:BucketVersioning",
+                        `backup-${dst}-versioning`,
+                    ).urn,
+                ),
+            );
+            assert.deepEqual(
+                JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Principal,
+                { Service: "s3.amazonaws.com" },
+            );
+            const policy = JSON.parse(
+                String(
+                    byName(run, "aws:iam/rolePolicy:RolePolicy", `backup-${src}-to-${dst}-policy`)
+                        .inputs.policy,
+                ),
+            );
+            assert.deepEqual(policy.Statement[2], {
+                Effect: "Allow",
+                Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                Resource: [`${dstBucket.outputs.arn}/*`],
+            });
             assert.deepEqual(policy.Statement[4].Resource, [dstKey.outputs.arn]);
         }
     });
 
     it("stores the mesh CA material encrypted with the region's KMS key, as a protected secret", () => {
         for (const region of ["singapore", "tokyo"]) {
-            const obj = byName(run, "aws:s3/bucketObjectv2:BucketObjectv2", `backup-${region}-ca-material`);
+            const obj = byName(
+                run,
+                "aws:s3/bucketObjectv2:BucketObjectv2",
+                `backup-${region}-ca-material`,
+            );
             assert.equal(obj.inputs.key, "mesh-ca/ca-material.json");
             assert.equal(obj.inputs.serverSideEncryption, "aws:kms");
-            assert.equal(obj.inputs.kmsKeyId, byName(run, "aws:kms/key:Key", `backup-${region}-key`).outputs.arn);
-            assert.equal(obj.inputs.bucket, byName(run, "aws:s3/bucket:Bucket", `backup-${region}`).outputs.bucket);
+            assert.equal(
+                obj.inputs.kmsKeyId,
+                byName(run, "aws:kms/key:Key", `backup-${region}-key`).outputs.arn,
+            );
+            assert.equal(
+                obj.inputs.bucket,
+                byName(run, "aws:s3/bucket:Bucket", `backup-${region}`).outputs.bucket,
+            );
             assert.equal(obj.inputs.content, "[secret]");
             assert.equal(obj.plainInputs.content, CA);
             assert.equal(obj.protect, true);
@@ -122,54 +234,125 @@ describe("backup: AWS (two regions, prod)", () => {
         assert.equal(provider(rel), "tokyo-k8s");
         assert.equal(rel.inputs.chart, "velero");
         assert.equal(rel.inputs.version, "12.1.0");
-        assert.deepEqual(rel.inputs.repositoryOpts, { repo: "https://vmware-tanzu.github.io/helm-charts" });
+        assert.deepEqual(rel.inputs.repositoryOpts, {
+            repo: "https://vmware-tanzu.github.io/helm-charts",
+        });
         assert.equal(rel.inputs.namespace, "velero");
         assert.equal(rel.inputs.name, "velero");
         const v = rel.inputs.values as Values;
         const bucket = byName(run, "aws:s3/bucket:Bucket", "backup-tokyo").outputs.bucket;
         const key = byName(run, "aws:kms/key:Key", "backup-tokyo-key").outputs.arn;
         assert.deepEqual(v.configuration.backupStorageLocation, [
-            { name: "default", provider: "aws", bucket, prefix: "velero/tokyo", default: true, accessMode: "ReadWrite", config: { region: "ap-northeast-1", kmsKeyId: key } },
-            { name: "replica-singapore", provider: "aws", bucket, prefix: "velero/singapore", default: false, accessMode: "ReadOnly", config: { region: "ap-northeast-1" } },
+            {
+                name: "default",
+                provider: "aws",
+                bucket,
+                prefix: "velero/tokyo",
+                default: true,
+                accessMode: "ReadWrite",
+                config: { region: "ap-northeast-1", kmsKeyId: key },
+            },
+            {
+                name: "replica-singapore",
+                provider: "aws",
+                bucket,
+                prefix: "velero/singapore",
+                default: false,
+                accessMode: "ReadOnly",
+                config: { region: "ap-northeast-1" },
+            },
         ]);
-        assert.deepEqual(v.initContainers, [{ name: "velero-plugin-for-aws", image: VELERO_PLUGINS.aws, imagePullPolicy: "IfNotPresent", volumeMounts: [{ mountPath: "/target", name: "plugins" }] }]);
+        assert.deepEqual(v.initContainers, [
+            {
+                name: "velero-plugin-for-aws",
+                image: VELERO_PLUGINS.aws,
+                imagePullPolicy: "IfNotPresent",
+                volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+            },
+        ]);
         assert.equal(v.deployNodeAgent, true);
         assert.equal(v.snapshotsEnabled, false);
         assert.equal(v.configuration.uploaderType, "kopia");
         assert.equal(v.configuration.defaultVolumesToFsBackup, true);
         assert.deepEqual(v.credentials, { useSecret: false });
         const role = byName(run, "aws:iam/role:Role", "backup-tokyo-velero-identity-role");
-        assert.deepEqual(v.serviceAccount.server, { create: true, name: "velero", annotations: { "eks.amazonaws.com/role-arn": role.outputs.arn } });
-        const trust = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Condition.StringEquals;
-        assert.equal(Object.entries(trust).find(([k]) => k.endsWith(":sub"))?.[1], "system:serviceaccount:velero:velero");
-        const policy = JSON.parse(String(byName(run, "aws:iam/rolePolicy:RolePolicy", "backup-tokyo-velero-identity-policy").inputs.policy));
+        assert.deepEqual(v.serviceAccount.server, {
+            create: true,
+            name: "velero",
+            annotations: { "eks.amazonaws.com/role-arn": role.outputs.arn },
+        });
+        const trust = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Condition
+            .StringEquals;
+        assert.equal(
+            Object.entries(trust).find(([k]) => k.endsWith(":sub"))?.[1],
+            "system:serviceaccount:velero:velero",
+        );
+        const policy = JSON.parse(
+            String(
+                byName(run, "aws:iam/rolePolicy:RolePolicy", "backup-tokyo-velero-identity-policy")
+                    .inputs.policy,
+            ),
+        );
         assert.deepEqual(policy.Statement[0].Resource, [`arn:aws:s3:::${bucket}/*`]);
         assert.deepEqual(policy.Statement[2].Resource, [key]);
     });
 
     it("schedules daily platform+app backups kept 720h and hourly assessment backups", () => {
-        const v = byName(run, "kubernetes:helm.sh/v3:Release", "backup-singapore-velero-release").inputs.values as Values;
+        const v = byName(run, "kubernetes:helm.sh/v3:Release", "backup-singapore-velero-release")
+            .inputs.values as Values;
         assert.deepEqual(v.schedules, {
             "daily-platform": {
-                disabled: false, schedule: "0 2 * * *", useOwnerReferencesInBackup: false,
+                disabled: false,
+                schedule: "0 2 * * *",
+                useOwnerReferencesInBackup: false,
                 template: {
-                    ttl: "720h", storageLocation: "default", defaultVolumesToFsBackup: true, snapshotVolumes: false,
-                    includedNamespaces: ["istio-system", "istio-gateways", "cert-manager", "user", "content", "assessment", "analytics"],
+                    ttl: "720h",
+                    storageLocation: "default",
+                    defaultVolumesToFsBackup: true,
+                    snapshotVolumes: false,
+                    includedNamespaces: [
+                        "istio-system",
+                        "istio-gateways",
+                        "cert-manager",
+                        "user",
+                        "content",
+                        "assessment",
+                        "analytics",
+                    ],
                 },
             },
             "hourly-assessment": {
-                disabled: false, schedule: "0 * * * *", useOwnerReferencesInBackup: false,
-                template: { ttl: "720h", storageLocation: "default", defaultVolumesToFsBackup: true, snapshotVolumes: false, includedNamespaces: ["assessment"] },
+                disabled: false,
+                schedule: "0 * * * *",
+                useOwnerReferencesInBackup: false,
+                template: {
+                    ttl: "720h",
+                    storageLocation: "default",
+                    defaultVolumesToFsBackup: true,
+                    snapshotVolumes: false,
+                    includedNamespaces: ["assessment"],
+                },
             },
         });
         assert.equal(v.configuration.defaultBackupTTL, "720h");
-        assert.deepEqual(backupSchedules(7, 0, { daily: ["user"], hourly: ["assessment"] }).map((x) => x.ttl), ["168h", "168h"]);
-        assert.deepEqual(backupSchedules(7).map((x) => [x.key, x.namespaces]), [["daily-platform", ["istio-system", "istio-gateways", "cert-manager"]]]);
+        assert.deepEqual(
+            backupSchedules(7, 0, { daily: ["user"], hourly: ["assessment"] }).map((x) => x.ttl),
+            ["168h", "168h"],
+        );
+        assert.deepEqual(
+            backupSchedules(7).map((x) => [x.key, x.namespaces]),
+            [["daily-platform", ["istio-system", "istio-gateways", "cert-manager"]]],
+        );
     });
 
     it("fires the secondary's schedules at half past, so its own backups never share a name with the primary's it syncs", () => {
-        const crons = (region: string) => Object.values((byName(run, "kubernetes:helm.sh/v3:Release", `backup-${region}-velero-release`).inputs.values as Values).schedules)
-            .map((s: any) => s.schedule);
+        const crons = (region: string) =>
+            Object.values(
+                (
+                    byName(run, "kubernetes:helm.sh/v3:Release", `backup-${region}-velero-release`)
+                        .inputs.values as Values
+                ).schedules,
+            ).map((s: any) => s.schedule);
         assert.deepEqual(crons("singapore"), ["0 2 * * *", "0 * * * *"]);
         assert.deepEqual(crons("tokyo"), ["30 2 * * *", "30 * * * *"]);
         assert.throws(() => backupSchedules(30, 60), /minute must be 0-59 \(got 60\)/);
@@ -179,7 +362,10 @@ describe("backup: AWS (two regions, prod)", () => {
         const names = (xs: { name: string }[]) => xs.map((x) => x.name);
         const mk = (name: string, primary: boolean) => ({ name, region: { primary } }) as any;
         const [a, b, c] = [mk("a", true), mk("b", false), mk("c", false)];
-        assert.deepEqual(names([peerOf([a, b, c], a)!, peerOf([a, b, c], b)!, peerOf([a, b, c], c)!]), ["b", "a", "a"]);
+        assert.deepEqual(
+            names([peerOf([a, b, c], a)!, peerOf([a, b, c], b)!, peerOf([a, b, c], c)!]),
+            ["b", "a", "a"],
+        );
         assert.equal(peerOf([a], a), undefined);
     });
 });
@@ -192,12 +378,20 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         run = await runDeclarations(() => {
             const clusters = cfg.regions.map((r) => testCluster(cfg, r.name));
             // gcpProject left out: each bucket goes to its cluster's project
-            new Backups("backup", { clusters, retentionDays: 30, caMaterial: pulumi.secret(CA), namespaces: EDTECH_NAMESPACES });
+            new Backups("backup", {
+                clusters,
+                retentionDays: 30,
+                caMaterial: pulumi.secret(CA),
+                namespaces: EDTECH_NAMESPACES,
+            });
         });
     });
 
     it("creates protected GCS buckets with uniform access, versioning, lifecycle and a dual-region placement", () => {
-        for (const [region, peer] of [["singapore", "tokyo"], ["tokyo", "singapore"]]) {
+        for (const [region, peer] of [
+            ["singapore", "tokyo"],
+            ["tokyo", "singapore"],
+        ]) {
             const b = byName(run, "gcp:storage/bucket:Bucket", `backup-${region}`);
             const i = b.inputs as Values;
             assert.equal(b.protect, true);
@@ -212,7 +406,13 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
             assert.deepEqual(i.customPlacementConfig, { dataLocations: [own, other] });
             assert.equal(i.rpo, "ASYNC_TURBO");
             assert.deepEqual(i.lifecycleRules, [
-                { action: { type: "Delete" }, condition: { age: 30, matchesPrefixes: expiringPrefixes(["singapore", "tokyo"]) } },
+                {
+                    action: { type: "Delete" },
+                    condition: {
+                        age: 30,
+                        matchesPrefixes: expiringPrefixes(["singapore", "tokyo"]),
+                    },
+                },
                 { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30 } },
             ]);
             assert.equal((i.labels as Values)["cost-center"], "edtech-platform");
@@ -222,30 +422,69 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
     });
 
     it("runs Velero with workload identity, bucket-level grants and the peer's dual-region bucket as read-only location", () => {
-        const gsa = byName(run, "gcp:serviceaccount/account:Account", "backup-tokyo-velero-identity-gsa");
+        const gsa = byName(
+            run,
+            "gcp:serviceaccount/account:Account",
+            "backup-tokyo-velero-identity-gsa",
+        );
         const email = gsa.outputs.email;
         const member = `serviceAccount:${email}`;
         const own = byName(run, "gcp:storage/bucket:Bucket", "backup-tokyo").outputs.name;
         const peer = byName(run, "gcp:storage/bucket:Bucket", "backup-singapore").outputs.name;
         assert.deepEqual(
-            run.ofType("gcp:storage/bucketIAMMember:BucketIAMMember").filter((r) => r.name.startsWith("backup-tokyo-")).map((r) => [r.name, r.inputs.bucket, r.inputs.role, r.inputs.member]),
+            run
+                .ofType("gcp:storage/bucketIAMMember:BucketIAMMember")
+                .filter((r) => r.name.startsWith("backup-tokyo-"))
+                .map((r) => [r.name, r.inputs.bucket, r.inputs.role, r.inputs.member]),
             [
                 ["backup-tokyo-velero-bucket-admin", own, "roles/storage.objectAdmin", member],
-                ["backup-tokyo-velero-bucket-reader", own, "roles/storage.legacyBucketReader", member],
+                [
+                    "backup-tokyo-velero-bucket-reader",
+                    own,
+                    "roles/storage.legacyBucketReader",
+                    member,
+                ],
                 ["backup-tokyo-velero-replica-viewer", peer, "roles/storage.objectViewer", member],
-            ]);
-        const v = byName(run, "kubernetes:helm.sh/v3:Release", "backup-tokyo-velero-release").inputs.values as Values;
+            ],
+        );
+        const v = byName(run, "kubernetes:helm.sh/v3:Release", "backup-tokyo-velero-release").inputs
+            .values as Values;
         assert.deepEqual(v.configuration.backupStorageLocation, [
-            { name: "default", provider: "gcp", bucket: own, prefix: "velero/tokyo", default: true, accessMode: "ReadWrite", config: { serviceAccount: email } },
-            { name: "replica-singapore", provider: "gcp", bucket: peer, prefix: "velero/singapore", default: false, accessMode: "ReadOnly", config: { serviceAccount: email } },
+            {
+                name: "default",
+                provider: "gcp",
+                bucket: own,
+                prefix: "velero/tokyo",
+                default: true,
+                accessMode: "ReadWrite",
+                config: { serviceAccount: email },
+            },
+            {
+                name: "replica-singapore",
+                provider: "gcp",
+                bucket: peer,
+                prefix: "velero/singapore",
+                default: false,
+                accessMode: "ReadOnly",
+                config: { serviceAccount: email },
+            },
         ]);
         assert.equal(v.initContainers[0].image, VELERO_PLUGINS.gcp);
-        assert.deepEqual(v.serviceAccount.server.annotations, { "iam.gke.io/gcp-service-account": email });
-        assert.equal(run.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 0);
+        assert.deepEqual(v.serviceAccount.server.annotations, {
+            "iam.gke.io/gcp-service-account": email,
+        });
+        assert.equal(
+            run.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig").length,
+            0,
+        );
     });
 
     it("stores the CA material in every region's bucket as a protected secret object", () => {
-        const obj = byName(run, "gcp:storage/bucketObject:BucketObject", "backup-singapore-ca-material");
+        const obj = byName(
+            run,
+            "gcp:storage/bucketObject:BucketObject",
+            "backup-singapore-ca-material",
+        );
         assert.equal(obj.inputs.name, "mesh-ca/ca-material.json");
         assert.equal(obj.inputs.content, "[secret]");
         assert.equal(obj.protect, true);
@@ -256,16 +495,33 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         const regions = (raw.regions as Values[]).map((r) => ({ ...r }));
         regions[1].region = "europe-west1";
         // The loader rejects this first; the component keeps its own check for configs built in code.
-        assert.throws(() => parseConfig("gcptest", { ...raw, regions }), /mesh-platform:regions\[1\]\.region: gcp regions of a stack must be in one GCS multi-region/);
-        const bad: PlatformConfig = { ...cfg, regions: cfg.regions.map((r, i) => (i === 1 ? { ...r, region: "europe-west1" } : r)) };
-        await assert.rejects(runDeclarations(() => {
-            new Backups("backup", { clusters: bad.regions.map((r) => testCluster(bad, r.name)), retentionDays: 30, caMaterial: "x" });
-        }), /BackupBucket backup-singapore: args\.gcpDataLocations asia-southeast1 and europe-west1 are not in one GCS multi-region/);
+        assert.throws(
+            () => parseConfig("gcptest", { ...raw, regions }),
+            /mesh-platform:regions\[1\]\.region: gcp regions of a stack must be in one GCS multi-region/,
+        );
+        const bad: PlatformConfig = {
+            ...cfg,
+            regions: cfg.regions.map((r, i) => (i === 1 ? { ...r, region: "europe-west1" } : r)),
+        };
+        await assert.rejects(
+            runDeclarations(() => {
+                new Backups("backup", {
+                    clusters: bad.regions.map((r) => testCluster(bad, r.name)),
+                    retentionDays: 30,
+                    caMaterial: "x",
+                });
+            }),
+            /BackupBucket backup-singapore: args\.gcpDataLocations asia-southeast1 and europe-west1 are not in one GCS multi-region/,
+        );
     });
 });
 
 describe("backup: chart pin", () => {
     it("pins a published chart version and repository", () => {
-        assert.deepEqual(VELERO_CHART, { chart: "velero", version: "12.1.0", repo: "https://vmware-tanzu.github.io/helm-charts" });
+        assert.deepEqual(VELERO_CHART, {
+            chart: "velero",
+            version: "12.1.0",
+            repo: "https://vmware-tanzu.github.io/helm-charts",
+        });
     });
 });

@@ -21,12 +21,20 @@ export function tagProperty(type: string): TagProperty | undefined {
         // Type tokens lower-case the first letter of the file (`iAMMember` is iammember.js): match case-insensitively.
         const dir = path.dirname(require.resolve(`@pulumi/${pkg}/${mod}`));
         const js = fs.readdirSync(dir).find((f) => f.toLowerCase() === `${file.toLowerCase()}.js`);
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK class file is found at run time
-        const ctor = js ? require(path.join(dir, js))[cls] as { toString(): string; __pulumiType?: string } | undefined : undefined;
-        if (!ctor || ctor.__pulumiType !== type) throw new Error(`cannot resolve the SDK class of ${type}`);
+        const ctor = js
+            ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK class file is found at run time
+              (require(path.join(dir, js))[cls] as
+                  { toString(): string; __pulumiType?: string } | undefined)
+            : undefined;
+        if (!ctor || ctor.__pulumiType !== type)
+            throw new Error(`cannot resolve the SDK class of ${type}`);
         const src = ctor.toString();
         const candidates: TagProperty[] = pkg === "aws" ? ["tags"] : ["labels", "resourceLabels"];
-        found = candidates.find((p) => src.includes(`resourceInputs["${p}"] = args?.${p}`) || src.includes(`resourceInputs["${p}"] = args ? args.${p}`));
+        found = candidates.find(
+            (p) =>
+                src.includes(`resourceInputs["${p}"] = args?.${p}`) ||
+                src.includes(`resourceInputs["${p}"] = args ? args.${p}`),
+        );
     }
     cache.set(type, found);
     return found;
@@ -37,7 +45,10 @@ export function isTaggable(type: string): boolean {
 }
 
 /** Taggable custom resources of a run whose tags/labels miss or change any of `expected`; [] when all carry them. */
-export function missingTags(resources: readonly RecordedResource[], expected: (r: RecordedResource) => Record<string, string> | undefined): string[] {
+export function missingTags(
+    resources: readonly RecordedResource[],
+    expected: (r: RecordedResource) => Record<string, string> | undefined,
+): string[] {
     const problems: string[] = [];
     for (const r of resources) {
         if (!r.custom || r.type.startsWith("pulumi:")) continue;
@@ -47,7 +58,10 @@ export function missingTags(resources: readonly RecordedResource[], expected: (r
         if (!want) continue;
         const have = (r.inputs[prop] ?? {}) as Record<string, unknown>;
         for (const [k, v] of Object.entries(want)) {
-            if (have[k] !== v) problems.push(`${r.type} ${r.name}: ${prop}.${k} = ${JSON.stringify(have[k])}, want ${JSON.stringify(v)}`);
+            if (have[k] !== v)
+                problems.push(
+                    `${r.type} ${r.name}: ${prop}.${k} = ${JSON.stringify(have[k])}, want ${JSON.stringify(v)}`,
+                );
         }
     }
     return problems;

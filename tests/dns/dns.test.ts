@@ -10,20 +10,27 @@ const LB = (region: string) => `${region}-ingress.elb.amazonaws.com`;
 const IP: Record<string, string> = { singapore: "34.1.1.1", tokyo: "34.2.2.2" };
 
 /** The args a stack's config maps to (as platform/dns.ts does), with `extra` replacing any of them. */
-function declare(cfg: PlatformConfig, ingress: (region: string) => string, extra: Partial<DnsFailoverArgs> = {}): () => DnsFailover {
-    return () => new DnsFailover("dns", {
-        provider: cfg.dns.provider,
-        zoneId: cfg.dns.zoneId,
-        zoneName: cfg.dns.zoneName,
-        hostname: cfg.dns.hostname,
-        ttlSeconds: cfg.dns.ttlSeconds,
-        healthCheckIntervalSeconds: cfg.dns.healthCheckIntervalSeconds,
-        healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
-        regions: cfg.regions.map((r, i) => ({
-            cluster: testCluster(cfg, r.name), ingressHostname: pulumi.output(ingress(r.name)), role: i === 0 ? "primary" : "secondary",
-        })),
-        ...extra,
-    });
+function declare(
+    cfg: PlatformConfig,
+    ingress: (region: string) => string,
+    extra: Partial<DnsFailoverArgs> = {},
+): () => DnsFailover {
+    return () =>
+        new DnsFailover("dns", {
+            provider: cfg.dns.provider,
+            zoneId: cfg.dns.zoneId,
+            zoneName: cfg.dns.zoneName,
+            hostname: cfg.dns.hostname,
+            ttlSeconds: cfg.dns.ttlSeconds,
+            healthCheckIntervalSeconds: cfg.dns.healthCheckIntervalSeconds,
+            healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
+            regions: cfg.regions.map((r, i) => ({
+                cluster: testCluster(cfg, r.name),
+                ingressHostname: pulumi.output(ingress(r.name)),
+                role: i === 0 ? "primary" : "secondary",
+            })),
+            ...extra,
+        });
 }
 
 describe("dns: Route 53 failover (AWS)", () => {
@@ -41,8 +48,16 @@ describe("dns: Route 53 failover (AWS)", () => {
         for (const region of ["singapore", "tokyo"]) {
             const hc = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-health`);
             assert.deepEqual(
-                [hc.inputs.type, hc.inputs.fqdn, hc.inputs.port, hc.inputs.resourcePath, hc.inputs.requestInterval, hc.inputs.failureThreshold],
-                ["HTTP", LB(region), 15021, "/healthz/ready", 10, 3]);
+                [
+                    hc.inputs.type,
+                    hc.inputs.fqdn,
+                    hc.inputs.port,
+                    hc.inputs.resourcePath,
+                    hc.inputs.requestInterval,
+                    hc.inputs.failureThreshold,
+                ],
+                ["HTTP", LB(region), 15021, "/healthz/ready", 10, 3],
+            );
             assert.equal(hc.inputs.invertHealthcheck, undefined);
             assert.deepEqual(hc.ignoreChanges, ["invertHealthcheck"]);
             assert.equal(run.providerOf(hc)?.name, "singapore-aws");
@@ -52,12 +67,21 @@ describe("dns: Route 53 failover (AWS)", () => {
     });
 
     it("creates PRIMARY and SECONDARY CNAME records with TTL 60 bound to the health checks", () => {
-        for (const [region, role] of [["singapore", "PRIMARY"], ["tokyo", "SECONDARY"]]) {
+        for (const [region, role] of [
+            ["singapore", "PRIMARY"],
+            ["tokyo", "SECONDARY"],
+        ]) {
             const rec = run.one("aws:route53/record:Record", `dns-${region}-record`);
             const hc = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-health`);
             assert.deepEqual(rec.inputs, {
-                zoneId: "Z0123456789EXAMPLE", name: "app.example.com", type: "CNAME", ttl: 60, records: [LB(region)],
-                setIdentifier: region, failoverRoutingPolicies: [{ type: role }], healthCheckId: hc.id,
+                zoneId: "Z0123456789EXAMPLE",
+                name: "app.example.com",
+                type: "CNAME",
+                ttl: 60,
+                records: [LB(region)],
+                setIdentifier: region,
+                failoverRoutingPolicies: [{ type: role }],
+                healthCheckId: hc.id,
             });
         }
         assert.equal(run.ofType("aws:route53/record:Record").length, 2);
@@ -71,9 +95,18 @@ describe("dns: Route 53 failover (AWS)", () => {
     it("refuses a hostname at the zone apex, naming the arg", async () => {
         const raw = { dns: { zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } };
         // The loader rejects this first; the component keeps its own check for args built in code.
-        assert.throws(() => testConfig(raw), /mesh-platform:dns\.hostname: is the zone apex; route53 failover records are CNAMEs/);
-        const apex: PlatformConfig = { ...cfg, dns: { ...cfg.dns, zoneId: "Z1", zoneName: "example.com", hostname: "example.com" } };
-        await assert.rejects(runDeclarations(declare(apex, LB)), /DnsFailover dns: args\.hostname "example\.com" is the zone apex/);
+        assert.throws(
+            () => testConfig(raw),
+            /mesh-platform:dns\.hostname: is the zone apex; route53 failover records are CNAMEs/,
+        );
+        const apex: PlatformConfig = {
+            ...cfg,
+            dns: { ...cfg.dns, zoneId: "Z1", zoneName: "example.com", hostname: "example.com" },
+        };
+        await assert.rejects(
+            runDeclarations(declare(apex, LB)),
+            /DnsFailover dns: args\.hostname "example\.com" is the zone apex/,
+        );
     });
 });
 
@@ -95,7 +128,11 @@ describe("dns: Cloud DNS failover (GCP)", () => {
         assert.deepEqual(hc.inputs.httpHealthCheck, { port: 15021, requestPath: "/healthz/ready" });
         assert.equal(hc.inputs.checkIntervalSec, 30);
         assert.equal(hc.inputs.unhealthyThreshold, 3);
-        assert.deepEqual(hc.inputs.sourceRegions, ["asia-southeast1", "asia-northeast1", "asia-east1"]);
+        assert.deepEqual(hc.inputs.sourceRegions, [
+            "asia-southeast1",
+            "asia-northeast1",
+            "asia-east1",
+        ]);
         const rec = run.one("gcp:dns/recordSet:RecordSet", "dns-record");
         assert.equal(rec.inputs.managedZone, "example-com");
         assert.equal(rec.inputs.name, "app.example.com.");
@@ -105,7 +142,12 @@ describe("dns: Cloud DNS failover (GCP)", () => {
             healthCheck: hc.id,
             primaryBackup: {
                 primary: { externalEndpoints: ["34.1.1.1"] },
-                backupGeos: [{ location: "asia-northeast1", healthCheckedTargets: { externalEndpoints: ["34.2.2.2"] } }],
+                backupGeos: [
+                    {
+                        location: "asia-northeast1",
+                        healthCheckedTargets: { externalEndpoints: ["34.2.2.2"] },
+                    },
+                ],
                 trickleRatio: 0,
             },
         });

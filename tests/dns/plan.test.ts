@@ -15,15 +15,39 @@ describe("dns failover and drill outputs in the stack plans", () => {
 
         it("health-checks both ingress gateways and points PRIMARY/SECONDARY records at them", () => {
             const checks = run.ofType("aws:route53/healthCheck:HealthCheck");
-            assert.deepEqual(checks.map((c) => [c.name, c.inputs.type, c.inputs.port, c.inputs.resourcePath, c.ignoreChanges]), [
-                ["dns-singapore-health", "HTTP", 15021, "/healthz/ready", ["invertHealthcheck"]],
-                ["dns-tokyo-health", "HTTP", 15021, "/healthz/ready", ["invertHealthcheck"]],
-            ]);
+            assert.deepEqual(
+                checks.map((c) => [
+                    c.name,
+                    c.inputs.type,
+                    c.inputs.port,
+                    c.inputs.resourcePath,
+                    c.ignoreChanges,
+                ]),
+                [
+                    [
+                        "dns-singapore-health",
+                        "HTTP",
+                        15021,
+                        "/healthz/ready",
+                        ["invertHealthcheck"],
+                    ],
+                    ["dns-tokyo-health", "HTTP", 15021, "/healthz/ready", ["invertHealthcheck"]],
+                ],
+            );
             const records = run.ofType("aws:route53/record:Record");
-            assert.deepEqual(records.map((r) => [r.name, r.inputs.name, r.inputs.type, r.inputs.ttl, (r.inputs.failoverRoutingPolicies as Values[])[0].type]), [
-                ["dns-singapore-record", "app.learn.example.com", "CNAME", 60, "PRIMARY"],
-                ["dns-tokyo-record", "app.learn.example.com", "CNAME", 60, "SECONDARY"],
-            ]);
+            assert.deepEqual(
+                records.map((r) => [
+                    r.name,
+                    r.inputs.name,
+                    r.inputs.type,
+                    r.inputs.ttl,
+                    (r.inputs.failoverRoutingPolicies as Values[])[0].type,
+                ]),
+                [
+                    ["dns-singapore-record", "app.learn.example.com", "CNAME", 60, "PRIMARY"],
+                    ["dns-tokyo-record", "app.learn.example.com", "CNAME", 60, "SECONDARY"],
+                ],
+            );
             assert.equal(records[0].inputs.healthCheckId, checks[0].id);
             assert.equal(records[1].inputs.healthCheckId, checks[1].id);
             assert.equal(run.providerOf(records[0])?.name, run.providerOf(checks[0])?.name);
@@ -35,22 +59,58 @@ describe("dns failover and drill outputs in the stack plans", () => {
             const drill = parseDrillOutputs(run.outputs, "prod outputs");
             assert.equal(drill.stack, "prod");
             assert.equal(drill.dns.worstCaseFailoverSeconds, 90);
-            assert.deepEqual(drill.targets, { detectionSeconds: 120, failoverSeconds: 120, recoverySeconds: 1800, examsRpoMinutes: 60 });
+            assert.deepEqual(drill.targets, {
+                detectionSeconds: 120,
+                failoverSeconds: 120,
+                recoverySeconds: 1800,
+                examsRpoMinutes: 60,
+            });
             const checks = run.ofType("aws:route53/healthCheck:HealthCheck");
             const records = run.ofType("aws:route53/record:Record");
-            assert.deepEqual(drill.regions.map((r) => [r.name, r.primary, r.healthCheckId, r.ingressHostname, r.veleroNamespace]), [
-                ["singapore", true, checks[0].id, (records[0].inputs.records as string[])[0], "velero"],
-                ["tokyo", false, checks[1].id, (records[1].inputs.records as string[])[0], "velero"],
-            ]);
-            assert.equal(drill.regions[1].backupBucket, run.one("aws:s3/bucket:Bucket", "backup-tokyo").outputs.bucket);
+            assert.deepEqual(
+                drill.regions.map((r) => [
+                    r.name,
+                    r.primary,
+                    r.healthCheckId,
+                    r.ingressHostname,
+                    r.veleroNamespace,
+                ]),
+                [
+                    [
+                        "singapore",
+                        true,
+                        checks[0].id,
+                        (records[0].inputs.records as string[])[0],
+                        "velero",
+                    ],
+                    [
+                        "tokyo",
+                        false,
+                        checks[1].id,
+                        (records[1].inputs.records as string[])[0],
+                        "velero",
+                    ],
+                ],
+            );
+            assert.equal(
+                drill.regions[1].backupBucket,
+                run.one("aws:s3/bucket:Bucket", "backup-tokyo").outputs.bucket,
+            );
             assert.match(drill.regions[0].kubeconfig, /apiVersion|clusters/);
         });
 
         it("produces exactly the keys of the one drill contract, with the platform's DR targets", () => {
             const raw = run.outputs.drill as Values;
             assert.deepEqual(Object.keys(raw).sort(), Object.keys(drillOutputsSchema.shape).sort());
-            for (const r of raw.regions as Values[]) assert.deepEqual(Object.keys(r).sort(), Object.keys(drillRegionSchema.shape).sort());
-            assert.deepEqual(Object.keys(raw.dns).sort(), Object.keys(drillOutputsSchema.shape.dns.shape).sort());
+            for (const r of raw.regions as Values[])
+                assert.deepEqual(
+                    Object.keys(r).sort(),
+                    Object.keys(drillRegionSchema.shape).sort(),
+                );
+            assert.deepEqual(
+                Object.keys(raw.dns).sort(),
+                Object.keys(drillOutputsSchema.shape.dns.shape).sort(),
+            );
             assert.deepEqual(raw.targets, { ...DR_TARGETS, examsRpoMinutes: 60 });
         });
     });
@@ -59,7 +119,10 @@ describe("dns failover and drill outputs in the stack plans", () => {
         const run = await runStack("gcp");
         const rec = run.one("gcp:dns/recordSet:RecordSet", "dns-record");
         const policy = rec.inputs.routingPolicy as Values;
-        assert.equal(policy.healthCheck, run.one("gcp:compute/healthCheck:HealthCheck", "dns-health").id);
+        assert.equal(
+            policy.healthCheck,
+            run.one("gcp:compute/healthCheck:HealthCheck", "dns-health").id,
+        );
         assert.equal(policy.primaryBackup.backupGeos[0].location, "asia-northeast1");
         assert.equal(policy.primaryBackup.primary.externalEndpoints.length, 1);
         assert.equal(run.outputs.worstCaseFailoverSeconds, 150);

@@ -5,7 +5,15 @@ import type { DrillPorts } from "../../drill/ports";
 import { renderMarkdown } from "../../drill/report";
 import { StateFile } from "../../drill/state";
 import {
-    AwsWorld, completedBackup, drillOutputs, Moto, PRIMARY_LB, ScriptedWorld, SECONDARY_LB, seedAws, tempDir,
+    AwsWorld,
+    completedBackup,
+    drillOutputs,
+    Moto,
+    PRIMARY_LB,
+    ScriptedWorld,
+    SECONDARY_LB,
+    seedAws,
+    tempDir,
 } from "./support";
 
 const BACKUP = "velero-hourly-assessment-20261125100000";
@@ -30,14 +38,25 @@ describe("drill: region-failover engine against moto_server", function () {
 
     const world = (m = moto, a = aws, targets = {}) => {
         const w = new ScriptedWorld(m, drillOutputs(a, undefined, targets));
-        w.backups = [completedBackup(BACKUP, 20), completedBackup("velero-hourly-assessment-older", 80)];
+        w.backups = [
+            completedBackup(BACKUP, 20),
+            completedBackup("velero-hourly-assessment-older", 80),
+        ];
         return w;
     };
     const state = () => StateFile.forStack(dir, "drilltest");
-    const drill = (w: ScriptedWorld, extra: Partial<DrillOptions> = {}) => new RegionFailoverDrill({
-        outputs: w.outputs, ports: w.ports(), stateFile: state(), execute: true, restore: false,
-        pollMs: 20, holdMs: 200, log: (l) => lines.push(l), ...extra,
-    });
+    const drill = (w: ScriptedWorld, extra: Partial<DrillOptions> = {}) =>
+        new RegionFailoverDrill({
+            outputs: w.outputs,
+            ports: w.ports(),
+            stateFile: state(),
+            execute: true,
+            restore: false,
+            pollMs: 20,
+            holdMs: 200,
+            log: (l) => lines.push(l),
+            ...extra,
+        });
     const inverted = (w: ScriptedWorld, id = aws.primaryCheck) => w.route53.getInverted(id);
     const phaseNames = (r: DrillReport) => r.phases.map((p) => p.name);
 
@@ -49,14 +68,32 @@ describe("drill: region-failover engine against moto_server", function () {
 
         assert.equal(report.verdict, "PASSED", report.reason);
         assert.equal(report.reason, "every measurement within its target");
-        assert.deepEqual(phaseNames(report), ["preflight", "baseline", "inject", "detect", "failover", "verify-hold", "failback", "report"]);
+        assert.deepEqual(phaseNames(report), [
+            "preflight",
+            "baseline",
+            "inject",
+            "detect",
+            "failover",
+            "verify-hold",
+            "failback",
+            "report",
+        ]);
         assert.ok(report.phases.every((p) => p.status === "ok"));
         const m = report.measurements;
-        assert.ok(m.detectionSeconds! >= 0.06 && m.detectionSeconds! < 5, `detection ${m.detectionSeconds}`);
+        assert.ok(
+            m.detectionSeconds! >= 0.06 && m.detectionSeconds! < 5,
+            `detection ${m.detectionSeconds}`,
+        );
         // Measurements are rounded to 0.1 s: 120 ms of scripted delay reads 0.1 s at least.
-        assert.ok(m.failoverSeconds! >= 0.1 && m.failoverSeconds! < 5, `failover ${m.failoverSeconds}`);
+        assert.ok(
+            m.failoverSeconds! >= 0.1 && m.failoverSeconds! < 5,
+            `failover ${m.failoverSeconds}`,
+        );
         assert.ok(m.recoverySeconds! >= m.failoverSeconds!);
-        assert.equal(m.clientFailoverUpperBoundSeconds, Math.round((m.failoverSeconds! + 60) * 10) / 10);
+        assert.equal(
+            m.clientFailoverUpperBoundSeconds,
+            Math.round((m.failoverSeconds! + 60) * 10) / 10,
+        );
         assert.ok(m.rpoMinutes! >= 20 && m.rpoMinutes! < 21, `rpo ${m.rpoMinutes}`);
         assert.equal(report.checks.length, 11);
         assert.ok(report.checks.every((c) => c.ok));
@@ -65,7 +102,9 @@ describe("drill: region-failover engine against moto_server", function () {
             `create Velero Restore velero/${report.drillId}-assessment from ${BACKUP} (namespace assessment) in tokyo`,
             `set Inverted=false on health check ${aws.primaryCheck} (singapore)`,
         ]);
-        assert.deepEqual(w.restores.get(`${report.drillId}-assessment`)?.namespaces, ["assessment"]);
+        assert.deepEqual(w.restores.get(`${report.drillId}-assessment`)?.namespaces, [
+            "assessment",
+        ]);
         assert.equal(w.restores.get(`${report.drillId}-assessment`)?.backupName, BACKUP);
         assert.equal(await inverted(w), false);
         assert.equal(fs.existsSync(state().file), false);
@@ -75,17 +114,33 @@ describe("drill: region-failover engine against moto_server", function () {
         const late = w.calls.filter((c) => c.at >= injectAt);
         assert.ok(late.length > 0);
         assert.deepEqual([...new Set(late.map((c) => c.region))], ["tokyo"]);
-        assert.ok(w.calls.some((c) => c.region === "singapore" && c.port === "clusters" && c.at < injectAt));
+        assert.ok(
+            w.calls.some(
+                (c) => c.region === "singapore" && c.port === "clusters" && c.at < injectAt,
+            ),
+        );
 
         const md = renderMarkdown(report);
         assert.match(md, /^# Region failover drill .*: PASSED$/m);
         assert.match(md, /```mermaid\ngantt\n/);
         assert.match(md, /^ {4}detect :done, p3, \d+, \d+$/m);
         const detect = report.phases.find((p) => p.name === "detect")!;
-        assert.ok(md.includes(`| detect | ok | ${detect.start} | ${detect.end} | ${detect.durationSeconds} |`), md);
-        const mdMeasures = (label: string) => md.split("\n").find((l) => l.startsWith(`| ${label}`));
-        assert.equal(mdMeasures("Detection"), `| Detection (inject -> primary unhealthy) | ${m.detectionSeconds} s | 120 s | met |`);
-        assert.equal(mdMeasures("RPO"), `| RPO (age of latest assessment backup) | ${m.rpoMinutes} min | 60 min | met |`);
+        assert.ok(
+            md.includes(
+                `| detect | ok | ${detect.start} | ${detect.end} | ${detect.durationSeconds} |`,
+            ),
+            md,
+        );
+        const mdMeasures = (label: string) =>
+            md.split("\n").find((l) => l.startsWith(`| ${label}`));
+        assert.equal(
+            mdMeasures("Detection"),
+            `| Detection (inject -> primary unhealthy) | ${m.detectionSeconds} s | 120 s | met |`,
+        );
+        assert.equal(
+            mdMeasures("RPO"),
+            `| RPO (age of latest assessment backup) | ${m.rpoMinutes} min | 60 min | met |`,
+        );
     });
 
     it("fails preflight on a backup older than the RPO and injects nothing", async () => {
@@ -93,7 +148,10 @@ describe("drill: region-failover engine against moto_server", function () {
         w.backups = [completedBackup(BACKUP, 75)];
         const report = await drill(w).run();
         assert.equal(report.verdict, "FAILED");
-        assert.match(report.reason, /^preflight failed: latest assessment backup: velero-hourly-assessment-20261125100000 completed .*, 75 min ago \(RPO 60 min\)$/);
+        assert.match(
+            report.reason,
+            /^preflight failed: latest assessment backup: velero-hourly-assessment-20261125100000 completed .*, 75 min ago \(RPO 60 min\)$/,
+        );
         assert.deepEqual(phaseNames(report), ["preflight", "report"]);
         assert.equal(report.phases[0].status, "failed");
         assert.deepEqual(report.actions, []);
@@ -107,7 +165,10 @@ describe("drill: region-failover engine against moto_server", function () {
         w.backups = [completedBackup("velero-hourly-assessment-not-replicated", 5)];
         const report = await drill(w).run();
         assert.equal(report.verdict, "FAILED");
-        assert.match(report.reason, /backup replicated: s3:\/\/backups-tokyo-test\/velero\/singapore\/backups\/velero-hourly-assessment-not-replicated\/velero-backup.json is missing/);
+        assert.match(
+            report.reason,
+            /backup replicated: s3:\/\/backups-tokyo-test\/velero\/singapore\/backups\/velero-hourly-assessment-not-replicated\/velero-backup.json is missing/,
+        );
         assert.equal(await inverted(w), false);
     });
 
@@ -126,7 +187,10 @@ describe("drill: region-failover engine against moto_server", function () {
         assert.equal(report.verdict, "ABORTED");
         assert.equal(report.phases.find((p) => p.name === "verify-hold")?.status, "aborted");
         assert.equal(report.phases.find((p) => p.name === "undo")?.status, "aborted");
-        assert.match(report.error!, /undo failed: .+ Health check .+ may still be inverted; state file .+drilltest\.state\.json is kept and the next --execute run restores it/);
+        assert.match(
+            report.error!,
+            /undo failed: .+ Health check .+ may still be inverted; state file .+drilltest\.state\.json is kept and the next --execute run restores it/,
+        );
         assert.ok(lines.some((l) => l.includes("ABORTING: ")));
         const kept = state().read();
         assert.equal(kept?.healthCheckId, aws.primaryCheck);
@@ -139,7 +203,11 @@ describe("drill: region-failover engine against moto_server", function () {
         const w2 = world(moto, again);
         assert.equal(await inverted(w2), true);
         const next = await drill(w2).run();
-        assert.deepEqual(next.restoredPrevious, { healthCheckId: aws.primaryCheck, injectedAt: kept.injectedAt, pid: process.pid });
+        assert.deepEqual(next.restoredPrevious, {
+            healthCheckId: aws.primaryCheck,
+            injectedAt: kept.injectedAt,
+            pid: process.pid,
+        });
         assert.equal(next.phases[0].name, "restore-previous");
         assert.equal(next.verdict, "PASSED", next.reason);
         assert.equal(await inverted(w2), false);
@@ -156,7 +224,10 @@ describe("drill: region-failover engine against moto_server", function () {
             },
         }).run();
         assert.equal(report.verdict, "ABORTED");
-        assert.equal(report.reason, "the secondary tokyo became unhealthy: failing over now would take the service down");
+        assert.equal(
+            report.reason,
+            "the secondary tokyo became unhealthy: failing over now would take the service down",
+        );
         assert.equal(report.error, undefined);
         assert.equal(report.phases.find((p) => p.name === "undo")?.status, "ok");
         assert.equal(await inverted(w), false);
@@ -176,7 +247,10 @@ describe("drill: region-failover engine against moto_server", function () {
             },
         }).run();
         assert.equal(report.verdict, "ABORTED");
-        assert.equal(report.reason, `health check ${aws.primaryCheck} is no longer inverted: someone reset it during the drill`);
+        assert.equal(
+            report.reason,
+            `health check ${aws.primaryCheck} is no longer inverted: someone reset it during the drill`,
+        );
     });
 
     it("fails (and restores) when DNS never fails over within twice the target", async () => {
@@ -185,10 +259,22 @@ describe("drill: region-failover engine against moto_server", function () {
         const outputs = { ...w.outputs, dns: { ...w.outputs.dns, worstCaseFailoverSeconds: 0.1 } };
         w.dnsPinned = PRIMARY_LB;
         const report = await new RegionFailoverDrill({
-            outputs, ports: w.ports(), stateFile: state(), execute: true, restore: false, pollMs: 20, holdMs: 100, log: (l) => lines.push(l),
+            outputs,
+            ports: w.ports(),
+            stateFile: state(),
+            execute: true,
+            restore: false,
+            pollMs: 20,
+            holdMs: 100,
+            log: (l) => lines.push(l),
         }).run();
         assert.equal(report.verdict, "FAILED");
-        assert.match(report.reason, new RegExp(`^DNS answers ${SECONDARY_LB.replace(/\./g, "\\.")} \\(tokyo\\): not after 0\\.[45]s \\(target 0\\.2s, gave up at 2x\\)$`));
+        assert.match(
+            report.reason,
+            new RegExp(
+                `^DNS answers ${SECONDARY_LB.replace(/\./g, "\\.")} \\(tokyo\\): not after 0\\.[45]s \\(target 0\\.2s, gave up at 2x\\)$`,
+            ),
+        );
         assert.equal(report.phases.find((p) => p.name === "failover")?.status, "failed");
         assert.equal(await inverted(w), false);
         assert.equal(fs.existsSync(state().file), false);
@@ -199,7 +285,14 @@ describe("drill: region-failover engine against moto_server", function () {
         const outputs = { ...w.outputs, dns: { ...w.outputs.dns, worstCaseFailoverSeconds: 1 } };
         w.detectDelayMs = 80;
         const report = await new RegionFailoverDrill({
-            outputs, ports: w.ports(), stateFile: state(), execute: true, restore: false, pollMs: 20, holdMs: 50, timeoutFactor: 10,
+            outputs,
+            ports: w.ports(),
+            stateFile: state(),
+            execute: true,
+            restore: false,
+            pollMs: 20,
+            holdMs: 50,
+            timeoutFactor: 10,
             log: (l) => lines.push(l),
         }).run();
         assert.equal(report.verdict, "FAILED");
@@ -208,32 +301,66 @@ describe("drill: region-failover engine against moto_server", function () {
     });
 
     it("dry run calls nothing, changes nothing and lists every action", async () => {
-        const refuse = () => { throw new Error("dry run must not call any API"); };
+        const refuse = () => {
+            throw new Error("dry run must not call any API");
+        };
         const ports: DrillPorts = {
-            control: { getInverted: refuse, setInverted: refuse }, health: { status: refuse }, dns: { answer: refuse },
-            backups: { list: refuse }, replicas: { exists: refuse }, restores: { create: refuse, phase: refuse }, clusters: { reachable: refuse },
+            control: { getInverted: refuse, setInverted: refuse },
+            health: { status: refuse },
+            dns: { answer: refuse },
+            backups: { list: refuse },
+            replicas: { exists: refuse },
+            restores: { create: refuse, phase: refuse },
+            clusters: { reachable: refuse },
         };
         const report = await new RegionFailoverDrill({
-            outputs: drillOutputs(aws), ports, stateFile: state(), execute: false, restore: true, pollMs: 20, holdMs: 100, log: (l) => lines.push(l),
+            outputs: drillOutputs(aws),
+            ports,
+            stateFile: state(),
+            execute: false,
+            restore: true,
+            pollMs: 20,
+            holdMs: 100,
+            log: (l) => lines.push(l),
         }).run();
         assert.equal(report.mode, "dry-run");
         assert.equal(report.verdict, "PASSED");
-        assert.ok(report.phases.filter((p) => p.name !== "report").every((p) => p.status === "dry-run"));
+        assert.ok(
+            report.phases.filter((p) => p.name !== "report").every((p) => p.status === "dry-run"),
+        );
         assert.equal(report.actions.length, 3);
-        assert.ok(lines.some((l) => l.endsWith(`[dry-run] would set Inverted=true on health check ${aws.primaryCheck} (singapore)`)));
+        assert.ok(
+            lines.some((l) =>
+                l.endsWith(
+                    `[dry-run] would set Inverted=true on health check ${aws.primaryCheck} (singapore)`,
+                ),
+            ),
+        );
         assert.equal(fs.existsSync(state().file), false);
-        assert.equal(await new ScriptedWorld(moto, drillOutputs(aws)).route53.getInverted(aws.primaryCheck), false);
+        assert.equal(
+            await new ScriptedWorld(moto, drillOutputs(aws)).route53.getInverted(aws.primaryCheck),
+            false,
+        );
     });
 
     it("refuses a Cloud DNS stack and a TTL above 60 s in preflight", async () => {
         const base = drillOutputs(aws);
         for (const [dns, expected] of [
-            [{ ...base.dns, provider: "clouddns" as const }, /dns provider: clouddns: this scenario drives Route 53 health checks/],
+            [
+                { ...base.dns, provider: "clouddns" as const },
+                /dns provider: clouddns: this scenario drives Route 53 health checks/,
+            ],
             [{ ...base.dns, ttlSeconds: 300 }, /record TTL: 300s \(must be <= 60s\)/],
         ] as const) {
             const report = await new RegionFailoverDrill({
-                outputs: { ...base, dns }, ports: new ScriptedWorld(moto, base).ports(), stateFile: state(), execute: true, restore: false,
-                pollMs: 20, holdMs: 10, log: () => undefined,
+                outputs: { ...base, dns },
+                ports: new ScriptedWorld(moto, base).ports(),
+                stateFile: state(),
+                execute: true,
+                restore: false,
+                pollMs: 20,
+                holdMs: 10,
+                log: () => undefined,
             }).run();
             assert.equal(report.verdict, "FAILED");
             assert.match(report.reason, expected);

@@ -36,7 +36,10 @@ export function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Moto {
-    private constructor(readonly proc: ChildProcess, readonly port: number) {}
+    private constructor(
+        readonly proc: ChildProcess,
+        readonly port: number,
+    ) {}
 
     get endpoint(): string {
         return `http://127.0.0.1:${this.port}`;
@@ -45,15 +48,20 @@ export class Moto {
     /** Start moto_server on 127.0.0.1 and wait (at most 30 s) until it answers. */
     static async start(port?: number): Promise<Moto> {
         const p = port ?? (await freePort());
-        const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(p)], { stdio: ["ignore", "ignore", "pipe"] });
+        const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(p)], {
+            stdio: ["ignore", "ignore", "pipe"],
+        });
         let stderr = "";
         proc.stderr?.on("data", (d) => (stderr += String(d)));
         const moto = new Moto(proc, p);
         const deadline = Date.now() + 30000;
         while (Date.now() < deadline) {
-            if (proc.exitCode !== null) throw new Error(`moto_server exited with ${proc.exitCode}: ${stderr}`);
+            if (proc.exitCode !== null)
+                throw new Error(`moto_server exited with ${proc.exitCode}: ${stderr}`);
             try {
-                const res = await fetch(`${moto.endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+                const res = await fetch(`${moto.endpoint}/moto-api/`, {
+                    signal: AbortSignal.timeout(1000),
+                });
                 if (res.ok) return moto;
             } catch {
                 // not up yet
@@ -99,48 +107,95 @@ export interface AwsWorld {
 }
 
 /** Create the two health checks (right after seeding, so ids repeat) and the secondary's bucket. */
-export async function seedAws(moto: Moto, opts: { primaryInverted?: boolean; replicaBackup?: string } = {}): Promise<AwsWorld> {
+export async function seedAws(
+    moto: Moto,
+    opts: { primaryInverted?: boolean; replicaBackup?: string } = {},
+): Promise<AwsWorld> {
     await moto.seed(42);
     const r53 = new Route53Client({ region: "us-east-1", endpoint: moto.endpoint });
     const check = async (ref: string, fqdn: string, inverted: boolean) => {
-        const out = await r53.send(new CreateHealthCheckCommand({
-            CallerReference: ref,
-            HealthCheckConfig: {
-                Type: "HTTP", FullyQualifiedDomainName: fqdn, Port: 15021, ResourcePath: "/healthz/ready",
-                RequestInterval: 10, FailureThreshold: 3, Inverted: inverted,
-            },
-        }));
+        const out = await r53.send(
+            new CreateHealthCheckCommand({
+                CallerReference: ref,
+                HealthCheckConfig: {
+                    Type: "HTTP",
+                    FullyQualifiedDomainName: fqdn,
+                    Port: 15021,
+                    ResourcePath: "/healthz/ready",
+                    RequestInterval: 10,
+                    FailureThreshold: 3,
+                    Inverted: inverted,
+                },
+            }),
+        );
         return out.HealthCheck!.Id!;
     };
     const primaryCheck = await check("primary", PRIMARY_LB, opts.primaryInverted ?? false);
     const secondaryCheck = await check("secondary", SECONDARY_LB, false);
-    const s3 = new S3Client({ region: "ap-northeast-1", endpoint: moto.endpoint, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: SECONDARY_BUCKET, CreateBucketConfiguration: { LocationConstraint: "ap-northeast-1" } }));
+    const s3 = new S3Client({
+        region: "ap-northeast-1",
+        endpoint: moto.endpoint,
+        forcePathStyle: true,
+    });
+    await s3.send(
+        new CreateBucketCommand({
+            Bucket: SECONDARY_BUCKET,
+            CreateBucketConfiguration: { LocationConstraint: "ap-northeast-1" },
+        }),
+    );
     if (opts.replicaBackup) {
-        await s3.send(new PutObjectCommand({
-            Bucket: SECONDARY_BUCKET, Key: `${veleroPrefix("singapore")}/backups/${opts.replicaBackup}/velero-backup.json`, Body: "{}",
-        }));
+        await s3.send(
+            new PutObjectCommand({
+                Bucket: SECONDARY_BUCKET,
+                Key: `${veleroPrefix("singapore")}/backups/${opts.replicaBackup}/velero-backup.json`,
+                Body: "{}",
+            }),
+        );
     }
     return { primaryCheck, secondaryCheck };
 }
 
-export function drillOutputs(world: AwsWorld, kubeconfigs: { primary: string; secondary: string } = { primary: "[secret]", secondary: "[secret]" },
-    targets: Partial<DrillOutputs["targets"]> = {}): DrillOutputs {
+export function drillOutputs(
+    world: AwsWorld,
+    kubeconfigs: { primary: string; secondary: string } = {
+        primary: "[secret]",
+        secondary: "[secret]",
+    },
+    targets: Partial<DrillOutputs["targets"]> = {},
+): DrillOutputs {
     const region = (name: string, primary: boolean): DrillRegionOutput => ({
-        name, cloud: "aws", region: primary ? "ap-southeast-1" : "ap-northeast-1", primary,
-        clusterName: `${name}-cluster`, kubeconfig: primary ? kubeconfigs.primary : kubeconfigs.secondary,
+        name,
+        cloud: "aws",
+        region: primary ? "ap-southeast-1" : "ap-northeast-1",
+        primary,
+        clusterName: `${name}-cluster`,
+        kubeconfig: primary ? kubeconfigs.primary : kubeconfigs.secondary,
         ingressHostname: primary ? PRIMARY_LB : SECONDARY_LB,
         healthCheckId: primary ? world.primaryCheck : world.secondaryCheck,
-        backupBucket: primary ? "backups-singapore-test" : SECONDARY_BUCKET, veleroNamespace: "velero",
+        backupBucket: primary ? "backups-singapore-test" : SECONDARY_BUCKET,
+        veleroNamespace: "velero",
     });
     return {
-        stack: "drilltest", environment: "prod", primaryRegion: "singapore",
+        stack: "drilltest",
+        environment: "prod",
+        primaryRegion: "singapore",
         regions: [region("singapore", true), region("tokyo", false)],
         dns: {
-            provider: "route53", zoneId: "Z0TEST", hostname: HOSTNAME, ttlSeconds: 60,
-            healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, worstCaseFailoverSeconds: 90,
+            provider: "route53",
+            zoneId: "Z0TEST",
+            hostname: HOSTNAME,
+            ttlSeconds: 60,
+            healthCheckIntervalSeconds: 10,
+            healthCheckFailureThreshold: 3,
+            worstCaseFailoverSeconds: 90,
         },
-        targets: { detectionSeconds: 120, failoverSeconds: 120, recoverySeconds: 1800, examsRpoMinutes: 60, ...targets },
+        targets: {
+            detectionSeconds: 120,
+            failoverSeconds: 120,
+            recoverySeconds: 1800,
+            examsRpoMinutes: 60,
+            ...targets,
+        },
     };
 }
 
@@ -160,7 +215,10 @@ export interface RegionCall {
 export class ScriptedWorld {
     readonly route53: Route53Health;
     readonly calls: RegionCall[] = [];
-    readonly restores = new Map<string, { backupName: string; namespaces: readonly string[]; created: number }>();
+    readonly restores = new Map<
+        string,
+        { backupName: string; namespaces: readonly string[]; created: number }
+    >();
     readonly forcedUnhealthy = new Set<string>();
     backups: BackupInfo[] = [];
     detectDelayMs = 0;
@@ -170,7 +228,10 @@ export class ScriptedWorld {
     dnsPinned?: string;
     private unhealthySince = new Map<string, number>();
 
-    constructor(readonly moto: Moto, readonly outputs: DrillOutputs) {
+    constructor(
+        readonly moto: Moto,
+        readonly outputs: DrillOutputs,
+    ) {
         this.route53 = new Route53Health({ endpoint: moto.endpoint, requestTimeoutMs: 2000 });
     }
 
@@ -187,7 +248,8 @@ export class ScriptedWorld {
     }
 
     ports(): DrillPorts {
-        const record = (port: string, region: DrillRegionOutput) => this.calls.push({ port, region: region.name, at: Date.now() });
+        const record = (port: string, region: DrillRegionOutput) =>
+            this.calls.push({ port, region: region.name, at: Date.now() });
         const [primary, secondary] = this.outputs.regions;
         return {
             control: this.route53,
@@ -197,7 +259,10 @@ export class ScriptedWorld {
                     if (this.dnsPinned) return [this.dnsPinned];
                     const h = await this.effective(primary);
                     const since = this.unhealthySince.get(primary.name);
-                    const moved = h === "unhealthy" && since !== undefined && Date.now() - since >= this.detectDelayMs + this.dnsDelayMs;
+                    const moved =
+                        h === "unhealthy" &&
+                        since !== undefined &&
+                        Date.now() - since >= this.detectDelayMs + this.dnsDelayMs;
                     return [moved ? secondary.ingressHostname : primary.ingressHostname];
                 },
             },
@@ -210,7 +275,10 @@ export class ScriptedWorld {
             replicas: {
                 exists: (region, bucket, key) => {
                     record("replicas", region);
-                    return new S3Replicas({ endpoint: this.moto.endpoint, requestTimeoutMs: 2000 }).exists(region, bucket, key);
+                    return new S3Replicas({
+                        endpoint: this.moto.endpoint,
+                        requestTimeoutMs: 2000,
+                    }).exists(region, bucket, key);
                 },
             },
             restores: {
@@ -225,13 +293,22 @@ export class ScriptedWorld {
                     return Date.now() - r.created >= this.restoreMs ? "Completed" : "InProgress";
                 },
             },
-            clusters: { reachable: async (cluster) => { record("clusters", cluster); } },
+            clusters: {
+                reachable: async (cluster) => {
+                    record("clusters", cluster);
+                },
+            },
         };
     }
 }
 
 export function completedBackup(name: string, ageMinutes: number): BackupInfo {
-    return { name, phase: "Completed", completedAt: new Date(Date.now() - ageMinutes * 60000), storageLocation: "replica-singapore" };
+    return {
+        name,
+        phase: "Completed",
+        completedAt: new Date(Date.now() - ageMinutes * 60000),
+        storageLocation: "replica-singapore",
+    };
 }
 
 export function tempDir(prefix: string): string {
@@ -241,9 +318,18 @@ export function tempDir(prefix: string): string {
 /* ------------------------------------------------------------------ servers for the CLI child */
 
 /** A DNS server answering CNAME `target()` for every question (enough for the drill's resolver). */
-export async function startDnsServer(target: () => string): Promise<{ address: string; close: () => Promise<void> }> {
+export async function startDnsServer(
+    target: () => string,
+): Promise<{ address: string; close: () => Promise<void> }> {
     const sock = dgram.createSocket("udp4");
-    const encodeName = (name: string) => Buffer.concat([...name.split(".").filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+    const encodeName = (name: string) =>
+        Buffer.concat([
+            ...name
+                .split(".")
+                .filter(Boolean)
+                .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+            Buffer.from([0]),
+        ]);
     sock.on("message", (msg, rinfo) => {
         let off = 12;
         while (msg[off] !== 0) off += msg[off] + 1;
@@ -265,7 +351,10 @@ export async function startDnsServer(target: () => string): Promise<{ address: s
     });
     await new Promise<void>((resolve) => sock.bind(0, "127.0.0.1", () => resolve()));
     const port = sock.address().port;
-    return { address: `127.0.0.1:${port}`, close: () => new Promise((resolve) => sock.close(() => resolve())) };
+    return {
+        address: `127.0.0.1:${port}`,
+        close: () => new Promise((resolve) => sock.close(() => resolve())),
+    };
 }
 
 export interface KubeRequest {
@@ -279,7 +368,9 @@ export interface KubeRequest {
  * A Kubernetes API answering /version, listing Velero Backups and creating / reading Velero Restores
  * (a created Restore reads back `Completed`). Records every request with its time.
  */
-export async function startKubeApi(backups: () => object[]): Promise<{ server: string; requests: KubeRequest[]; close: () => Promise<void> }> {
+export async function startKubeApi(
+    backups: () => object[],
+): Promise<{ server: string; requests: KubeRequest[]; close: () => Promise<void> }> {
     const requests: KubeRequest[] = [];
     const restores = new Map<string, Record<string, any>>();
     const srv = http.createServer((req, res) => {
@@ -293,27 +384,53 @@ export async function startKubeApi(backups: () => object[]): Promise<{ server: s
             const body = text ? JSON.parse(text) : undefined;
             requests.push({ method: req.method ?? "", url: req.url ?? "", at: Date.now(), body });
             const restorePath = "/apis/velero.io/v1/namespaces/velero/restores";
-            if (req.url === "/version") return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
+            if (req.url === "/version")
+                return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
             if (req.url?.startsWith("/apis/velero.io/v1/namespaces/velero/backups")) {
-                return send(200, { apiVersion: "velero.io/v1", kind: "BackupList", metadata: {}, items: backups() });
+                return send(200, {
+                    apiVersion: "velero.io/v1",
+                    kind: "BackupList",
+                    metadata: {},
+                    items: backups(),
+                });
             }
             if (req.method === "POST" && req.url?.startsWith(restorePath)) {
                 restores.set(body.metadata.name, body);
                 return send(201, body);
             }
-            const name = req.method === "GET" && req.url?.startsWith(`${restorePath}/`) ? req.url.slice(restorePath.length + 1) : undefined;
-            if (name && restores.has(name)) return send(200, { ...restores.get(name), status: { phase: "Completed" } });
-            send(404, { kind: "Status", apiVersion: "v1", status: "Failure", code: 404, reason: "NotFound" });
+            const name =
+                req.method === "GET" && req.url?.startsWith(`${restorePath}/`)
+                    ? req.url.slice(restorePath.length + 1)
+                    : undefined;
+            if (name && restores.has(name))
+                return send(200, { ...restores.get(name), status: { phase: "Completed" } });
+            send(404, {
+                kind: "Status",
+                apiVersion: "v1",
+                status: "Failure",
+                code: 404,
+                reason: "NotFound",
+            });
         });
     });
     await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", () => resolve()));
     const port = (srv.address() as net.AddressInfo).port;
-    return { server: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); }) };
+    return {
+        server: `http://127.0.0.1:${port}`,
+        requests,
+        close: () =>
+            new Promise((resolve) => {
+                srv.closeAllConnections();
+                srv.close(() => resolve());
+            }),
+    };
 }
 
 export function kubeconfigFor(server: string, name: string): string {
     return JSON.stringify({
-        apiVersion: "v1", kind: "Config", "current-context": name,
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": name,
         clusters: [{ name, cluster: { server, "insecure-skip-tls-verify": true } }],
         contexts: [{ name, context: { cluster: name, user: name } }],
         users: [{ name, user: { token: "test-token" } }],

@@ -1,33 +1,70 @@
 import { strict as assert } from "assert";
 import { testConfig, validRawConfig } from "../support/fixtures";
-import { GATEWAY_NAMESPACE, JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_PROVIDER_NAME } from "../../components/constants";
+import {
+    GATEWAY_NAMESPACE,
+    JAEGER_COLLECTOR_HOST,
+    JAEGER_OTLP_GRPC_PORT,
+    TRACING_PROVIDER_NAME,
+} from "../../components/constants";
 import { crossNetworkGateway, publicGateway } from "../../components/mesh/gateways";
 import type { MeshMember } from "../../components/mesh/member";
 import { meshIstioResources, MeshPolicy } from "../../components/mesh/mesh-resources";
 import { spiffePrincipal } from "../../components/mesh/naming";
 import { remoteKubeconfig, remoteSecretMetadata } from "../../components/mesh/remote-secrets";
-import { ingressRequestAuthentication, ingressRequireJwt, meshPeerAuthentication } from "../../components/mesh/security";
+import {
+    ingressRequestAuthentication,
+    ingressRequireJwt,
+    meshPeerAuthentication,
+} from "../../components/mesh/security";
 import { sizeBand } from "../../components/mesh/sizing";
 import { meshTelemetry } from "../../components/mesh/telemetry";
-import { baseValues, ControlPlaneSettings, gatewayValues, ingressService, istiodValues } from "../../components/mesh/values";
+import {
+    baseValues,
+    ControlPlaneSettings,
+    gatewayValues,
+    ingressService,
+    istiodValues,
+} from "../../components/mesh/values";
 import { ISTIO_REVISION, ISTIO_VERSION } from "../../components/mesh/version";
-import { allowFromIngress, defaultDeny, examIntegrity, userDataProtection } from "../../components/tenant/authorization";
+import {
+    allowFromIngress,
+    defaultDeny,
+    examIntegrity,
+    userDataProtection,
+} from "../../components/tenant/authorization";
 import { APP_DOMAINS, namespaceOf, publicRoutePaths } from "../../components/tenant/domains";
 import { tenantIstioResources, TenantMeshFacts } from "../../components/tenant/resources";
-import { localityFailover, publicVirtualService, serviceDestinationRule, serviceVirtualService } from "../../components/tenant/traffic";
+import {
+    localityFailover,
+    publicVirtualService,
+    serviceDestinationRule,
+    serviceVirtualService,
+} from "../../components/tenant/traffic";
 import { meshMembers } from "../../platform/mesh";
 import type { PlatformConfig } from "../../config";
 import { schemaErrors, strictProblems, unknownFields } from "./schema";
 
 const regions4 = [
-    { name: "singapore", cloud: "aws", region: "ap-southeast-1", primary: true, vpcCidr: "10.10.0.0/16" },
+    {
+        name: "singapore",
+        cloud: "aws",
+        region: "ap-southeast-1",
+        primary: true,
+        vpcCidr: "10.10.0.0/16",
+    },
     { name: "tokyo", cloud: "aws", region: "ap-northeast-1", vpcCidr: "10.20.0.0/16" },
     { name: "frankfurt", cloud: "aws", region: "eu-central-1", vpcCidr: "10.30.0.0/16" },
     { name: "virginia", cloud: "aws", region: "us-east-1", vpcCidr: "10.40.0.0/16" },
 ];
-const rawMesh = (patch: Record<string, unknown>) => ({ ...(validRawConfig().mesh as Record<string, unknown>), ...patch });
+const rawMesh = (patch: Record<string, unknown>) => ({
+    ...(validRawConfig().mesh as Record<string, unknown>),
+    ...patch,
+});
 const membersOf = (cfg: ReturnType<typeof testConfig>): MeshMember[] =>
-    meshMembers(cfg, cfg.regions.map((r) => ({ name: r.name, network: `network-${r.name}` })));
+    meshMembers(
+        cfg,
+        cfg.regions.map((r) => ({ name: r.name, network: `network-${r.name}` })),
+    );
 /** The builders' args as the composition decides them from a config (platform/mesh.ts meshArgs + Mesh defaults). */
 const controlPlane = (cfg: PlatformConfig): ControlPlaneSettings => ({
     meshId: cfg.mesh.meshId,
@@ -37,7 +74,10 @@ const controlPlane = (cfg: PlatformConfig): ControlPlaneSettings => ({
     traceSamplingPercent: cfg.observability.traceSamplingPercent,
     outboundTrafficPolicy: cfg.mesh.outboundTrafficPolicy,
 });
-const ingressOf = (cfg: PlatformConfig) => ({ hostnames: cfg.certificates.hostnames, tlsSecretName: cfg.mesh.ingressTlsSecretName });
+const ingressOf = (cfg: PlatformConfig) => ({
+    hostnames: cfg.certificates.hostnames,
+    tlsSecretName: cfg.mesh.ingressTlsSecretName,
+});
 const meshPolicy = (cfg: PlatformConfig): MeshPolicy => ({
     mtlsMode: cfg.mesh.mtlsMode,
     traceSamplingPercent: cfg.observability.traceSamplingPercent,
@@ -58,7 +98,10 @@ describe("mesh: version pin", () => {
     it("pins one Istio release and derives a DNS-safe revision from it", () => {
         assert.equal(ISTIO_VERSION, "1.30.3");
         assert.equal(ISTIO_REVISION, "1-30-3");
-        assert.deepEqual(baseValues(), { defaultRevision: "1-30-3", global: { istioNamespace: "istio-system" } });
+        assert.deepEqual(baseValues(), {
+            defaultRevision: "1-30-3",
+            global: { istioNamespace: "istio-system" },
+        });
     });
 });
 
@@ -67,11 +110,29 @@ describe("mesh: istiod values", () => {
     const [sg] = membersOf(cfg);
 
     it("sizes istiod by the guide's service bands", () => {
-        assert.deepEqual([1, 49, 50, 199, 200, 5000].map(sizeBand), ["small", "small", "medium", "medium", "large", "large"]);
-        const resources = (n: number) => istiodValues(controlPlane(testConfig({ mesh: rawMesh({ serviceCount: n }) })), sg, "d").resources;
-        assert.deepEqual(resources(10), { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "500m", memory: "1Gi" } });
-        assert.deepEqual(resources(120), { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1000m", memory: "4Gi" } });
-        assert.deepEqual(resources(250), { requests: { cpu: "1000m", memory: "4Gi" }, limits: { cpu: "2000m", memory: "8Gi" } });
+        assert.deepEqual([1, 49, 50, 199, 200, 5000].map(sizeBand), [
+            "small",
+            "small",
+            "medium",
+            "medium",
+            "large",
+            "large",
+        ]);
+        const resources = (n: number) =>
+            istiodValues(controlPlane(testConfig({ mesh: rawMesh({ serviceCount: n }) })), sg, "d")
+                .resources;
+        assert.deepEqual(resources(10), {
+            requests: { cpu: "100m", memory: "512Mi" },
+            limits: { cpu: "500m", memory: "1Gi" },
+        });
+        assert.deepEqual(resources(120), {
+            requests: { cpu: "500m", memory: "2Gi" },
+            limits: { cpu: "1000m", memory: "4Gi" },
+        });
+        assert.deepEqual(resources(250), {
+            requests: { cpu: "1000m", memory: "4Gi" },
+            limits: { cpu: "2000m", memory: "8Gi" },
+        });
     });
 
     it("sets mesh identity, sidecar resources, autoscaling, TLS, logs, egress, tracing and certificate TTL", () => {
@@ -82,11 +143,18 @@ describe("mesh: istiod values", () => {
         assert.equal(v.global.network, "network-singapore");
         assert.equal(v.global.logAsJson, true);
         assert.equal(v.global.logging.level, "default:warn");
-        assert.deepEqual(v.global.proxy.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } });
+        assert.deepEqual(v.global.proxy.resources, {
+            requests: { cpu: "100m", memory: "128Mi" },
+            limits: { cpu: "200m", memory: "256Mi" },
+        });
         assert.deepEqual([v.autoscaleEnabled, v.autoscaleMin, v.autoscaleMax], [true, 2, 5]);
         assert.deepEqual(v.cpu, { targetAverageUtilization: 70 });
         assert.deepEqual(v.memory, { targetAverageUtilization: 80 });
-        assert.deepEqual(v.env, { RESOLVE_HOSTNAME_GATEWAYS: "true", DEFAULT_WORKLOAD_CERT_TTL: "24h", MAX_WORKLOAD_CERT_TTL: "24h" });
+        assert.deepEqual(v.env, {
+            RESOLVE_HOSTNAME_GATEWAYS: "true",
+            DEFAULT_WORKLOAD_CERT_TTL: "24h",
+            MAX_WORKLOAD_CERT_TTL: "24h",
+        });
         assert.deepEqual(v.podAnnotations, { "mesh-platform.io/cacerts-sha256": "digest-1" });
         const mc = v.meshConfig;
         assert.deepEqual(mc.meshMTLS, { minProtocolVersion: "TLSV1_2" });
@@ -94,7 +162,12 @@ describe("mesh: istiod values", () => {
         assert.equal(mc.accessLogFile, "/dev/stdout");
         assert.equal(mc.accessLogEncoding, "JSON");
         assert.deepEqual(mc.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
-        assert.deepEqual(mc.extensionProviders, [{ name: TRACING_PROVIDER_NAME, opentelemetry: { service: JAEGER_COLLECTOR_HOST, port: JAEGER_OTLP_GRPC_PORT } }]);
+        assert.deepEqual(mc.extensionProviders, [
+            {
+                name: TRACING_PROVIDER_NAME,
+                opentelemetry: { service: JAEGER_COLLECTOR_HOST, port: JAEGER_OTLP_GRPC_PORT },
+            },
+        ]);
         assert.deepEqual(mc.defaultConfig.proxyMetadata, { SECRET_TTL: "24h" });
         assert.equal(v.traceSampling, 1);
     });
@@ -116,7 +189,10 @@ describe("mesh: gateway values", () => {
     const tags = { team: "platform", environment: "prod" };
 
     it("makes the east-west gateway a network gateway on an internal NLB reachable only from the mesh's ranges", () => {
-        const v = gatewayValues(controlPlane(cfg), members[0], "eastwest", members, tags) as Record<string, any>;
+        const v = gatewayValues(controlPlane(cfg), members[0], "eastwest", members, tags) as Record<
+            string,
+            any
+        >;
         assert.equal(v.networkGateway, "network-singapore");
         assert.equal(v.revision, "1-30-3");
         assert.deepEqual(v.service.loadBalancerSourceRanges, ["10.10.0.0/16", "10.20.0.0/16"]);
@@ -124,19 +200,37 @@ describe("mesh: gateway values", () => {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-            "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
-            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": "environment=prod,team=platform",
+            "service.beta.kubernetes.io/aws-load-balancer-attributes":
+                "load_balancing.cross_zone.enabled=true",
+            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags":
+                "environment=prod,team=platform",
         });
-        assert.deepEqual(v.autoscaling, { enabled: true, minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70, targetMemoryUtilizationPercentage: 80 });
+        assert.deepEqual(v.autoscaling, {
+            enabled: true,
+            minReplicas: 2,
+            maxReplicas: 5,
+            targetCPUUtilizationPercentage: 70,
+            targetMemoryUtilizationPercentage: 80,
+        });
         assert.deepEqual(v.podDisruptionBudget, { minAvailable: 1 });
     });
 
     it("puts the ingress gateway on an internet-facing NLB, not a network gateway, with the program's own Service", () => {
-        const v = gatewayValues(controlPlane(cfg), members[0], "ingress", members, tags) as Record<string, any>;
+        const v = gatewayValues(controlPlane(cfg), members[0], "ingress", members, tags) as Record<
+            string,
+            any
+        >;
         assert.equal(v.networkGateway, undefined);
-        assert.deepEqual(v.service, { type: "None" }, "the chart renders no Service for the ingress gateway");
+        assert.deepEqual(
+            v.service,
+            { type: "None" },
+            "the chart renders no Service for the ingress gateway",
+        );
         const svc = ingressService(members[0], tags);
-        assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+        assert.equal(
+            svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+            "internet-facing",
+        );
         assert.equal(svc.spec.type, "LoadBalancer");
         assert.equal(svc.spec.loadBalancerSourceRanges, undefined);
     });
@@ -146,29 +240,79 @@ describe("mesh: gateway values", () => {
             environment: "dev",
             gcpProject: "edtech-platform-dev",
             regions: [
-                { name: "singapore", cloud: "gcp", region: "asia-southeast1", primary: true, vpcCidr: "10.70.0.0/20", podsCidr: "10.72.0.0/14", servicesCidr: "10.76.0.0/20" },
-                { name: "tokyo", cloud: "gcp", region: "asia-northeast1", vpcCidr: "10.80.0.0/20", podsCidr: "10.84.0.0/14", servicesCidr: "10.88.0.0/20" },
+                {
+                    name: "singapore",
+                    cloud: "gcp",
+                    region: "asia-southeast1",
+                    primary: true,
+                    vpcCidr: "10.70.0.0/20",
+                    podsCidr: "10.72.0.0/14",
+                    servicesCidr: "10.76.0.0/20",
+                },
+                {
+                    name: "tokyo",
+                    cloud: "gcp",
+                    region: "asia-northeast1",
+                    vpcCidr: "10.80.0.0/20",
+                    podsCidr: "10.84.0.0/14",
+                    servicesCidr: "10.88.0.0/20",
+                },
             ],
             kubernetes: {},
-            dns: { provider: "clouddns", zoneId: "z", zoneName: "example.com", hostname: "app.example.com" },
+            dns: {
+                provider: "clouddns",
+                zoneId: "z",
+                zoneName: "example.com",
+                hostname: "app.example.com",
+            },
         });
         const ms = membersOf(gcp);
-        const v = gatewayValues(controlPlane(gcp), ms[1], "eastwest", ms, {}) as Record<string, any>;
+        const v = gatewayValues(controlPlane(gcp), ms[1], "eastwest", ms, {}) as Record<
+            string,
+            any
+        >;
         assert.deepEqual(v.service.annotations, {
             "networking.gke.io/load-balancer-type": "Internal",
             "networking.gke.io/internal-load-balancer-allow-global-access": "true",
         });
-        assert.deepEqual(v.service.loadBalancerSourceRanges, ["10.70.0.0/20", "10.72.0.0/14", "10.76.0.0/20", "10.80.0.0/20", "10.84.0.0/14", "10.88.0.0/20"]);
+        assert.deepEqual(v.service.loadBalancerSourceRanges, [
+            "10.70.0.0/20",
+            "10.72.0.0/14",
+            "10.76.0.0/20",
+            "10.80.0.0/20",
+            "10.84.0.0/14",
+            "10.88.0.0/20",
+        ]);
         assert.deepEqual(v.podDisruptionBudget, {});
-        assert.deepEqual(ingressService(ms[1], {}).metadata.annotations, {}, "a plain external load balancer on GKE");
+        assert.deepEqual(
+            ingressService(ms[1], {}).metadata.annotations,
+            {},
+            "a plain external load balancer on GKE",
+        );
     });
 
     it("uses only keys of the gateway chart's values schema (additionalProperties: false at the top)", () => {
         // Top-level properties of manifests/charts/gateway/values.schema.json at 1.30.3 that we may set.
-        const allowed = new Set(["revision", "networkGateway", "service", "resources", "autoscaling", "podDisruptionBudget", "labels", "env", "name"]);
+        const allowed = new Set([
+            "revision",
+            "networkGateway",
+            "service",
+            "resources",
+            "autoscaling",
+            "podDisruptionBudget",
+            "labels",
+            "env",
+            "name",
+        ]);
         for (const role of ["eastwest", "ingress"] as const) {
-            const keys = Object.keys(gatewayValues(controlPlane(cfg), members[0], role, members, tags));
-            assert.deepEqual(keys.filter((k) => !allowed.has(k)), [], `${role} gateway values use keys outside the chart schema`);
+            const keys = Object.keys(
+                gatewayValues(controlPlane(cfg), members[0], role, members, tags),
+            );
+            assert.deepEqual(
+                keys.filter((k) => !allowed.has(k)),
+                [],
+                `${role} gateway values use keys outside the chart schema`,
+            );
         }
     });
 });
@@ -187,7 +331,11 @@ describe("mesh: locality failover", () => {
     it("has nothing to fail over to with one region", () => {
         const cfg = testConfig({ regions: [regions4[0]] });
         assert.deepEqual(localityFailover(membersOf(cfg)), []);
-        assert.deepEqual((serviceDestinationRule("user", "user-service", membersOf(cfg)).spec as any).trafficPolicy.loadBalancer, { localityLbSetting: { enabled: true } });
+        assert.deepEqual(
+            (serviceDestinationRule("user", "user-service", membersOf(cfg)).spec as any)
+                .trafficPolicy.loadBalancer,
+            { localityLbSetting: { enabled: true } },
+        );
     });
 
     it("gives every domain service the guide's pool, breaker and outlier numbers with a deliberate 100 % ejection cap", () => {
@@ -198,18 +346,41 @@ describe("mesh: locality failover", () => {
             trafficPolicy: {
                 connectionPool: {
                     tcp: { maxConnections: 100, connectTimeout: "10s" },
-                    http: { http1MaxPendingRequests: 50, maxRequestsPerConnection: 10, idleTimeout: "60s" },
+                    http: {
+                        http1MaxPendingRequests: 50,
+                        maxRequestsPerConnection: 10,
+                        idleTimeout: "60s",
+                    },
                 },
-                outlierDetection: { consecutive5xxErrors: 5, interval: "30s", baseEjectionTime: "30s", maxEjectionPercent: 100 },
-                loadBalancer: { localityLbSetting: { enabled: true, failover: [{ from: "ap-southeast-1", to: "ap-northeast-1" }, { from: "ap-northeast-1", to: "ap-southeast-1" }] } },
+                outlierDetection: {
+                    consecutive5xxErrors: 5,
+                    interval: "30s",
+                    baseEjectionTime: "30s",
+                    maxEjectionPercent: 100,
+                },
+                loadBalancer: {
+                    localityLbSetting: {
+                        enabled: true,
+                        failover: [
+                            { from: "ap-southeast-1", to: "ap-northeast-1" },
+                            { from: "ap-northeast-1", to: "ap-southeast-1" },
+                        ],
+                    },
+                },
             },
         });
         assert.deepEqual(serviceVirtualService("assessment", "exam-service").spec, {
             hosts: ["exam-service.assessment.svc.cluster.local"],
-            http: [{
-                route: [{ destination: { host: "exam-service.assessment.svc.cluster.local" } }],
-                retries: { attempts: 3, perTryTimeout: "5s", retryOn: "5xx,gateway-error,connect-failure" },
-            }],
+            http: [
+                {
+                    route: [{ destination: { host: "exam-service.assessment.svc.cluster.local" } }],
+                    retries: {
+                        attempts: 3,
+                        perTryTimeout: "5s",
+                        retryOn: "5xx,gateway-error,connect-failure",
+                    },
+                },
+            ],
         });
     });
 });
@@ -223,11 +394,17 @@ describe("mesh: security policy", () => {
         assert.deepEqual(p.spec, {
             selector: { matchLabels: { app: "user-service" } },
             action: "ALLOW",
-            rules: [{
-                from: [{ source: { principals: ["cluster.local/ns/user/sa/frontend-service"] } }],
-                to: [{ operation: { methods: ["GET", "PUT"], paths: ["/api/v1/users/*"] } }],
-                when: [{ key: "request.headers[x-user-role]", values: ["admin", "user-owner"] }],
-            }],
+            rules: [
+                {
+                    from: [
+                        { source: { principals: ["cluster.local/ns/user/sa/frontend-service"] } },
+                    ],
+                    to: [{ operation: { methods: ["GET", "PUT"], paths: ["/api/v1/users/*"] } }],
+                    when: [
+                        { key: "request.headers[x-user-role]", values: ["admin", "user-owner"] },
+                    ],
+                },
+            ],
         });
     });
 
@@ -236,8 +413,12 @@ describe("mesh: security policy", () => {
         assert.equal(p.metadata.namespace, "assessment");
         const rules = (p.spec as any).rules;
         assert.equal(rules.length, 1);
-        assert.deepEqual(rules[0].from, [{ source: { principals: ["cluster.local/ns/assessment/sa/exam-frontend"] } }]);
-        assert.deepEqual(rules[0].to, [{ operation: { methods: ["GET"], paths: ["/api/v1/exams/{*}/questions"] } }]);
+        assert.deepEqual(rules[0].from, [
+            { source: { principals: ["cluster.local/ns/assessment/sa/exam-frontend"] } },
+        ]);
+        assert.deepEqual(rules[0].to, [
+            { operation: { methods: ["GET"], paths: ["/api/v1/exams/{*}/questions"] } },
+        ]);
         assert.deepEqual(rules[0].when, [
             // values ["*"] alone (present_match) admits an empty header; notValues [""] alone admits a missing one.
             { key: "request.headers[exam-session-token]", values: ["*"], notValues: [""] },
@@ -247,40 +428,98 @@ describe("mesh: security policy", () => {
 
     it("denies everything by default in every app namespace and lets the ingress reach only the front doors", () => {
         assert.deepEqual(defaultDeny("content").spec, {});
-        assert.deepEqual(allowFromIngress({ prefix: "/api/v1/exams", service: "exam-frontend" }, INGRESS_PRINCIPAL).spec, {
-            selector: { matchLabels: { app: "exam-frontend" } },
-            action: "ALLOW",
-            rules: [{
-                from: [{ source: { principals: [`cluster.local/ns/${GATEWAY_NAMESPACE}/sa/istio-ingressgateway`] } }],
-                to: [{ operation: { paths: ["/api/v1/exams", "/api/v1/exams/*"] } }],
-            }],
-        });
-        assert.throws(() => namespaceOf("billing-service"), /billing-service is not a service of any app domain/);
+        assert.deepEqual(
+            allowFromIngress(
+                { prefix: "/api/v1/exams", service: "exam-frontend" },
+                INGRESS_PRINCIPAL,
+            ).spec,
+            {
+                selector: { matchLabels: { app: "exam-frontend" } },
+                action: "ALLOW",
+                rules: [
+                    {
+                        from: [
+                            {
+                                source: {
+                                    principals: [
+                                        `cluster.local/ns/${GATEWAY_NAMESPACE}/sa/istio-ingressgateway`,
+                                    ],
+                                },
+                            },
+                        ],
+                        to: [{ operation: { paths: ["/api/v1/exams", "/api/v1/exams/*"] } }],
+                    },
+                ],
+            },
+        );
+        assert.throws(
+            () => namespaceOf("billing-service"),
+            /billing-service is not a service of any app domain/,
+        );
     });
 
     it("validates JWTs at the ingress and denies public routes without a valid token", () => {
         assert.deepEqual(ingressRequestAuthentication(cfg.mesh.jwt).spec, {
             selector: { matchLabels: { istio: "ingressgateway" } },
-            jwtRules: [{ issuer: "https://auth.example.com/", jwksUri: "https://auth.example.com/.well-known/jwks.json", forwardOriginalToken: true }],
+            jwtRules: [
+                {
+                    issuer: "https://auth.example.com/",
+                    jwksUri: "https://auth.example.com/.well-known/jwks.json",
+                    forwardOriginalToken: true,
+                },
+            ],
         });
-        const withAud = testConfig({ mesh: rawMesh({ jwt: { ...cfg.mesh.jwt, audiences: ["learn-api"] } }) });
-        assert.deepEqual((ingressRequestAuthentication(withAud.mesh.jwt).spec as any).jwtRules[0].audiences, ["learn-api"]);
+        const withAud = testConfig({
+            mesh: rawMesh({ jwt: { ...cfg.mesh.jwt, audiences: ["learn-api"] } }),
+        });
+        assert.deepEqual(
+            (ingressRequestAuthentication(withAud.mesh.jwt).spec as any).jwtRules[0].audiences,
+            ["learn-api"],
+        );
         assert.deepEqual(ingressRequireJwt(publicRoutePaths()).spec, {
             selector: { matchLabels: { istio: "ingressgateway" } },
             action: "DENY",
-            rules: [{
-                from: [{ source: { notRequestPrincipals: ["*"] } }],
-                to: [{ operation: { paths: ["/api/v1/users", "/api/v1/users/*", "/api/v1/content", "/api/v1/content/*", "/api/v1/exams", "/api/v1/exams/*"] } }],
-            }],
+            rules: [
+                {
+                    from: [{ source: { notRequestPrincipals: ["*"] } }],
+                    to: [
+                        {
+                            operation: {
+                                paths: [
+                                    "/api/v1/users",
+                                    "/api/v1/users/*",
+                                    "/api/v1/content",
+                                    "/api/v1/content/*",
+                                    "/api/v1/exams",
+                                    "/api/v1/exams/*",
+                                ],
+                            },
+                        },
+                    ],
+                },
+            ],
         });
     });
 
     it("sets mesh-wide mTLS from config and traces to Jaeger at the profile's rate", () => {
-        assert.deepEqual(meshPeerAuthentication(cfg.mesh.mtlsMode), { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } });
+        assert.deepEqual(meshPeerAuthentication(cfg.mesh.mtlsMode), {
+            apiVersion: "security.istio.io/v1",
+            kind: "PeerAuthentication",
+            metadata: { name: "default", namespace: "istio-system" },
+            spec: { mtls: { mode: "STRICT" } },
+        });
         const dev = testConfig({ environment: "dev", mesh: rawMesh({ mtlsMode: "PERMISSIVE" }) });
-        assert.deepEqual(meshPeerAuthentication(dev.mesh.mtlsMode).spec, { mtls: { mode: "PERMISSIVE" } });
-        assert.deepEqual(meshTelemetry(cfg.observability.traceSamplingPercent).spec, { tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: 1 }] });
-        assert.deepEqual((meshTelemetry(dev.observability.traceSamplingPercent).spec as any).tracing[0].randomSamplingPercentage, 100);
+        assert.deepEqual(meshPeerAuthentication(dev.mesh.mtlsMode).spec, {
+            mtls: { mode: "PERMISSIVE" },
+        });
+        assert.deepEqual(meshTelemetry(cfg.observability.traceSamplingPercent).spec, {
+            tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: 1 }],
+        });
+        assert.deepEqual(
+            (meshTelemetry(dev.observability.traceSamplingPercent).spec as any).tracing[0]
+                .randomSamplingPercentage,
+            100,
+        );
     });
 });
 
@@ -290,29 +529,57 @@ describe("mesh: gateways and routes", () => {
     it("exposes *.local on 15443 with AUTO_PASSTHROUGH on the east-west gateway", () => {
         assert.deepEqual(crossNetworkGateway().spec, {
             selector: { istio: "eastwestgateway" },
-            servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
+            servers: [
+                {
+                    port: { number: 15443, name: "tls", protocol: "TLS" },
+                    tls: { mode: "AUTO_PASSTHROUGH" },
+                    hosts: ["*.local"],
+                },
+            ],
         });
     });
 
     it("serves the cert-manager secret with TLS 1.2+ and strong ciphers, and redirects HTTP", () => {
         const servers = (publicGateway(ingressOf(cfg)).spec as any).servers;
         assert.deepEqual(servers[0].tls, {
-            mode: "SIMPLE", credentialName: "ingress-tls", minProtocolVersion: "TLSV1_2",
-            cipherSuites: ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256"],
+            mode: "SIMPLE",
+            credentialName: "ingress-tls",
+            minProtocolVersion: "TLSV1_2",
+            cipherSuites: [
+                "ECDHE-ECDSA-AES256-GCM-SHA384",
+                "ECDHE-RSA-AES256-GCM-SHA384",
+                "ECDHE-ECDSA-AES128-GCM-SHA256",
+                "ECDHE-RSA-AES128-GCM-SHA256",
+            ],
         });
         assert.deepEqual(servers[0].hosts, ["app.example.com"]);
-        assert.deepEqual(servers[1], { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["app.example.com"], tls: { httpsRedirect: true } });
+        assert.deepEqual(servers[1], {
+            port: { number: 80, name: "http", protocol: "HTTP" },
+            hosts: ["app.example.com"],
+            tls: { httpsRedirect: true },
+        });
         assert.equal(publicGateway(ingressOf(cfg)).metadata.namespace, GATEWAY_NAMESPACE);
     });
 
     it("routes public prefixes to front doors with the guide's retries and strips internal trust headers", () => {
         const vs = publicVirtualService(tenantFacts(cfg)).spec as any;
         assert.deepEqual(vs.gateways, ["istio-gateways/public-gateway"]);
-        assert.deepEqual(vs.http.map((h: any) => h.route[0].destination.host), [
-            "frontend-service.user.svc.cluster.local", "content-delivery.content.svc.cluster.local", "exam-frontend.assessment.svc.cluster.local",
-        ]);
-        assert.deepEqual(vs.http[2].headers, { request: { remove: ["x-user-role", "exam-session-token", "user-verification"] } });
-        assert.deepEqual(vs.http[2].retries, { attempts: 3, perTryTimeout: "5s", retryOn: "5xx,gateway-error,connect-failure" });
+        assert.deepEqual(
+            vs.http.map((h: any) => h.route[0].destination.host),
+            [
+                "frontend-service.user.svc.cluster.local",
+                "content-delivery.content.svc.cluster.local",
+                "exam-frontend.assessment.svc.cluster.local",
+            ],
+        );
+        assert.deepEqual(vs.http[2].headers, {
+            request: { remove: ["x-user-role", "exam-session-token", "user-verification"] },
+        });
+        assert.deepEqual(vs.http[2].retries, {
+            attempts: 3,
+            perTryTimeout: "5s",
+            retryOn: "5xx,gateway-error,connect-failure",
+        });
     });
 });
 
@@ -327,14 +594,25 @@ describe("mesh: remote secrets", () => {
     });
 
     it("writes a bearer-token kubeconfig for the source's API server", () => {
-        assert.deepEqual(JSON.parse(remoteKubeconfig("tokyo", "https://api.tokyo", "Q0E=", "tok")), {
-            apiVersion: "v1",
-            kind: "Config",
-            clusters: [{ name: "tokyo", cluster: { server: "https://api.tokyo", "certificate-authority-data": "Q0E=" } }],
-            users: [{ name: "tokyo", user: { token: "tok" } }],
-            contexts: [{ name: "tokyo", context: { cluster: "tokyo", user: "tokyo" } }],
-            "current-context": "tokyo",
-        });
+        assert.deepEqual(
+            JSON.parse(remoteKubeconfig("tokyo", "https://api.tokyo", "Q0E=", "tok")),
+            {
+                apiVersion: "v1",
+                kind: "Config",
+                clusters: [
+                    {
+                        name: "tokyo",
+                        cluster: {
+                            server: "https://api.tokyo",
+                            "certificate-authority-data": "Q0E=",
+                        },
+                    },
+                ],
+                users: [{ name: "tokyo", user: { token: "tok" } }],
+                contexts: [{ name: "tokyo", context: { cluster: "tokyo", user: "tokyo" } }],
+                "current-context": "tokyo",
+            },
+        );
     });
 });
 
@@ -345,26 +623,45 @@ describe("mesh: Istio schemas (@kubernetes-models/istio)", () => {
         const tenant = tenantIstioResources(tenantFacts(cfg));
         const all = [...mesh, ...tenant];
         const perService = Object.values(APP_DOMAINS).flat().length;
-        assert.equal(mesh.length, 6, "PeerAuthentication, Telemetry, two Gateways, RequestAuthentication, require-JWT");
+        assert.equal(
+            mesh.length,
+            6,
+            "PeerAuthentication, Telemetry, two Gateways, RequestAuthentication, require-JWT",
+        );
         assert.equal(tenant.length, 1 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2);
         assert.equal(all.length, 7 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2);
-        for (const m of all) assert.deepEqual(await strictProblems(m), [], `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`);
+        for (const m of all)
+            assert.deepEqual(
+                await strictProblems(m),
+                [],
+                `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`,
+            );
     });
 
     it("rejects a wrong enum, a wrong type and a misspelt field", async () => {
         const gw = JSON.parse(JSON.stringify(crossNetworkGateway()));
         gw.spec.servers[0].tls.mode = "PASSTHROUGH_AUTO";
-        assert.deepEqual(await schemaErrors(gw), ["/spec/servers/0/tls/mode: must be equal to one of the allowed values"]);
+        assert.deepEqual(await schemaErrors(gw), [
+            "/spec/servers/0/tls/mode: must be equal to one of the allowed values",
+        ]);
 
         const pa = JSON.parse(JSON.stringify(meshPeerAuthentication(testConfig().mesh.mtlsMode)));
         pa.spec.mtls.mode = "STRICTEST";
-        assert.deepEqual(await schemaErrors(pa), ["/spec/mtls/mode: must be equal to one of the allowed values"]);
+        assert.deepEqual(await schemaErrors(pa), [
+            "/spec/mtls/mode: must be equal to one of the allowed values",
+        ]);
 
-        const dr = JSON.parse(JSON.stringify(serviceDestinationRule("user", "user-service", membersOf(testConfig()))));
+        const dr = JSON.parse(
+            JSON.stringify(serviceDestinationRule("user", "user-service", membersOf(testConfig()))),
+        );
         dr.spec.trafficPolicy.outlierDetection.consecutive5xxErrors = "five";
         dr.spec.trafficPolicy.outlierDetection.maxEjectionPercentage = 50;
-        assert.deepEqual(await schemaErrors(dr), ["/spec/trafficPolicy/outlierDetection/consecutive5xxErrors: must be integer"]);
-        assert.deepEqual(await unknownFields(dr), ["/spec/trafficPolicy/outlierDetection/maxEjectionPercentage"]);
+        assert.deepEqual(await schemaErrors(dr), [
+            "/spec/trafficPolicy/outlierDetection/consecutive5xxErrors: must be integer",
+        ]);
+        assert.deepEqual(await unknownFields(dr), [
+            "/spec/trafficPolicy/outlierDetection/maxEjectionPercentage",
+        ]);
 
         // A misspelt field deep in a rule (the API server would silently prune it).
         const ap = JSON.parse(JSON.stringify(examIntegrity()));

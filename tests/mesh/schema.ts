@@ -16,7 +16,10 @@ export interface ManifestLike {
     readonly spec?: unknown;
 }
 
-interface SchemaError { readonly instancePath: string; readonly message?: string }
+interface SchemaError {
+    readonly instancePath: string;
+    readonly message?: string;
+}
 
 const PROBES: readonly unknown[] = [true, 0.5, "probe", [], {}];
 
@@ -62,7 +65,9 @@ export async function unknownFields(m: ManifestLike): Promise<string[]> {
             const known = PROBES.some((probe) => {
                 obj[key] = probe;
                 const errors = validate(root);
-                return errors.some((e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`));
+                return errors.some(
+                    (e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`),
+                );
             });
             obj[key] = original;
             if (!known) out.push(pointer);

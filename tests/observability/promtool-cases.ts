@@ -7,10 +7,24 @@ import type { RuleContext } from "../../components/observability/rules";
 
 export const CTX: RuleContext = { cluster: "singapore", region: "ap-southeast-1" };
 
-interface Series { readonly series: string; readonly values: string }
-interface ExpAlert { readonly exp_labels: Record<string, string>; readonly exp_annotations: Record<string, string> }
-interface AlertCheck { readonly eval_time: string; readonly alertname: string; readonly exp_alerts: readonly ExpAlert[] }
-interface ExprCheck { readonly expr: string; readonly eval_time: string; readonly exp_samples: readonly { labels: string; value: number }[] }
+interface Series {
+    readonly series: string;
+    readonly values: string;
+}
+interface ExpAlert {
+    readonly exp_labels: Record<string, string>;
+    readonly exp_annotations: Record<string, string>;
+}
+interface AlertCheck {
+    readonly eval_time: string;
+    readonly alertname: string;
+    readonly exp_alerts: readonly ExpAlert[];
+}
+interface ExprCheck {
+    readonly expr: string;
+    readonly eval_time: string;
+    readonly exp_samples: readonly { labels: string; value: number }[];
+}
 export interface UnitTest {
     readonly name: string;
     readonly interval: string;
@@ -20,7 +34,11 @@ export interface UnitTest {
 }
 
 const base = (severity: string, team: string, extra: Record<string, string> = {}) => ({
-    severity, team, cluster: CTX.cluster, region: CTX.region, ...extra,
+    severity,
+    team,
+    cluster: CTX.cluster,
+    region: CTX.region,
+    ...extra,
 });
 const where = `in cluster ${CTX.cluster} (${CTX.region})`;
 
@@ -32,7 +50,13 @@ function requests(service: string, ns: string, code: string, values: string): Se
 }
 /** The same traffic as the client proxy's report, seen again by the server proxy (must not count). */
 function destinationReport(service: string, ns: string, code: string, values: string): Series {
-    return { ...requests(service, ns, code, values), series: requests(service, ns, code, values).series.replace('reporter="source"', 'reporter="destination"') };
+    return {
+        ...requests(service, ns, code, values),
+        series: requests(service, ns, code, values).series.replace(
+            'reporter="source"',
+            'reporter="destination"',
+        ),
+    };
 }
 function latency(service: string, ns: string, buckets: Record<string, number>): Series[] {
     return Object.entries(buckets).map(([le, perMinute]) => ({
@@ -43,8 +67,15 @@ function latency(service: string, ns: string, buckets: Record<string, number>): 
 
 /** Fires case: pending (no alert) at `before`, firing at `after`; silent case: nothing at `after` and later. */
 function alertCases(a: {
-    alertname: string; fire: readonly Series[]; below: readonly Series[]; before: string; after: string;
-    labels: Record<string, string>; annotations: Record<string, string>; belowNote: string; fireNote: string;
+    alertname: string;
+    fire: readonly Series[];
+    below: readonly Series[];
+    before: string;
+    after: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    belowNote: string;
+    fireNote: string;
 }): UnitTest[] {
     return [
         {
@@ -53,7 +84,11 @@ function alertCases(a: {
             input_series: a.fire,
             alert_rule_test: [
                 { eval_time: a.before, alertname: a.alertname, exp_alerts: [] },
-                { eval_time: a.after, alertname: a.alertname, exp_alerts: [{ exp_labels: a.labels, exp_annotations: a.annotations }] },
+                {
+                    eval_time: a.after,
+                    alertname: a.alertname,
+                    exp_alerts: [{ exp_labels: a.labels, exp_annotations: a.annotations }],
+                },
             ],
         },
         {
@@ -87,8 +122,13 @@ export function unitTests(): UnitTest[] {
                 requests("content-delivery", "content", "200", "0+951x30"),
                 requests("content-delivery", "content", "503", "0+49x30"),
             ],
-            before: "2m30s", after: "3m",
-            labels: base("critical", "platform", { alertname: "ServiceMeshHighErrorRate", destination_service_name: "content-delivery", destination_service_namespace: "content" }),
+            before: "2m30s",
+            after: "3m",
+            labels: base("critical", "platform", {
+                alertname: "ServiceMeshHighErrorRate",
+                destination_service_name: "content-delivery",
+                destination_service_namespace: "content",
+            }),
             annotations: {
                 summary: `High error rate detected for content-delivery ${where}`,
                 description: "Error rate is 6% over the last 5 minutes",
@@ -107,8 +147,13 @@ export function unitTests(): UnitTest[] {
                 requests("payment-service", "payments", "200", "0+991x30"),
                 requests("payment-service", "payments", "500", "0+9x30"),
             ],
-            before: "2m30s", after: "3m",
-            labels: base("critical", "payments", { alertname: "PaymentServiceHighErrorRate", destination_service_name: "payment-service", destination_service_namespace: "payments" }),
+            before: "2m30s",
+            after: "3m",
+            labels: base("critical", "payments", {
+                alertname: "PaymentServiceHighErrorRate",
+                destination_service_name: "payment-service",
+                destination_service_namespace: "payments",
+            }),
             annotations: {
                 summary: `Payment service error rate above 1% ${where}`,
                 description: "Error rate is 2% over the last 5 minutes",
@@ -118,11 +163,25 @@ export function unitTests(): UnitTest[] {
         ...alertCases({
             alertname: "ExamServiceSlowResponse",
             fireNote: "at a P95 of 1750ms",
-            fire: latency("exam-service", "assessment", { "500": 50, "1000": 90, "2500": 100, "+Inf": 100 }),
+            fire: latency("exam-service", "assessment", {
+                "500": 50,
+                "1000": 90,
+                "2500": 100,
+                "+Inf": 100,
+            }),
             belowNote: "at a P95 of 989ms",
-            below: latency("exam-service", "assessment", { "500": 50, "1000": 96, "2500": 100, "+Inf": 100 }),
-            before: "3m30s", after: "4m",
-            labels: base("warning", "backend", { alertname: "ExamServiceSlowResponse", destination_service_namespace: "assessment" }),
+            below: latency("exam-service", "assessment", {
+                "500": 50,
+                "1000": 96,
+                "2500": 100,
+                "+Inf": 100,
+            }),
+            before: "3m30s",
+            after: "4m",
+            labels: base("warning", "backend", {
+                alertname: "ExamServiceSlowResponse",
+                destination_service_namespace: "assessment",
+            }),
             annotations: {
                 summary: `Exam service is responding slowly ${where}`,
                 description: "95th percentile latency is 1750ms",
@@ -132,11 +191,26 @@ export function unitTests(): UnitTest[] {
         ...alertCases({
             alertname: "ServiceHighLatencyP95",
             fireNote: "at a P95 of 750ms",
-            fire: latency("content-search", "content", { "250": 50, "500": 90, "1000": 100, "+Inf": 100 }),
+            fire: latency("content-search", "content", {
+                "250": 50,
+                "500": 90,
+                "1000": 100,
+                "+Inf": 100,
+            }),
             belowNote: "at a P95 of 484ms",
-            below: latency("content-search", "content", { "250": 50, "500": 98, "1000": 100, "+Inf": 100 }),
-            before: "5m30s", after: "6m",
-            labels: base("warning", "platform", { alertname: "ServiceHighLatencyP95", destination_service_name: "content-search", destination_service_namespace: "content" }),
+            below: latency("content-search", "content", {
+                "250": 50,
+                "500": 98,
+                "1000": 100,
+                "+Inf": 100,
+            }),
+            before: "5m30s",
+            after: "6m",
+            labels: base("warning", "platform", {
+                alertname: "ServiceHighLatencyP95",
+                destination_service_name: "content-search",
+                destination_service_namespace: "content",
+            }),
             annotations: {
                 summary: `P95 latency above 500ms for content-search ${where}`,
                 description: "95th percentile latency is 750ms",
@@ -147,98 +221,169 @@ export function unitTests(): UnitTest[] {
             alertname: "IstioControlPlaneDown",
             fireNote: "when every istiod replica is down",
             fire: [
-                { series: `up{job="istiod",instance="10.0.1.10:15014",namespace="istio-system"}`, values: "0x30" },
-                { series: `up{job="istiod",instance="10.0.2.10:15014",namespace="istio-system"}`, values: "0x30" },
+                {
+                    series: `up{job="istiod",instance="10.0.1.10:15014",namespace="istio-system"}`,
+                    values: "0x30",
+                },
+                {
+                    series: `up{job="istiod",instance="10.0.2.10:15014",namespace="istio-system"}`,
+                    values: "0x30",
+                },
             ],
             belowNote: "while one istiod replica is up",
             below: [
-                { series: `up{job="istiod",instance="10.0.1.10:15014",namespace="istio-system"}`, values: "0x30" },
-                { series: `up{job="istiod",instance="10.0.2.10:15014",namespace="istio-system"}`, values: "1x30" },
+                {
+                    series: `up{job="istiod",instance="10.0.1.10:15014",namespace="istio-system"}`,
+                    values: "0x30",
+                },
+                {
+                    series: `up{job="istiod",instance="10.0.2.10:15014",namespace="istio-system"}`,
+                    values: "1x30",
+                },
             ],
-            before: "30s", after: "1m",
+            before: "30s",
+            after: "1m",
             labels: base("critical", "platform", { alertname: "IstioControlPlaneDown" }),
             annotations: {
                 summary: `Service mesh control plane (istiod) is down ${where}`,
-                description: "No istiod instance has been scrapeable for over a minute; new config and certificates are not being served",
+                description:
+                    "No istiod instance has been scrapeable for over a minute; new config and certificates are not being served",
             },
         }),
         {
             name: "IstioControlPlaneDown fires when istiod disappears from discovery",
             interval: "1m",
-            input_series: [{ series: `up{job="kube-state-metrics",instance="10.0.3.3:8080"}`, values: "1x30" }],
-            alert_rule_test: [{
-                eval_time: "2m", alertname: "IstioControlPlaneDown",
-                exp_alerts: [{
-                    exp_labels: base("critical", "platform", { alertname: "IstioControlPlaneDown" }),
-                    exp_annotations: {
-                        summary: `Service mesh control plane (istiod) is down ${where}`,
-                        description: "No istiod instance has been scrapeable for over a minute; new config and certificates are not being served",
-                    },
-                }],
-            }],
+            input_series: [
+                { series: `up{job="kube-state-metrics",instance="10.0.3.3:8080"}`, values: "1x30" },
+            ],
+            alert_rule_test: [
+                {
+                    eval_time: "2m",
+                    alertname: "IstioControlPlaneDown",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("critical", "platform", {
+                                alertname: "IstioControlPlaneDown",
+                            }),
+                            exp_annotations: {
+                                summary: `Service mesh control plane (istiod) is down ${where}`,
+                                description:
+                                    "No istiod instance has been scrapeable for over a minute; new config and certificates are not being served",
+                            },
+                        },
+                    ],
+                },
+            ],
         },
         // info: any config event in 10 minutes. `for` is 0, so it fires at the first evaluation that sees the change.
         {
             name: "MeshConfigurationChanged fires on a VirtualService update",
             interval: "1m",
-            input_series: [{ series: `pilot_k8s_cfg_events{type="VirtualService",event="update"}`, values: "0 0 0 1 1 1 1 1 1 1 1" }],
+            input_series: [
+                {
+                    series: `pilot_k8s_cfg_events{type="VirtualService",event="update"}`,
+                    values: "0 0 0 1 1 1 1 1 1 1 1",
+                },
+            ],
             alert_rule_test: [
                 { eval_time: "2m30s", alertname: "MeshConfigurationChanged", exp_alerts: [] },
                 {
-                    eval_time: "3m", alertname: "MeshConfigurationChanged",
-                    exp_alerts: [{
-                        exp_labels: base("info", "platform", { alertname: "MeshConfigurationChanged", type: "VirtualService" }),
-                        exp_annotations: {
-                            summary: `Istio VirtualService configuration changed ${where}`,
-                            description: "Mesh configuration objects were added, updated or deleted in the last 10 minutes",
+                    eval_time: "3m",
+                    alertname: "MeshConfigurationChanged",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("info", "platform", {
+                                alertname: "MeshConfigurationChanged",
+                                type: "VirtualService",
+                            }),
+                            exp_annotations: {
+                                summary: `Istio VirtualService configuration changed ${where}`,
+                                description:
+                                    "Mesh configuration objects were added, updated or deleted in the last 10 minutes",
+                            },
                         },
-                    }],
+                    ],
                 },
             ],
         },
         {
             name: "MeshConfigurationChanged stays silent without config events",
             interval: "1m",
-            input_series: [{ series: `pilot_k8s_cfg_events{type="VirtualService",event="update"}`, values: "5x30" }],
-            alert_rule_test: [{ eval_time: "20m", alertname: "MeshConfigurationChanged", exp_alerts: [] }],
+            input_series: [
+                {
+                    series: `pilot_k8s_cfg_events{type="VirtualService",event="update"}`,
+                    values: "5x30",
+                },
+            ],
+            alert_rule_test: [
+                { eval_time: "20m", alertname: "MeshConfigurationChanged", exp_alerts: [] },
+            ],
         },
         // Istio root CA expiring in under 30 days (1 minute under at t=0), for 10m.
         ...alertCases({
             alertname: "MeshCACertificateExpiring",
             fireNote: "when the root CA expires in under 30 days",
             fire: [
-                { series: `citadel_server_root_cert_expiry_timestamp{job="istiod"}`, values: `${30 * DAY - 60}x30` },
-                { series: `citadel_server_cert_chain_expiry_timestamp{job="istiod"}`, values: `${300 * DAY}x30` },
+                {
+                    series: `citadel_server_root_cert_expiry_timestamp{job="istiod"}`,
+                    values: `${30 * DAY - 60}x30`,
+                },
+                {
+                    series: `citadel_server_cert_chain_expiry_timestamp{job="istiod"}`,
+                    values: `${300 * DAY}x30`,
+                },
             ],
             belowNote: "when both CA certificates are valid for more than 30 days",
             below: [
-                { series: `citadel_server_root_cert_expiry_timestamp{job="istiod"}`, values: `${30 * DAY + 3600}x30` },
-                { series: `citadel_server_cert_chain_expiry_timestamp{job="istiod"}`, values: `${30 * DAY + 3600}x30` },
+                {
+                    series: `citadel_server_root_cert_expiry_timestamp{job="istiod"}`,
+                    values: `${30 * DAY + 3600}x30`,
+                },
+                {
+                    series: `citadel_server_cert_chain_expiry_timestamp{job="istiod"}`,
+                    values: `${30 * DAY + 3600}x30`,
+                },
             ],
-            before: "9m30s", after: "10m",
+            before: "9m30s",
+            after: "10m",
             labels: base("warning", "platform", { alertname: "MeshCACertificateExpiring" }),
             annotations: {
                 summary: `Mesh CA certificate expires in less than 30 days ${where}`,
-                description: "The Istio root or intermediate CA expires in 29d 23h 49m 0s; rotate it (mesh.caGenerations)",
+                description:
+                    "The Istio root or intermediate CA expires in 29d 23h 49m 0s; rotate it (mesh.caGenerations)",
             },
         }),
         {
             name: "MeshCACertificateExpiring fires when the intermediate CA expires in under 30 days",
             interval: "1m",
             input_series: [
-                { series: `citadel_server_root_cert_expiry_timestamp{job="istiod"}`, values: `${3650 * DAY}x30` },
-                { series: `citadel_server_cert_chain_expiry_timestamp{job="istiod"}`, values: `${30 * DAY - 60}x30` },
+                {
+                    series: `citadel_server_root_cert_expiry_timestamp{job="istiod"}`,
+                    values: `${3650 * DAY}x30`,
+                },
+                {
+                    series: `citadel_server_cert_chain_expiry_timestamp{job="istiod"}`,
+                    values: `${30 * DAY - 60}x30`,
+                },
             ],
-            alert_rule_test: [{
-                eval_time: "10m", alertname: "MeshCACertificateExpiring",
-                exp_alerts: [{
-                    exp_labels: base("warning", "platform", { alertname: "MeshCACertificateExpiring" }),
-                    exp_annotations: {
-                        summary: `Mesh CA certificate expires in less than 30 days ${where}`,
-                        description: "The Istio root or intermediate CA expires in 29d 23h 49m 0s; rotate it (mesh.caGenerations)",
-                    },
-                }],
-            }],
+            alert_rule_test: [
+                {
+                    eval_time: "10m",
+                    alertname: "MeshCACertificateExpiring",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("warning", "platform", {
+                                alertname: "MeshCACertificateExpiring",
+                            }),
+                            exp_annotations: {
+                                summary: `Mesh CA certificate expires in less than 30 days ${where}`,
+                                description:
+                                    "The Istio root or intermediate CA expires in 29d 23h 49m 0s; rotate it (mesh.caGenerations)",
+                            },
+                        },
+                    ],
+                },
+            ],
         },
         // any cert-manager certificate expiring in under 7 days, for 10m.
         ...alertCases({
@@ -247,14 +392,20 @@ export function unitTests(): UnitTest[] {
             fire: [{ series: certSeries(), values: `${7 * DAY - 60}x30` }],
             belowNote: "when the certificate is valid for more than 7 days",
             below: [{ series: certSeries(), values: `${7 * DAY + 3600}x30` }],
-            before: "9m30s", after: "10m",
+            before: "9m30s",
+            after: "10m",
             labels: base("warning", "platform", {
-                alertname: "CertificateExpiringSoon", name: "ingress-tls", namespace: "istio-gateways",
-                issuer_name: "letsencrypt-prod", issuer_kind: "ClusterIssuer", issuer_group: "cert-manager.io",
+                alertname: "CertificateExpiringSoon",
+                name: "ingress-tls",
+                namespace: "istio-gateways",
+                issuer_name: "letsencrypt-prod",
+                issuer_kind: "ClusterIssuer",
+                issuer_group: "cert-manager.io",
             }),
             annotations: {
                 summary: `Certificate istio-gateways/ingress-tls expires in less than 7 days ${where}`,
-                description: "It expires in 6d 23h 49m 0s although cert-manager renews 30 days ahead: check the issuer and the DNS-01 solver",
+                description:
+                    "It expires in 6d 23h 49m 0s although cert-manager renews 30 days ahead: check the issuer and the DNS-01 solver",
             },
         }),
         // more than 3 restarts in 15 minutes, for 5m: a restart every 3.5 minutes (4 in any 14-minute span, from 14m) fires at 19m,
@@ -265,15 +416,37 @@ export function unitTests(): UnitTest[] {
             fire: [{ series: restartSeries(), values: steps(40, 3.5) }],
             belowNote: "at 3 restarts per 15 minutes",
             below: [{ series: restartSeries(), values: steps(40, 5) }],
-            before: "18m30s", after: "19m",
+            before: "18m30s",
+            after: "19m",
             labels: base("warning", "platform", {
-                alertname: "PodRestartRateIncreased", namespace: "assessment", pod: "exam-engine-7d9f8-abcde", container: "exam-engine",
+                alertname: "PodRestartRateIncreased",
+                namespace: "assessment",
+                pod: "exam-engine-7d9f8-abcde",
+                container: "exam-engine",
             }),
             annotations: {
                 summary: `Pod assessment/exam-engine-7d9f8-abcde is restarting often ${where}`,
                 description: "Container exam-engine restarted 4 times in 15 minutes",
             },
-        }).map((t) => t.name.includes("silent") ? { ...t, alert_rule_test: [{ eval_time: "21m", alertname: "PodRestartRateIncreased", exp_alerts: [] }, { eval_time: "39m", alertname: "PodRestartRateIncreased", exp_alerts: [] }] } : t),
+        }).map((t) =>
+            t.name.includes("silent")
+                ? {
+                      ...t,
+                      alert_rule_test: [
+                          {
+                              eval_time: "21m",
+                              alertname: "PodRestartRateIncreased",
+                              exp_alerts: [],
+                          },
+                          {
+                              eval_time: "39m",
+                              alertname: "PodRestartRateIncreased",
+                              exp_alerts: [],
+                          },
+                      ],
+                  }
+                : t,
+        ),
         ...recordingTests(),
     ];
 }
@@ -296,30 +469,119 @@ function recordingTests(): UnitTest[] {
             name: "EdTech business metrics recording rules",
             interval: "1m",
             input_series: [
-                { series: `learning_path_progress{course_id="math-101",user_id="u1"}`, values: "40x10" },
-                { series: `learning_path_progress{course_id="math-101",user_id="u2"}`, values: "80x10" },
-                { series: `subscription_conversion_rate{trial_length="14d",user_segment="student",instance="a"}`, values: "0.1x10" },
-                { series: `subscription_conversion_rate{trial_length="14d",user_segment="student",instance="b"}`, values: "0.3x10" },
-                { series: `content_engagement_score{content_type="video",subject="math",difficulty="easy",instance="a"}`, values: "7x10" },
-                { series: `platform_daily_active_users{user_tier="free",geographic_region="ph",instance="a"}`, values: "1200x10" },
-                { series: `platform_daily_active_users{user_tier="free",geographic_region="ph",instance="b"}`, values: "300x10" },
-                { series: `exam_completion_time_seconds_sum{exam_type="final",user_tier="free",subject="math"}`, values: "0+1800x10" },
-                { series: `exam_completion_time_seconds_count{exam_type="final",user_tier="free",subject="math"}`, values: "0+2x10" },
-                { series: `exam_completion_time_seconds_bucket{exam_type="final",user_tier="free",subject="math",le="600"}`, values: "0+0x10" },
-                { series: `exam_completion_time_seconds_bucket{exam_type="final",user_tier="free",subject="math",le="1200"}`, values: "0+2x10" },
-                { series: `exam_completion_time_seconds_bucket{exam_type="final",user_tier="free",subject="math",le="+Inf"}`, values: "0+2x10" },
-                { series: `question_response_time_seconds_bucket{question_type="mcq",difficulty_level="hard",le="10"}`, values: "0+0x10" },
-                { series: `question_response_time_seconds_bucket{question_type="mcq",difficulty_level="hard",le="30"}`, values: "0+10x10" },
-                { series: `question_response_time_seconds_bucket{question_type="mcq",difficulty_level="hard",le="+Inf"}`, values: "0+10x10" },
+                {
+                    series: `learning_path_progress{course_id="math-101",user_id="u1"}`,
+                    values: "40x10",
+                },
+                {
+                    series: `learning_path_progress{course_id="math-101",user_id="u2"}`,
+                    values: "80x10",
+                },
+                {
+                    series: `subscription_conversion_rate{trial_length="14d",user_segment="student",instance="a"}`,
+                    values: "0.1x10",
+                },
+                {
+                    series: `subscription_conversion_rate{trial_length="14d",user_segment="student",instance="b"}`,
+                    values: "0.3x10",
+                },
+                {
+                    series: `content_engagement_score{content_type="video",subject="math",difficulty="easy",instance="a"}`,
+                    values: "7x10",
+                },
+                {
+                    series: `platform_daily_active_users{user_tier="free",geographic_region="ph",instance="a"}`,
+                    values: "1200x10",
+                },
+                {
+                    series: `platform_daily_active_users{user_tier="free",geographic_region="ph",instance="b"}`,
+                    values: "300x10",
+                },
+                {
+                    series: `exam_completion_time_seconds_sum{exam_type="final",user_tier="free",subject="math"}`,
+                    values: "0+1800x10",
+                },
+                {
+                    series: `exam_completion_time_seconds_count{exam_type="final",user_tier="free",subject="math"}`,
+                    values: "0+2x10",
+                },
+                {
+                    series: `exam_completion_time_seconds_bucket{exam_type="final",user_tier="free",subject="math",le="600"}`,
+                    values: "0+0x10",
+                },
+                {
+                    series: `exam_completion_time_seconds_bucket{exam_type="final",user_tier="free",subject="math",le="1200"}`,
+                    values: "0+2x10",
+                },
+                {
+                    series: `exam_completion_time_seconds_bucket{exam_type="final",user_tier="free",subject="math",le="+Inf"}`,
+                    values: "0+2x10",
+                },
+                {
+                    series: `question_response_time_seconds_bucket{question_type="mcq",difficulty_level="hard",le="10"}`,
+                    values: "0+0x10",
+                },
+                {
+                    series: `question_response_time_seconds_bucket{question_type="mcq",difficulty_level="hard",le="30"}`,
+                    values: "0+10x10",
+                },
+                {
+                    series: `question_response_time_seconds_bucket{question_type="mcq",difficulty_level="hard",le="+Inf"}`,
+                    values: "0+10x10",
+                },
             ],
             promql_expr_test: [
-                { expr: "round(edtech:learning_path_progress:avg_by_course, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{course_id="math-101"}`, value: 60 }] },
-                { expr: "round(edtech:subscription_conversion_rate:avg, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{trial_length="14d",user_segment="student"}`, value: 0.2 }] },
-                { expr: "round(edtech:content_engagement_score:avg, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{content_type="video",difficulty="easy",subject="math"}`, value: 7 }] },
-                { expr: "round(edtech:platform_daily_active_users:sum, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{geographic_region="ph",user_tier="free"}`, value: 1500 }] },
-                { expr: "round(edtech:exam_completion_time_seconds:avg_5m, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{exam_type="final",subject="math",user_tier="free"}`, value: 900 }] },
-                { expr: "round(edtech:exam_completion_time_seconds:p95_5m, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{exam_type="final",subject="math"}`, value: 1170 }] },
-                { expr: "round(edtech:question_response_time_seconds:p95_5m, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{difficulty_level="hard",question_type="mcq"}`, value: 29 }] },
+                {
+                    expr: "round(edtech:learning_path_progress:avg_by_course, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [{ labels: `{course_id="math-101"}`, value: 60 }],
+                },
+                {
+                    expr: "round(edtech:subscription_conversion_rate:avg, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [
+                        { labels: `{trial_length="14d",user_segment="student"}`, value: 0.2 },
+                    ],
+                },
+                {
+                    expr: "round(edtech:content_engagement_score:avg, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [
+                        {
+                            labels: `{content_type="video",difficulty="easy",subject="math"}`,
+                            value: 7,
+                        },
+                    ],
+                },
+                {
+                    expr: "round(edtech:platform_daily_active_users:sum, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [
+                        { labels: `{geographic_region="ph",user_tier="free"}`, value: 1500 },
+                    ],
+                },
+                {
+                    expr: "round(edtech:exam_completion_time_seconds:avg_5m, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [
+                        {
+                            labels: `{exam_type="final",subject="math",user_tier="free"}`,
+                            value: 900,
+                        },
+                    ],
+                },
+                {
+                    expr: "round(edtech:exam_completion_time_seconds:p95_5m, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [{ labels: `{exam_type="final",subject="math"}`, value: 1170 }],
+                },
+                {
+                    expr: "round(edtech:question_response_time_seconds:p95_5m, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [
+                        { labels: `{difficulty_level="hard",question_type="mcq"}`, value: 29 },
+                    ],
+                },
             ],
         },
         {
@@ -329,12 +591,29 @@ function recordingTests(): UnitTest[] {
                 requests("content-delivery", "content", "200", "0+900x10"),
                 requests("content-delivery", "content", "503", "0+100x10"),
                 destinationReport("content-delivery", "content", "200", "0+1000x10"),
-                ...latency("content-delivery", "content", { "100": 50, "250": 90, "500": 100, "+Inf": 100 }),
+                ...latency("content-delivery", "content", {
+                    "100": 50,
+                    "250": 90,
+                    "500": 100,
+                    "+Inf": 100,
+                }),
             ],
             promql_expr_test: [
-                { expr: "round(mesh:istio_requests_errors:ratio_rate5m, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{${golden}}`, value: 0.1 }] },
-                { expr: "round(mesh:istio_requests:rate5m * 60)", eval_time: "5m", exp_samples: [{ labels: `{${golden}}`, value: 1000 }] },
-                { expr: "round(mesh:istio_request_duration_milliseconds:p95_5m, 0.001)", eval_time: "5m", exp_samples: [{ labels: `{${golden}}`, value: 375 }] },
+                {
+                    expr: "round(mesh:istio_requests_errors:ratio_rate5m, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [{ labels: `{${golden}}`, value: 0.1 }],
+                },
+                {
+                    expr: "round(mesh:istio_requests:rate5m * 60)",
+                    eval_time: "5m",
+                    exp_samples: [{ labels: `{${golden}}`, value: 1000 }],
+                },
+                {
+                    expr: "round(mesh:istio_request_duration_milliseconds:p95_5m, 0.001)",
+                    eval_time: "5m",
+                    exp_samples: [{ labels: `{${golden}}`, value: 375 }],
+                },
             ],
         },
     ];

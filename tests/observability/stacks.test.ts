@@ -13,7 +13,10 @@ const EXPECTED = {
     staging: { logLevel: "INFO", sampling: 10, esNodes: 1, promGiB: 50, esGiB: 50 },
     dev: { logLevel: "DEBUG", sampling: 100, esNodes: 1, promGiB: 20, esGiB: 20 },
 } as const;
-const DROPPED = { WARN: /Exclude level \(\?i\)\^\(trace\|debug\|info\|information\|notice\)\$/, INFO: /Exclude level \(\?i\)\^\(trace\|debug\)\$/ };
+const DROPPED = {
+    WARN: /Exclude level \(\?i\)\^\(trace\|debug\|info\|information\|notice\)\$/,
+    INFO: /Exclude level \(\?i\)\^\(trace\|debug\)\$/,
+};
 
 const kindOf = (r: RecordedResource) => r.type.split(":").pop();
 const spec = (r: RecordedResource) => r.inputs.spec as any;
@@ -42,24 +45,64 @@ describe("certificates and observability in every committed stack", function () 
             it("keeps metrics 30 days, logs 7 days and traces 7 days on the profile's storage", () => {
                 const e = EXPECTED[env];
                 for (const c of clusters) {
-                    const prom = values(run.one("kubernetes:helm.sh/v3:Release", `${c}-observability-metrics-release`)).prometheus.prometheusSpec;
+                    const prom = values(
+                        run.one(
+                            "kubernetes:helm.sh/v3:Release",
+                            `${c}-observability-metrics-release`,
+                        ),
+                    ).prometheus.prometheusSpec;
                     assert.equal(prom.retention, "30d", c);
-                    assert.equal(prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${e.promGiB}Gi`, c);
+                    assert.equal(
+                        prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage,
+                        `${e.promGiB}Gi`,
+                        c,
+                    );
                     assert.equal(prom.externalLabels.cluster, c);
-                    const job = run.one("kubernetes:batch/v1:Job", `${c}-observability-logging-ilm`);
-                    const policy = JSON.parse(spec(job).template.spec.containers[0].env.find((x: any) => x.name === "ILM_POLICY").value);
+                    const job = run.one(
+                        "kubernetes:batch/v1:Job",
+                        `${c}-observability-logging-ilm`,
+                    );
+                    const policy = JSON.parse(
+                        spec(job).template.spec.containers[0].env.find(
+                            (x: any) => x.name === "ILM_POLICY",
+                        ).value,
+                    );
                     assert.equal(policy.policy.phases.delete.min_age, "7d", c);
-                    const jaeger = values(run.one("kubernetes:helm.sh/v3:Release", `${c}-observability-tracing-release`));
-                    assert.equal(jaeger.userconfig.extensions.jaeger_storage.backends.primary_store.badger.ttl.spans, "168h", c);
-                    const es = spec(run.one("kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch", `${c}-observability-logging-elasticsearch`));
+                    const jaeger = values(
+                        run.one(
+                            "kubernetes:helm.sh/v3:Release",
+                            `${c}-observability-tracing-release`,
+                        ),
+                    );
+                    assert.equal(
+                        jaeger.userconfig.extensions.jaeger_storage.backends.primary_store.badger
+                            .ttl.spans,
+                        "168h",
+                        c,
+                    );
+                    const es = spec(
+                        run.one(
+                            "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+                            `${c}-observability-logging-elasticsearch`,
+                        ),
+                    );
                     assert.equal(es.nodeSets[0].count, e.esNodes, c);
-                    assert.equal(es.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage, `${e.esGiB}Gi`, c);
+                    assert.equal(
+                        es.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage,
+                        `${e.esGiB}Gi`,
+                        c,
+                    );
                 }
             });
 
             it("scrapes only the node components each cluster's cloud runs (no kube-proxy target or alert on GKE Dataplane V2)", () => {
                 for (const r of run.outputs.regions as { name: string; cloud: string }[]) {
-                    const v = values(run.one("kubernetes:helm.sh/v3:Release", `${r.name}-observability-metrics-release`));
+                    const v = values(
+                        run.one(
+                            "kubernetes:helm.sh/v3:Release",
+                            `${r.name}-observability-metrics-release`,
+                        ),
+                    );
                     const gke = r.cloud === "gcp";
                     assert.equal(v.kubeProxy.enabled, !gke, r.name);
                     assert.equal(v.coreDns.enabled, !gke, r.name);
@@ -70,7 +113,12 @@ describe("certificates and observability in every committed stack", function () 
             it("drops logs below the profile's level in every cluster", () => {
                 const level = EXPECTED[env].logLevel;
                 for (const c of clusters) {
-                    const filters: string = values(run.one("kubernetes:helm.sh/v3:Release", `${c}-observability-logging-fluent-bit`)).config.filters;
+                    const filters: string = values(
+                        run.one(
+                            "kubernetes:helm.sh/v3:Release",
+                            `${c}-observability-logging-fluent-bit`,
+                        ),
+                    ).config.filters;
                     if (level === "DEBUG") assert.doesNotMatch(filters, /Name grep/, c);
                     else assert.match(filters, DROPPED[level], c);
                 }
@@ -78,25 +126,41 @@ describe("certificates and observability in every committed stack", function () 
 
             it("samples traces at the profile's rate and sends them to the Jaeger collector", () => {
                 const telemetry = run.resources.filter((r) => kindOf(r) === "Telemetry");
-                assert.equal(telemetry.length, clusters.length, "one mesh-wide Telemetry per cluster");
+                assert.equal(
+                    telemetry.length,
+                    clusters.length,
+                    "one mesh-wide Telemetry per cluster",
+                );
                 for (const t of telemetry) {
-                    assert.equal(spec(t).tracing[0].randomSamplingPercentage, EXPECTED[env].sampling, t.name);
+                    assert.equal(
+                        spec(t).tracing[0].randomSamplingPercentage,
+                        EXPECTED[env].sampling,
+                        t.name,
+                    );
                     assert.equal(spec(t).tracing[0].providers[0].name, "jaeger");
                 }
             });
 
             it("every cert-manager and prometheus-operator resource passes its upstream schema", async () => {
-                const crs = run.resources.filter((r) => /^kubernetes:(cert-manager\.io|monitoring\.coreos\.com)\//.test(r.type));
+                const crs = run.resources.filter((r) =>
+                    /^kubernetes:(cert-manager\.io|monitoring\.coreos\.com)\//.test(r.type),
+                );
                 assert.equal(crs.length, clusters.length * (3 + 4));
                 for (const r of crs) {
-                    const pkg = r.type.includes("cert-manager.io") ? "cert-manager" : "prometheus-operator";
+                    const pkg = r.type.includes("cert-manager.io")
+                        ? "cert-manager"
+                        : "prometheus-operator";
                     await validateManifest(pkg, r.inputs as { apiVersion: string; kind: string });
                 }
             });
 
             it("pins every chart of these areas (repository and version)", () => {
-                const pinned = new Map<string, PinnedChart>(Object.values(CHARTS).map((c) => [c.chart, c]));
-                const releases = run.ofType("kubernetes:helm.sh/v3:Release").filter((r) => /-(certificates|observability)-/.test(r.name));
+                const pinned = new Map<string, PinnedChart>(
+                    Object.values(CHARTS).map((c) => [c.chart, c]),
+                );
+                const releases = run
+                    .ofType("kubernetes:helm.sh/v3:Release")
+                    .filter((r) => /-(certificates|observability)-/.test(r.name));
                 assert.equal(releases.length, clusters.length * 5);
                 for (const r of releases) {
                     const chart = pinned.get(r.inputs.chart as string);

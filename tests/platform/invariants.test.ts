@@ -7,12 +7,17 @@ describe("platform invariants", () => {
         describe(stack, () => {
             it("reads nothing back from a cluster or cloud (a read of what the same update creates fails a new stack's preview)", async () => {
                 const run = await runStack(stack);
-                assert.deepEqual(run.resources.filter((r) => r.read).map((r) => `${r.type} ${r.name}`), []);
+                assert.deepEqual(
+                    run.resources.filter((r) => r.read).map((r) => `${r.type} ${r.name}`),
+                    [],
+                );
             });
 
             it("gives every custom resource an explicit provider (default providers are disabled)", async () => {
                 const run = await runStack(stack);
-                const orphans = run.customResources.filter((r) => !r.provider).map((r) => `${r.type} ${r.name}`);
+                const orphans = run.customResources
+                    .filter((r) => !r.provider)
+                    .map((r) => `${r.type} ${r.name}`);
                 assert.deepEqual(orphans, []);
             });
         });

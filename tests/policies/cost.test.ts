@@ -1,55 +1,135 @@
 import * as assert from "assert";
 import { monthlyBudget } from "../../policies/cost/rules/budget";
 import { instanceFamilies, spotForNonProd } from "../../policies/cost/rules/compute";
-import { autoscalingTargets, istiodSizing, serviceBand, sidecarResources, traceSampling } from "../../policies/cost/rules/mesh";
+import {
+    autoscalingTargets,
+    istiodSizing,
+    serviceBand,
+    sidecarResources,
+    traceSampling,
+} from "../../policies/cost/rules/mesh";
 import { retention } from "../../policies/cost/rules/retention";
 import { costAllocationTags } from "../../policies/cost/rules/tags";
 import { chartStorageGiB } from "../../policies/cost/estimate";
-import { instanceHourly, PRICES, PRICE_SOURCES, PRICE_TABLE_DATE } from "../../policies/cost/prices";
+import {
+    instanceHourly,
+    PRICES,
+    PRICE_SOURCES,
+    PRICE_TABLE_DATE,
+} from "../../policies/cost/prices";
 import { estimateMonthlyCost } from "../../policies/offline";
-import { awsProvider, check, cr, gcpProvider, k8sProvider, messages, release, res } from "./support";
+import {
+    awsProvider,
+    check,
+    cr,
+    gcpProvider,
+    k8sProvider,
+    messages,
+    release,
+    res,
+} from "./support";
 
 const aws = awsProvider("aws-singapore", "ap-southeast-1");
-const eksCluster = res("aws:eks/cluster:Cluster", "singapore-eks", { tags: { team: "platform", "cost-center": "edtech", environment: "prod" } }, { provider: aws });
+const eksCluster = res(
+    "aws:eks/cluster:Cluster",
+    "singapore-eks",
+    { tags: { team: "platform", "cost-center": "edtech", environment: "prod" } },
+    { provider: aws },
+);
 const k8s = k8sProvider("singapore-k8s", eksCluster);
 
 const istiodValues = (o: Record<string, unknown> = {}) => ({
-    resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1000m", memory: "4Gi" } },
+    resources: {
+        requests: { cpu: "500m", memory: "2Gi" },
+        limits: { cpu: "1000m", memory: "4Gi" },
+    },
     cpu: { targetAverageUtilization: 70 },
     memory: { targetAverageUtilization: 80 },
     traceSampling: 1,
-    global: { proxy: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } } } },
+    global: {
+        proxy: {
+            resources: {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "200m", memory: "256Mi" },
+            },
+        },
+    },
     ...o,
 });
 
 describe("policies/cost: istiod sizing", () => {
     it("maps service counts to the guide's bands", () => {
-        assert.deepStrictEqual([1, 49, 50, 199, 200, 5000].map(serviceBand), ["small", "small", "medium", "medium", "large", "large"]);
+        assert.deepStrictEqual([1, 49, 50, 199, 200, 5000].map(serviceBand), [
+            "small",
+            "small",
+            "medium",
+            "medium",
+            "large",
+            "large",
+        ]);
     });
 
     it("passes istiod sized for its band (top-level values or legacy pilot.*)", () => {
-        assert.deepStrictEqual(check(istiodSizing, [release("istiod", "istiod", istiodValues(), k8s)], { serviceCount: 120 }), []);
-        const legacy = release("istiod", "istiod", { pilot: { resources: { requests: { cpu: "0.1", memory: "512Mi" }, limits: { cpu: "500m", memory: "1024Mi" } } } }, k8s);
+        assert.deepStrictEqual(
+            check(istiodSizing, [release("istiod", "istiod", istiodValues(), k8s)], {
+                serviceCount: 120,
+            }),
+            [],
+        );
+        const legacy = release(
+            "istiod",
+            "istiod",
+            {
+                pilot: {
+                    resources: {
+                        requests: { cpu: "0.1", memory: "512Mi" },
+                        limits: { cpu: "500m", memory: "1024Mi" },
+                    },
+                },
+            },
+            k8s,
+        );
         assert.deepStrictEqual(check(istiodSizing, [legacy], { serviceCount: 12 }), []);
     });
 
     it("fails istiod sized for another band", () => {
-        assert.deepStrictEqual(messages(check(istiodSizing, [release("istiod", "istiod", istiodValues(), k8s)], { serviceCount: 250 })), [
-            "values.resources.requests.cpu is 500m, expected 1000m (large band: 200+ services; the mesh has 250)",
-            "values.resources.requests.memory is 2Gi, expected 4Gi (large band: 200+ services; the mesh has 250)",
-            "values.resources.limits.cpu is 1000m, expected 2000m (large band: 200+ services; the mesh has 250)",
-            "values.resources.limits.memory is 4Gi, expected 8Gi (large band: 200+ services; the mesh has 250)",
-        ]);
+        assert.deepStrictEqual(
+            messages(
+                check(istiodSizing, [release("istiod", "istiod", istiodValues(), k8s)], {
+                    serviceCount: 250,
+                }),
+            ),
+            [
+                "values.resources.requests.cpu is 500m, expected 1000m (large band: 200+ services; the mesh has 250)",
+                "values.resources.requests.memory is 2Gi, expected 4Gi (large band: 200+ services; the mesh has 250)",
+                "values.resources.limits.cpu is 1000m, expected 2000m (large band: 200+ services; the mesh has 250)",
+                "values.resources.limits.memory is 4Gi, expected 8Gi (large band: 200+ services; the mesh has 250)",
+            ],
+        );
     });
 });
 
 describe("policies/cost: sidecar resources", () => {
     it("passes sidecars within the guide's range", () => {
-        assert.deepStrictEqual(check(sidecarResources, [release("istiod", "istiod", istiodValues(), k8s)]), []);
+        assert.deepStrictEqual(
+            check(sidecarResources, [release("istiod", "istiod", istiodValues(), k8s)]),
+            [],
+        );
     });
 
     it("fails the chart's default limits (2 CPU, 1Gi) and missing requests", () => {
-        const v = check(sidecarResources, [release("istiod", "istiod", istiodValues({ global: { proxy: { resources: { limits: { cpu: "2000m", memory: "1024Mi" } } } } }), k8s)]);
+        const v = check(sidecarResources, [
+            release(
+                "istiod",
+                "istiod",
+                istiodValues({
+                    global: {
+                        proxy: { resources: { limits: { cpu: "2000m", memory: "1024Mi" } } },
+                    },
+                }),
+                k8s,
+            ),
+        ]);
         assert.deepStrictEqual(messages(v), [
             "values.global.proxy.resources.requests.cpu is unset; set it within 10m-100m",
             "values.global.proxy.resources.requests.memory is unset; set it within 20Mi-128Mi",
@@ -60,15 +140,43 @@ describe("policies/cost: sidecar resources", () => {
 });
 
 describe("policies/cost: autoscaling targets", () => {
-    const gateway = (autoscaling: Record<string, unknown>) => release("ingress", "gateway", { autoscaling }, k8s);
-    const hpa = (cpu: number, memory: number) => res("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `hpa-${cpu}`, {
-        spec: { metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: cpu } } }, { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: memory } } }] },
-    }, { provider: k8s });
+    const gateway = (autoscaling: Record<string, unknown>) =>
+        release("ingress", "gateway", { autoscaling }, k8s);
+    const hpa = (cpu: number, memory: number) =>
+        res(
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+            `hpa-${cpu}`,
+            {
+                spec: {
+                    metrics: [
+                        {
+                            type: "Resource",
+                            resource: {
+                                name: "cpu",
+                                target: { type: "Utilization", averageUtilization: cpu },
+                            },
+                        },
+                        {
+                            type: "Resource",
+                            resource: {
+                                name: "memory",
+                                target: { type: "Utilization", averageUtilization: memory },
+                            },
+                        },
+                    ],
+                },
+            },
+            { provider: k8s },
+        );
 
     it("passes 70 % CPU / 80 % memory on istiod, gateways and HPAs", () => {
         const v = check(autoscalingTargets, [
             release("istiod", "istiod", istiodValues(), k8s),
-            gateway({ enabled: true, targetCPUUtilizationPercentage: 70, targetMemoryUtilizationPercentage: 80 }),
+            gateway({
+                enabled: true,
+                targetCPUUtilizationPercentage: 70,
+                targetMemoryUtilizationPercentage: 80,
+            }),
             hpa(70, 80),
         ]);
         assert.deepStrictEqual(v, []);
@@ -76,7 +184,12 @@ describe("policies/cost: autoscaling targets", () => {
 
     it("fails the charts' defaults and other targets", () => {
         const v = check(autoscalingTargets, [
-            release("istiod", "istiod", istiodValues({ cpu: { targetAverageUtilization: 80 }, memory: {} }), k8s),
+            release(
+                "istiod",
+                "istiod",
+                istiodValues({ cpu: { targetAverageUtilization: 80 }, memory: {} }),
+                k8s,
+            ),
             gateway({ enabled: true }),
             hpa(50, 80),
         ]);
@@ -91,38 +204,91 @@ describe("policies/cost: autoscaling targets", () => {
 });
 
 describe("policies/cost: instance families and spot", () => {
-    const nodeGroup = (name: string, types: string[], capacityType?: string, labels: Record<string, string> = {}) =>
-        res("aws:eks/nodeGroup:NodeGroup", name, { instanceTypes: types, capacityType, labels, scalingConfig: { desiredSize: 2, minSize: 1, maxSize: 3 } }, { provider: aws });
+    const nodeGroup = (
+        name: string,
+        types: string[],
+        capacityType?: string,
+        labels: Record<string, string> = {},
+    ) =>
+        res(
+            "aws:eks/nodeGroup:NodeGroup",
+            name,
+            {
+                instanceTypes: types,
+                capacityType,
+                labels,
+                scalingConfig: { desiredSize: 2, minSize: 1, maxSize: 3 },
+            },
+            { provider: aws },
+        );
     const gcp = gcpProvider("gcp-tokyo", "asia-northeast1");
-    const pool = (name: string, nodeConfig: Record<string, unknown>) => res("gcp:container/nodePool:NodePool", name, { location: "asia-northeast1", nodeCount: 1, nodeConfig }, { provider: gcp });
+    const pool = (name: string, nodeConfig: Record<string, unknown>) =>
+        res(
+            "gcp:container/nodePool:NodePool",
+            name,
+            { location: "asia-northeast1", nodeCount: 1, nodeConfig },
+            { provider: gcp },
+        );
 
     it("passes allowed families", () => {
-        assert.deepStrictEqual(check(instanceFamilies, [nodeGroup("a-system", ["m6i.large"]), pool("p", { machineType: "n2-standard-4" })], { allowedFamilies: ["m6i", "n2"] }), []);
+        assert.deepStrictEqual(
+            check(
+                instanceFamilies,
+                [nodeGroup("a-system", ["m6i.large"]), pool("p", { machineType: "n2-standard-4" })],
+                { allowedFamilies: ["m6i", "n2"] },
+            ),
+            [],
+        );
     });
 
     it("fails families not allowed in the environment", () => {
-        assert.deepStrictEqual(messages(check(instanceFamilies, [nodeGroup("a-workloads", ["m6i.xlarge", "t3.large"]), pool("p", { machineType: "e2-standard-2" })], { allowedFamilies: ["m6i", "n2"] })), [
-            "instance type t3.large (family t3) is not allowed here; allowed families: m6i, n2",
-            "instance type e2-standard-2 (family e2) is not allowed here; allowed families: m6i, n2",
-        ]);
+        assert.deepStrictEqual(
+            messages(
+                check(
+                    instanceFamilies,
+                    [
+                        nodeGroup("a-workloads", ["m6i.xlarge", "t3.large"]),
+                        pool("p", { machineType: "e2-standard-2" }),
+                    ],
+                    { allowedFamilies: ["m6i", "n2"] },
+                ),
+            ),
+            [
+                "instance type t3.large (family t3) is not allowed here; allowed families: m6i, n2",
+                "instance type e2-standard-2 (family e2) is not allowed here; allowed families: m6i, n2",
+            ],
+        );
     });
 
     it("passes spot workload pools outside prod and ignores system pools and prod", () => {
-        const v = check(spotForNonProd, [
-            nodeGroup("dev-workloads", ["t3.large"], "SPOT"),
-            nodeGroup("dev-system", ["t3.large"], "ON_DEMAND"),
-            pool("tokyo-workloads", { machineType: "e2-standard-2", spot: true }),
-        ], { requireSpot: true });
+        const v = check(
+            spotForNonProd,
+            [
+                nodeGroup("dev-workloads", ["t3.large"], "SPOT"),
+                nodeGroup("dev-system", ["t3.large"], "ON_DEMAND"),
+                pool("tokyo-workloads", { machineType: "e2-standard-2", spot: true }),
+            ],
+            { requireSpot: true },
+        );
         assert.deepStrictEqual(v, []);
-        assert.deepStrictEqual(check(spotForNonProd, [nodeGroup("prod-workloads", ["m6i.xlarge"], "ON_DEMAND")], { requireSpot: false }), []);
+        assert.deepStrictEqual(
+            check(spotForNonProd, [nodeGroup("prod-workloads", ["m6i.xlarge"], "ON_DEMAND")], {
+                requireSpot: false,
+            }),
+            [],
+        );
     });
 
     it("fails on-demand workload pools outside prod (found by name or role label)", () => {
-        const v = check(spotForNonProd, [
-            nodeGroup("dev-workloads", ["t3.large"]),
-            nodeGroup("dev-apps", ["t3.large"], "ON_DEMAND", { role: "workloads" }),
-            pool("tokyo-workloads", { machineType: "e2-standard-2" }),
-        ], { requireSpot: true });
+        const v = check(
+            spotForNonProd,
+            [
+                nodeGroup("dev-workloads", ["t3.large"]),
+                nodeGroup("dev-apps", ["t3.large"], "ON_DEMAND", { role: "workloads" }),
+                pool("tokyo-workloads", { machineType: "e2-standard-2" }),
+            ],
+            { requireSpot: true },
+        );
         assert.deepStrictEqual(messages(v), [
             "workload node group uses capacityType ON_DEMAND (default); use SPOT outside production",
             "workload node group uses capacityType ON_DEMAND; use SPOT outside production",
@@ -132,18 +298,51 @@ describe("policies/cost: instance families and spot", () => {
 });
 
 describe("policies/cost: retention", () => {
-    const chart = (name: string, chartName: string, values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", name, {
-        chart: chartName, version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com" }, values,
-    }, { provider: k8s });
-    const ilm = (days: string) => JSON.stringify({ policy: { phases: { hot: { actions: {} }, delete: { min_age: days, actions: { delete: {} } } } } });
+    const chart = (name: string, chartName: string, values: Record<string, unknown>) =>
+        res(
+            "kubernetes:helm.sh/v3:Release",
+            name,
+            {
+                chart: chartName,
+                version: "1.0.0",
+                repositoryOpts: { repo: "https://charts.example.com" },
+                values,
+            },
+            { provider: k8s },
+        );
+    const ilm = (days: string) =>
+        JSON.stringify({
+            policy: {
+                phases: {
+                    hot: { actions: {} },
+                    delete: { min_age: days, actions: { delete: {} } },
+                },
+            },
+        });
 
     it("passes the guide's retention everywhere it is declared", () => {
         const v = check(retention, [
-            chart("prom", "kube-prometheus-stack", { prometheus: { prometheusSpec: { retention: "30d" } } }),
+            chart("prom", "kube-prometheus-stack", {
+                prometheus: { prometheusSpec: { retention: "30d" } },
+            }),
             chart("jaeger", "jaeger", { esIndexCleaner: { enabled: true, numberOfDays: 7 } }),
-            chart("velero", "velero", { schedules: { daily: { schedule: "0 2 * * *", template: { ttl: "720h0m0s" } } } }),
-            res("kubernetes:core/v1:ConfigMap", "logs-ilm", { metadata: { name: "logs-ilm" }, data: { "policy.json": ilm("7d") } }, { provider: k8s }),
-            cr("velero.io/v1", "Schedule", "exams", "velero", { schedule: "*/30 * * * *", template: { ttl: "720h" } }, k8s),
+            chart("velero", "velero", {
+                schedules: { daily: { schedule: "0 2 * * *", template: { ttl: "720h0m0s" } } },
+            }),
+            res(
+                "kubernetes:core/v1:ConfigMap",
+                "logs-ilm",
+                { metadata: { name: "logs-ilm" }, data: { "policy.json": ilm("7d") } },
+                { provider: k8s },
+            ),
+            cr(
+                "velero.io/v1",
+                "Schedule",
+                "exams",
+                "velero",
+                { schedule: "*/30 * * * *", template: { ttl: "720h" } },
+                k8s,
+            ),
         ]);
         assert.deepStrictEqual(v, []);
     });
@@ -153,8 +352,18 @@ describe("policies/cost: retention", () => {
             chart("prom", "kube-prometheus-stack", {}),
             chart("jaeger", "jaeger", { esIndexCleaner: { enabled: true, numberOfDays: 14 } }),
             chart("velero", "velero", { schedules: { daily: { template: { ttl: "168h" } } } }),
-            res("kubernetes:core/v1:ConfigMap", "logs-ilm", { data: { "policy.json": ilm("30d") } }, { provider: k8s }),
-            res("kubernetes:core/v1:ConfigMap", "span-ilm", { metadata: { name: "jaeger-ilm" }, data: { "jaeger-span.json": ilm("10d") } }, { provider: k8s }),
+            res(
+                "kubernetes:core/v1:ConfigMap",
+                "logs-ilm",
+                { data: { "policy.json": ilm("30d") } },
+                { provider: k8s },
+            ),
+            res(
+                "kubernetes:core/v1:ConfigMap",
+                "span-ilm",
+                { metadata: { name: "jaeger-ilm" }, data: { "jaeger-span.json": ilm("10d") } },
+                { provider: k8s },
+            ),
         ]);
         assert.deepStrictEqual(messages(v), [
             "metrics kept 10 days (values.prometheus.prometheusSpec.retention = 10d (chart default)); expected 30",
@@ -167,41 +376,141 @@ describe("policies/cost: retention", () => {
 });
 
 describe("policies/cost: retention as the platform declares it", () => {
-    const jaeger = (ttl?: string) => res("kubernetes:helm.sh/v3:Release", `jaeger-${ttl ?? "default"}`, {
-        chart: "jaeger", version: "4.11.1", repositoryOpts: { repo: "https://jaegertracing.github.io/helm-charts" },
-        values: { userconfig: { extensions: { jaeger_storage: { backends: { primary_store: { badger: { ephemeral: false, ...(ttl ? { ttl: { spans: ttl } } : {}) } } } } } } },
-    }, { provider: k8s });
-    const ilmJob = (days: string) => res("kubernetes:batch/v1:Job", `logging-ilm-${days}`, {
-        metadata: { namespace: "logging", labels: { "app.kubernetes.io/name": "log-retention" } },
-        spec: { template: { spec: { containers: [{ name: "put-policy", env: [{ name: "ILM_POLICY", value: JSON.stringify({ policy: { phases: { delete: { min_age: days, actions: { delete: {} } } } } }) }] }] } } },
-    }, { provider: k8s });
-    const velero = (ttl: string) => res("kubernetes:helm.sh/v3:Release", `velero-${ttl}`, {
-        chart: "velero", version: "12.1.0", repositoryOpts: { repo: "https://vmware-tanzu.github.io/helm-charts" }, values: { configuration: { defaultBackupTTL: ttl } },
-    }, { provider: k8s });
+    const jaeger = (ttl?: string) =>
+        res(
+            "kubernetes:helm.sh/v3:Release",
+            `jaeger-${ttl ?? "default"}`,
+            {
+                chart: "jaeger",
+                version: "4.11.1",
+                repositoryOpts: { repo: "https://jaegertracing.github.io/helm-charts" },
+                values: {
+                    userconfig: {
+                        extensions: {
+                            jaeger_storage: {
+                                backends: {
+                                    primary_store: {
+                                        badger: {
+                                            ephemeral: false,
+                                            ...(ttl ? { ttl: { spans: ttl } } : {}),
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { provider: k8s },
+        );
+    const ilmJob = (days: string) =>
+        res(
+            "kubernetes:batch/v1:Job",
+            `logging-ilm-${days}`,
+            {
+                metadata: {
+                    namespace: "logging",
+                    labels: { "app.kubernetes.io/name": "log-retention" },
+                },
+                spec: {
+                    template: {
+                        spec: {
+                            containers: [
+                                {
+                                    name: "put-policy",
+                                    env: [
+                                        {
+                                            name: "ILM_POLICY",
+                                            value: JSON.stringify({
+                                                policy: {
+                                                    phases: {
+                                                        delete: {
+                                                            min_age: days,
+                                                            actions: { delete: {} },
+                                                        },
+                                                    },
+                                                },
+                                            }),
+                                        },
+                                    ],
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { provider: k8s },
+        );
+    const velero = (ttl: string) =>
+        res(
+            "kubernetes:helm.sh/v3:Release",
+            `velero-${ttl}`,
+            {
+                chart: "velero",
+                version: "12.1.0",
+                repositoryOpts: { repo: "https://vmware-tanzu.github.io/helm-charts" },
+                values: { configuration: { defaultBackupTTL: ttl } },
+            },
+            { provider: k8s },
+        );
 
     it("passes Jaeger v2 badger TTL, an ILM policy put by a Job and Velero's default TTL at the guide's values", () => {
-        assert.deepStrictEqual(check(retention, [jaeger("168h"), ilmJob("7d"), velero("720h")]), []);
+        assert.deepStrictEqual(
+            check(retention, [jaeger("168h"), ilmJob("7d"), velero("720h")]),
+            [],
+        );
     });
 
     it("fails the badger default (72h is fine) only when above 7 days, logs kept longer and a short backup TTL", () => {
         assert.deepStrictEqual(check(retention, [jaeger()]), []);
-        assert.deepStrictEqual(messages(check(retention, [jaeger("336h"), ilmJob("14d"), velero("240h")])), [
-            "traces kept 14 days (values.userconfig.extensions.jaeger_storage.backends.primary_store.badger.ttl.spans = 336h); at most 7",
-            "logs kept 14 days (spec.template.spec.containers[0].env[0].value.policy.phases.delete.min_age = 14d); expected 7",
-            "backups kept 10 days (values.configuration.defaultBackupTTL = 240h); expected 30",
-        ]);
+        assert.deepStrictEqual(
+            messages(check(retention, [jaeger("336h"), ilmJob("14d"), velero("240h")])),
+            [
+                "traces kept 14 days (values.userconfig.extensions.jaeger_storage.backends.primary_store.badger.ttl.spans = 336h); at most 7",
+                "logs kept 14 days (spec.template.spec.containers[0].env[0].value.policy.phases.delete.min_age = 14d); expected 7",
+                "backups kept 10 days (values.configuration.defaultBackupTTL = 240h); expected 30",
+            ],
+        );
     });
 });
 
 describe("policies/cost: trace sampling", () => {
-    const telemetry = (pct: number) => cr("telemetry.istio.io/v1", "Telemetry", "mesh-default", "istio-system", { tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: pct }] }, k8s);
+    const telemetry = (pct: number) =>
+        cr(
+            "telemetry.istio.io/v1",
+            "Telemetry",
+            "mesh-default",
+            "istio-system",
+            { tracing: [{ providers: [{ name: "jaeger" }], randomSamplingPercentage: pct }] },
+            k8s,
+        );
 
     it("passes sampling at or under the cap", () => {
-        assert.deepStrictEqual(check(traceSampling, [release("istiod", "istiod", istiodValues(), k8s), telemetry(1)], { maxPercent: 1 }), []);
+        assert.deepStrictEqual(
+            check(traceSampling, [release("istiod", "istiod", istiodValues(), k8s), telemetry(1)], {
+                maxPercent: 1,
+            }),
+            [],
+        );
     });
 
     it("fails sampling over the cap in istiod values and Telemetry", () => {
-        const v = check(traceSampling, [release("istiod", "istiod", istiodValues({ traceSampling: 100, meshConfig: { defaultConfig: { tracing: { sampling: 10 } } } }), k8s), telemetry(5)], { maxPercent: 1 });
+        const v = check(
+            traceSampling,
+            [
+                release(
+                    "istiod",
+                    "istiod",
+                    istiodValues({
+                        traceSampling: 100,
+                        meshConfig: { defaultConfig: { tracing: { sampling: 10 } } },
+                    }),
+                    k8s,
+                ),
+                telemetry(5),
+            ],
+            { maxPercent: 1 },
+        );
         assert.deepStrictEqual(messages(v), [
             "values.traceSampling is 100 %, above the 1 % cap",
             "values.meshConfig.defaultConfig.tracing.sampling is 10 %, above the 1 % cap",
@@ -213,23 +522,56 @@ describe("policies/cost: trace sampling", () => {
 describe("policies/cost: cost-allocation tags", () => {
     const required = { requiredTags: ["team", "cost-center", "environment"] };
     it("passes own tags, provider defaultTags and GCP labels", () => {
-        const tagged = awsProvider("aws-tagged", "ap-southeast-1", { defaultTags: { tags: { team: "platform", "cost-center": "edtech", environment: "prod" } } });
-        const v = check(costAllocationTags, [
-            tagged,
-            eksCluster,
-            res("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.0.0.0/16" }, { provider: tagged }),
-            res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "att", { role: "r", policyArn: "p" }, { provider: aws }),
-            res("gcp:container/cluster:Cluster", "gke", { resourceLabels: { team: "platform", "cost-center": "edtech", environment: "prod" } }, { provider: gcpProvider("g", "asia-southeast1") }),
-        ], required);
+        const tagged = awsProvider("aws-tagged", "ap-southeast-1", {
+            defaultTags: {
+                tags: { team: "platform", "cost-center": "edtech", environment: "prod" },
+            },
+        });
+        const v = check(
+            costAllocationTags,
+            [
+                tagged,
+                eksCluster,
+                res("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.0.0.0/16" }, { provider: tagged }),
+                res(
+                    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    "att",
+                    { role: "r", policyArn: "p" },
+                    { provider: aws },
+                ),
+                res(
+                    "gcp:container/cluster:Cluster",
+                    "gke",
+                    {
+                        resourceLabels: {
+                            team: "platform",
+                            "cost-center": "edtech",
+                            environment: "prod",
+                        },
+                    },
+                    { provider: gcpProvider("g", "asia-southeast1") },
+                ),
+            ],
+            required,
+        );
         assert.deepStrictEqual(v, []);
     });
 
     it("fails taggable resources without the tags (even with no tags input)", () => {
-        const v = check(costAllocationTags, [
-            res("aws:ec2/natGateway:NatGateway", "nat", { subnetId: "s" }, { provider: aws }),
-            res("aws:kms/key:Key", "key", { tags: { team: "platform" } }, { provider: aws }),
-            res("gcp:storage/bucket:Bucket", "b", { labels: { team: "platform", environment: "prod" } }, { provider: gcpProvider("g", "asia-southeast1") }),
-        ], required);
+        const v = check(
+            costAllocationTags,
+            [
+                res("aws:ec2/natGateway:NatGateway", "nat", { subnetId: "s" }, { provider: aws }),
+                res("aws:kms/key:Key", "key", { tags: { team: "platform" } }, { provider: aws }),
+                res(
+                    "gcp:storage/bucket:Bucket",
+                    "b",
+                    { labels: { team: "platform", environment: "prod" } },
+                    { provider: gcpProvider("g", "asia-southeast1") },
+                ),
+            ],
+            required,
+        );
         assert.deepStrictEqual(messages(v), [
             "missing cost-allocation tags: team, cost-center, environment",
             "missing cost-allocation tags: cost-center, environment",
@@ -242,7 +584,12 @@ describe("policies/cost: price table and monthly estimate", () => {
     it("pins a dated table with sources for every region the stacks use", () => {
         assert.strictEqual(PRICE_TABLE_DATE, "2025-06-01");
         assert.ok(PRICE_SOURCES.length >= 5);
-        assert.deepStrictEqual(Object.keys(PRICES).sort(), ["ap-northeast-1", "ap-southeast-1", "asia-northeast1", "asia-southeast1"]);
+        assert.deepStrictEqual(Object.keys(PRICES).sort(), [
+            "ap-northeast-1",
+            "ap-southeast-1",
+            "asia-northeast1",
+            "asia-southeast1",
+        ]);
         assert.strictEqual(instanceHourly("ap-southeast-1", "m6i.large"), 0.12);
         assert.strictEqual(instanceHourly("ap-southeast-1", "m6i.2xlarge"), 0.48);
         assert.strictEqual(instanceHourly("ap-northeast-1", "t3.medium"), 0.0544);
@@ -251,62 +598,186 @@ describe("policies/cost: price table and monthly estimate", () => {
     });
 
     it("adds up instances, control plane, NAT, load balancers and storage per region", () => {
-        const nodes = res("aws:eks/nodeGroup:NodeGroup", "workloads", { instanceTypes: ["m6i.xlarge"], capacityType: "ON_DEMAND", diskSize: 50, scalingConfig: { desiredSize: 2, minSize: 1, maxSize: 4 } }, { provider: aws });
-        const spot = res("aws:eks/nodeGroup:NodeGroup", "spot", { instanceTypes: ["m6i.large"], capacityType: "SPOT", scalingConfig: { desiredSize: 1, minSize: 1, maxSize: 2 } }, { provider: aws });
+        const nodes = res(
+            "aws:eks/nodeGroup:NodeGroup",
+            "workloads",
+            {
+                instanceTypes: ["m6i.xlarge"],
+                capacityType: "ON_DEMAND",
+                diskSize: 50,
+                scalingConfig: { desiredSize: 2, minSize: 1, maxSize: 4 },
+            },
+            { provider: aws },
+        );
+        const spot = res(
+            "aws:eks/nodeGroup:NodeGroup",
+            "spot",
+            {
+                instanceTypes: ["m6i.large"],
+                capacityType: "SPOT",
+                scalingConfig: { desiredSize: 1, minSize: 1, maxSize: 2 },
+            },
+            { provider: aws },
+        );
         const nat = res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: aws });
         const gw = release("ingress", "gateway", { service: { type: "LoadBalancer" } }, k8s);
         const internal = release("internal", "gateway", { service: { type: "ClusterIP" } }, k8s);
-        const prom = res("kubernetes:helm.sh/v3:Release", "prom", { chart: "kube-prometheus-stack", values: { prometheus: { prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "100Gi" } } } } } } } } }, { provider: k8s });
+        const prom = res(
+            "kubernetes:helm.sh/v3:Release",
+            "prom",
+            {
+                chart: "kube-prometheus-stack",
+                values: {
+                    prometheus: {
+                        prometheusSpec: {
+                            replicas: 2,
+                            storageSpec: {
+                                volumeClaimTemplate: {
+                                    spec: { resources: { requests: { storage: "100Gi" } } },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { provider: k8s },
+        );
         const e = estimateMonthlyCost([aws, eksCluster, k8s, nodes, spot, nat, gw, internal, prom]);
         assert.deepStrictEqual(e.unpriced, []);
         assert.deepStrictEqual(e.byCategory, {
-            "instances": 385.44, // 2 x 0.24 x 730 + 0.4 x 0.12 x 730
+            instances: 385.44, // 2 x 0.24 x 730 + 0.4 x 0.12 x 730
             "control-planes": 73,
             "nat-gateways": 43.07,
             "load-balancers": 18.4,
-            "storage": 30.72, // (2 x 50 + 20) GiB node disks + 2 x 100 GiB claims, at 0.096
+            storage: 30.72, // (2 x 50 + 20) GiB node disks + 2 x 100 GiB claims, at 0.096
         });
         assert.strictEqual(e.totalUsd, 550.63);
         assert.deepStrictEqual(e.byRegion, { "ap-southeast-1": 550.63 });
     });
 
     it("prices a node group's disk from its launch template when the group has no diskSize", () => {
-        const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "system-lt", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 80, volumeType: "gp3" } }] }, { provider: aws });
-        const withLt = res("aws:eks/nodeGroup:NodeGroup", "system", { instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND", launchTemplate: { id: "lt-1", version: "1" }, scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 6 } }, { provider: aws, dependsOn: [lt] });
-        const bare = res("aws:eks/nodeGroup:NodeGroup", "bare", { instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND", scalingConfig: { desiredSize: 1, minSize: 1, maxSize: 1 } }, { provider: aws });
+        const lt = res(
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "system-lt",
+            {
+                blockDeviceMappings: [
+                    { deviceName: "/dev/xvda", ebs: { volumeSize: 80, volumeType: "gp3" } },
+                ],
+            },
+            { provider: aws },
+        );
+        const withLt = res(
+            "aws:eks/nodeGroup:NodeGroup",
+            "system",
+            {
+                instanceTypes: ["m6i.large"],
+                capacityType: "ON_DEMAND",
+                launchTemplate: { id: "lt-1", version: "1" },
+                scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 6 },
+            },
+            { provider: aws, dependsOn: [lt] },
+        );
+        const bare = res(
+            "aws:eks/nodeGroup:NodeGroup",
+            "bare",
+            {
+                instanceTypes: ["m6i.large"],
+                capacityType: "ON_DEMAND",
+                scalingConfig: { desiredSize: 1, minSize: 1, maxSize: 1 },
+            },
+            { provider: aws },
+        );
         const e = estimateMonthlyCost([aws, eksCluster, lt, withLt, bare]);
-        assert.deepStrictEqual(e.lines.filter((l) => l.category === "storage").map((l) => [l.description, l.monthlyUsd]), [
-            ["3 x 80 GiB node disks", 23.04], // 240 GiB at 0.096
-            ["1 x 20 GiB node disks", 1.92], // the EKS default root volume
-        ]);
+        assert.deepStrictEqual(
+            e.lines
+                .filter((l) => l.category === "storage")
+                .map((l) => [l.description, l.monthlyUsd]),
+            [
+                ["3 x 80 GiB node disks", 23.04], // 240 GiB at 0.096
+                ["1 x 20 GiB node disks", 1.92], // the EKS default root volume
+            ],
+        );
     });
 
     it("reads chart storage from volume claim templates and persistence blocks", () => {
-        assert.strictEqual(chartStorageGiB({ replicas: 3, volumeClaimTemplate: { resources: { requests: { storage: "50Gi" } } }, grafana: { persistence: { enabled: true, size: "10Gi" } }, off: { persistence: { enabled: false, size: "99Gi" } } }), 160);
+        assert.strictEqual(
+            chartStorageGiB({
+                replicas: 3,
+                volumeClaimTemplate: { resources: { requests: { storage: "50Gi" } } },
+                grafana: { persistence: { enabled: true, size: "10Gi" } },
+                off: { persistence: { enabled: false, size: "99Gi" } },
+            }),
+            160,
+        );
     });
 
     it("prices ECK Elasticsearch data volumes per node", () => {
-        const es = cr("elasticsearch.k8s.elastic.co/v1", "Elasticsearch", "logs", "logging", {
-            nodeSets: [{ name: "default", count: 3, volumeClaimTemplates: [{ metadata: { name: "elasticsearch-data" }, spec: { resources: { requests: { storage: "200Gi" } } } }] }],
-        }, k8s);
+        const es = cr(
+            "elasticsearch.k8s.elastic.co/v1",
+            "Elasticsearch",
+            "logs",
+            "logging",
+            {
+                nodeSets: [
+                    {
+                        name: "default",
+                        count: 3,
+                        volumeClaimTemplates: [
+                            {
+                                metadata: { name: "elasticsearch-data" },
+                                spec: { resources: { requests: { storage: "200Gi" } } },
+                            },
+                        ],
+                    },
+                ],
+            },
+            k8s,
+        );
         const e = estimateMonthlyCost([aws, eksCluster, k8s, es]);
-        assert.deepStrictEqual(e.lines.filter((l) => l.category === "storage").map((l) => [l.description, l.monthlyUsd]), [["600 GiB Elasticsearch data volumes", 57.6]]);
+        assert.deepStrictEqual(
+            e.lines
+                .filter((l) => l.category === "storage")
+                .map((l) => [l.description, l.monthlyUsd]),
+            [["600 GiB Elasticsearch data volumes", 57.6]],
+        );
     });
 
     it("reports resources it cannot price", () => {
         const unknownRegion = awsProvider("aws-virginia", "us-east-1");
-        const e = estimateMonthlyCost([unknownRegion, res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: unknownRegion })]);
-        assert.deepStrictEqual(e.unpriced, [{ urn: "urn:pulumi:test::mesh-platform::aws:ec2/natGateway:NatGateway::nat", reason: "region us-east-1 is not in the price table" }]);
+        const e = estimateMonthlyCost([
+            unknownRegion,
+            res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: unknownRegion }),
+        ]);
+        assert.deepStrictEqual(e.unpriced, [
+            {
+                urn: "urn:pulumi:test::mesh-platform::aws:ec2/natGateway:NatGateway::nat",
+                reason: "region us-east-1 is not in the price table",
+            },
+        ]);
     });
 
     it("passes within budget and fails over budget or when the estimate is incomplete", () => {
         const nat = res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: aws });
-        assert.deepStrictEqual(check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 200 }), []);
-        assert.deepStrictEqual(messages(check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 100 })), [
-            "estimated monthly cost $116.07 exceeds the budget of $100.00 for stack test (control-planes $73.00, nat-gateways $43.07; prices of 2025-06-01)",
-        ]);
-        assert.strictEqual(check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 100, stackBudgetsUsd: { test: 150 } }).length, 0);
+        assert.deepStrictEqual(
+            check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 200 }),
+            [],
+        );
+        assert.deepStrictEqual(
+            messages(check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 100 })),
+            [
+                "estimated monthly cost $116.07 exceeds the budget of $100.00 for stack test (control-planes $73.00, nat-gateways $43.07; prices of 2025-06-01)",
+            ],
+        );
+        assert.strictEqual(
+            check(monthlyBudget, [aws, eksCluster, nat], {
+                budgetUsd: 100,
+                stackBudgetsUsd: { test: 150 },
+            }).length,
+            0,
+        );
         const lost = res("aws:ec2/natGateway:NatGateway", "lost", {});
-        assert.deepStrictEqual(messages(check(monthlyBudget, [lost], { budgetUsd: 100 })), ["cost estimate is incomplete: lost (region unknown)"]);
+        assert.deepStrictEqual(messages(check(monthlyBudget, [lost], { budgetUsd: 100 })), [
+            "cost estimate is incomplete: lost (region unknown)",
+        ]);
     });
 });

@@ -1,5 +1,9 @@
 import * as assert from "assert";
-import { defaultDenyPerAppNamespace, isDefaultDeny, noAllowAll } from "../../policies/security/rules/authz";
+import {
+    defaultDenyPerAppNamespace,
+    isDefaultDeny,
+    noAllowAll,
+} from "../../policies/security/rules/authz";
 import { gatewayMinTls, ingressJwt } from "../../policies/security/rules/ingress";
 import { meshConsistency } from "../../policies/security/rules/mesh";
 import { mtlsStrictMeshWide, noMtlsDowngrade } from "../../policies/security/rules/mtls";
@@ -11,45 +15,113 @@ const SEC = "security.istio.io/v1";
 const sg = k8sProvider("singapore-k8s");
 const tk = k8sProvider("tokyo-k8s");
 
-function istiod(provider: PlanResource, cluster: string, overrides: Record<string, unknown> = {}): PlanResource {
-    return release(`mesh-${provider.name.replace(/-k8s$/, "")}-istiod`, "istiod", {
-        global: { meshID: "edtech-mesh", multiCluster: { clusterName: cluster }, network: `network-${cluster}` },
-        meshConfig: { meshMTLS: { minProtocolVersion: "TLSV1_2" } },
-        ...overrides,
-    }, provider);
+function istiod(
+    provider: PlanResource,
+    cluster: string,
+    overrides: Record<string, unknown> = {},
+): PlanResource {
+    return release(
+        `mesh-${provider.name.replace(/-k8s$/, "")}-istiod`,
+        "istiod",
+        {
+            global: {
+                meshID: "edtech-mesh",
+                multiCluster: { clusterName: cluster },
+                network: `network-${cluster}`,
+            },
+            meshConfig: { meshMTLS: { minProtocolVersion: "TLSV1_2" } },
+            ...overrides,
+        },
+        provider,
+    );
 }
 
 function remoteSecret(provider: PlanResource, target: string): PlanResource {
-    return res("kubernetes:core/v1:Secret", `${provider.name}-remote-${target}`, {
-        metadata: { name: `istio-remote-secret-${target}`, namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": target } },
-        stringData: "[secret]",
-    }, { provider });
+    return res(
+        "kubernetes:core/v1:Secret",
+        `${provider.name}-remote-${target}`,
+        {
+            metadata: {
+                name: `istio-remote-secret-${target}`,
+                namespace: "istio-system",
+                labels: { "istio/multiCluster": "true" },
+                annotations: { "networking.istio.io/cluster": target },
+            },
+            stringData: "[secret]",
+        },
+        { provider },
+    );
 }
 
 describe("policies/security: mTLS", () => {
-    const meshWide = (mode: string, provider = sg) => cr(SEC, "PeerAuthentication", "default", "istio-system", { mtls: { mode } }, provider);
+    const meshWide = (mode: string, provider = sg) =>
+        cr(SEC, "PeerAuthentication", "default", "istio-system", { mtls: { mode } }, provider);
 
     it("passes with a STRICT mesh-wide PeerAuthentication next to istiod", () => {
-        assert.deepStrictEqual(check(mtlsStrictMeshWide, [istiod(sg, "singapore"), meshWide("STRICT")]), []);
+        assert.deepStrictEqual(
+            check(mtlsStrictMeshWide, [istiod(sg, "singapore"), meshWide("STRICT")]),
+            [],
+        );
     });
 
     it("fails without a mesh-wide PeerAuthentication, or with a non-STRICT one", () => {
         assert.deepStrictEqual(found(check(mtlsStrictMeshWide, [istiod(sg, "singapore")])), [
-            ["mesh-singapore-istiod", "cluster singapore-k8s has no mesh-wide PeerAuthentication in istio-system; declare one without a selector and spec.mtls.mode STRICT"],
+            [
+                "mesh-singapore-istiod",
+                "cluster singapore-k8s has no mesh-wide PeerAuthentication in istio-system; declare one without a selector and spec.mtls.mode STRICT",
+            ],
         ]);
-        assert.deepStrictEqual(messages(check(mtlsStrictMeshWide, [istiod(sg, "singapore"), meshWide("PERMISSIVE")])), [
-            "mesh-wide PeerAuthentication in istio-system has mtls.mode PERMISSIVE; it must be STRICT",
-        ]);
+        assert.deepStrictEqual(
+            messages(check(mtlsStrictMeshWide, [istiod(sg, "singapore"), meshWide("PERMISSIVE")])),
+            [
+                "mesh-wide PeerAuthentication in istio-system has mtls.mode PERMISSIVE; it must be STRICT",
+            ],
+        );
         // A STRICT policy in another cluster does not count.
-        assert.strictEqual(check(mtlsStrictMeshWide, [istiod(sg, "singapore"), meshWide("STRICT", tk)]).length, 1);
+        assert.strictEqual(
+            check(mtlsStrictMeshWide, [istiod(sg, "singapore"), meshWide("STRICT", tk)]).length,
+            1,
+        );
     });
 
     it("rejects PERMISSIVE or DISABLE at namespace, workload and port level, accepts STRICT and UNSET", () => {
-        const ok = cr(SEC, "PeerAuthentication", "p", "user", { selector: { matchLabels: { app: "x" } }, mtls: { mode: "STRICT" }, portLevelMtls: { 8080: { mode: "UNSET" } } }, sg);
+        const ok = cr(
+            SEC,
+            "PeerAuthentication",
+            "p",
+            "user",
+            {
+                selector: { matchLabels: { app: "x" } },
+                mtls: { mode: "STRICT" },
+                portLevelMtls: { 8080: { mode: "UNSET" } },
+            },
+            sg,
+        );
         assert.deepStrictEqual(check(noMtlsDowngrade, [ok]), []);
-        const ns = cr(SEC, "PeerAuthentication", "ns", "user", { mtls: { mode: "PERMISSIVE" } }, sg);
-        const wl = cr(SEC, "PeerAuthentication", "wl", "user", { selector: { matchLabels: { app: "x" } }, mtls: { mode: "DISABLE" } }, sg);
-        const port = cr(SEC, "PeerAuthentication", "port", "user", { mtls: { mode: "STRICT" }, portLevelMtls: { 9090: { mode: "PERMISSIVE" } } }, sg);
+        const ns = cr(
+            SEC,
+            "PeerAuthentication",
+            "ns",
+            "user",
+            { mtls: { mode: "PERMISSIVE" } },
+            sg,
+        );
+        const wl = cr(
+            SEC,
+            "PeerAuthentication",
+            "wl",
+            "user",
+            { selector: { matchLabels: { app: "x" } }, mtls: { mode: "DISABLE" } },
+            sg,
+        );
+        const port = cr(
+            SEC,
+            "PeerAuthentication",
+            "port",
+            "user",
+            { mtls: { mode: "STRICT" }, portLevelMtls: { 9090: { mode: "PERMISSIVE" } } },
+            sg,
+        );
         assert.deepStrictEqual(messages(check(noMtlsDowngrade, [ns, wl, port])), [
             "namespace-level mtls.mode PERMISSIVE downgrades the mesh's STRICT mTLS; remove it or set STRICT",
             "workload-level mtls.mode DISABLE downgrades the mesh's STRICT mTLS; remove it or set STRICT",
@@ -60,35 +132,67 @@ describe("policies/security: mTLS", () => {
 
 describe("policies/security: authorization", () => {
     const userNs = namespace("user", { "istio-injection": "enabled" }, sg);
-    const authz = (name: string, ns: string, spec: unknown, provider = sg) => cr(SEC, "AuthorizationPolicy", name, ns, spec, provider);
+    const authz = (name: string, ns: string, spec: unknown, provider = sg) =>
+        cr(SEC, "AuthorizationPolicy", name, ns, spec, provider);
 
     it("recognises allow-nothing and deny-all as default deny, not selector-scoped ones", () => {
         assert.strictEqual(isDefaultDeny({ spec: {} }), true);
         assert.strictEqual(isDefaultDeny({ spec: { action: "DENY", rules: [{}] } }), true);
-        assert.strictEqual(isDefaultDeny({ spec: { selector: { matchLabels: { app: "a" } } } }), false);
-        assert.strictEqual(isDefaultDeny({ spec: { rules: [{ from: [{ source: { namespaces: ["x"] } }] }] } }), false);
+        assert.strictEqual(
+            isDefaultDeny({ spec: { selector: { matchLabels: { app: "a" } } } }),
+            false,
+        );
+        assert.strictEqual(
+            isDefaultDeny({ spec: { rules: [{ from: [{ source: { namespaces: ["x"] } }] }] } }),
+            false,
+        );
     });
 
     it("passes when every app namespace has a default-deny policy in its own cluster", () => {
-        assert.deepStrictEqual(check(defaultDenyPerAppNamespace, [userNs, authz("deny-all", "user", {})], { appNamespaces: ["user"] }), []);
+        assert.deepStrictEqual(
+            check(defaultDenyPerAppNamespace, [userNs, authz("deny-all", "user", {})], {
+                appNamespaces: ["user"],
+            }),
+            [],
+        );
     });
 
     it("fails for an app namespace without one (a policy in another cluster or namespace does not count)", () => {
-        const v = check(defaultDenyPerAppNamespace, [userNs, authz("deny-all", "user", {}, tk), authz("deny-all", "content", {})], { appNamespaces: ["user"] });
-        assert.deepStrictEqual(found(v), [["singapore-k8s-ns-user", "app namespace user in cluster singapore-k8s has no default-deny AuthorizationPolicy (spec: {} with no selector)"]]);
+        const v = check(
+            defaultDenyPerAppNamespace,
+            [userNs, authz("deny-all", "user", {}, tk), authz("deny-all", "content", {})],
+            { appNamespaces: ["user"] },
+        );
+        assert.deepStrictEqual(found(v), [
+            [
+                "singapore-k8s-ns-user",
+                "app namespace user in cluster singapore-k8s has no default-deny AuthorizationPolicy (spec: {} with no selector)",
+            ],
+        ]);
     });
 
     it("passes ALLOW policies whose rules AND from, to and when", () => {
         const ok = authz("exam", "assessment", {
             selector: { matchLabels: { app: "exam-service" } },
             action: "ALLOW",
-            rules: [{
-                from: [{ source: { principals: ["cluster.local/ns/assessment/sa/exam-frontend"] } }],
-                to: [{ operation: { methods: ["GET"], paths: ["/api/v1/exams/*/questions"] } }],
-                when: [{ key: "request.headers[user-verification]", values: ["verified"] }],
-            }],
+            rules: [
+                {
+                    from: [
+                        {
+                            source: {
+                                principals: ["cluster.local/ns/assessment/sa/exam-frontend"],
+                            },
+                        },
+                    ],
+                    to: [{ operation: { methods: ["GET"], paths: ["/api/v1/exams/*/questions"] } }],
+                    when: [{ key: "request.headers[user-verification]", values: ["verified"] }],
+                },
+            ],
         });
-        assert.deepStrictEqual(check(noAllowAll, [ok, authz("deny", "x", { action: "DENY", rules: [{}] })]), []);
+        assert.deepStrictEqual(
+            check(noAllowAll, [ok, authz("deny", "x", { action: "DENY", rules: [{}] })]),
+            [],
+        );
     });
 
     it("fails an empty rule and the guide's split from / to / when rules", () => {
@@ -97,9 +201,23 @@ describe("policies/security: authorization", () => {
         const split = authz("user-data", "user", {
             selector: { matchLabels: { app: "user-service" } },
             rules: [
-                { from: [{ source: { principals: ["cluster.local/ns/edtech-production/sa/frontend-service"] } }] },
+                {
+                    from: [
+                        {
+                            source: {
+                                principals: [
+                                    "cluster.local/ns/edtech-production/sa/frontend-service",
+                                ],
+                            },
+                        },
+                    ],
+                },
                 { to: [{ operation: { methods: ["GET", "PUT"], paths: ["/api/v1/users/*"] } }] },
-                { when: [{ key: "request.headers[x-user-role]", values: ["admin", "user-owner"] }] },
+                {
+                    when: [
+                        { key: "request.headers[x-user-role]", values: ["admin", "user-owner"] },
+                    ],
+                },
             ],
         });
         assert.deepStrictEqual(messages(check(noAllowAll, [empty, emptySource, split])), [
@@ -111,64 +229,203 @@ describe("policies/security: authorization", () => {
 });
 
 describe("policies/security: ingress JWT and TLS", () => {
-    const ingress = release("mesh-singapore-ingress", "gateway", { service: { type: "LoadBalancer" } }, sg, { name: "istio-ingressgateway", namespace: "istio-gateways" });
-    const eastwest = release("mesh-singapore-eastwest", "gateway", { networkGateway: "network-singapore" }, sg, { name: "istio-eastwestgateway" });
-    const jwt = (selector: unknown, ns = "istio-gateways", rules: unknown[] = [{ issuer: "https://auth.example.com/", jwksUri: "https://auth.example.com/jwks.json" }], provider = sg) =>
-        cr(SEC, "RequestAuthentication", "ingress-jwt", ns, { ...(selector ? { selector } : {}), jwtRules: rules }, provider);
+    const ingress = release(
+        "mesh-singapore-ingress",
+        "gateway",
+        { service: { type: "LoadBalancer" } },
+        sg,
+        { name: "istio-ingressgateway", namespace: "istio-gateways" },
+    );
+    const eastwest = release(
+        "mesh-singapore-eastwest",
+        "gateway",
+        { networkGateway: "network-singapore" },
+        sg,
+        { name: "istio-eastwestgateway" },
+    );
+    const jwt = (
+        selector: unknown,
+        ns = "istio-gateways",
+        rules: unknown[] = [
+            { issuer: "https://auth.example.com/", jwksUri: "https://auth.example.com/jwks.json" },
+        ],
+        provider = sg,
+    ) =>
+        cr(
+            SEC,
+            "RequestAuthentication",
+            "ingress-jwt",
+            ns,
+            { ...(selector ? { selector } : {}), jwtRules: rules },
+            provider,
+        );
 
     /** What makes the token mandatory: DENY requests without a request principal (as the mesh component declares it). */
-    const requireJwt = (spec: Record<string, unknown> = {}, ns = "istio-gateways") => cr(SEC, "AuthorizationPolicy", "ingress-require-jwt", ns, {
-        selector: { matchLabels: { istio: "ingressgateway" } }, action: "DENY",
-        rules: [{ from: [{ source: { notRequestPrincipals: ["*"] } }], to: [{ operation: { paths: ["/api/*"] } }] }], ...spec,
-    }, sg);
+    const requireJwt = (spec: Record<string, unknown> = {}, ns = "istio-gateways") =>
+        cr(
+            SEC,
+            "AuthorizationPolicy",
+            "ingress-require-jwt",
+            ns,
+            {
+                selector: { matchLabels: { istio: "ingressgateway" } },
+                action: "DENY",
+                rules: [
+                    {
+                        from: [{ source: { notRequestPrincipals: ["*"] } }],
+                        to: [{ operation: { paths: ["/api/*"] } }],
+                    },
+                ],
+                ...spec,
+            },
+            sg,
+        );
 
     it("passes with a RequestAuthentication selecting the ingress gateway's pods (east-west needs none)", () => {
-        assert.deepStrictEqual(check(ingressJwt, [ingress, eastwest, jwt({ matchLabels: { istio: "ingressgateway" } }), requireJwt()]), []);
-        assert.deepStrictEqual(check(ingressJwt, [ingress, jwt(undefined, "istio-system"), requireJwt()]), []);
+        assert.deepStrictEqual(
+            check(ingressJwt, [
+                ingress,
+                eastwest,
+                jwt({ matchLabels: { istio: "ingressgateway" } }),
+                requireJwt(),
+            ]),
+            [],
+        );
+        assert.deepStrictEqual(
+            check(ingressJwt, [ingress, jwt(undefined, "istio-system"), requireJwt()]),
+            [],
+        );
     });
 
     it("fails when nothing selects the gateway, or the JWKS is not https", () => {
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt({ matchLabels: { app: "other" } }), requireJwt()])), [
-            'ingress gateway istio-ingressgateway in cluster singapore-k8s has no RequestAuthentication selecting it (namespace istio-gateways, labels {"app":"istio-ingressgateway","istio":"ingressgateway"})',
-        ]);
-        assert.strictEqual(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", undefined, tk), requireJwt()]).length, 1);
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", [{ issuer: "https://a/", jwksUri: "http://a/jwks" }]), requireJwt()])), [
-            "RequestAuthentication for ingress gateway istio-ingressgateway: jwtRules[0].jwksUri http://a/jwks is not https",
-        ]);
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", []), requireJwt()])), [
-            "RequestAuthentication for ingress gateway istio-ingressgateway: spec.jwtRules is empty",
-        ]);
+        assert.deepStrictEqual(
+            messages(
+                check(ingressJwt, [ingress, jwt({ matchLabels: { app: "other" } }), requireJwt()]),
+            ),
+            [
+                'ingress gateway istio-ingressgateway in cluster singapore-k8s has no RequestAuthentication selecting it (namespace istio-gateways, labels {"app":"istio-ingressgateway","istio":"ingressgateway"})',
+            ],
+        );
+        assert.strictEqual(
+            check(ingressJwt, [
+                ingress,
+                jwt(undefined, "istio-gateways", undefined, tk),
+                requireJwt(),
+            ]).length,
+            1,
+        );
+        assert.deepStrictEqual(
+            messages(
+                check(ingressJwt, [
+                    ingress,
+                    jwt(undefined, "istio-gateways", [
+                        { issuer: "https://a/", jwksUri: "http://a/jwks" },
+                    ]),
+                    requireJwt(),
+                ]),
+            ),
+            [
+                "RequestAuthentication for ingress gateway istio-ingressgateway: jwtRules[0].jwksUri http://a/jwks is not https",
+            ],
+        );
+        assert.deepStrictEqual(
+            messages(
+                check(ingressJwt, [ingress, jwt(undefined, "istio-gateways", []), requireJwt()]),
+            ),
+            [
+                "RequestAuthentication for ingress gateway istio-ingressgateway: spec.jwtRules is empty",
+            ],
+        );
     });
 
     it("requires an AuthorizationPolicy on the gateway that makes the token mandatory", () => {
         const ra = jwt({ matchLabels: { istio: "ingressgateway" } });
-        const allowWithPrincipal = requireJwt({ action: "ALLOW", rules: [{ from: [{ source: { requestPrincipals: ["https://auth.example.com//*"] } }] }] });
+        const allowWithPrincipal = requireJwt({
+            action: "ALLOW",
+            rules: [{ from: [{ source: { requestPrincipals: ["https://auth.example.com//*"] } }] }],
+        });
         assert.deepStrictEqual(check(ingressJwt, [ingress, ra, allowWithPrincipal]), []);
-        assert.deepStrictEqual(check(ingressJwt, [ingress, ra, requireJwt({ selector: undefined }, "istio-system")]), []);
-        const missing = "ingress gateway istio-ingressgateway in cluster singapore-k8s accepts requests without a JWT: no AuthorizationPolicy selecting it requires one (DENY with notRequestPrincipals or ALLOW with requestPrincipals); a RequestAuthentication alone only rejects invalid tokens";
-        assert.deepStrictEqual(found(check(ingressJwt, [ingress, ra])), [["mesh-singapore-ingress", missing]]);
+        assert.deepStrictEqual(
+            check(ingressJwt, [ingress, ra, requireJwt({ selector: undefined }, "istio-system")]),
+            [],
+        );
+        const missing =
+            "ingress gateway istio-ingressgateway in cluster singapore-k8s accepts requests without a JWT: no AuthorizationPolicy selecting it requires one (DENY with notRequestPrincipals or ALLOW with requestPrincipals); a RequestAuthentication alone only rejects invalid tokens";
+        assert.deepStrictEqual(found(check(ingressJwt, [ingress, ra])), [
+            ["mesh-singapore-ingress", missing],
+        ]);
         // DENY on principals (not request principals), another gateway's selector, or another namespace: no token required.
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({ rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] })])), [missing]);
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({ selector: { matchLabels: { istio: "eastwestgateway" } } })])), [missing]);
-        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({}, "user")])), [missing]);
+        assert.deepStrictEqual(
+            messages(
+                check(ingressJwt, [
+                    ingress,
+                    ra,
+                    requireJwt({ rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] }),
+                ]),
+            ),
+            [missing],
+        );
+        assert.deepStrictEqual(
+            messages(
+                check(ingressJwt, [
+                    ingress,
+                    ra,
+                    requireJwt({ selector: { matchLabels: { istio: "eastwestgateway" } } }),
+                ]),
+            ),
+            [missing],
+        );
+        assert.deepStrictEqual(messages(check(ingressJwt, [ingress, ra, requireJwt({}, "user")])), [
+            missing,
+        ]);
     });
 
-    const gateway = (servers: unknown[]) => cr("networking.istio.io/v1", "Gateway", "public", "istio-gateways", { selector: { istio: "ingressgateway" }, servers }, sg);
+    const gateway = (servers: unknown[]) =>
+        cr(
+            "networking.istio.io/v1",
+            "Gateway",
+            "public",
+            "istio-gateways",
+            { selector: { istio: "ingressgateway" }, servers },
+            sg,
+        );
 
     it("passes gateways with TLS 1.2+ and pass-through servers, and istiod with meshMTLS TLSV1_2", () => {
         const gw = gateway([
-            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["app.example.com"], tls: { mode: "SIMPLE", credentialName: "ingress-tls", minProtocolVersion: "TLSV1_2" } },
-            { port: { number: 15443, name: "tls", protocol: "TLS" }, hosts: ["*.local"], tls: { mode: "AUTO_PASSTHROUGH" } },
+            {
+                port: { number: 443, name: "https", protocol: "HTTPS" },
+                hosts: ["app.example.com"],
+                tls: {
+                    mode: "SIMPLE",
+                    credentialName: "ingress-tls",
+                    minProtocolVersion: "TLSV1_2",
+                },
+            },
+            {
+                port: { number: 15443, name: "tls", protocol: "TLS" },
+                hosts: ["*.local"],
+                tls: { mode: "AUTO_PASSTHROUGH" },
+            },
         ]);
         assert.deepStrictEqual(check(gatewayMinTls, [gw, istiod(sg, "singapore")]), []);
     });
 
     it("fails a terminating server without minProtocolVersion or with TLS 1.1, and istiod without meshMTLS minimum", () => {
         const gw = gateway([
-            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["a"], tls: { mode: "SIMPLE", credentialName: "c" } },
-            { port: { number: 8443, name: "https2", protocol: "HTTPS" }, hosts: ["b"], tls: { mode: "MUTUAL", credentialName: "c", minProtocolVersion: "TLSV1_1" } },
+            {
+                port: { number: 443, name: "https", protocol: "HTTPS" },
+                hosts: ["a"],
+                tls: { mode: "SIMPLE", credentialName: "c" },
+            },
+            {
+                port: { number: 8443, name: "https2", protocol: "HTTPS" },
+                hosts: ["b"],
+                tls: { mode: "MUTUAL", credentialName: "c", minProtocolVersion: "TLSV1_1" },
+            },
         ]);
-        const weak = istiod(sg, "singapore", { meshConfig: { tlsDefaults: { minProtocolVersion: "TLS_AUTO" } } });
+        const weak = istiod(sg, "singapore", {
+            meshConfig: { tlsDefaults: { minProtocolVersion: "TLS_AUTO" } },
+        });
         assert.deepStrictEqual(messages(check(gatewayMinTls, [gw, weak])), [
             "servers[0] terminates TLS (mode SIMPLE) with minProtocolVersion unset; set TLSV1_2 or TLSV1_3",
             "servers[1] terminates TLS (mode MUTUAL) with minProtocolVersion TLSV1_1; set TLSV1_2 or TLSV1_3",
@@ -180,16 +437,27 @@ describe("policies/security: ingress JWT and TLS", () => {
 
 describe("policies/security: sidecar injection", () => {
     it("passes app namespaces labelled istio-injection: enabled or istio.io/rev, ignores others", () => {
-        const v = check(sidecarInjection, [
-            namespace("user", { "istio-injection": "enabled" }, sg),
-            namespace("content", { "istio.io/rev": "1-27-3" }, sg),
-            namespace("monitoring", {}, sg),
-        ], { appNamespaces: ["user", "content"] });
+        const v = check(
+            sidecarInjection,
+            [
+                namespace("user", { "istio-injection": "enabled" }, sg),
+                namespace("content", { "istio.io/rev": "1-27-3" }, sg),
+                namespace("monitoring", {}, sg),
+            ],
+            { appNamespaces: ["user", "content"] },
+        );
         assert.deepStrictEqual(v, []);
     });
 
     it("fails app namespaces without the label or with injection disabled", () => {
-        const v = check(sidecarInjection, [namespace("user", {}, sg), namespace("content", { "istio-injection": "disabled" }, sg)], { appNamespaces: ["user", "content"] });
+        const v = check(
+            sidecarInjection,
+            [
+                namespace("user", {}, sg),
+                namespace("content", { "istio-injection": "disabled" }, sg),
+            ],
+            { appNamespaces: ["user", "content"] },
+        );
         assert.deepStrictEqual(messages(v), [
             "namespace user has no sidecar injection label (istio-injection: enabled or istio.io/rev)",
             "namespace content disables sidecar injection (istio-injection: disabled)",
@@ -197,29 +465,48 @@ describe("policies/security: sidecar injection", () => {
     });
 
     it("checks that istio.io/rev names a revision (or revision tag) an istiod of the same cluster serves", () => {
-        const revisioned = (provider: PlanResource, values: Record<string, unknown>) => release(`${provider.name}-istiod`, "istiod", values, provider);
+        const revisioned = (provider: PlanResource, values: Record<string, unknown>) =>
+            release(`${provider.name}-istiod`, "istiod", values, provider);
         const fixtures = [
-            revisioned(sg, { revision: "1-30-3", revisionTags: ["stable"] }), revisioned(tk, { revision: "1-30-3" }),
+            revisioned(sg, { revision: "1-30-3", revisionTags: ["stable"] }),
+            revisioned(tk, { revision: "1-30-3" }),
             namespace("user", { "istio.io/rev": "1-30-3" }, sg),
             namespace("content", { "istio.io/rev": "stable" }, sg),
             namespace("assessment", { "istio.io/rev": "1-29-0" }, sg),
             namespace("user", { "istio.io/rev": "stable" }, tk),
         ];
-        const v = check(sidecarInjection, fixtures, { appNamespaces: ["user", "content", "assessment"] });
+        const v = check(sidecarInjection, fixtures, {
+            appNamespaces: ["user", "content", "assessment"],
+        });
         assert.deepStrictEqual(found(v), [
-            [`${sg.name}-ns-assessment`, `namespace assessment selects istio.io/rev 1-29-0, which no istiod in cluster ${sg.name} serves (revisions: 1-30-3, stable); its pods would get no sidecar`],
-            [`${tk.name}-ns-user`, `namespace user selects istio.io/rev stable, which no istiod in cluster ${tk.name} serves (revisions: 1-30-3); its pods would get no sidecar`],
+            [
+                `${sg.name}-ns-assessment`,
+                `namespace assessment selects istio.io/rev 1-29-0, which no istiod in cluster ${sg.name} serves (revisions: 1-30-3, stable); its pods would get no sidecar`,
+            ],
+            [
+                `${tk.name}-ns-user`,
+                `namespace user selects istio.io/rev stable, which no istiod in cluster ${tk.name} serves (revisions: 1-30-3); its pods would get no sidecar`,
+            ],
         ]);
-        assert.deepStrictEqual(check(sidecarInjection, [revisioned(sg, {}), namespace("user", { "istio.io/rev": "default" }, sg)], { appNamespaces: ["user"] }), []);
+        assert.deepStrictEqual(
+            check(
+                sidecarInjection,
+                [revisioned(sg, {}), namespace("user", { "istio.io/rev": "default" }, sg)],
+                { appNamespaces: ["user"] },
+            ),
+            [],
+        );
     });
 });
 
 describe("policies/security: mesh consistency", () => {
     const good = () => [
-        istiod(sg, "singapore"), istiod(tk, "tokyo"),
+        istiod(sg, "singapore"),
+        istiod(tk, "tokyo"),
         namespace("istio-system", { "topology.istio.io/network": "network-singapore" }, sg),
         namespace("istio-system", { "topology.istio.io/network": "network-tokyo" }, tk),
-        remoteSecret(sg, "tokyo"), remoteSecret(tk, "singapore"),
+        remoteSecret(sg, "tokyo"),
+        remoteSecret(tk, "singapore"),
     ];
 
     it("passes one meshID, unique names and networks, labelled namespaces and a remote secret per ordered pair", () => {
@@ -229,8 +516,15 @@ describe("policies/security: mesh consistency", () => {
     it("fails two meshIDs, duplicate cluster names and networks", () => {
         const v = check(meshConsistency, [
             istiod(sg, "singapore"),
-            istiod(tk, "singapore", { global: { meshID: "other-mesh", multiCluster: { clusterName: "singapore" }, network: "network-singapore" } }),
-            remoteSecret(sg, "singapore"), remoteSecret(tk, "singapore"),
+            istiod(tk, "singapore", {
+                global: {
+                    meshID: "other-mesh",
+                    multiCluster: { clusterName: "singapore" },
+                    network: "network-singapore",
+                },
+            }),
+            remoteSecret(sg, "singapore"),
+            remoteSecret(tk, "singapore"),
         ]);
         assert.deepStrictEqual(messages(v), [
             "istiod releases disagree on global.meshID: edtech-mesh, other-mesh; a multi-primary mesh has one meshID",
@@ -243,8 +537,14 @@ describe("policies/security: mesh consistency", () => {
         const resources = good().filter((r) => r.name !== "tokyo-k8s-remote-singapore");
         resources[3] = namespace("istio-system", { "topology.istio.io/network": "network-x" }, tk);
         assert.deepStrictEqual(found(check(meshConsistency, resources)), [
-            ["tokyo-k8s-ns-istio-system", "namespace istio-system in tokyo-k8s has topology.istio.io/network network-x; expected network-tokyo"],
-            ["mesh-tokyo-istiod", 'cluster tokyo has no remote secret for singapore (istio-remote-secret-singapore in istio-system, label istio/multiCluster: "true")'],
+            [
+                "tokyo-k8s-ns-istio-system",
+                "namespace istio-system in tokyo-k8s has topology.istio.io/network network-x; expected network-tokyo",
+            ],
+            [
+                "mesh-tokyo-istiod",
+                'cluster tokyo has no remote secret for singapore (istio-remote-secret-singapore in istio-system, label istio/multiCluster: "true")',
+            ],
         ]);
     });
 });

@@ -9,7 +9,14 @@ import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import { createRequire } from "module";
 import * as path from "path";
-import { evaluatePack, loadPackConfig, PACKS, PackDefinition, PlanResource, PolicyViolation } from "../../policies/offline";
+import {
+    evaluatePack,
+    loadPackConfig,
+    PACKS,
+    PackDefinition,
+    PlanResource,
+    PolicyViolation,
+} from "../../policies/offline";
 import { awsProvider, cr, k8sProvider, namespace, release, res, STACK } from "./support";
 
 // The policy SDK's own gRPC and protobuf modules (dependencies of @pulumi/pulumi).
@@ -23,40 +30,69 @@ const { Empty } = sdk("google-protobuf/google/protobuf/empty_pb");
 const LEVELS: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 const LEVEL_NAMES = ["advisory", "mandatory", "disabled", "remediate"];
 
-interface Server { readonly child: ChildProcess; readonly client: any }
+interface Server {
+    readonly child: ChildProcess;
+    readonly client: any;
+}
 
 function startPack(pack: PackDefinition): Promise<Server> {
     return new Promise((resolve, reject) => {
         // No TS_NODE_* settings of the test process leak in: the pack must start with its own config.
-        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_")));
-        const child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], {
-            cwd: path.resolve(__dirname, "..", "..", "policies", pack.dir),
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const env = Object.fromEntries(
+            Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_")),
+        );
+        const child = spawn(
+            process.execPath,
+            [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."],
+            {
+                cwd: path.resolve(__dirname, "..", "..", "policies", pack.dir),
+                env,
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let out = "";
         let err = "";
         child.stderr.on("data", (d) => (err += d));
-        child.on("exit", (code) => reject(new Error(`pack ${pack.dir} exited with ${code}: ${err}`)));
+        child.on("exit", (code) =>
+            reject(new Error(`pack ${pack.dir} exited with ${code}: ${err}`)),
+        );
         child.stdout.on("data", (d) => {
             out += d;
             const m = /^(\d+)\s*$/m.exec(out);
-            if (m) resolve({ child, client: new analyzerGrpc.AnalyzerClient(`127.0.0.1:${m[1]}`, grpc.credentials.createInsecure()) });
+            if (m)
+                resolve({
+                    child,
+                    client: new analyzerGrpc.AnalyzerClient(
+                        `127.0.0.1:${m[1]}`,
+                        grpc.credentials.createInsecure(),
+                    ),
+                });
         });
     });
 }
 
 const call = <T>(client: any, method: string, req: unknown): Promise<T> =>
-    new Promise((resolve, reject) => client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+    new Promise((resolve, reject) =>
+        client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))),
+    );
 
 /** What the CLI sends for a `--policy-pack-config` file: `all` expanded into every policy. */
-async function configure(server: Server, pack: PackDefinition, config: Record<string, unknown>): Promise<void> {
+async function configure(
+    server: Server,
+    pack: PackDefinition,
+    config: Record<string, unknown>,
+): Promise<void> {
     const req = new analyzerPb.ConfigureAnalyzerRequest();
     const all = typeof config.all === "string" ? config.all : undefined;
     for (const policy of pack.policies) {
         const entry = config[policy.name];
-        const props = typeof entry === "object" && entry ? { ...(entry as Record<string, unknown>) } : {};
-        const level = (typeof entry === "string" ? entry : (props.enforcementLevel as string | undefined)) ?? all ?? policy.enforcementLevel ?? "mandatory";
+        const props =
+            typeof entry === "object" && entry ? { ...(entry as Record<string, unknown>) } : {};
+        const level =
+            (typeof entry === "string" ? entry : (props.enforcementLevel as string | undefined)) ??
+            all ??
+            policy.enforcementLevel ??
+            "mandatory";
         delete props.enforcementLevel;
         const pc = new analyzerPb.PolicyConfig();
         pc.setEnforcementlevel(LEVELS[level]);
@@ -86,13 +122,24 @@ function providerOf(r: PlanResource, all: readonly PlanResource[]) {
 
 type Row = [string, string, string, string];
 
-async function serverViolations(server: Server, pack: PackDefinition, resources: readonly PlanResource[]): Promise<Row[]> {
+async function serverViolations(
+    server: Server,
+    pack: PackDefinition,
+    resources: readonly PlanResource[],
+): Promise<Row[]> {
     const rows: Row[] = [];
     const collect = (resp: any, fallbackUrn: string) => {
         for (const d of resp.getDiagnosticsList()) {
             const desc = d.getDescription();
-            const message = d.getMessage().startsWith(`${desc}\n`) ? d.getMessage().slice(desc.length + 1) : d.getMessage();
-            rows.push([d.getPolicyname(), LEVEL_NAMES[d.getEnforcementlevel()], d.getUrn() || fallbackUrn, message.replace(`@v${d.getPolicypackversion()}`, "")]);
+            const message = d.getMessage().startsWith(`${desc}\n`)
+                ? d.getMessage().slice(desc.length + 1)
+                : d.getMessage();
+            rows.push([
+                d.getPolicyname(),
+                LEVEL_NAMES[d.getEnforcementlevel()],
+                d.getUrn() || fallbackUrn,
+                message.replace(`@v${d.getPolicypackversion()}`, ""),
+            ]);
         }
     };
     for (const r of resources) {
@@ -107,38 +154,79 @@ async function serverViolations(server: Server, pack: PackDefinition, resources:
         collect(await call(server.client, "analyze", req), r.urn);
     }
     const stackReq = new analyzerPb.AnalyzeStackRequest();
-    stackReq.setResourcesList(resources.map((r) => {
-        const ar = new analyzerPb.AnalyzerResource();
-        ar.setType(r.type);
-        ar.setProperties(Struct.fromJavaScript(r.inputs));
-        ar.setUrn(r.urn);
-        ar.setName(r.name);
-        ar.setOptions(options(r));
-        if (r.parent) ar.setParent(r.parent);
-        ar.setDependenciesList([...r.dependencies]);
-        const p = providerOf(r, resources);
-        if (p) ar.setProvider(p);
-        return ar;
-    }));
-    collect(await call(server.client, "analyzeStack", stackReq), `urn:pulumi:${STACK}::mesh-platform::pulumi:pulumi:Stack::mesh-platform-${STACK}`);
+    stackReq.setResourcesList(
+        resources.map((r) => {
+            const ar = new analyzerPb.AnalyzerResource();
+            ar.setType(r.type);
+            ar.setProperties(Struct.fromJavaScript(r.inputs));
+            ar.setUrn(r.urn);
+            ar.setName(r.name);
+            ar.setOptions(options(r));
+            if (r.parent) ar.setParent(r.parent);
+            ar.setDependenciesList([...r.dependencies]);
+            const p = providerOf(r, resources);
+            if (p) ar.setProvider(p);
+            return ar;
+        }),
+    );
+    collect(
+        await call(server.client, "analyzeStack", stackReq),
+        `urn:pulumi:${STACK}::mesh-platform::pulumi:pulumi:Stack::mesh-platform-${STACK}`,
+    );
     return rows;
 }
 
-const offlineRows = (v: PolicyViolation[]): Row[] => v.map((x) => [x.policyName, x.enforcementLevel, x.urn, x.message]);
+const offlineRows = (v: PolicyViolation[]): Row[] =>
+    v.map((x) => [x.policyName, x.enforcementLevel, x.urn, x.message]);
 const sortRows = (rows: Row[]) => [...rows].sort((a, b) => a.join("|").localeCompare(b.join("|")));
 
 /** Fixtures that trip several resource and stack policies of both packs. */
 function fixtures(): PlanResource[] {
     const aws = awsProvider("aws-singapore", "ap-southeast-1");
-    const eks = res("aws:eks/cluster:Cluster", "singapore-eks", { vpcConfig: { endpointPrivateAccess: false }, enabledClusterLogTypes: ["api"], tags: { team: "platform" } }, { provider: aws });
+    const eks = res(
+        "aws:eks/cluster:Cluster",
+        "singapore-eks",
+        {
+            vpcConfig: { endpointPrivateAccess: false },
+            enabledClusterLogTypes: ["api"],
+            tags: { team: "platform" },
+        },
+        { provider: aws },
+    );
     const k8s = k8sProvider("singapore-k8s", eks);
     return [
-        aws, eks, k8s,
+        aws,
+        eks,
+        k8s,
         res("aws:ec2/natGateway:NatGateway", "nat", { subnetId: "subnet-1" }, { provider: aws }),
-        cr("security.istio.io/v1", "PeerAuthentication", "legacy", "user", { mtls: { mode: "PERMISSIVE" } }, k8s),
+        cr(
+            "security.istio.io/v1",
+            "PeerAuthentication",
+            "legacy",
+            "user",
+            { mtls: { mode: "PERMISSIVE" } },
+            k8s,
+        ),
         namespace("user", {}, k8s),
-        release("mesh-singapore-istiod", "istiod", { global: { meshID: "edtech-mesh", multiCluster: { clusterName: "singapore" }, network: "network-singapore" }, traceSampling: 10 }, k8s),
-        res("kubernetes:core/v1:ConfigMap", "leak", { data: { "key.pem": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----" } }, { provider: k8s }),
+        release(
+            "mesh-singapore-istiod",
+            "istiod",
+            {
+                global: {
+                    meshID: "edtech-mesh",
+                    multiCluster: { clusterName: "singapore" },
+                    network: "network-singapore",
+                },
+                traceSampling: 10,
+            },
+            k8s,
+        ),
+        res(
+            "kubernetes:core/v1:ConfigMap",
+            "leak",
+            { data: { "key.pem": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----" } },
+            { provider: k8s },
+        ),
     ];
 }
 
@@ -147,14 +235,23 @@ describe("policies: the packs as a policy server", function () {
     for (const pack of PACKS) {
         describe(pack.dir, () => {
             let server: Server;
-            before(async () => { server = await startPack(pack); });
-            after(() => { server?.child.removeAllListeners("exit"); server?.child.kill(); });
+            before(async () => {
+                server = await startPack(pack);
+            });
+            after(() => {
+                server?.child.removeAllListeners("exit");
+                server?.child.kill();
+            });
 
             it("registers the pack's policies with their config schemas", async () => {
                 const info = await call<any>(server.client, "getAnalyzerInfo", new Empty());
                 assert.strictEqual(info.getName(), pack.name);
-                assert.deepStrictEqual(info.getPoliciesList().map((p: any) => p.getName()), pack.policies.map((p) => p.name));
-                for (const p of info.getPoliciesList()) assert.strictEqual(LEVEL_NAMES[p.getEnforcementlevel()], "mandatory");
+                assert.deepStrictEqual(
+                    info.getPoliciesList().map((p: any) => p.getName()),
+                    pack.policies.map((p) => p.name),
+                );
+                for (const p of info.getPoliciesList())
+                    assert.strictEqual(LEVEL_NAMES[p.getEnforcementlevel()], "mandatory");
             });
 
             for (const env of ["prod", "dev"] as const) {
@@ -162,9 +259,14 @@ describe("policies: the packs as a policy server", function () {
                     const config = loadPackConfig(pack, env);
                     await configure(server, pack, config);
                     const resources = fixtures();
-                    const expected = sortRows(offlineRows(evaluatePack(pack, config, resources, STACK)));
+                    const expected = sortRows(
+                        offlineRows(evaluatePack(pack, config, resources, STACK)),
+                    );
                     assert.ok(expected.length >= 4, `fixtures should trip ${pack.dir} policies`);
-                    assert.deepStrictEqual(sortRows(await serverViolations(server, pack, resources)), expected);
+                    assert.deepStrictEqual(
+                        sortRows(await serverViolations(server, pack, resources)),
+                        expected,
+                    );
                 });
             }
         });

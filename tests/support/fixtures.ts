@@ -16,18 +16,34 @@ export function validRawConfig(): Record<string, unknown> {
         environment: "prod",
         tags: { team: "platform", "cost-center": "edtech-platform" },
         regions: [
-            { name: "singapore", cloud: "aws", region: "ap-southeast-1", primary: true, vpcCidr: "10.10.0.0/16" },
+            {
+                name: "singapore",
+                cloud: "aws",
+                region: "ap-southeast-1",
+                primary: true,
+                vpcCidr: "10.10.0.0/16",
+            },
             { name: "tokyo", cloud: "aws", region: "ap-northeast-1", vpcCidr: "10.20.0.0/16" },
         ],
-        kubernetes: { version: "1.33", adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin" },
+        kubernetes: {
+            version: "1.33",
+            adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin",
+        },
         mesh: {
             meshId: "edtech-mesh",
             serviceCount: 120,
-            jwt: { issuer: "https://auth.example.com/", jwksUri: "https://auth.example.com/.well-known/jwks.json" },
+            jwt: {
+                issuer: "https://auth.example.com/",
+                jwksUri: "https://auth.example.com/.well-known/jwks.json",
+            },
         },
         dns: { zoneId: "Z0123456789EXAMPLE", zoneName: "example.com", hostname: "app.example.com" },
         certificates: { acmeEmail: "platform@example.com" },
-        alerting: { emailTo: "alerts@example.com", emailFrom: "am@example.com", smtpSmarthost: "smtp.example.com:587" },
+        alerting: {
+            emailTo: "alerts@example.com",
+            emailFrom: "am@example.com",
+            smtpSmarthost: "smtp.example.com:587",
+        },
     };
 }
 
@@ -38,15 +54,38 @@ export function validGcpRawConfig(): Record<string, unknown> {
         gcpProject: "edtech-platform-prod",
         kubernetes: {},
         regions: [
-            { name: "singapore", cloud: "gcp", region: "asia-southeast1", primary: true, vpcCidr: "10.70.0.0/20", podsCidr: "10.72.0.0/14", servicesCidr: "10.76.0.0/20" },
-            { name: "tokyo", cloud: "gcp", region: "asia-northeast1", vpcCidr: "10.80.0.0/20", podsCidr: "10.84.0.0/14", servicesCidr: "10.88.0.0/20" },
+            {
+                name: "singapore",
+                cloud: "gcp",
+                region: "asia-southeast1",
+                primary: true,
+                vpcCidr: "10.70.0.0/20",
+                podsCidr: "10.72.0.0/14",
+                servicesCidr: "10.76.0.0/20",
+            },
+            {
+                name: "tokyo",
+                cloud: "gcp",
+                region: "asia-northeast1",
+                vpcCidr: "10.80.0.0/20",
+                podsCidr: "10.84.0.0/14",
+                servicesCidr: "10.88.0.0/20",
+            },
         ],
-        dns: { provider: "clouddns", zoneId: "example-com", zoneName: "example.com", hostname: "app.example.com" },
+        dns: {
+            provider: "clouddns",
+            zoneId: "example-com",
+            zoneName: "example.com",
+            hostname: "app.example.com",
+        },
     };
 }
 
 /** Resolved config from the valid raw config with top-level keys replaced by `overrides`. */
-export function testConfig(overrides: Record<string, unknown> = {}, stack = "test"): PlatformConfig {
+export function testConfig(
+    overrides: Record<string, unknown> = {},
+    stack = "test",
+): PlatformConfig {
     return parseConfig(stack, { ...validRawConfig(), ...overrides });
 }
 
@@ -59,31 +98,92 @@ export function testCluster(cfg: PlatformConfig, regionName: string): ClusterInf
     if (!region) throw new Error(`no region ${regionName} in the test config`);
     const tags = regionTags(cfg, region);
     const endpoint = `https://${regionName}.example.internal`;
-    const kubeconfig = pulumi.secret(JSON.stringify({
-        apiVersion: "v1", kind: "Config", "current-context": regionName,
-        clusters: [{ name: regionName, cluster: { server: endpoint, "certificate-authority-data": "Q0E=" } }],
-        contexts: [{ name: regionName, context: { cluster: regionName, user: regionName } }],
-        users: [{
-            name: regionName,
-            user: region.cloud === "aws"
-                ? { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", `${regionName}-cluster`, "--region", region.region] } }
-                : { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true } },
-        }],
-    }));
-    const provider = new k8s.Provider(`${regionName}-k8s`, { kubeconfig, enableServerSideApply: true, enableSecretMutable: true });
+    const kubeconfig = pulumi.secret(
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": regionName,
+            clusters: [
+                {
+                    name: regionName,
+                    cluster: { server: endpoint, "certificate-authority-data": "Q0E=" },
+                },
+            ],
+            contexts: [{ name: regionName, context: { cluster: regionName, user: regionName } }],
+            users: [
+                {
+                    name: regionName,
+                    user:
+                        region.cloud === "aws"
+                            ? {
+                                  exec: {
+                                      apiVersion: "client.authentication.k8s.io/v1beta1",
+                                      command: "aws",
+                                      args: [
+                                          "eks",
+                                          "get-token",
+                                          "--cluster-name",
+                                          `${regionName}-cluster`,
+                                          "--region",
+                                          region.region,
+                                      ],
+                                  },
+                              }
+                            : {
+                                  exec: {
+                                      apiVersion: "client.authentication.k8s.io/v1beta1",
+                                      command: "gke-gcloud-auth-plugin",
+                                      provideClusterInfo: true,
+                                  },
+                              },
+                },
+            ],
+        }),
+    );
+    const provider = new k8s.Provider(`${regionName}-k8s`, {
+        kubeconfig,
+        enableServerSideApply: true,
+        enableSecretMutable: true,
+    });
     const common = {
-        name: regionName, cloudRegion: region.region, primary: region.primary, network: `network-${regionName}`,
-        clusterName: pulumi.output(`${regionName}-cluster`), endpoint: pulumi.output(endpoint),
-        certificateAuthority: pulumi.output("Q0E="), kubeconfig, provider, ready: [],
+        name: regionName,
+        cloudRegion: region.region,
+        primary: region.primary,
+        network: `network-${regionName}`,
+        clusterName: pulumi.output(`${regionName}-cluster`),
+        endpoint: pulumi.output(endpoint),
+        certificateAuthority: pulumi.output("Q0E="),
+        kubeconfig,
+        provider,
+        ready: [],
     };
     if (region.cloud === "aws") {
-        const awsProvider = new aws.Provider(`${regionName}-aws`, { region: region.region as aws.Region });
+        const awsProvider = new aws.Provider(`${regionName}-aws`, {
+            region: region.region as aws.Region,
+        });
         return {
-            ...common, cloud: "aws", awsProvider, tags,
-            oidcIssuer: pulumi.output(`oidc.eks.${region.region}.amazonaws.com/id/TEST${regionName.toUpperCase()}`),
-            oidcProviderArn: pulumi.output(`arn:aws:iam::111122223333:oidc-provider/oidc.eks.${region.region}.amazonaws.com/id/TEST${regionName.toUpperCase()}`),
+            ...common,
+            cloud: "aws",
+            awsProvider,
+            tags,
+            oidcIssuer: pulumi.output(
+                `oidc.eks.${region.region}.amazonaws.com/id/TEST${regionName.toUpperCase()}`,
+            ),
+            oidcProviderArn: pulumi.output(
+                `arn:aws:iam::111122223333:oidc-provider/oidc.eks.${region.region}.amazonaws.com/id/TEST${regionName.toUpperCase()}`,
+            ),
         };
     }
-    const gcpProvider = new gcp.Provider(`${regionName}-gcp`, { project: cfg.gcpProject, region: region.region });
-    return { ...common, cloud: "gcp", project: cfg.gcpProject!, gcpProvider, tags: toLabels(tags), workloadIdentityPool: pulumi.output(`${cfg.gcpProject}.svc.id.goog`) };
+    const gcpProvider = new gcp.Provider(`${regionName}-gcp`, {
+        project: cfg.gcpProject,
+        region: region.region,
+    });
+    return {
+        ...common,
+        cloud: "gcp",
+        project: cfg.gcpProject!,
+        gcpProvider,
+        tags: toLabels(tags),
+        workloadIdentityPool: pulumi.output(`${cfg.gcpProject}.svc.id.goog`),
+    };
 }

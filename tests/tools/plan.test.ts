@@ -18,14 +18,22 @@ function writeStack(dir: string, stack: string, raw: Record<string, unknown>): v
 }
 
 function runPlanCli(args: string[]) {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), path.join(ROOT, "tools/plan.ts"), ...args], {
-        cwd: ROOT, encoding: "utf8", timeout: 120_000,
-    });
+    return spawnSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin.js"), path.join(ROOT, "tools/plan.ts"), ...args],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 120_000,
+        },
+    );
 }
 
 describe("offline plan", () => {
     let tmp: string;
-    before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-")); });
+    before(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     it("commits the four stacks", () => {
@@ -37,19 +45,46 @@ describe("offline plan", () => {
             this.timeout(300_000);
             const a = await planStack(stack, path.join(tmp, "a"), silent);
             const b = await planStack(stack, path.join(tmp, "b"), silent);
-            const files = (dir: string) => fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+            const files = (dir: string) =>
+                fs
+                    .readdirSync(dir, { recursive: true })
+                    .map(String)
+                    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+                    .sort();
             assert.deepEqual(files(a.dir), files(b.dir));
-            assert.ok(files(a.dir).includes("plan.json") && files(a.dir).includes("policy.json") && files(a.dir).includes("outputs.json"));
+            assert.ok(
+                files(a.dir).includes("plan.json") &&
+                    files(a.dir).includes("policy.json") &&
+                    files(a.dir).includes("outputs.json"),
+            );
             for (const f of files(a.dir)) {
-                assert.equal(fs.readFileSync(path.join(a.dir, f), "utf8"), fs.readFileSync(path.join(b.dir, f), "utf8"), `${f} differs between runs`);
+                assert.equal(
+                    fs.readFileSync(path.join(a.dir, f), "utf8"),
+                    fs.readFileSync(path.join(b.dir, f), "utf8"),
+                    `${f} differs between runs`,
+                );
             }
             const plan = JSON.parse(fs.readFileSync(path.join(a.dir, "plan.json"), "utf8"));
             assert.equal(plan.stack, stack);
             const urns = plan.resources.map((r: { urn: string }) => r.urn);
-            assert.deepEqual(urns, [...urns].sort(), "resources are not in a stable (sorted) order");
+            assert.deepEqual(
+                urns,
+                [...urns].sort(),
+                "resources are not in a stable (sorted) order",
+            );
             for (const r of plan.resources) {
-                assert.deepEqual(Object.keys(r).filter((k) => k !== "parent" && k !== "provider" && k !== "aliases").sort(), ["custom", "dependencies", "inputs", "name", "protect", "type", "urn"]);
-                if ("aliases" in r) assert.ok(r.aliases.length > 0 && r.aliases.every((a: string) => a.startsWith(`urn:pulumi:${stack}::`)), `${r.urn}: aliases must be omitted when empty`);
+                assert.deepEqual(
+                    Object.keys(r)
+                        .filter((k) => k !== "parent" && k !== "provider" && k !== "aliases")
+                        .sort(),
+                    ["custom", "dependencies", "inputs", "name", "protect", "type", "urn"],
+                );
+                if ("aliases" in r)
+                    assert.ok(
+                        r.aliases.length > 0 &&
+                            r.aliases.every((a: string) => a.startsWith(`urn:pulumi:${stack}::`)),
+                        `${r.urn}: aliases must be omitted when empty`,
+                    );
             }
             assert.equal(a.mandatoryViolations, 0, `mandatory policy violations in ${stack}`);
         });
@@ -61,8 +96,15 @@ describe("offline plan", () => {
         const text = fs.readFileSync(path.join(res.dir, "plan.json"), "utf8");
         for (const r of res.run.resources) {
             for (const p of r.secretInputPaths) {
-                const plain = p.split(/\.|\[|\]/).filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], r.plainInputs);
-                if (typeof plain === "string" && plain.length >= 12) assert.ok(!text.includes(JSON.stringify(plain).slice(1, -1)), `secret ${r.name}.${p} leaked into plan.json`);
+                const plain = p
+                    .split(/\.|\[|\]/)
+                    .filter(Boolean)
+                    .reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], r.plainInputs);
+                if (typeof plain === "string" && plain.length >= 12)
+                    assert.ok(
+                        !text.includes(JSON.stringify(plain).slice(1, -1)),
+                        `secret ${r.name}.${p} leaked into plan.json`,
+                    );
             }
         }
         assert.ok(!/BEGIN [A-Z ]*PRIVATE KEY/.test(text), "a private key appears in plan.json");
@@ -70,14 +112,24 @@ describe("offline plan", () => {
 
     it("rejects bad config with exit code 2, names every key, and writes no plan", function () {
         this.timeout(120_000);
-        writeStack(tmp, "broken", { ...validRawConfig(), environment: "qa", dns: { zoneId: "Z1", zoneName: "example.com", hostname: "x.example.org" } });
+        writeStack(tmp, "broken", {
+            ...validRawConfig(),
+            environment: "qa",
+            dns: { zoneId: "Z1", zoneName: "example.com", hostname: "x.example.org" },
+        });
         const out = path.join(tmp, "out");
         fs.mkdirSync(path.join(out, "broken"), { recursive: true });
         fs.writeFileSync(path.join(out, "broken", "plan.json"), "stale");
         const res = runPlanCli(["--stack", "broken", "--stack-dir", tmp, "--out", out]);
         assert.equal(res.status, 2, res.stderr + res.stdout);
-        assert.match(res.stderr, /mesh-platform:environment: must be one of "dev", "staging", "prod" \(got "qa"\)/);
-        assert.match(res.stderr, /mesh-platform:dns\.hostname: must be inside the zone example\.com/);
+        assert.match(
+            res.stderr,
+            /mesh-platform:environment: must be one of "dev", "staging", "prod" \(got "qa"\)/,
+        );
+        assert.match(
+            res.stderr,
+            /mesh-platform:dns\.hostname: must be inside the zone example\.com/,
+        );
         assert.ok(!fs.existsSync(path.join(out, "broken")), "a plan directory was left behind");
     });
 
@@ -93,10 +145,16 @@ describe("offline plan", () => {
         const res = await planStack("prod", path.join(tmp, "d"), silent);
         const est = estimateDeploy(res.run);
         assert.ok(est.chain.length > 1, "no dependency chain found");
-        assert.ok(est.totalSeconds < est.serialSeconds / 2, `deploy ${est.totalSeconds}s is not parallel (serial ${est.serialSeconds}s)`);
+        assert.ok(
+            est.totalSeconds < est.serialSeconds / 2,
+            `deploy ${est.totalSeconds}s is not parallel (serial ${est.serialSeconds}s)`,
+        );
         const eks = res.run.resources.filter((r) => r.type === "aws:eks/cluster:Cluster");
         assert.equal(eks.length, 2);
         // Both regions' clusters can start without waiting for each other: a serial chain would hold both.
-        assert.ok(est.chain.filter((r) => r.type === "aws:eks/cluster:Cluster").length === 1, "the critical path runs through both regions' clusters");
+        assert.ok(
+            est.chain.filter((r) => r.type === "aws:eks/cluster:Cluster").length === 1,
+            "the critical path runs through both regions' clusters",
+        );
     });
 });

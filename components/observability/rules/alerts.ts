@@ -55,9 +55,18 @@ function p95(selector: string, by: string): string {
 
 const SERVICE = "destination_service_namespace, destination_service_name";
 
-function alert(ctx: RuleContext, a: {
-    name: string; expr: string; for: string; severity: Severity; team: string; summary: string; description: string;
-}): AlertingRule {
+function alert(
+    ctx: RuleContext,
+    a: {
+        name: string;
+        expr: string;
+        for: string;
+        severity: Severity;
+        team: string;
+        summary: string;
+        description: string;
+    },
+): AlertingRule {
     return {
         alert: a.name,
         expr: a.expr,
@@ -97,7 +106,7 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "warning",
             team: "backend",
             summary: `Exam service is responding slowly ${where}`,
-            description: "95th percentile latency is {{ $value | printf \"%.0f\" }}ms",
+            description: '95th percentile latency is {{ $value | printf "%.0f" }}ms',
         }),
         alert(ctx, {
             name: "ServiceHighLatencyP95",
@@ -106,7 +115,7 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "warning",
             team: "platform",
             summary: `P95 latency above 500ms for {{ $labels.destination_service_name }} ${where}`,
-            description: "95th percentile latency is {{ $value | printf \"%.0f\" }}ms",
+            description: '95th percentile latency is {{ $value | printf "%.0f" }}ms',
         }),
     ];
     const controlPlane: AlertingRule[] = [
@@ -118,7 +127,8 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "critical",
             team: "platform",
             summary: `Service mesh control plane (istiod) is down ${where}`,
-            description: "No istiod instance has been scrapeable for over a minute; new config and certificates are not being served",
+            description:
+                "No istiod instance has been scrapeable for over a minute; new config and certificates are not being served",
         }),
         alert(ctx, {
             name: "MeshConfigurationChanged",
@@ -127,7 +137,8 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "info",
             team: "platform",
             summary: `Istio {{ $labels.type }} configuration changed ${where}`,
-            description: "Mesh configuration objects were added, updated or deleted in the last 10 minutes",
+            description:
+                "Mesh configuration objects were added, updated or deleted in the last 10 minutes",
         }),
     ];
     const certificates: AlertingRule[] = [
@@ -138,7 +149,8 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "warning",
             team: "platform",
             summary: `Mesh CA certificate expires in less than ${t.caExpiryDays} days ${where}`,
-            description: "The Istio root or intermediate CA expires in {{ $value | humanizeDuration }}; rotate it (mesh.caGenerations)",
+            description:
+                "The Istio root or intermediate CA expires in {{ $value | humanizeDuration }}; rotate it (mesh.caGenerations)",
         }),
         alert(ctx, {
             name: "CertificateExpiringSoon",
@@ -147,7 +159,8 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "warning",
             team: "platform",
             summary: `Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than ${t.certExpiryDays} days ${where}`,
-            description: "It expires in {{ $value | humanizeDuration }} although cert-manager renews 30 days ahead: check the issuer and the DNS-01 solver",
+            description:
+                "It expires in {{ $value | humanizeDuration }} although cert-manager renews 30 days ahead: check the issuer and the DNS-01 solver",
         }),
     ];
     const workloads: AlertingRule[] = [
@@ -160,7 +173,8 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
             severity: "warning",
             team: "platform",
             summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} is restarting often ${where}`,
-            description: "Container {{ $labels.container }} restarted {{ $value | humanize }} times in 15 minutes",
+            description:
+                "Container {{ $labels.container }} restarted {{ $value | humanize }} times in 15 minutes",
         }),
     ];
     return [

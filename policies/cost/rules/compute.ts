@@ -13,22 +13,39 @@ export function family(instanceType: string): string {
 
 function instanceTypesOf(type: string, props: Props): string[] {
     switch (type) {
-        case T.eksNodeGroup: return asArray(props.instanceTypes).map(String);
-        case T.launchTemplate: return asString(props.instanceType) ? [String(props.instanceType)] : [];
+        case T.eksNodeGroup:
+            return asArray(props.instanceTypes).map(String);
+        case T.launchTemplate:
+            return asString(props.instanceType) ? [String(props.instanceType)] : [];
         case T.gkeNodePool:
-        case T.gkeCluster: return asString(get(props, "nodeConfig.machineType")) ? [String(get(props, "nodeConfig.machineType"))] : [];
-        default: return [];
+        case T.gkeCluster:
+            return asString(get(props, "nodeConfig.machineType"))
+                ? [String(get(props, "nodeConfig.machineType"))]
+                : [];
+        default:
+            return [];
     }
 }
 
 export const instanceFamilies = resourcePolicy<{ allowedFamilies: string[] }>({
     name: "instance-families-allowed",
-    description: "Node groups, node pools and launch templates use only the instance families allowed for the environment.",
+    description:
+        "Node groups, node pools and launch templates use only the instance families allowed for the environment.",
     types: [T.eksNodeGroup, T.launchTemplate, T.gkeNodePool, T.gkeCluster],
-    config: { allowedFamilies: { type: "array", items: { type: "string" }, minItems: 1, default: ["t3", "t3a", "m6i", "m6a", "m7i", "e2", "n2", "n2d"] } },
+    config: {
+        allowedFamilies: {
+            type: "array",
+            items: { type: "string" },
+            minItems: 1,
+            default: ["t3", "t3a", "m6i", "m6a", "m7i", "e2", "n2", "n2d"],
+        },
+    },
     validate: (props, args, report, cfg) => {
         for (const t of instanceTypesOf(args.type, props)) {
-            if (!cfg.allowedFamilies.includes(family(t))) report(`instance type ${t} (family ${family(t)}) is not allowed here; allowed families: ${cfg.allowedFamilies.join(", ")}`);
+            if (!cfg.allowedFamilies.includes(family(t)))
+                report(
+                    `instance type ${t} (family ${family(t)}) is not allowed here; allowed families: ${cfg.allowedFamilies.join(", ")}`,
+                );
         }
     },
 });
@@ -38,21 +55,35 @@ export function isWorkloadPool(name: string, props: Props): boolean {
     const labels = asStringMap(props.labels ?? get(props, "nodeConfig.labels"));
     const role = labels.role ?? labels["node-role"] ?? labels["mesh-platform/role"];
     if (role) return /workload/i.test(role);
-    const names = [name, asString(props.nodeGroupName), asString(props.nodeGroupNamePrefix), asString(props.name)];
+    const names = [
+        name,
+        asString(props.nodeGroupName),
+        asString(props.nodeGroupNamePrefix),
+        asString(props.name),
+    ];
     return names.some((n) => n !== undefined && /workload/i.test(n));
 }
 
 export const spotForNonProd = resourcePolicy<{ requireSpot: boolean }>({
     name: "spot-for-non-prod-workloads",
-    description: "Outside production, workload node groups run on spot capacity (EKS capacityType SPOT, GKE nodeConfig.spot).",
+    description:
+        "Outside production, workload node groups run on spot capacity (EKS capacityType SPOT, GKE nodeConfig.spot).",
     types: [T.eksNodeGroup, T.gkeNodePool],
-    config: { requireSpot: { type: "boolean", default: false, description: "true in dev and staging." } },
+    config: {
+        requireSpot: { type: "boolean", default: false, description: "true in dev and staging." },
+    },
     validate: (props, args, report, cfg) => {
         if (!cfg.requireSpot) args.notApplicable("spot is not required in this environment");
         if (!isWorkloadPool(args.name, props)) args.notApplicable("not a workload node group");
         if (args.type === T.eksNodeGroup) {
-            if (asString(props.capacityType) !== "SPOT") report(`workload node group uses capacityType ${asString(props.capacityType) ?? "ON_DEMAND (default)"}; use SPOT outside production`);
-        } else if (get(props, "nodeConfig.spot") !== true && get(props, "nodeConfig.preemptible") !== true) {
+            if (asString(props.capacityType) !== "SPOT")
+                report(
+                    `workload node group uses capacityType ${asString(props.capacityType) ?? "ON_DEMAND (default)"}; use SPOT outside production`,
+                );
+        } else if (
+            get(props, "nodeConfig.spot") !== true &&
+            get(props, "nodeConfig.preemptible") !== true
+        ) {
             report("workload node pool is not spot (nodeConfig.spot: true) outside production");
         }
     },

@@ -6,7 +6,16 @@
  */
 import { chartName, releaseValues, T } from "../../lib/kinds";
 import { resourcePolicy } from "../../lib/policy";
-import { asRecord, asString, get, isKind, isObject, knownEntries, parseDays, Props } from "../../lib/values";
+import {
+    asRecord,
+    asString,
+    get,
+    isKind,
+    isObject,
+    knownEntries,
+    parseDays,
+    Props,
+} from "../../lib/values";
 
 export type RetentionKind = "logs" | "metrics" | "traces" | "backups";
 
@@ -31,12 +40,20 @@ function ilmFindings(value: unknown, at: string, out: RetentionFinding[], hint =
         }
         return;
     }
-    if (Array.isArray(value)) return knownEntries(value as unknown as Props).forEach(([i, v]) => ilmFindings(v, `${at}[${i}]`, out, hint));
+    if (Array.isArray(value))
+        return knownEntries(value as unknown as Props).forEach(([i, v]) =>
+            ilmFindings(v, `${at}[${i}]`, out, hint),
+        );
     if (!isObject(value)) return;
     const minAge = get(value, "phases.delete.min_age");
     if (minAge !== undefined) {
         const kind: RetentionKind = /jaeger|span|trace/i.test(`${hint} ${at}`) ? "traces" : "logs";
-        out.push({ kind, where: `${at}.phases.delete.min_age`, days: parseDays(minAge), raw: minAge });
+        out.push({
+            kind,
+            where: `${at}.phases.delete.min_age`,
+            days: parseDays(minAge),
+            raw: minAge,
+        });
     }
     for (const [k, v] of knownEntries(value)) {
         if (k === "phases") continue;
@@ -52,31 +69,64 @@ export function retentionFindings(type: string, name: string, props: Props): Ret
         const values = releaseValues(props);
         if (chart === "kube-prometheus-stack") {
             const r = get(values, "prometheus.prometheusSpec.retention");
-            out.push({ kind: "metrics", where: "values.prometheus.prometheusSpec.retention", days: r === undefined ? 10 : parseDays(r), raw: r ?? "10d (chart default)" });
+            out.push({
+                kind: "metrics",
+                where: "values.prometheus.prometheusSpec.retention",
+                days: r === undefined ? 10 : parseDays(r),
+                raw: r ?? "10d (chart default)",
+            });
         }
         if (chart === "prometheus") {
             const r = get(values, "server.retention");
-            out.push({ kind: "metrics", where: "values.server.retention", days: r === undefined ? 15 : parseDays(r), raw: r ?? "15d (chart default)" });
+            out.push({
+                kind: "metrics",
+                where: "values.server.retention",
+                days: r === undefined ? 15 : parseDays(r),
+                raw: r ?? "15d (chart default)",
+            });
         }
         if (chart === "jaeger" && get(values, "esIndexCleaner.enabled") === true) {
             const d = get(values, "esIndexCleaner.numberOfDays");
-            out.push({ kind: "traces", where: "values.esIndexCleaner.numberOfDays", days: typeof d === "number" ? d : undefined, raw: d });
+            out.push({
+                kind: "traces",
+                where: "values.esIndexCleaner.numberOfDays",
+                days: typeof d === "number" ? d : undefined,
+                raw: d,
+            });
         }
         if (chart === "jaeger") {
             // Jaeger v2 (chart 4.x): the collector's own config under userconfig; badger keeps spans for ttl.spans (default 72h).
-            for (const [backend, cfg] of Object.entries(asRecord(get(values, "userconfig.extensions.jaeger_storage.backends")))) {
+            for (const [backend, cfg] of Object.entries(
+                asRecord(get(values, "userconfig.extensions.jaeger_storage.backends")),
+            )) {
                 const badger = get(cfg, "badger");
                 if (!isObject(badger)) continue;
                 const ttl = get(badger, "ttl.spans");
-                out.push({ kind: "traces", where: `values.userconfig.extensions.jaeger_storage.backends.${backend}.badger.ttl.spans`, days: ttl === undefined ? 3 : parseDays(ttl), raw: ttl ?? "72h (Jaeger default)" });
+                out.push({
+                    kind: "traces",
+                    where: `values.userconfig.extensions.jaeger_storage.backends.${backend}.badger.ttl.spans`,
+                    days: ttl === undefined ? 3 : parseDays(ttl),
+                    raw: ttl ?? "72h (Jaeger default)",
+                });
             }
         }
         if (chart === "velero") {
             const ttl = get(values, "configuration.defaultBackupTTL");
-            if (ttl !== undefined) out.push({ kind: "backups", where: "values.configuration.defaultBackupTTL", days: parseDays(ttl), raw: ttl });
+            if (ttl !== undefined)
+                out.push({
+                    kind: "backups",
+                    where: "values.configuration.defaultBackupTTL",
+                    days: parseDays(ttl),
+                    raw: ttl,
+                });
             for (const [sched, s] of Object.entries(asRecord(values.schedules))) {
                 const ttl = get(s, "template.ttl");
-                out.push({ kind: "backups", where: `values.schedules.${sched}.template.ttl`, days: ttl === undefined ? 30 : parseDays(ttl), raw: ttl ?? "720h (Velero default)" });
+                out.push({
+                    kind: "backups",
+                    where: `values.schedules.${sched}.template.ttl`,
+                    days: ttl === undefined ? 30 : parseDays(ttl),
+                    raw: ttl ?? "720h (Velero default)",
+                });
             }
         }
         ilmFindings(values, "values", out, `${chart} ${name}`);
@@ -84,31 +134,75 @@ export function retentionFindings(type: string, name: string, props: Props): Ret
     }
     if (isKind(type, "monitoring.coreos.com", "Prometheus")) {
         const r = get(props, "spec.retention");
-        out.push({ kind: "metrics", where: "spec.retention", days: r === undefined ? 1 : parseDays(r), raw: r ?? "24h (operator default)" });
+        out.push({
+            kind: "metrics",
+            where: "spec.retention",
+            days: r === undefined ? 1 : parseDays(r),
+            raw: r ?? "24h (operator default)",
+        });
     }
     if (isKind(type, "velero.io", "Schedule") || isKind(type, "velero.io", "Backup")) {
-        const ttl = get(props, isKind(type, "velero.io", "Schedule") ? "spec.template.ttl" : "spec.ttl");
-        out.push({ kind: "backups", where: "spec ttl", days: ttl === undefined ? 30 : parseDays(ttl), raw: ttl ?? "720h (Velero default)" });
+        const ttl = get(
+            props,
+            isKind(type, "velero.io", "Schedule") ? "spec.template.ttl" : "spec.ttl",
+        );
+        out.push({
+            kind: "backups",
+            where: "spec ttl",
+            days: ttl === undefined ? 30 : parseDays(ttl),
+            raw: ttl ?? "720h (Velero default)",
+        });
     }
-    if (isKind(type, "jaegertracing.io", "Jaeger") && get(props, "spec.storage.esIndexCleaner.enabled") !== false) {
+    if (
+        isKind(type, "jaegertracing.io", "Jaeger") &&
+        get(props, "spec.storage.esIndexCleaner.enabled") !== false
+    ) {
         const d = get(props, "spec.storage.esIndexCleaner.numberOfDays");
-        if (d !== undefined) out.push({ kind: "traces", where: "spec.storage.esIndexCleaner.numberOfDays", days: typeof d === "number" ? d : undefined, raw: d });
+        if (d !== undefined)
+            out.push({
+                kind: "traces",
+                where: "spec.storage.esIndexCleaner.numberOfDays",
+                days: typeof d === "number" ? d : undefined,
+                raw: d,
+            });
     }
     if (type === T.configMap) {
-        ilmFindings(asRecord(props.data), "data", out, `${name} ${asString(get(props, "metadata.name")) ?? ""}`);
+        ilmFindings(
+            asRecord(props.data),
+            "data",
+            out,
+            `${name} ${asString(get(props, "metadata.name")) ?? ""}`,
+        );
     }
     if (type.startsWith("kubernetes:batch/")) {
         // A Job / CronJob that PUTs an ILM policy: the policy JSON sits in its env values or command.
-        ilmFindings(asRecord(props.spec), "spec", out, `${name} ${asString(get(props, "metadata.name")) ?? ""}`);
+        ilmFindings(
+            asRecord(props.spec),
+            "spec",
+            out,
+            `${name} ${asString(get(props, "metadata.name")) ?? ""}`,
+        );
     }
     return out;
 }
 
-export const retention = resourcePolicy<{ logsDays: number; metricsDays: number; tracesMaxDays: number; backupsDays: number }>({
+export const retention = resourcePolicy<{
+    logsDays: number;
+    metricsDays: number;
+    tracesMaxDays: number;
+    backupsDays: number;
+}>({
     name: "retention-periods",
-    description: "Stores keep data as long as the guide says: logs 7 days, metrics 30 days, traces at most 7 days, backups 30 days.",
-    types: (t) => t === T.helmRelease || t === T.configMap || t.startsWith("kubernetes:batch/") || isKind(t, "monitoring.coreos.com", "Prometheus")
-        || isKind(t, "velero.io", "Schedule") || isKind(t, "velero.io", "Backup") || isKind(t, "jaegertracing.io", "Jaeger"),
+    description:
+        "Stores keep data as long as the guide says: logs 7 days, metrics 30 days, traces at most 7 days, backups 30 days.",
+    types: (t) =>
+        t === T.helmRelease ||
+        t === T.configMap ||
+        t.startsWith("kubernetes:batch/") ||
+        isKind(t, "monitoring.coreos.com", "Prometheus") ||
+        isKind(t, "velero.io", "Schedule") ||
+        isKind(t, "velero.io", "Backup") ||
+        isKind(t, "jaegertracing.io", "Jaeger"),
     config: {
         logsDays: { type: "integer", minimum: 1, default: 7 },
         metricsDays: { type: "integer", minimum: 1, default: 30 },
@@ -125,11 +219,18 @@ export const retention = resourcePolicy<{ logsDays: number; metricsDays: number;
                 continue;
             }
             if (f.kind === "traces") {
-                if (f.days > cfg.tracesMaxDays) report(`traces kept ${f.days} days (${shown}); at most ${cfg.tracesMaxDays}`);
+                if (f.days > cfg.tracesMaxDays)
+                    report(`traces kept ${f.days} days (${shown}); at most ${cfg.tracesMaxDays}`);
                 continue;
             }
-            const expected = f.kind === "logs" ? cfg.logsDays : f.kind === "metrics" ? cfg.metricsDays : cfg.backupsDays;
-            if (Math.abs(f.days - expected) > 1e-6) report(`${f.kind} kept ${f.days} days (${shown}); expected ${expected}`);
+            const expected =
+                f.kind === "logs"
+                    ? cfg.logsDays
+                    : f.kind === "metrics"
+                      ? cfg.metricsDays
+                      : cfg.backupsDays;
+            if (Math.abs(f.days - expected) > 1e-6)
+                report(`${f.kind} kept ${f.days} days (${shown}); expected ${expected}`);
         }
     },
 });

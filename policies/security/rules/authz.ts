@@ -13,7 +13,9 @@ import { asArray, asRecord, asString, get, isObject, Props } from "../../lib/val
 /** A source/operation entry that constrains nothing. */
 function emptyEntry(entry: unknown, key: "source" | "operation"): boolean {
     const inner = asRecord(get(entry, key));
-    return Object.values(inner).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
+    return Object.values(inner).every(
+        (v) => v === undefined || (Array.isArray(v) && v.length === 0),
+    );
 }
 
 /** The parts of a rule that actually constrain the request. */
@@ -33,7 +35,9 @@ function action(spec: Props): string {
 }
 
 function hasTarget(spec: Props): boolean {
-    return isObject(spec.selector) || isObject(spec.targetRef) || asArray(spec.targetRefs).length > 0;
+    return (
+        isObject(spec.selector) || isObject(spec.targetRef) || asArray(spec.targetRefs).length > 0
+    );
 }
 
 /** `spec: {}` (ALLOW with no rules: allow-nothing) or DENY with a rule matching everything. */
@@ -48,22 +52,42 @@ export function isDefaultDeny(props: Props): boolean {
 
 export const defaultDenyPerAppNamespace = stackPolicy<{ appNamespaces: string[] }>({
     name: "istio-default-deny-per-app-namespace",
-    description: "Every app namespace has a default-deny AuthorizationPolicy (no selector; `spec: {}` or DENY matching all).",
-    config: { appNamespaces: { type: "array", items: { type: "string" }, default: [...APP_NAMESPACES], description: "Namespaces that hold application workloads." } },
+    description:
+        "Every app namespace has a default-deny AuthorizationPolicy (no selector; `spec: {}` or DENY matching all).",
+    config: {
+        appNamespaces: {
+            type: "array",
+            items: { type: "string" },
+            default: [...APP_NAMESPACES],
+            description: "Namespaces that hold application workloads.",
+        },
+    },
     validate: (resources, _args, report, cfg) => {
-        const namespaces = resources.filter((r) => r.type === T.namespace && cfg.appNamespaces.includes(metaName(r.props) ?? ""));
+        const namespaces = resources.filter(
+            (r) => r.type === T.namespace && cfg.appNamespaces.includes(metaName(r.props) ?? ""),
+        );
         for (const ns of namespaces) {
             const name = metaName(ns.props)!;
-            const found = resources.some((r) => isAuthorizationPolicy(r.type) && providerKey(r) === providerKey(ns)
-                && metaNamespace(r.props) === name && isDefaultDeny(r.props));
-            if (!found) report(`app namespace ${name} in cluster ${urnName(providerKey(ns))} has no default-deny AuthorizationPolicy (spec: {} with no selector)`, ns.urn);
+            const found = resources.some(
+                (r) =>
+                    isAuthorizationPolicy(r.type) &&
+                    providerKey(r) === providerKey(ns) &&
+                    metaNamespace(r.props) === name &&
+                    isDefaultDeny(r.props),
+            );
+            if (!found)
+                report(
+                    `app namespace ${name} in cluster ${urnName(providerKey(ns))} has no default-deny AuthorizationPolicy (spec: {} with no selector)`,
+                    ns.urn,
+                );
         }
     },
 });
 
 export const noAllowAll = resourcePolicy({
     name: "istio-no-allow-all-authorization",
-    description: "No ALLOW AuthorizationPolicy matches every request: no empty rule, and no from/to/when conditions split into separate OR-ed rules.",
+    description:
+        "No ALLOW AuthorizationPolicy matches every request: no empty rule, and no from/to/when conditions split into separate OR-ed rules.",
     types: isAuthorizationPolicy,
     validate: (props, _args, report) => {
         const spec = asRecord(props.spec);
@@ -71,13 +95,16 @@ export const noAllowAll = resourcePolicy({
         const rules = asArray(spec.rules);
         const parts = rules.map(constrainingParts);
         parts.forEach((p, i) => {
-            if (p.length === 0) report(`rules[${i}] constrains nothing, so this ALLOW policy allows every request`);
+            if (p.length === 0)
+                report(`rules[${i}] constrains nothing, so this ALLOW policy allows every request`);
         });
         const single = parts.map((p, i) => ({ i, p })).filter(({ p }) => p.length === 1);
         const kinds = new Set(single.map(({ p }) => p[0]));
         if (kinds.size >= 2) {
             const list = single.map(({ i, p }) => `rules[${i}] has only ${p[0]}`).join(", ");
-            report(`conditions are split across OR-ed rules (${list}); each rule alone grants access. Put from, to and when in one rule so they are AND-ed`);
+            report(
+                `conditions are split across OR-ed rules (${list}); each rule alone grants access. Put from, to and when in one rule so they are AND-ed`,
+            );
         }
     },
 });

@@ -12,12 +12,24 @@ import { stackPolicy } from "../../lib/policy";
 import { asArray, asRecord, asString, asStringMap, get, ifKnown, isKind } from "../../lib/values";
 
 const BUCKET_TYPES: string[] = [T.s3Bucket, T.s3BucketV2];
-const SETTING_TYPES: string[] = [T.s3Versioning, T.s3Encryption, T.s3PublicAccessBlock, T.s3Lifecycle, T.s3Replication];
+const SETTING_TYPES: string[] = [
+    T.s3Versioning,
+    T.s3Encryption,
+    T.s3PublicAccessBlock,
+    T.s3Lifecycle,
+    T.s3Replication,
+];
 
 /** Is this bucket a backup bucket? Matches its logical name, bucket name/prefix and tags. */
 export function isBackupBucket(r: PolicyResource, pattern: RegExp): boolean {
     const tags = asStringMap(r.props.tags);
-    const candidates = [r.name, asString(r.props.bucket), asString(r.props.bucketPrefix), asString(r.props.name), ...Object.values(tags)];
+    const candidates = [
+        r.name,
+        asString(r.props.bucket),
+        asString(r.props.bucketPrefix),
+        asString(r.props.name),
+        ...Object.values(tags),
+    ];
     return candidates.some((c) => c !== undefined && pattern.test(c));
 }
 
@@ -27,12 +39,29 @@ export function isBackupBucket(r: PolicyResource, pattern: RegExp): boolean {
  * hex characters.
  */
 export function designates(bucket: PolicyResource, nameOrArn: string): boolean {
-    if (nameOrArn.startsWith("arn:") && ifKnown(() => asString(bucket.props.arn), undefined) === nameOrArn) return true;
-    const name = nameOrArn.startsWith("arn:aws:s3:::") ? nameOrArn.slice("arn:aws:s3:::".length) : nameOrArn;
-    const own = ifKnown(() => asString(bucket.props.bucket) ?? asString(bucket.props.id), undefined);
+    if (
+        nameOrArn.startsWith("arn:") &&
+        ifKnown(() => asString(bucket.props.arn), undefined) === nameOrArn
+    )
+        return true;
+    const name = nameOrArn.startsWith("arn:aws:s3:::")
+        ? nameOrArn.slice("arn:aws:s3:::".length)
+        : nameOrArn;
+    const own = ifKnown(
+        () => asString(bucket.props.bucket) ?? asString(bucket.props.id),
+        undefined,
+    );
     if (own !== undefined) return own === name;
-    const named = ifKnown(() => bucket.props.bucket !== undefined || bucket.props.bucketPrefix !== undefined, true);
-    return !named && name.length === bucket.name.length + 8 && name.startsWith(`${bucket.name}-`) && /^[0-9a-f]{7}$/.test(name.slice(-7));
+    const named = ifKnown(
+        () => bucket.props.bucket !== undefined || bucket.props.bucketPrefix !== undefined,
+        true,
+    );
+    return (
+        !named &&
+        name.length === bucket.name.length + 8 &&
+        name.startsWith(`${bucket.name}-`) &&
+        /^[0-9a-f]{7}$/.test(name.slice(-7))
+    );
 }
 
 /**
@@ -41,17 +70,24 @@ export function designates(bucket: PolicyResource, nameOrArn: string): boolean {
  * replication configuration depends on both ends) by the dependency managed through the same provider:
  * S3 bucket sub-resources are managed in the bucket's own region.
  */
-export function bucketOf(setting: PolicyResource, buckets: readonly PolicyResource[]): PolicyResource | undefined {
+export function bucketOf(
+    setting: PolicyResource,
+    buckets: readonly PolicyResource[],
+): PolicyResource | undefined {
     const name = ifKnown(() => asString(setting.props.bucket), undefined);
     if (name) {
         const byName = buckets.filter((b) => designates(b, name));
         if (byName.length === 1) return byName[0];
     }
-    const viaProperty = (setting.propertyDependencies?.bucket ?? []).filter((d) => BUCKET_TYPES.includes(d.type));
+    const viaProperty = (setting.propertyDependencies?.bucket ?? []).filter((d) =>
+        BUCKET_TYPES.includes(d.type),
+    );
     if (viaProperty.length === 1) return viaProperty[0];
     const deps = setting.dependencies.filter((d) => BUCKET_TYPES.includes(d.type));
     if (deps.length === 1) return deps[0];
-    const sameProvider = deps.filter((d) => d.provider?.urn !== undefined && d.provider.urn === setting.provider?.urn);
+    const sameProvider = deps.filter(
+        (d) => d.provider?.urn !== undefined && d.provider.urn === setting.provider?.urn,
+    );
     return sameProvider.length === 1 ? sameProvider[0] : undefined;
 }
 
@@ -64,14 +100,24 @@ function settingProblem(s: PolicyResource, minExpirationDays: number): string | 
     const p = s.props;
     switch (s.type) {
         case T.s3Versioning:
-            return asString(get(p, "versioningConfiguration.status")) === "Enabled" ? undefined
+            return asString(get(p, "versioningConfiguration.status")) === "Enabled"
+                ? undefined
                 : `versioningConfiguration.status is ${asString(get(p, "versioningConfiguration.status")) ?? "unset"}, not Enabled`;
         case T.s3Encryption: {
-            const algos = asArray(p.rules).map((r) => asString(get(r, "applyServerSideEncryptionByDefault.sseAlgorithm")));
-            return algos.some((a) => a === "aws:kms" || a === "aws:kms:dsse" || a === "AES256") ? undefined : "no rule sets applyServerSideEncryptionByDefault.sseAlgorithm";
+            const algos = asArray(p.rules).map((r) =>
+                asString(get(r, "applyServerSideEncryptionByDefault.sseAlgorithm")),
+            );
+            return algos.some((a) => a === "aws:kms" || a === "aws:kms:dsse" || a === "AES256")
+                ? undefined
+                : "no rule sets applyServerSideEncryptionByDefault.sseAlgorithm";
         }
         case T.s3PublicAccessBlock: {
-            const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+            const flags = [
+                "blockPublicAcls",
+                "blockPublicPolicy",
+                "ignorePublicAcls",
+                "restrictPublicBuckets",
+            ];
             const off = flags.filter((f) => p[f] !== true);
             return off.length === 0 ? undefined : `${off.join(", ")} must be true`;
         }
@@ -80,14 +126,20 @@ function settingProblem(s: PolicyResource, minExpirationDays: number): string | 
             if (rules.length === 0) return "has no Enabled rule";
             for (const r of rules) {
                 const days = get(r, "expiration.days");
-                if (typeof days === "number" && days < minExpirationDays) return `expires objects after ${days} days, before the ${minExpirationDays}-day backup retention`;
+                if (typeof days === "number" && days < minExpirationDays)
+                    return `expires objects after ${days} days, before the ${minExpirationDays}-day backup retention`;
             }
             return undefined;
         }
         case T.s3Replication:
             // A destination still unknown at preview is the ARN of a bucket being created: it is set.
-            return asArray(p.rules).some((r) => enabled(get(r, "status")) && ifKnown(() => asString(get(r, "destination.bucket")), "(unknown)"))
-                ? undefined : "has no Enabled rule with a destination bucket";
+            return asArray(p.rules).some(
+                (r) =>
+                    enabled(get(r, "status")) &&
+                    ifKnown(() => asString(get(r, "destination.bucket")), "(unknown)"),
+            )
+                ? undefined
+                : "has no Enabled rule with a destination bucket";
         default:
             return undefined;
     }
@@ -101,24 +153,46 @@ const LABEL: Record<string, string> = {
     [T.s3Replication]: "cross-region replication (aws.s3.BucketReplicationConfig)",
 };
 
-function checkGcs(b: PolicyResource, minExpirationDays: number, report: (m: string, urn?: string) => void): void {
+function checkGcs(
+    b: PolicyResource,
+    minExpirationDays: number,
+    report: (m: string, urn?: string) => void,
+): void {
     const p = b.props;
-    if (get(p, "versioning.enabled") !== true) report("backup bucket: versioning.enabled must be true", b.urn);
-    if (asString(p.publicAccessPrevention) !== "enforced") report("backup bucket: publicAccessPrevention must be \"enforced\"", b.urn);
-    if (p.uniformBucketLevelAccess !== true) report("backup bucket: uniformBucketLevelAccess must be true", b.urn);
-    if (asArray(p.lifecycleRules).length === 0) report("backup bucket: lifecycleRules must be set", b.urn);
+    if (get(p, "versioning.enabled") !== true)
+        report("backup bucket: versioning.enabled must be true", b.urn);
+    if (asString(p.publicAccessPrevention) !== "enforced")
+        report('backup bucket: publicAccessPrevention must be "enforced"', b.urn);
+    if (p.uniformBucketLevelAccess !== true)
+        report("backup bucket: uniformBucketLevelAccess must be true", b.urn);
+    if (asArray(p.lifecycleRules).length === 0)
+        report("backup bucket: lifecycleRules must be set", b.urn);
     for (const rule of asArray(p.lifecycleRules)) {
         const age = get(rule, "condition.age");
-        if (asString(get(rule, "action.type")) === "Delete" && typeof age === "number" && age < minExpirationDays) {
-            report(`backup bucket: a lifecycle rule deletes objects after ${age} days, before the ${minExpirationDays}-day backup retention`, b.urn);
+        if (
+            asString(get(rule, "action.type")) === "Delete" &&
+            typeof age === "number" &&
+            age < minExpirationDays
+        ) {
+            report(
+                `backup bucket: a lifecycle rule deletes objects after ${age} days, before the ${minExpirationDays}-day backup retention`,
+                b.urn,
+            );
         }
     }
     const location = (asString(p.location) ?? "").toUpperCase();
     const dual = asArray(get(p, "customPlacementConfig.dataLocations")).length >= 2;
-    const multi = ["ASIA", "EU", "US", "ASIA1", "EUR4", "EUR5", "EUR7", "EUR8", "NAM4"].includes(location);
-    if (!dual && !multi) report(`backup bucket: location ${location || "unset"} is a single region; use a dual- or multi-region location for replication`, b.urn);
+    const multi = ["ASIA", "EU", "US", "ASIA1", "EUR4", "EUR5", "EUR7", "EUR8", "NAM4"].includes(
+        location,
+    );
+    if (!dual && !multi)
+        report(
+            `backup bucket: location ${location || "unset"} is a single region; use a dual- or multi-region location for replication`,
+            b.urn,
+        );
     // Cloud Storage always encrypts at rest; a CMEK, when set, must be named.
-    if (p.encryption !== undefined && !asString(get(p, "encryption.defaultKmsKeyName"))) report("backup bucket: encryption block without defaultKmsKeyName", b.urn);
+    if (p.encryption !== undefined && !asString(get(p, "encryption.defaultKmsKeyName")))
+        report("backup bucket: encryption block without defaultKmsKeyName", b.urn);
 }
 
 /**
@@ -126,7 +200,10 @@ function checkGcs(b: PolicyResource, minExpirationDays: number, report: (m: stri
  * ARN or name, else (destination unknown at preview) the bucket the configuration depends on other
  * than its source, when there is exactly one.
  */
-export function replicaBuckets(replications: readonly PolicyResource[], buckets: readonly PolicyResource[]): Set<string> {
+export function replicaBuckets(
+    replications: readonly PolicyResource[],
+    buckets: readonly PolicyResource[],
+): Set<string> {
     const out = new Set<string>();
     for (const rep of replications) {
         const source = bucketOf(rep, buckets);
@@ -135,8 +212,12 @@ export function replicaBuckets(replications: readonly PolicyResource[], buckets:
             if (!enabled(get(rule, "status"))) continue;
             const target = ifKnown(() => asString(get(rule, "destination.bucket")), undefined);
             const others = buckets.filter((b) => b.urn !== source.urn);
-            const matched = target !== undefined ? others.filter((b) => designates(b, target))
-                : rep.dependencies.filter((d) => BUCKET_TYPES.includes(d.type) && d.urn !== source.urn);
+            const matched =
+                target !== undefined
+                    ? others.filter((b) => designates(b, target))
+                    : rep.dependencies.filter(
+                          (d) => BUCKET_TYPES.includes(d.type) && d.urn !== source.urn,
+                      );
             if (matched.length === 1) out.add(matched[0].urn);
         }
     }
@@ -149,7 +230,10 @@ export function replicaBuckets(replications: readonly PolicyResource[], buckets:
  * that name is unknown at preview, the location's resource depending on the bucket stands in. Such a
  * bucket is a primary store even when another bucket also replicates into it.
  */
-export function writtenByVelero(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
+export function writtenByVelero(
+    bucket: PolicyResource,
+    resources: readonly PolicyResource[],
+): boolean {
     const designated = (owner: PolicyResource, name: () => unknown, accessMode: () => unknown) => {
         if (ifKnown(() => asString(accessMode()), undefined) === "ReadOnly") return false;
         const known = ifKnown(() => asString(name()), UNKNOWN_NAME);
@@ -158,11 +242,23 @@ export function writtenByVelero(bucket: PolicyResource, resources: readonly Poli
     };
     return resources.some((r) => {
         if (isRelease(r) && chartName(r.props) === "velero") {
-            return asArray(get(releaseValues(r.props), "configuration.backupStorageLocation"))
-                .some((bsl) => designated(r, () => get(bsl, "bucket"), () => get(bsl, "accessMode")));
+            return asArray(get(releaseValues(r.props), "configuration.backupStorageLocation")).some(
+                (bsl) =>
+                    designated(
+                        r,
+                        () => get(bsl, "bucket"),
+                        () => get(bsl, "accessMode"),
+                    ),
+            );
         }
-        return isKind(r.type, "velero.io", "BackupStorageLocation")
-            && designated(r, () => get(r.props, "spec.objectStorage.bucket"), () => get(r.props, "spec.accessMode"));
+        return (
+            isKind(r.type, "velero.io", "BackupStorageLocation") &&
+            designated(
+                r,
+                () => get(r.props, "spec.objectStorage.bucket"),
+                () => get(r.props, "spec.accessMode"),
+            )
+        );
     });
 }
 
@@ -170,10 +266,21 @@ const UNKNOWN_NAME = "(unknown during preview)";
 
 export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationDays: number }>({
     name: "backup-bucket-protection",
-    description: "Backup buckets are encrypted, versioned, block public access, have lifecycle rules and replicate to another region (S3 settings correlated by bucket).",
+    description:
+        "Backup buckets are encrypted, versioned, block public access, have lifecycle rules and replicate to another region (S3 settings correlated by bucket).",
     config: {
-        bucketPattern: { type: "string", default: "backup|velero", description: "Regular expression (case-insensitive) on logical name, bucket name or tags that marks a backup bucket." },
-        minExpirationDays: { type: "integer", minimum: 1, default: 30, description: "Lifecycle expiration may not delete backups earlier than this." },
+        bucketPattern: {
+            type: "string",
+            default: "backup|velero",
+            description:
+                "Regular expression (case-insensitive) on logical name, bucket name or tags that marks a backup bucket.",
+        },
+        minExpirationDays: {
+            type: "integer",
+            minimum: 1,
+            default: 30,
+            description: "Lifecycle expiration may not delete backups earlier than this.",
+        },
     },
     validate: (resources, _args, report, cfg) => {
         const pattern = new RegExp(cfg.bucketPattern, "i");
@@ -185,7 +292,10 @@ export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationD
             if (!b) continue;
             byBucket.set(b.urn, [...(byBucket.get(b.urn) ?? []), s]);
         }
-        const replicas = replicaBuckets(settings.filter((s) => s.type === T.s3Replication), buckets);
+        const replicas = replicaBuckets(
+            settings.filter((s) => s.type === T.s3Replication),
+            buckets,
+        );
         for (const bucket of buckets.filter((b) => isBackupBucket(b, pattern))) {
             const own = byBucket.get(bucket.urn) ?? [];
             const primary = writtenByVelero(bucket, resources);
@@ -193,21 +303,37 @@ export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationD
                 if (type === T.s3Replication && replicas.has(bucket.urn) && !primary) continue;
                 const found = own.filter((s) => s.type === type);
                 if (found.length === 0) {
-                    const replicaNote = type !== T.s3Replication ? ""
-                        : primary ? " (Velero writes backups to it, so they must replicate to another region)"
-                            : " (or make it the destination of another bucket's replication)";
-                    report(`backup bucket ${bucket.name} has no ${LABEL[type]}${replicaNote}`, bucket.urn);
+                    const replicaNote =
+                        type !== T.s3Replication
+                            ? ""
+                            : primary
+                              ? " (Velero writes backups to it, so they must replicate to another region)"
+                              : " (or make it the destination of another bucket's replication)";
+                    report(
+                        `backup bucket ${bucket.name} has no ${LABEL[type]}${replicaNote}`,
+                        bucket.urn,
+                    );
                     continue;
                 }
                 for (const s of found) {
                     const problem = settingProblem(s, cfg.minExpirationDays);
-                    if (problem) report(`backup bucket ${bucket.name}: ${LABEL[type]} ${problem}`, s.urn);
+                    if (problem)
+                        report(`backup bucket ${bucket.name}: ${LABEL[type]} ${problem}`, s.urn);
                 }
             }
-            if (Object.keys(asRecord(bucket.props)).includes("acl") && /public/.test(asString(bucket.props.acl) ?? "")) {
-                report(`backup bucket ${bucket.name} has a public ACL ${asString(bucket.props.acl)}`, bucket.urn);
+            if (
+                Object.keys(asRecord(bucket.props)).includes("acl") &&
+                /public/.test(asString(bucket.props.acl) ?? "")
+            ) {
+                report(
+                    `backup bucket ${bucket.name} has a public ACL ${asString(bucket.props.acl)}`,
+                    bucket.urn,
+                );
             }
         }
-        for (const gcs of resources.filter((r) => r.type === T.gcsBucket && isBackupBucket(r, pattern))) checkGcs(gcs, cfg.minExpirationDays, report);
+        for (const gcs of resources.filter(
+            (r) => r.type === T.gcsBucket && isBackupBucket(r, pattern),
+        ))
+            checkGcs(gcs, cfg.minExpirationDays, report);
     },
 });

@@ -11,14 +11,19 @@ export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManage
 
 export const eksSecretsEncryption = resourcePolicy({
     name: "eks-secrets-encryption",
-    description: "EKS clusters encrypt Kubernetes secrets with a KMS key (encryptionConfig.resources includes secrets).",
+    description:
+        "EKS clusters encrypt Kubernetes secrets with a KMS key (encryptionConfig.resources includes secrets).",
     types: [T.eksCluster],
     validate: (props, _args, report) => {
         const enc = asRecord(props.encryptionConfig);
         const resources = asArray(enc.resources).map(String);
-        if (!resources.includes("secrets")) report("encryptionConfig.resources must include \"secrets\" (envelope encryption of Kubernetes secrets)");
+        if (!resources.includes("secrets"))
+            report(
+                'encryptionConfig.resources must include "secrets" (envelope encryption of Kubernetes secrets)',
+            );
         // The key is usually created with the cluster, so its ARN is unknown at preview: set, all the same.
-        if (!ifKnown(() => asString(get(enc, "provider.keyArn")), "(unknown)")) report("encryptionConfig.provider.keyArn must name the KMS key that encrypts secrets");
+        if (!ifKnown(() => asString(get(enc, "provider.keyArn")), "(unknown)"))
+            report("encryptionConfig.provider.keyArn must name the KMS key that encrypts secrets");
     },
 });
 
@@ -27,13 +32,17 @@ export const eksPrivateEndpoint = resourcePolicy({
     description: "EKS clusters enable the private API endpoint (vpcConfig.endpointPrivateAccess).",
     types: [T.eksCluster],
     validate: (props, _args, report) => {
-        if (get(props, "vpcConfig.endpointPrivateAccess") !== true) report("vpcConfig.endpointPrivateAccess must be true so nodes and operators reach the API inside the VPC");
+        if (get(props, "vpcConfig.endpointPrivateAccess") !== true)
+            report(
+                "vpcConfig.endpointPrivateAccess must be true so nodes and operators reach the API inside the VPC",
+            );
     },
 });
 
 export const eksPublicAccessRestricted = resourcePolicy({
     name: "eks-public-access-restricted",
-    description: "An EKS public endpoint, if enabled, lists publicAccessCidrs and never 0.0.0.0/0 (the AWS default when none are given).",
+    description:
+        "An EKS public endpoint, if enabled, lists publicAccessCidrs and never 0.0.0.0/0 (the AWS default when none are given).",
     types: [T.eksCluster],
     validate: (props, _args, report) => {
         const vpc = asRecord(props.vpcConfig);
@@ -47,9 +56,15 @@ export const eksPublicAccessRestricted = resourcePolicy({
             if (c !== undefined) cidrs.push(c);
         }
         if (list.length === 0) {
-            report("the public endpoint is on (endpointPublicAccess defaults to true) without publicAccessCidrs, which AWS treats as 0.0.0.0/0; disable it or list allowed CIDRs");
+            report(
+                "the public endpoint is on (endpointPublicAccess defaults to true) without publicAccessCidrs, which AWS treats as 0.0.0.0/0; disable it or list allowed CIDRs",
+            );
         }
-        for (const c of cidrs) if (/\/0$/.test(c)) report(`publicAccessCidrs contains ${c}, which opens the API server to the whole internet`);
+        for (const c of cidrs)
+            if (/\/0$/.test(c))
+                report(
+                    `publicAccessCidrs contains ${c}, which opens the API server to the whole internet`,
+                );
     },
 });
 
@@ -66,46 +81,64 @@ export const eksControlPlaneLogs = resourcePolicy({
 
 export const kmsKeyRotation = resourcePolicy<{ maxRotationDays: number }>({
     name: "kms-key-rotation",
-    description: "Symmetric AWS KMS keys enable automatic rotation; Cloud KMS crypto keys set a rotationPeriod of at most a year.",
+    description:
+        "Symmetric AWS KMS keys enable automatic rotation; Cloud KMS crypto keys set a rotationPeriod of at most a year.",
     types: [T.kmsKey, T.gcpKmsKey],
     config: { maxRotationDays: { type: "integer", minimum: 1, default: 365 } },
     validate: (props, args, report, cfg) => {
         if (args.type === T.kmsKey) {
-            const spec = asString(props.customerMasterKeySpec) ?? asString(props.keySpec) ?? "SYMMETRIC_DEFAULT";
+            const spec =
+                asString(props.customerMasterKeySpec) ??
+                asString(props.keySpec) ??
+                "SYMMETRIC_DEFAULT";
             if (spec !== "SYMMETRIC_DEFAULT") args.notApplicable("AWS rotates only symmetric keys");
             if (props.enableKeyRotation !== true) report("enableKeyRotation must be true");
             const period = props.rotationPeriodInDays;
-            if (typeof period === "number" && period > cfg.maxRotationDays) report(`rotationPeriodInDays ${period} exceeds ${cfg.maxRotationDays}`);
+            if (typeof period === "number" && period > cfg.maxRotationDays)
+                report(`rotationPeriodInDays ${period} exceeds ${cfg.maxRotationDays}`);
             return;
         }
         const period = asString(props.rotationPeriod);
         const days = period ? parseDays(period) : undefined;
-        if (days === undefined) report("rotationPeriod must be set (e.g. \"7776000s\" for 90 days)");
-        else if (days > cfg.maxRotationDays) report(`rotationPeriod ${period} is longer than ${cfg.maxRotationDays} days`);
+        if (days === undefined) report('rotationPeriod must be set (e.g. "7776000s" for 90 days)');
+        else if (days > cfg.maxRotationDays)
+            report(`rotationPeriod ${period} is longer than ${cfg.maxRotationDays} days`);
     },
 });
 
 export const gkePrivateNodes = resourcePolicy({
     name: "gke-private-nodes",
-    description: "GKE clusters use private nodes (privateClusterConfig.enablePrivateNodes); node pools do not opt out.",
+    description:
+        "GKE clusters use private nodes (privateClusterConfig.enablePrivateNodes); node pools do not opt out.",
     types: [T.gkeCluster, T.gkeNodePool],
     validate: (props, args, report) => {
         if (args.type === T.gkeNodePool) {
-            if (get(props, "networkConfig.enablePrivateNodes") === false) report("networkConfig.enablePrivateNodes is false: this node pool gets public IPs");
+            if (get(props, "networkConfig.enablePrivateNodes") === false)
+                report("networkConfig.enablePrivateNodes is false: this node pool gets public IPs");
             return;
         }
-        if (get(props, "privateClusterConfig.enablePrivateNodes") !== true) report("privateClusterConfig.enablePrivateNodes must be true (nodes without public IPs)");
+        if (get(props, "privateClusterConfig.enablePrivateNodes") !== true)
+            report(
+                "privateClusterConfig.enablePrivateNodes must be true (nodes without public IPs)",
+            );
     },
 });
 
 export const gkeWorkloadIdentity = resourcePolicy({
     name: "gke-workload-identity",
-    description: "GKE clusters enable workload identity (workloadIdentityConfig.workloadPool); node pools keep the GKE metadata server.",
+    description:
+        "GKE clusters enable workload identity (workloadIdentityConfig.workloadPool); node pools keep the GKE metadata server.",
     types: [T.gkeCluster, T.gkeNodePool],
     validate: (props, args, report) => {
         const mode = asString(get(props, "nodeConfig.workloadMetadataConfig.mode"));
-        if (mode && mode !== "GKE_METADATA") report(`nodeConfig.workloadMetadataConfig.mode is ${mode}; pods would see the node's credentials. Use GKE_METADATA`);
-        if (args.type === T.gkeCluster && !asString(get(props, "workloadIdentityConfig.workloadPool"))) {
+        if (mode && mode !== "GKE_METADATA")
+            report(
+                `nodeConfig.workloadMetadataConfig.mode is ${mode}; pods would see the node's credentials. Use GKE_METADATA`,
+            );
+        if (
+            args.type === T.gkeCluster &&
+            !asString(get(props, "workloadIdentityConfig.workloadPool"))
+        ) {
             report("workloadIdentityConfig.workloadPool must be set (<project>.svc.id.goog)");
         }
     },
@@ -113,14 +146,18 @@ export const gkeWorkloadIdentity = resourcePolicy({
 
 export const gkeShieldedNodes = resourcePolicy({
     name: "gke-shielded-nodes",
-    description: "GKE clusters keep shielded nodes on; node pools enable secure boot and integrity monitoring.",
+    description:
+        "GKE clusters keep shielded nodes on; node pools enable secure boot and integrity monitoring.",
     types: [T.gkeCluster, T.gkeNodePool],
     validate: (props, args, report) => {
-        if (args.type === T.gkeCluster && props.enableShieldedNodes === false) report("enableShieldedNodes is false");
+        if (args.type === T.gkeCluster && props.enableShieldedNodes === false)
+            report("enableShieldedNodes is false");
         const shielded = asRecord(get(props, "nodeConfig.shieldedInstanceConfig"));
         if (args.type === T.gkeNodePool || Object.keys(asRecord(props.nodeConfig)).length > 0) {
-            if (shielded.enableSecureBoot !== true) report("nodeConfig.shieldedInstanceConfig.enableSecureBoot must be true");
-            if (shielded.enableIntegrityMonitoring === false) report("nodeConfig.shieldedInstanceConfig.enableIntegrityMonitoring is false");
+            if (shielded.enableSecureBoot !== true)
+                report("nodeConfig.shieldedInstanceConfig.enableSecureBoot must be true");
+            if (shielded.enableIntegrityMonitoring === false)
+                report("nodeConfig.shieldedInstanceConfig.enableIntegrityMonitoring is false");
         }
     },
 });

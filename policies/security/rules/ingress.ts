@@ -4,8 +4,15 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import {
-    gatewayPodLabels, isAuthorizationPolicy, isIngressGateway, isIstiodRelease, isIstioGateway, isRequestAuthentication,
-    metaNamespace, releaseName, releaseValues,
+    gatewayPodLabels,
+    isAuthorizationPolicy,
+    isIngressGateway,
+    isIstiodRelease,
+    isIstioGateway,
+    isRequestAuthentication,
+    metaNamespace,
+    releaseName,
+    releaseValues,
 } from "../../lib/kinds";
 import { providerKey, resourcePolicy, stackPolicy, urnName } from "../../lib/policy";
 import { asArray, asRecord, asString, asStringMap, get, isObject, Props } from "../../lib/values";
@@ -20,8 +27,10 @@ function validJwtRules(rules: unknown[]): string | undefined {
     for (const [i, rule] of rules.entries()) {
         if (!asString(get(rule, "issuer"))) return `jwtRules[${i}] has no issuer`;
         const jwksUri = asString(get(rule, "jwksUri"));
-        if (!jwksUri && !asString(get(rule, "jwks"))) return `jwtRules[${i}] has neither jwksUri nor jwks`;
-        if (jwksUri && !jwksUri.startsWith("https://")) return `jwtRules[${i}].jwksUri ${jwksUri} is not https`;
+        if (!jwksUri && !asString(get(rule, "jwks")))
+            return `jwtRules[${i}] has neither jwksUri nor jwks`;
+        if (jwksUri && !jwksUri.startsWith("https://"))
+            return `jwtRules[${i}].jwksUri ${jwksUri} is not https`;
     }
     return undefined;
 }
@@ -35,7 +44,9 @@ function selectsGateway(r: PolicyResource, gw: PolicyResource, rootNamespace: st
     if (namespace !== (asString(gw.props.namespace) ?? "default")) return false;
     if (!hasSelector) return true;
     const podLabels = gatewayPodLabels(gw);
-    return Object.entries(asStringMap(get(r.props, "spec.selector.matchLabels"))).every(([k, v]) => podLabels[k] === v);
+    return Object.entries(asStringMap(get(r.props, "spec.selector.matchLabels"))).every(
+        ([k, v]) => podLabels[k] === v,
+    );
 }
 
 /**
@@ -46,29 +57,56 @@ function selectsGateway(r: PolicyResource, gw: PolicyResource, rootNamespace: st
 export function requiresJwt(props: Props): boolean {
     const spec = asRecord(props.spec);
     const action = asString(spec.action) ?? "ALLOW";
-    const key = action === "DENY" ? "notRequestPrincipals" : action === "ALLOW" ? "requestPrincipals" : undefined;
+    const key =
+        action === "DENY"
+            ? "notRequestPrincipals"
+            : action === "ALLOW"
+              ? "requestPrincipals"
+              : undefined;
     if (!key) return false;
-    return asArray(spec.rules).some((rule) => asArray(get(rule, "from")).some((f) => asArray(get(f, `source.${key}`)).length > 0));
+    return asArray(spec.rules).some((rule) =>
+        asArray(get(rule, "from")).some((f) => asArray(get(f, `source.${key}`)).length > 0),
+    );
 }
 
 export const ingressJwt = stackPolicy<{ rootNamespace: string }>({
     name: "istio-ingress-jwt",
-    description: "Every ingress gateway is covered by a RequestAuthentication with https JWKS (selector on the gateway's pods, its namespace, or mesh-wide) and an AuthorizationPolicy that requires the token.",
+    description:
+        "Every ingress gateway is covered by a RequestAuthentication with https JWKS (selector on the gateway's pods, its namespace, or mesh-wide) and an AuthorizationPolicy that requires the token.",
     config: { rootNamespace: { type: "string", default: "istio-system" } },
     validate: (resources, _args, report, cfg) => {
         for (const gw of resources.filter((r) => isIngressGateway(r))) {
             const ns = asString(gw.props.namespace) ?? "default";
-            const covering = resources.filter((r) => isRequestAuthentication(r.type) && selectsGateway(r, gw, cfg.rootNamespace));
+            const covering = resources.filter(
+                (r) => isRequestAuthentication(r.type) && selectsGateway(r, gw, cfg.rootNamespace),
+            );
             if (covering.length === 0) {
-                report(`ingress gateway ${releaseName(gw)} in cluster ${urnName(providerKey(gw))} has no RequestAuthentication selecting it (namespace ${ns}, labels ${JSON.stringify(gatewayPodLabels(gw))})`, gw.urn);
+                report(
+                    `ingress gateway ${releaseName(gw)} in cluster ${urnName(providerKey(gw))} has no RequestAuthentication selecting it (namespace ${ns}, labels ${JSON.stringify(gatewayPodLabels(gw))})`,
+                    gw.urn,
+                );
                 continue;
             }
             for (const ra of covering) {
                 const problem = validJwtRules(asArray(get(ra.props, "spec.jwtRules")));
-                if (problem) report(`RequestAuthentication for ingress gateway ${releaseName(gw)}: ${problem}`, ra.urn);
+                if (problem)
+                    report(
+                        `RequestAuthentication for ingress gateway ${releaseName(gw)}: ${problem}`,
+                        ra.urn,
+                    );
             }
-            if (!resources.some((r) => isAuthorizationPolicy(r.type) && selectsGateway(r, gw, cfg.rootNamespace) && requiresJwt(r.props))) {
-                report(`ingress gateway ${releaseName(gw)} in cluster ${urnName(providerKey(gw))} accepts requests without a JWT: no AuthorizationPolicy selecting it requires one (DENY with notRequestPrincipals or ALLOW with requestPrincipals); a RequestAuthentication alone only rejects invalid tokens`, gw.urn);
+            if (
+                !resources.some(
+                    (r) =>
+                        isAuthorizationPolicy(r.type) &&
+                        selectsGateway(r, gw, cfg.rootNamespace) &&
+                        requiresJwt(r.props),
+                )
+            ) {
+                report(
+                    `ingress gateway ${releaseName(gw)} in cluster ${urnName(providerKey(gw))} accepts requests without a JWT: no AuthorizationPolicy selecting it requires one (DENY with notRequestPrincipals or ALLOW with requestPrincipals); a RequestAuthentication alone only rejects invalid tokens`,
+                    gw.urn,
+                );
             }
         }
     },
@@ -76,7 +114,8 @@ export const ingressJwt = stackPolicy<{ rootNamespace: string }>({
 
 export const gatewayMinTls = resourcePolicy({
     name: "istio-min-tls-1-2",
-    description: "Gateways that terminate TLS set tls.minProtocolVersion TLSV1_2 or TLSV1_3; istiod sets meshConfig.meshMTLS.minProtocolVersion likewise.",
+    description:
+        "Gateways that terminate TLS set tls.minProtocolVersion TLSV1_2 or TLSV1_3; istiod sets meshConfig.meshMTLS.minProtocolVersion likewise.",
     types: (t) => isIstioGateway(t) || t === "kubernetes:helm.sh/v3:Release",
     validate: (props, args, report) => {
         if (isIstioGateway(args.type)) {
@@ -86,20 +125,27 @@ export const gatewayMinTls = resourcePolicy({
                 if (!mode || !TERMINATING.includes(mode)) continue;
                 const min = asString(tls.minProtocolVersion);
                 if (!min || !TLS_OK.includes(min)) {
-                    report(`servers[${i}] terminates TLS (mode ${mode}) with minProtocolVersion ${min ?? "unset"}; set TLSV1_2 or TLSV1_3`);
+                    report(
+                        `servers[${i}] terminates TLS (mode ${mode}) with minProtocolVersion ${min ?? "unset"}; set TLSV1_2 or TLSV1_3`,
+                    );
                 }
             }
             return;
         }
-        if (!isIstiodRelease({ type: args.type, props })) args.notApplicable("only istiod releases carry meshConfig");
+        if (!isIstiodRelease({ type: args.type, props }))
+            args.notApplicable("only istiod releases carry meshConfig");
         const meshConfig = asRecord(releaseValues(props).meshConfig);
         const mtlsMin = asString(get(meshConfig, "meshMTLS.minProtocolVersion"));
         if (!mtlsMin || !TLS_OK.includes(mtlsMin)) {
-            report(`istiod values meshConfig.meshMTLS.minProtocolVersion is ${mtlsMin ?? "unset"}; set TLSV1_2 or TLSV1_3`);
+            report(
+                `istiod values meshConfig.meshMTLS.minProtocolVersion is ${mtlsMin ?? "unset"}; set TLSV1_2 or TLSV1_3`,
+            );
         }
         const defaultsMin = asString(get(meshConfig, "tlsDefaults.minProtocolVersion"));
         if (defaultsMin && !TLS_OK.includes(defaultsMin)) {
-            report(`istiod values meshConfig.tlsDefaults.minProtocolVersion is ${defaultsMin}; set TLSV1_2 or TLSV1_3`);
+            report(
+                `istiod values meshConfig.tlsDefaults.minProtocolVersion is ${defaultsMin}; set TLSV1_2 or TLSV1_3`,
+            );
         }
     },
 });

@@ -35,7 +35,9 @@ export function remoteSecretTarget(secret: PolicyResource): string | undefined {
     const annotated = asStringMap(meta.annotations)["networking.istio.io/cluster"];
     if (annotated) return annotated;
     const name = metaName(secret.props);
-    return name?.startsWith("istio-remote-secret-") ? name.slice("istio-remote-secret-".length) : undefined;
+    return name?.startsWith("istio-remote-secret-")
+        ? name.slice("istio-remote-secret-".length)
+        : undefined;
 }
 
 function duplicates(values: (string | undefined)[]): string[] {
@@ -51,34 +53,69 @@ function duplicates(values: (string | undefined)[]): string[] {
 
 export const meshConsistency = stackPolicy<{ istioNamespace: string }>({
     name: "mesh-consistency",
-    description: "One meshID, unique cluster names and networks, network labels on istio-system, and a remote secret for every ordered cluster pair.",
+    description:
+        "One meshID, unique cluster names and networks, network labels on istio-system, and a remote secret for every ordered cluster pair.",
     config: { istioNamespace: { type: "string", default: "istio-system" } },
     validate: (resources, _args, report, cfg) => {
         const members = resources.filter((r) => isIstiodRelease(r)).map(member);
         if (members.length === 0) return;
         for (const m of members) {
-            if (!m.meshId) report(`istiod in ${urnName(m.cluster)} has no global.meshID`, m.release.urn);
-            if (!m.clusterName) report(`istiod in ${urnName(m.cluster)} has no global.multiCluster.clusterName`, m.release.urn);
-            if (!m.network) report(`istiod in ${urnName(m.cluster)} has no global.network`, m.release.urn);
+            if (!m.meshId)
+                report(`istiod in ${urnName(m.cluster)} has no global.meshID`, m.release.urn);
+            if (!m.clusterName)
+                report(
+                    `istiod in ${urnName(m.cluster)} has no global.multiCluster.clusterName`,
+                    m.release.urn,
+                );
+            if (!m.network)
+                report(`istiod in ${urnName(m.cluster)} has no global.network`, m.release.urn);
         }
         const meshIds = [...new Set(members.map((m) => m.meshId).filter((x): x is string => !!x))];
-        if (meshIds.length > 1) report(`istiod releases disagree on global.meshID: ${meshIds.sort().join(", ")}; a multi-primary mesh has one meshID`);
-        for (const d of duplicates(members.map((m) => m.clusterName))) report(`global.multiCluster.clusterName ${d} is used by more than one istiod`);
-        for (const d of duplicates(members.map((m) => m.network))) report(`global.network ${d} is used by more than one istiod; each cluster is its own network`);
-        for (const d of duplicates(members.map((m) => m.cluster))) report(`more than one istiod release in cluster ${urnName(d)}`);
+        if (meshIds.length > 1)
+            report(
+                `istiod releases disagree on global.meshID: ${meshIds.sort().join(", ")}; a multi-primary mesh has one meshID`,
+            );
+        for (const d of duplicates(members.map((m) => m.clusterName)))
+            report(`global.multiCluster.clusterName ${d} is used by more than one istiod`);
+        for (const d of duplicates(members.map((m) => m.network)))
+            report(
+                `global.network ${d} is used by more than one istiod; each cluster is its own network`,
+            );
+        for (const d of duplicates(members.map((m) => m.cluster)))
+            report(`more than one istiod release in cluster ${urnName(d)}`);
 
         for (const m of members) {
-            const ns = resources.find((r) => r.type === T.namespace && providerKey(r) === m.cluster && metaName(r.props) === cfg.istioNamespace);
-            const label = ns ? asStringMap(get(ns.props, "metadata.labels"))["topology.istio.io/network"] : undefined;
+            const ns = resources.find(
+                (r) =>
+                    r.type === T.namespace &&
+                    providerKey(r) === m.cluster &&
+                    metaName(r.props) === cfg.istioNamespace,
+            );
+            const label = ns
+                ? asStringMap(get(ns.props, "metadata.labels"))["topology.istio.io/network"]
+                : undefined;
             if (m.network && ns && label !== m.network) {
-                report(`namespace ${cfg.istioNamespace} in ${urnName(m.cluster)} has topology.istio.io/network ${label ?? "unset"}; expected ${m.network}`, ns.urn);
+                report(
+                    `namespace ${cfg.istioNamespace} in ${urnName(m.cluster)} has topology.istio.io/network ${label ?? "unset"}; expected ${m.network}`,
+                    ns.urn,
+                );
             }
-            const secrets = resources.filter((r) => r.type === T.secret && providerKey(r) === m.cluster && metaNamespace(r.props) === cfg.istioNamespace);
-            const targets = new Set(secrets.map(remoteSecretTarget).filter((t): t is string => !!t));
+            const secrets = resources.filter(
+                (r) =>
+                    r.type === T.secret &&
+                    providerKey(r) === m.cluster &&
+                    metaNamespace(r.props) === cfg.istioNamespace,
+            );
+            const targets = new Set(
+                secrets.map(remoteSecretTarget).filter((t): t is string => !!t),
+            );
             for (const other of members) {
                 if (other === m || !other.clusterName) continue;
                 if (!targets.has(other.clusterName)) {
-                    report(`cluster ${m.clusterName ?? urnName(m.cluster)} has no remote secret for ${other.clusterName} (istio-remote-secret-${other.clusterName} in ${cfg.istioNamespace}, label istio/multiCluster: "true")`, m.release.urn);
+                    report(
+                        `cluster ${m.clusterName ?? urnName(m.cluster)} has no remote secret for ${other.clusterName} (istio-remote-secret-${other.clusterName} in ${cfg.istioNamespace}, label istio/multiCluster: "true")`,
+                        m.release.urn,
+                    );
                 }
             }
         }
