@@ -27,6 +27,7 @@ export interface ScheduleSpec {
     readonly key: string;
     /** Cron in UTC. */
     readonly cron: string;
+    /** Namespaces the scheduled backups include. */
     readonly namespaces: readonly string[];
     /** Backup TTL (Go duration). */
     readonly ttl: string;

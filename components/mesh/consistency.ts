@@ -28,9 +28,11 @@ export interface DeclaredResource {
 export interface ClusterFacts {
     /** The cluster's Istio name (istiod `global.multiCluster.clusterName`). */
     readonly cluster: string;
+    /** istiod's `global.meshID`. @default absent when istiod sets none (a finding) */
     readonly meshID?: string;
+    /** istiod's `global.network`. @default absent when istiod sets none (a finding) */
     readonly network?: string;
-    /** The network label on istio-system in this cluster. */
+    /** The network label on istio-system in this cluster. @default absent when the label is missing (a finding) */
     readonly namespaceNetwork?: string;
     /** Remote secrets declared in this cluster: name, `networking.istio.io/cluster`, multicluster label. */
     readonly remoteSecrets: readonly {

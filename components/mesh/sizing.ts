@@ -3,7 +3,9 @@
 export type SizeBand = "small" | "medium" | "large";
 
 export interface ResourceSpec {
+    /** What the scheduler reserves (Kubernetes quantities, e.g. `100m`, `128Mi`). */
     readonly requests: { readonly cpu: string; readonly memory: string };
+    /** The ceiling the kubelet enforces. */
     readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
