@@ -450,10 +450,10 @@ describe("clusters: committed stacks", function () {
                 it(`${region}: pinned managed add-ons, CNI and EBS CSI with IRSA roles`, () => {
                     const pins = EKS_ADDON_VERSIONS[cfg.kubernetes.version];
                     assert.deepEqual(pins, {
-                        "vpc-cni": "v1.20.1-eksbuild.3",
-                        "kube-proxy": "v1.33.5-eksbuild.2",
-                        coredns: "v1.12.4-eksbuild.1",
-                        "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+                        "vpc-cni": "v1.22.3-eksbuild.1",
+                        "kube-proxy": "v1.35.3-eksbuild.13",
+                        coredns: "v1.13.2-eksbuild.4",
+                        "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
                     });
                     const irsaRole = (n: string) =>
                         run.one("aws:iam/role:Role", `${region}-${n}-role`);

@@ -197,7 +197,7 @@ const BAD: BadCase[] = [
         expect: [
             {
                 key: "mesh-platform:kubernetes.version",
-                fragment: "allowed: 1.32, 1.33, 1.34",
+                fragment: 'is not a Kubernetes version the platform knows; allowed on 2026-',
                 value: '"1.25"',
             },
         ],
