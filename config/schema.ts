@@ -237,11 +237,7 @@ export function parseKeys(
                 add(
                     path,
                     isSecret ? "[redacted]" : bad,
-                    describeIssue(
-                        issue,
-                        bad,
-                        fieldsAt(KEY_SCHEMAS[key] as unknown as Schema, issue.path),
-                    ),
+                    describeIssue(issue, bad, fieldsAt(KEY_SCHEMAS[key], issue.path)),
                 );
             }
         }

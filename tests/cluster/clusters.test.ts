@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { RecordedResource, RecordedRun, runStack } from "../harness";
+import { RecordedResource, RecordedRun, runStack, TEST_NOW } from "../harness";
 import { parseConfig, PlatformConfig } from "../../config";
 import { readStackFile, ROOT_CONFIG_PREFIX } from "./stackconfig";
 import { toLabels } from "../../components/types";
@@ -16,11 +16,16 @@ const ALL_STACKS = [...AWS_STACKS, "gcp"] as const;
 
 /** The resolved config of a committed stack, as the program sees it. */
 function stackConfig(stack: string): PlatformConfig {
-    const { config } = readStackFile(stack);
+    const { config, secretKeys } = readStackFile(stack);
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config))
         if (k.startsWith(ROOT_CONFIG_PREFIX)) raw[k.slice(ROOT_CONFIG_PREFIX.length)] = v;
-    return parseConfig(stack, raw);
+    const secrets = new Set(
+        secretKeys
+            .filter((k) => k.startsWith(ROOT_CONFIG_PREFIX))
+            .map((k) => k.slice(ROOT_CONFIG_PREFIX.length)),
+    );
+    return parseConfig(stack, raw, secrets, TEST_NOW);
 }
 
 /** Region short name that owns a resource: the name of its top-level area component (`singapore`). */

@@ -185,7 +185,10 @@ const BAD: BadCase[] = [
         title: "unknown top-level key",
         raw: { ...base(), meshh: {} },
         expect: [
-            { key: "mesh-platform:meshh", fragment: "unknown key; allowed keys: environment" },
+            {
+                key: "mesh-platform:meshh",
+                fragment: "unknown key (did you mean mesh?); allowed keys: environment",
+            },
         ],
     },
     {
@@ -197,7 +200,7 @@ const BAD: BadCase[] = [
         expect: [
             {
                 key: "mesh-platform:kubernetes.version",
-                fragment: 'is not a Kubernetes version the platform knows; allowed on 2026-',
+                fragment: "is not a Kubernetes version the platform knows; allowed on 2026-",
                 value: '"1.25"',
             },
         ],

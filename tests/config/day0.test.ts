@@ -18,7 +18,6 @@ import { readStackFile } from "../cluster/stackconfig";
 import { validGcpRawConfig, validRawConfig } from "../support/fixtures";
 
 type Raw = Record<string, unknown>;
-const ADMIN = "arn:aws:iam::111122223333:role/platform-admin";
 const day = (d: string) => new Date(`${d}T00:00:00Z`);
 
 function problems(raw: Raw, now = TEST_NOW, secrets: string[] = []): ConfigError["problems"] {

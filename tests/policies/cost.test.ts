@@ -764,13 +764,13 @@ describe("policies/cost: price table and monthly estimate", () => {
         const extended = res(
             "aws:eks/cluster:Cluster",
             "extended",
-            { ...eksCluster.props, upgradePolicy: { supportType: "EXTENDED" } },
+            { ...eksCluster.inputs, upgradePolicy: { supportType: "EXTENDED" } },
             { provider: aws },
         );
         const standard = res(
             "aws:eks/cluster:Cluster",
             "standard",
-            { ...eksCluster.props, upgradePolicy: { supportType: "STANDARD" } },
+            { ...eksCluster.inputs, upgradePolicy: { supportType: "STANDARD" } },
             { provider: aws },
         );
         const e = estimateMonthlyCost([aws, extended, standard]);
