@@ -135,6 +135,31 @@ describe("config: Kubernetes support calendar (clock is an input)", () => {
     });
 });
 
+describe("config -> EKS: version and support type reach the cluster and its node groups", () => {
+    it("maps kubernetes.supportType to upgradePolicy.supportType and the version to cluster and nodes", async () => {
+        const run = await runStack("extended", k8s({ version: "1.34", supportType: "EXTENDED" }));
+        for (const region of ["singapore", "tokyo"]) {
+            const cluster = run.one("aws:eks/cluster:Cluster", `${region}-eks`);
+            assert.deepEqual(cluster.inputs.upgradePolicy, { supportType: "EXTENDED" });
+            assert.equal(cluster.inputs.version, "1.34");
+            for (const role of ["system", "workloads"])
+                assert.equal(
+                    run.one("aws:eks/nodeGroup:NodeGroup", `${region}-${role}`).inputs.version,
+                    cluster.outputs.version ?? "1.34",
+                );
+            assert.equal(
+                run.one("aws:eks/addon:Addon", `${region}-kube-proxy`).inputs.addonVersion,
+                EKS_ADDON_VERSIONS["1.34"]["kube-proxy"],
+            );
+        }
+        const standard = await runStack("standard", validRawConfig());
+        assert.deepEqual(
+            standard.one("aws:eks/cluster:Cluster", "singapore-eks").inputs.upgradePolicy,
+            { supportType: "STANDARD" },
+        );
+    });
+});
+
 describe("config: alert e-mail through an authenticating smarthost", () => {
     const alerting = (smtpSmarthost: string, extra: Raw = {}): Raw => ({
         ...validRawConfig(),
