@@ -96,12 +96,104 @@ export const CLOUD_REGIONS: Readonly<Record<Cloud, readonly string[]>> = {
 };
 
 /**
- * Kubernetes minor versions we run: offered by both EKS and GKE, with pinned EKS add-on versions
- * (components/cluster/versions.ts), and inside the range the pinned Istio release supports (Istio 1.30:
- * 1.32 to 1.36, components/mesh/version.ts).
+ * The Kubernetes version calendar: every minor the platform knows, with its dates on EKS and GKE.
+ *
+ * Sources (read 2026-12-02, offline snapshots):
+ * - EKS: "Amazon EKS Kubernetes versions" (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
+ *   columns "End of standard support" / "End of extended support"), as scraped by endoflife.date
+ *   (github.com/endoflife-date/endoflife.date products/amazon-eks.md @ a70eca33, file changed 2026-07-08;
+ *   the 1.36 row added 2026-06-05, PR #10240). EKS standard support lasts 14 months, extended 12 more.
+ * - Upstream release dates: endoflife.date products/kubernetes.md @ a70eca33.
+ * - GKE: https://cloud.google.com/kubernetes-engine/docs/release-schedule ("End of standard support"),
+ *   via endoflife.date products/google-kubernetes-engine.md @ a70eca33 (file changed 2026-08-21).
+ * - Istio 1.30 supports Kubernetes 1.32 to 1.36 (https://istio.io/latest/docs/releases/supported-releases/,
+ *   via endoflife.date products/istio.md @ a70eca33, changed 2026-07-17).
+ *
+ * A date is the first day the version is no longer in that support window: on `eksEndOfStandard` the
+ * version is in extended support (and billed at the extended rate), on `eksEndOfExtended` AWS upgrades it.
  */
-export const KUBERNETES_VERSIONS: readonly string[] = ["1.32", "1.33", "1.34"];
-export const DEFAULT_KUBERNETES_VERSION = "1.33";
+export interface KubernetesRelease {
+    /** Upstream release (kubernetes.io). */
+    readonly released: string;
+    /** General availability on EKS. */
+    readonly eksReleased: string;
+    readonly eksEndOfStandard: string;
+    readonly eksEndOfExtended: string;
+    /** GKE end of standard support; undefined = not known. */
+    readonly gkeEndOfStandard?: string;
+}
+
+export const KUBERNETES_RELEASES: Readonly<Record<string, KubernetesRelease>> = {
+    "1.32": {
+        released: "2024-12-11",
+        eksReleased: "2025-01-25",
+        eksEndOfStandard: "2026-03-23",
+        eksEndOfExtended: "2027-03-23",
+    },
+    "1.33": {
+        released: "2025-04-23",
+        eksReleased: "2025-05-28",
+        eksEndOfStandard: "2026-07-29",
+        eksEndOfExtended: "2027-07-29",
+        gkeEndOfStandard: "2026-08-03",
+    },
+    "1.34": {
+        released: "2025-08-27",
+        eksReleased: "2025-10-06",
+        eksEndOfStandard: "2026-12-02",
+        eksEndOfExtended: "2027-12-02",
+        gkeEndOfStandard: "2026-10-01",
+    },
+    "1.35": {
+        released: "2025-12-17",
+        eksReleased: "2026-01-28",
+        eksEndOfStandard: "2027-03-27",
+        eksEndOfExtended: "2028-03-27",
+        gkeEndOfStandard: "2027-04-11",
+    },
+    "1.36": {
+        released: "2026-04-22",
+        eksReleased: "2026-06-02",
+        eksEndOfStandard: "2027-08-02",
+        eksEndOfExtended: "2028-08-02",
+        gkeEndOfStandard: "2027-08-09",
+    },
+};
+
+/**
+ * Kubernetes minor versions the platform accepts: in the calendar above and inside the range the pinned
+ * Istio release supports (Istio 1.30: 1.32 to 1.36, components/mesh/version.ts). On AWS a version also
+ * needs verified EKS add-on pins (components/cluster/versions.ts `EKS_ADDON_VERSIONS`); 1.36 has none yet,
+ * so it is accepted on GKE only. Whether a version is still supported on a given day is decided by the
+ * rules against the calendar (config/rules.ts `kubernetesRules`), not here.
+ */
+export const KUBERNETES_VERSIONS: readonly string[] = Object.keys(KUBERNETES_RELEASES);
+
+/**
+ * The default: the newest version whose EKS add-on pins are all verified (1.35, in EKS standard support
+ * until 2027-03-27 and GKE standard support until 2027-04-11). Bump it with its pins.
+ */
+export const DEFAULT_KUBERNETES_VERSION = "1.35";
+
+/** EKS support policy of a cluster (`upgradePolicy.supportType`). */
+export type EksSupportType = "STANDARD" | "EXTENDED";
+
+/** Which support window `version` is in on `now` (by the EKS or GKE calendar); undefined for unknown versions. */
+export function supportStatus(
+    version: string,
+    now: Date,
+    cloud: "eks" | "gke",
+): "standard" | "extended" | "ended" | "unknown-gke" | undefined {
+    const r = KUBERNETES_RELEASES[version];
+    if (!r) return undefined;
+    const day = now.toISOString().slice(0, 10);
+    if (cloud === "gke") {
+        if (!r.gkeEndOfStandard) return "unknown-gke";
+        return day < r.gkeEndOfStandard ? "standard" : "ended";
+    }
+    if (day < r.eksEndOfStandard) return "standard";
+    return day < r.eksEndOfExtended ? "extended" : "ended";
+}
 
 /** Instance families we allow per cloud, with the sizes that exist for each family. */
 const AWS_FAMILIES: Record<string, readonly string[]> = {

@@ -5,7 +5,8 @@
  * what is allowed). It runs before any resource is declared, so bad config creates nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, CONFIG_NAMESPACE, problemCollector } from "./errors";
+import { didYouMean } from "../lib/suggest";
+import { ConfigError, ConfigProblem, CONFIG_NAMESPACE, problemCollector } from "./errors";
 import { resolveConfig } from "./resolve";
 import { checkRules, ruleContext } from "./rules";
 import { parseKeys } from "./schema";
@@ -19,10 +20,11 @@ export function parseConfig(
     stack: string,
     raw: Readonly<Record<string, unknown>>,
     secretKeys: ReadonlySet<string> = new Set(),
+    now: Date = new Date(),
 ): PlatformConfig {
     const { problems, add } = problemCollector();
     const parsed = parseKeys(raw, secretKeys, add);
-    checkRules(ruleContext(parsed, raw, add));
+    checkRules(ruleContext(parsed, raw, add, now));
     if (problems.length > 0) throw new ConfigError(problems);
     return resolveConfig(stack, parsed);
 }
@@ -35,8 +37,39 @@ const isConfigSecret = (
     require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean }
 ).isConfigSecret;
 
-/** Read the current stack's config from the Pulumi runtime and validate it. */
-export function loadConfig(): PlatformConfig {
+/**
+ * Config namespaces a stack may use besides the program's own: Pulumi's (`pulumi:disable-default-providers`)
+ * and the providers' (ignored here: default providers are disabled, every provider is explicit).
+ */
+export const OTHER_NAMESPACES: readonly string[] = ["pulumi", "aws", "gcp", "kubernetes", "tls"];
+
+/**
+ * Keys in a namespace nobody reads, e.g. a misspelled `mesh-platfrom:dns`: Pulumi passes them on and the
+ * program would silently run without them.
+ */
+export function namespaceProblems(fullKeys: readonly string[]): ConfigProblem[] {
+    const known = [CONFIG_NAMESPACE, ...OTHER_NAMESPACES];
+    const problems: ConfigProblem[] = [];
+    for (const fullKey of fullKeys) {
+        const at = fullKey.indexOf(":");
+        const ns = at < 0 ? "" : fullKey.slice(0, at);
+        if (known.includes(ns)) continue;
+        const name = fullKey.slice(at + 1);
+        const hint = didYouMean(ns, known).replace(/\?\)$/, `:${name}?)`);
+        problems.push({
+            key: fullKey,
+            value: "[not shown]",
+            message: `is in an unknown config namespace "${ns}"${hint}; this program reads ${CONFIG_NAMESPACE}:* keys; allowed namespaces: ${known.join(", ")}`,
+        });
+    }
+    return problems;
+}
+
+/**
+ * Read the current stack's config from the Pulumi runtime and validate it. `now` is the day the support
+ * windows of the Kubernetes version are checked against (tests pass a fixed date).
+ */
+export function loadConfig(now: Date = new Date()): PlatformConfig {
     const all = pulumi.runtime.allConfig();
     const raw: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
@@ -47,7 +80,16 @@ export function loadConfig(): PlatformConfig {
         raw[key] = decodeConfigValue(text);
         if (isConfigSecret(fullKey)) secretKeys.add(key);
     }
-    return parseConfig(pulumi.getStack(), raw, secretKeys);
+    const foreign = namespaceProblems(Object.keys(all));
+    try {
+        const cfg = parseConfig(pulumi.getStack(), raw, secretKeys, now);
+        if (foreign.length > 0) throw new ConfigError(foreign);
+        return cfg;
+    } catch (e) {
+        if (e instanceof ConfigError && foreign.length > 0 && e.problems !== foreign)
+            throw new ConfigError([...foreign, ...e.problems]);
+        throw e;
+    }
 }
 
 /** Pulumi hands every config value over as a string; structured values are JSON. */

@@ -107,6 +107,7 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         gcpProject: parsed.gcpProject,
         kubernetes: {
             version: kubernetesVersionOf(parsed),
+            supportType: k8s.supportType ?? "STANDARD",
             adminRoleArn: k8s.adminRoleArn,
             publicAccessCidrs: k8s.publicAccessCidrs ?? [],
         },

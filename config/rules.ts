@@ -11,7 +11,9 @@ import {
     gkeMasterCidr,
     INSTANCE_TYPES,
     isArmInstanceType,
+    KUBERNETES_RELEASES,
     KUBERNETES_VERSIONS,
+    supportStatus,
 } from "./catalog";
 import { AddProblem, CONFIG_NAMESPACE } from "./errors";
 import type { Environment } from "./profiles";
@@ -40,6 +42,8 @@ export interface RuleContext {
     /** Whether `regions` itself parsed: checks that depend on the clouds in use run only then. */
     readonly regionsKnown: boolean;
     readonly clouds: ReadonlySet<Cloud>;
+    /** The day the Kubernetes support windows are checked against (an input, so tests are deterministic). */
+    readonly now: Date;
     readonly add: AddProblem;
 }
 
@@ -47,6 +51,7 @@ export function ruleContext(
     parsed: Parsed,
     raw: Readonly<Record<string, unknown>>,
     add: AddProblem,
+    now: Date = new Date(),
 ): RuleContext {
     const regions = resolveRegions(parsed);
     return {
@@ -56,6 +61,7 @@ export function ruleContext(
         regions,
         regionsKnown: parsed.regions !== undefined,
         clouds: new Set(regions.map((r) => r.cloud)),
+        now,
         add,
     };
 }
@@ -84,6 +90,7 @@ export function checkRules(ctx: RuleContext): void {
 export function regionRules({ parsed, raw, add }: RuleContext): void {
     if (!parsed.regions) return;
     const seen = new Map<string, number>();
+    const seenCloudRegion = new Map<string, number>();
     const primaries: number[] = [];
     parsed.regions.forEach((r, i) => {
         const allowed = CLOUD_REGIONS[r.cloud];
@@ -101,6 +108,15 @@ export function regionRules({ parsed, raw, add }: RuleContext): void {
                 `duplicates regions[${seen.get(r.name)}].name; region names must be unique`,
             );
         seen.set(r.name, i);
+        const cloudRegion = `${r.cloud}:${r.region}`;
+        const twin = seenCloudRegion.get(cloudRegion);
+        if (twin !== undefined)
+            add(
+                `regions[${i}].region`,
+                r.region,
+                `is also regions[${twin}].region; every region of a stack needs its own ${r.cloud.toUpperCase()} region (the provider, backup bucket and replication are per cloud region, and failover needs two); allowed: any ${r.cloud.toUpperCase()} region not yet used by this stack`,
+            );
+        else seenCloudRegion.set(cloudRegion, i);
         if (r.primary) primaries.push(i);
         if (r.cloud === "gcp" && (!r.podsCidr || !r.servicesCidr)) {
             add(
@@ -160,15 +176,89 @@ export function addressRangeRules({ parsed, add }: RuleContext): void {
     }
 }
 
-export function kubernetesRules({ parsed, env, clouds, add }: RuleContext): void {
+/** The day of `now` as YYYY-MM-DD (UTC). */
+const dayOf = (now: Date): string => now.toISOString().slice(0, 10);
+
+/**
+ * The versions a stack on `clouds` may choose on `now` without extended support: in standard support on
+ * every cloud in use, and with verified EKS add-on pins when AWS is in use; each with its end date.
+ */
+export function standardSupportChoices(clouds: ReadonlySet<Cloud>, now: Date): string[] {
+    return KUBERNETES_VERSIONS.filter(
+        (v) =>
+            (!clouds.has("aws") ||
+                (EKS_ADDON_VERSIONS[v] !== undefined &&
+                    supportStatus(v, now, "eks") === "standard")) &&
+            (!clouds.has("gcp") || supportStatus(v, now, "gke") === "standard"),
+    ).map((v) => {
+        const r = KUBERNETES_RELEASES[v];
+        const ends = [
+            ...(clouds.has("aws") ? [`EKS ${r.eksEndOfStandard}`] : []),
+            ...(clouds.has("gcp") && r.gkeEndOfStandard ? [`GKE ${r.gkeEndOfStandard}`] : []),
+        ];
+        return `"${v}" (standard support until ${ends.join(", ")})`;
+    });
+}
+
+/**
+ * The Kubernetes version: known, inside its support window on `now` (EKS: standard support, or extended
+ * support when the stack opts in with `kubernetes.supportType: EXTENDED`; GKE: standard support, as the
+ * platform uses no GKE Extended channel), plus the API endpoint and admin rules.
+ */
+export function kubernetesRules({
+    parsed,
+    raw,
+    env,
+    clouds,
+    regionsKnown,
+    now,
+    add,
+}: RuleContext): void {
     const version = kubernetesVersionOf(parsed);
-    if (!KUBERNETES_VERSIONS.includes(version)) {
+    const supportType = parsed.kubernetes?.supportType ?? "STANDARD";
+    const release = KUBERNETES_RELEASES[version];
+    const day = dayOf(now);
+    const choices = () => {
+        const c = standardSupportChoices(clouds, now);
+        return c.length > 0 ? c.join(", ") : "none (update the catalog, config/catalog.ts)";
+    };
+    if (!release) {
         add(
             "kubernetes.version",
             version,
-            `is not a supported Kubernetes version; allowed: ${KUBERNETES_VERSIONS.join(", ")}`,
+            `is not a Kubernetes version the platform knows; allowed on ${day}: ${choices()}`,
         );
+    } else {
+        if (clouds.has("aws") && EKS_ADDON_VERSIONS[version]) {
+            const status = supportStatus(version, now, "eks");
+            if (status === "ended")
+                add(
+                    "kubernetes.version",
+                    version,
+                    `reached the end of EKS extended support on ${release.eksEndOfExtended} (today is ${day}); allowed: ${choices()}`,
+                );
+            else if (status === "extended" && supportType !== "EXTENDED")
+                add(
+                    "kubernetes.version",
+                    version,
+                    `left EKS standard support on ${release.eksEndOfStandard} (today is ${day}); allowed: ${choices()}, or keep ${version} until ${release.eksEndOfExtended} with kubernetes.supportType: EXTENDED (billed as extended support, $0.60 instead of $0.10 per cluster-hour)`,
+                );
+        }
+        if (clouds.has("gcp") && supportStatus(version, now, "gke") !== "standard")
+            add(
+                "kubernetes.version",
+                version,
+                release.gkeEndOfStandard
+                    ? `left GKE standard support on ${release.gkeEndOfStandard} (today is ${day}); allowed on GKE: ${choices()}`
+                    : `has no known GKE end-of-support date in the catalog; allowed on GKE: ${choices()}`,
+            );
     }
+    if (supportType === "EXTENDED" && regionsKnown && !clouds.has("aws"))
+        add(
+            "kubernetes.supportType",
+            supportType,
+            "applies to EKS clusters only and this stack has no aws region; allowed here: STANDARD (or leave it out)",
+        );
     const publicAccessCidrs = parsed.kubernetes?.publicAccessCidrs ?? [];
     publicAccessCidrs.forEach((c, i) => {
         if (parseCidr(c)?.prefix === 0)
@@ -185,7 +275,9 @@ export function kubernetesRules({ parsed, env, clouds, add }: RuleContext): void
             "must be empty in prod: the prod API endpoint is private only",
         );
     }
-    if (clouds.has("aws") && !parsed.kubernetes?.adminRoleArn)
+    // When `kubernetes` itself did not parse, its problem is already listed: do not add a false one.
+    const kubernetesBroken = raw.kubernetes !== undefined && parsed.kubernetes === undefined;
+    if (clouds.has("aws") && !kubernetesBroken && !parsed.kubernetes?.adminRoleArn)
         add(
             "kubernetes.adminRoleArn",
             undefined,
@@ -321,16 +413,52 @@ export function certificateRules({ parsed, add }: RuleContext): void {
     });
 }
 
-/** SMTP AUTH needs both halves. */
+/**
+ * Whether a smarthost takes mail only with SMTP AUTH: the Amazon SES SMTP endpoints
+ * (`email-smtp.<region>.amazonaws.com`, any port: SES requires SMTP credentials), and any host on the
+ * submission ports 587 (STARTTLS) and 465 (implicit TLS), which are authenticated by definition (RFC 6409,
+ * RFC 8314).
+ */
+export function smarthostNeedsAuth(smarthost: string): boolean {
+    const [host, port] = [
+        smarthost.slice(0, smarthost.lastIndexOf(":")),
+        smarthost.split(":").pop(),
+    ];
+    return (
+        /^email-smtp(-fips)?\.[a-z0-9-]+\.amazonaws\.com$/.test(host) ||
+        port === "587" ||
+        port === "465"
+    );
+}
+
+/**
+ * SMTP AUTH needs both halves, and a smarthost that requires authentication needs them: without, no alert
+ * e-mail leaves (and until the pager and chat secrets are set, every alert goes to e-mail).
+ */
 export function alertingRules({ parsed, add }: RuleContext): void {
-    if (
-        parsed.alerting &&
-        (parsed.alerting.smtpUsername === undefined) !== (parsed.alertingSmtpPassword === undefined)
-    ) {
+    const alerting = parsed.alerting;
+    if (!alerting) return;
+    const hasUser = alerting.smtpUsername !== undefined;
+    const hasPassword = parsed.alertingSmtpPassword !== undefined;
+    if (smarthostNeedsAuth(alerting.smtpSmarthost)) {
+        const why = `alerting.smtpSmarthost ${alerting.smtpSmarthost} accepts mail only with SMTP AUTH (Amazon SES SMTP endpoints and ports 587/465 always authenticate)`;
+        if (!hasUser)
+            add(
+                "alerting.smtpUsername",
+                undefined,
+                `is required: ${why}; set it to the SMTP user name (for SES: the SMTP credentials of that SES region) together with the secret alertingSmtpPassword, or use a relay on port 25 that needs no authentication`,
+            );
+        if (!hasPassword)
+            add(
+                "alertingSmtpPassword",
+                undefined,
+                `is required: ${why}; set it with pulumi config set --secret ${CONFIG_NAMESPACE}:alertingSmtpPassword <SMTP password>`,
+            );
+        return;
+    }
+    if (hasUser !== hasPassword) {
         add(
-            parsed.alerting.smtpUsername === undefined
-                ? "alerting.smtpUsername"
-                : "alertingSmtpPassword",
+            hasUser ? "alertingSmtpPassword" : "alerting.smtpUsername",
             undefined,
             "alerting.smtpUsername and the secret alertingSmtpPassword are set together (SMTP AUTH), or neither",
         );
@@ -363,7 +491,7 @@ export function eksRules({ parsed, clouds, add }: RuleContext): void {
         add(
             "kubernetes.version",
             version,
-            `has no pinned EKS add-on versions; allowed: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,
+            `has no verified EKS add-on versions (components/cluster/versions.ts); allowed on EKS: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,
         );
     }
     const groups = resolveNodeGroups(parsed, "aws");

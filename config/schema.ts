@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
+import { didYouMean } from "../lib/suggest";
+import { KUBERNETES_VERSIONS } from "./catalog";
 import { AddProblem, CONFIG_NAMESPACE } from "./errors";
 
 const NAME = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
@@ -73,6 +75,7 @@ const KEY_SCHEMAS = {
                 .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN")
                 .optional(),
             publicAccessCidrs: z.array(cidr).optional(),
+            supportType: z.enum(["STANDARD", "EXTENDED"]).optional(),
         })
         .strict(),
     nodeGroups: z
@@ -197,7 +200,12 @@ export function parseKeys(
 ): Parsed {
     for (const key of Object.keys(raw)) {
         if (!(key in KEY_SCHEMAS)) {
-            add(key, raw[key], `unknown key; allowed keys: ${Object.keys(KEY_SCHEMAS).join(", ")}`);
+            const known = Object.keys(KEY_SCHEMAS);
+            add(
+                key,
+                raw[key],
+                `unknown key${didYouMean(key, known)}; allowed keys: ${known.join(", ")}`,
+            );
         }
     }
     for (const key of REQUIRED_KEYS) {
@@ -226,7 +234,11 @@ export function parseKeys(
                 const bad =
                     issue.code === "unrecognized_keys" ? issue.keys : valueAt(value, issue.path);
                 const isSecret = SECRET_KEYS.includes(key);
-                add(path, isSecret ? "[redacted]" : bad, describeIssue(issue));
+                add(
+                    path,
+                    isSecret ? "[redacted]" : bad,
+                    describeIssue(issue, bad, fieldsAt(KEY_SCHEMAS[key], issue.path)),
+                );
             }
         }
     }
@@ -249,12 +261,39 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
     return cur;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+type Def = { type?: string; innerType?: Schema; shape?: Record<string, Schema>; element?: Schema };
+type Schema = { def?: Def };
+
+/** Unwrap `.optional()`. */
+const unwrap = (s: Schema | undefined): Schema | undefined =>
+    s?.def?.type === "optional" ? unwrap(s.def.innerType) : s;
+
+/** The fields the object schema at `path` inside `schema` accepts (for did-you-mean on unknown fields). */
+function fieldsAt(schema: Schema, path: readonly PropertyKey[]): string[] {
+    let cur = unwrap(schema);
+    for (const p of path) {
+        const def = cur?.def;
+        if (def?.type === "object") cur = unwrap(def.shape?.[String(p)]);
+        else if (def?.type === "array") cur = unwrap(def.element);
+        else return [];
+    }
+    return cur?.def?.type === "object" ? Object.keys(cur.def.shape ?? {}) : [];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, bad: unknown, fields: readonly string[]): string {
+    if (issue.code === "invalid_type" && issue.expected === "string" && typeof bad === "number") {
+        // YAML reads `version: 1.33` as the number 1.33 (and `1.30` as 1.3).
+        let text = String(bad);
+        if (/^\d+\.\d$/.test(text) && KUBERNETES_VERSIONS.includes(`${text}0`)) text = `${text}0`;
+        return `must be a string, and YAML reads an unquoted ${String(bad)} as a number: write it as a string: "${text}"`;
+    }
+    if (issue.code === "unrecognized_keys")
+        return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys
+            .map((k) => `${k}${didYouMean(k, fields)}`)
+            .join(", ")}; allowed: ${fields.join(", ")}`;
     switch (issue.code) {
         case "invalid_value":
             return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-        case "unrecognized_keys":
-            return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
         case "invalid_type":
             return `must be ${issue.expected}`;
         case "too_small":

@@ -23,6 +23,13 @@ export interface RegionConfig {
 
 export interface KubernetesConfig {
     readonly version: string;
+    /**
+     * EKS support policy (`upgradePolicy.supportType`). STANDARD: AWS never bills extended support and
+     * upgrades the cluster itself at the end of standard support (outside Pulumi); EXTENDED: the cluster
+     * stays on its version for up to 12 more months at the extended-support rate. The loader refuses a
+     * version past its end of standard support unless this is EXTENDED.
+     */
+    readonly supportType: "STANDARD" | "EXTENDED";
     /** AWS: IAM role ARN granted cluster-admin through an EKS access entry. */
     readonly adminRoleArn?: string;
     /** CIDRs allowed to reach the public API endpoint. Empty = public endpoint off. Never 0.0.0.0/0. */

@@ -106,6 +106,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                     primary: region.primary,
                     clusterName: eksClusterName(cfg.stack, region.name),
                     version: cfg.kubernetes.version,
+                    supportType: cfg.kubernetes.supportType,
                     adminRoleArn: cfg.kubernetes.adminRoleArn!,
                     publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,
                     peerVpcCidrs: awsParts.filter((o) => o !== a).map((o) => o.region.vpcCidr),

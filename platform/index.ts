@@ -3,6 +3,7 @@
  * the config to each component's own args, area by area (platform/<area>.ts), in dependency order:
  * clusters -> mesh -> per-cluster add-ons (certificates, observability) -> backup -> dns -> outputs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { composeClusterAddons } from "./addons";
 import { composeBackups } from "./backup";
@@ -14,6 +15,10 @@ import { PlatformOutputs, stackOutputs } from "./outputs";
 export type { PlatformOutputs } from "./outputs";
 
 export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
+    if (cfg.regions.length === 1)
+        pulumi.log.warn(
+            `one region (${cfg.regions[0].name}): planned without cross-region backup replication, DNS failover to a second region, Istio remote secrets and east-west links; add a second region to regions for DR`,
+        );
     const clusters = createClusters(cfg);
     const mesh = composeMesh(cfg, clusters);
     for (const cluster of clusters) composeClusterAddons(cfg, cluster, mesh.clusters[cluster.name]);

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config";
+import { TEST_NOW } from "./support/config";
 import { buildPlatform } from "../platform";
 import {
     readStackFile,
@@ -17,6 +18,9 @@ import {
 export type { RecordedResource } from "../tools/runtime";
 
 export const ROOT = path.resolve(__dirname, "..");
+
+/** The day the tests check Kubernetes support windows against (see tests/support/config.ts). */
+export { TEST_NOW };
 
 export class RecordedRun {
     constructor(readonly result: RunResult) {}
@@ -104,7 +108,7 @@ export function runStack(
             stack,
             config,
             secretKeys,
-            program: () => buildPlatform(loadConfig()),
+            program: () => buildPlatform(loadConfig(TEST_NOW)),
         }).then((r) => new RecordedRun(r));
         stackRuns.set(stack, run);
     }
@@ -123,7 +127,7 @@ function runProgram(
         stack,
         config,
         secretKeys,
-        program: () => buildPlatform(loadConfig()),
+        program: () => buildPlatform(loadConfig(TEST_NOW)),
     }).then((r) => new RecordedRun(r));
 }
 

@@ -16,6 +16,8 @@
  * writes out/<stack>/diff.json. The old file is read before anything is written, so it may be the
  * out/<stack>/plan.json the new plan replaces.
  *
+ * `--now <YYYY-MM-DD>` checks the Kubernetes support windows against that day instead of today.
+ *
  * Exit codes: 0 ok (with --against: also no dangerous change and no alias conflict; adds, updates,
  * renames and non-dangerous replaces are fine); 1 program error, missing provider, mandatory policy
  * violation, a dangerous delete/replace (unless --allow-dangerous) or an alias conflict the engine would
@@ -51,10 +53,12 @@ export interface Args {
     /** An older plan.json to diff the new plan against. */
     against?: string;
     allowDangerous: boolean;
+    /** The day the config's support windows are checked against. @default today */
+    now?: Date;
 }
 
 const USAGE =
-    "usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree] [--against <old plan.json> [--allow-dangerous]]";
+    "usage: npm run plan -- --stack <name> [--out <dir>] [--stack-dir <dir>] [--no-tree] [--against <old plan.json> [--allow-dangerous]] [--now <YYYY-MM-DD>]";
 
 export function parseArgs(argv: string[]): Args {
     let stack: string | undefined;
@@ -63,6 +67,7 @@ export function parseArgs(argv: string[]): Args {
     let stackDir = ROOT;
     let against: string | undefined;
     let allowDangerous = false;
+    let now: Date | undefined;
     for (let i = 0; i < argv.length; i++) {
         let a = argv[i];
         let inline: string | undefined;
@@ -83,7 +88,12 @@ export function parseArgs(argv: string[]): Args {
         else if (a === "--out") out = path.resolve(value());
         else if (a === "--stack-dir") stackDir = path.resolve(value());
         else if (a === "--against") against = path.resolve(value());
-        else if (a === "--allow-dangerous") {
+        else if (a === "--now") {
+            const v = value();
+            now = new Date(`${v}T00:00:00Z`);
+            if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(now.getTime()))
+                throw new UsageError(`--now ${v} is not a date like 2026-12-02; ${USAGE}`);
+        } else if (a === "--allow-dangerous") {
             flag();
             allowDangerous = true;
         } else if (a === "--no-tree") {
@@ -97,7 +107,7 @@ export function parseArgs(argv: string[]): Args {
     if (!stack) throw new UsageError(`missing --stack <name>; ${USAGE}`);
     if (allowDangerous && !against)
         throw new UsageError(`--allow-dangerous needs --against; ${USAGE}`);
-    return { stack, out, tree, stackDir, against, allowDangerous };
+    return { stack, out, tree, stackDir, against, allowDangerous, now };
 }
 
 /** Read an older plan.json for --against; a missing, unreadable or foreign file is a usage error. */
@@ -135,17 +145,19 @@ export async function planStack(
     log: (s: string) => void = console.log,
     showTree = true,
     stackDir = ROOT,
+    now: Date = new Date(),
 ): Promise<PlanResult> {
-    const { config, secretKeys } = readStackFile(stackDir, stack);
     const dir = path.join(outRoot, stack);
-    // A failed plan must not leave an older plan behind that looks current.
+    // A failed plan must not leave an older plan behind that looks current: clear it before anything
+    // can fail, reading the stack file included.
     fs.rmSync(dir, { recursive: true, force: true });
+    const { config, secretKeys } = readStackFile(stackDir, stack);
 
     const run = await runUnderMocks({
         stack,
         config,
         secretKeys,
-        program: () => buildPlatform(loadConfig()),
+        program: () => buildPlatform(loadConfig(now)),
     });
 
     const orphans = missingProviders(run.resources);
@@ -218,7 +230,14 @@ export async function runPlan(args: Args, io: PlanIo = consoleIo()): Promise<num
     try {
         // Before planStack, which clears out/<stack>/: the old plan may live there.
         const old = args.against ? readPlanFile(args.against, args.stack) : undefined;
-        const result = await planStack(args.stack, args.out, io.log, args.tree, args.stackDir);
+        const result = await planStack(
+            args.stack,
+            args.out,
+            io.log,
+            args.tree,
+            args.stackDir,
+            args.now,
+        );
         let code = 0;
         if (result.mandatoryViolations > 0) {
             io.error(

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import {
     createUrn,
     newUrn,
@@ -64,7 +64,25 @@ export function readStackFile(
             `no stack file ${path.basename(file)}; committed stacks: ${known.join(", ")}`,
         );
     }
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+    const parsed = parseDocument(fs.readFileSync(file, "utf8"));
+    if (parsed.errors.length > 0) {
+        // A syntax error is a config error (exit 2), named by file, line and column, not a stack trace.
+        const where = parsed.errors.map((e) => {
+            const pos = e.linePos?.[0];
+            const at = pos ? `${path.basename(file)}:${pos.line}:${pos.col}` : path.basename(file);
+            return `${at}: ${e.message.split("\n")[0]}`;
+        });
+        throw new UsageError(
+            `${path.basename(file)} is not valid YAML:\n${where.map((w) => `  - ${w}`).join("\n")}`,
+        );
+    }
+    const doc = (parsed.toJS() ?? {}) as { config?: unknown };
+    if (
+        doc.config !== undefined &&
+        doc.config !== null &&
+        (typeof doc.config !== "object" || Array.isArray(doc.config))
+    )
+        throw new UsageError(`${path.basename(file)}: config must be a map of keys to values`);
     const config: Record<string, unknown> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {

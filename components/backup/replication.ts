@@ -70,20 +70,17 @@ export class BucketReplication extends pulumi.ComponentResource {
             destination.kmsKeyArn!,
         ];
         const child = { parent: this, provider };
+        // Confused-deputy guard: S3 may assume the role only for this account's source bucket.
+        const account = aws.getCallerIdentityOutput({}, child).accountId;
         this.role = new aws.iam.Role(
             `${name}-role`,
             {
                 description: `S3 replication of ${veleroPrefix(args.sourceRegion)}/ to the peer region's backup bucket`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Principal: { Service: "s3.amazonaws.com" },
-                            Action: "sts:AssumeRole",
-                        },
-                    ],
-                }),
+                assumeRolePolicy: pulumi
+                    .all([account, srcBucketArn])
+                    .apply(([accountId, bucketArn]) =>
+                        replicationTrustPolicy(accountId, bucketArn),
+                    ),
                 tags: args.tags,
             },
             child,
@@ -138,11 +135,37 @@ export class BucketReplication extends pulumi.ComponentResource {
 }
 
 /**
- * What S3 needs to replicate KMS-encrypted objects from one bucket to another. KMS use is limited to
- * S3 in each region; no encryption-context condition, because with S3 Bucket Keys the context is the
- * bucket ARN rather than the object ARN.
+ * Who may assume the replication role: the S3 service, acting for the source bucket of this account
+ * (`aws:SourceAccount`, `aws:SourceArn`: the IAM confused-deputy guard for service principals).
  */
-export function replicationPolicy(p: {
+export function replicationTrustPolicy(accountId: string, sourceBucketArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: "s3.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": accountId },
+                    ArnLike: { "aws:SourceArn": sourceBucketArn },
+                },
+            },
+        ],
+    });
+}
+
+/**
+ * What S3 needs to replicate KMS-encrypted objects from one bucket to another (S3 User Guide,
+ * "Replicating encrypted objects", replication-config-for-kms-objects.html, read 2026-12-02):
+ * kms:Decrypt on the source key to read the object, kms:Encrypt on the destination key to write the
+ * replica, and, because both buckets use S3 Bucket Keys, kms:Decrypt on the destination key as well (S3
+ * checks the integrity of the destination Bucket Key with it). Each key only through S3 in its region
+ * (`kms:ViaService`) and only for its bucket (`kms:EncryptionContext:aws:s3:arn`): with Bucket Keys the
+ * encryption context is the bucket ARN, not the object ARN. No kms:GenerateDataKey: the guide needs it
+ * only to replicate unencrypted objects, and every object in these buckets is SSE-KMS (bucket default).
+ * Both keys keep their default key policy, which delegates to IAM, so this role policy is sufficient.
+ */ export function replicationPolicy(p: {
     srcBucket: string;
     srcKey: string;
     dstBucket: string;
@@ -176,13 +199,23 @@ export function replicationPolicy(p: {
                 Effect: "Allow",
                 Action: ["kms:Decrypt"],
                 Resource: [p.srcKey],
-                Condition: { StringLike: { "kms:ViaService": `s3.${p.srcRegion}.amazonaws.com` } },
+                Condition: {
+                    StringLike: {
+                        "kms:ViaService": `s3.${p.srcRegion}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:s3:arn": [p.srcBucket],
+                    },
+                },
             },
             {
                 Effect: "Allow",
-                Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+                Action: ["kms:Encrypt", "kms:Decrypt"],
                 Resource: [p.dstKey],
-                Condition: { StringLike: { "kms:ViaService": `s3.${p.dstRegion}.amazonaws.com` } },
+                Condition: {
+                    StringLike: {
+                        "kms:ViaService": `s3.${p.dstRegion}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:s3:arn": [p.dstBucket],
+                    },
+                },
             },
         ],
     });

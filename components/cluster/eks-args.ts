@@ -21,8 +21,17 @@ export interface EksClusterArgs {
     readonly primary: boolean;
     /** Physical cluster name (fixed: EKS derives the control plane log group name from it). */
     readonly clusterName: string;
-    /** Kubernetes minor version (`1.33`); must have a row in `EKS_ADDON_VERSIONS`. */
+    /** Kubernetes minor version (`1.35`); must have a row in `EKS_ADDON_VERSIONS`. */
     readonly version: string;
+    /**
+     * EKS support policy (`upgradePolicy.supportType`). `STANDARD`: AWS never bills extended support and
+     * upgrades the control plane itself when the version leaves standard support (outside Pulumi: the
+     * next `pulumi up` then sees a newer version than `version` and cannot go back). `EXTENDED`: the
+     * version stays for up to 12 more months, billed at the extended-support rate from the end of
+     * standard support.
+     * @default "STANDARD"
+     */
+    readonly supportType?: "STANDARD" | "EXTENDED";
     /** IAM role granted cluster admin through an access entry (the role `pulumi up` runs as). */
     readonly adminRoleArn: string;
     /**
@@ -83,6 +92,10 @@ export function eksAmiType(
 /** Every problem of the args, each naming the arg path; [] when the cluster can be built. */
 export function eksClusterArgProblems(args: EksClusterArgs): string[] {
     const problems: string[] = [];
+    if (args.supportType !== undefined && !["STANDARD", "EXTENDED"].includes(args.supportType))
+        problems.push(
+            `args.supportType "${String(args.supportType)}" is not one of STANDARD, EXTENDED`,
+        );
     if (!EKS_ADDON_VERSIONS[args.version])
         problems.push(
             `args.version "${args.version}" has no pinned add-on versions; known: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,

@@ -216,7 +216,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 },
                 // Add-ons are installed as pinned EKS managed add-ons below.
                 bootstrapSelfManagedAddons: false,
-                upgradePolicy: { supportType: "STANDARD" },
+                upgradePolicy: { supportType: args.supportType ?? "STANDARD" },
                 deletionProtection: protect,
                 tags: tags(),
             },
@@ -367,6 +367,9 @@ export class EksCluster extends pulumi.ComponentResource {
                     subnetIds: net.privateSubnetIds,
                     instanceTypes: [...sizing.instanceTypes],
                     amiType: eksAmiType(sizing.instanceTypes),
+                    // The nodes follow the control plane: a version bump of the cluster is an in-place
+                    // update of the cluster, then a rolling update of each group (updateConfig below).
+                    version: cluster.version,
                     capacityType: sizing.capacityType,
                     launchTemplate: {
                         id: template.id,

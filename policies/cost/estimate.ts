@@ -25,6 +25,7 @@ import {
     Props,
 } from "../lib/values";
 import {
+    EKS_EXTENDED_SUPPORT_HOUR,
     HOURS_PER_MONTH,
     instanceHourly,
     PRICE_SOURCES,
@@ -182,6 +183,23 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
     const month = (hourly: number) => hourly * HOURS_PER_MONTH;
     switch (r.type) {
         case T.eksCluster:
+            if (asString(get(p, "upgradePolicy.supportType")) === "EXTENDED")
+                // Billed at this rate only once the version leaves standard support; priced as if it had,
+                // since the stack opted in to stay on a version past that date.
+                return [
+                    {
+                        category: "control-planes",
+                        description: "managed control plane (EKS extended support)",
+                        price: () => month(EKS_EXTENDED_SUPPORT_HOUR),
+                    },
+                ];
+            return [
+                {
+                    category: "control-planes",
+                    description: "managed control plane",
+                    price: (t) => month(t.controlPlaneHour),
+                },
+            ];
         case T.gkeCluster:
             return [
                 {

@@ -13,6 +13,7 @@ export const PRICE_SOURCES: readonly string[] = [
     "https://aws.amazon.com/vpc/pricing/ (NAT gateway hour)",
     "https://aws.amazon.com/elasticloadbalancing/pricing/ (Network Load Balancer hour)",
     "https://aws.amazon.com/eks/pricing/ (cluster hour, standard support)",
+    "http://aws.amazon.com/blogs/containers/amazon-eks-extended-support-for-kubernetes-versions-pricing (extended support: $0.60 per cluster-hour in total, effective 2024-04-01)",
     "https://aws.amazon.com/ebs/pricing/ (gp3 GB-month)",
     "https://cloud.google.com/compute/vm-instance-pricing",
     "https://cloud.google.com/kubernetes-engine/pricing (cluster management fee)",
@@ -20,6 +21,14 @@ export const PRICE_SOURCES: readonly string[] = [
     "https://cloud.google.com/vpc/network-pricing (forwarding rules)",
     "https://cloud.google.com/compute/disks-image-pricing (pd-balanced GB-month)",
 ];
+
+/**
+ * EKS control plane of a cluster in extended support (`upgradePolicy.supportType: EXTENDED` once its
+ * version left standard support): $0.60 per cluster-hour in total ($0.10 standard + $0.50), the same in
+ * every commercial region (AWS Containers blog, "Amazon EKS extended support for Kubernetes versions
+ * pricing", effective 2024-04-01; read 2026-12-02).
+ */
+export const EKS_EXTENDED_SUPPORT_HOUR = 0.6;
 
 /** Hours in a billing month as both clouds count it (365 x 24 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -57,7 +66,8 @@ const gcp = (perTwo: Record<string, number>): Record<string, number> =>
         ]),
     );
 
-export const PRICES: Readonly<Record<string, RegionPrices>> = {
+/** Regions priced from their own price pages. */
+const MEASURED_PRICES: Readonly<Record<string, RegionPrices>> = {
     // Asia Pacific (Singapore)
     "ap-southeast-1": {
         cloud: "aws",
@@ -142,6 +152,169 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
         loadBalancerHour: 0.025,
         storageGiBMonth: 0.12,
     },
+};
+
+/**
+ * US East (N. Virginia) and Iowa list prices (same sources and date as the table): the base of every
+ * region below that was not priced from its own page.
+ */
+const AWS_BASE: RegionPrices = {
+    cloud: "aws",
+    vcpuHour: aws({
+        t3: 0.0832,
+        t3a: 0.0752,
+        m5: 0.096,
+        m6i: 0.096,
+        m6a: 0.0864,
+        m7i: 0.1008,
+        m6g: 0.077,
+        m7g: 0.0816,
+        c6i: 0.085,
+        c7i: 0.08925,
+        c6g: 0.068,
+        r6i: 0.126,
+        r7i: 0.1323,
+    }),
+    controlPlaneHour: 0.1,
+    natGatewayHour: 0.045,
+    loadBalancerHour: 0.0225,
+    storageGiBMonth: 0.08,
+};
+const GCP_BASE: RegionPrices = {
+    cloud: "gcp",
+    vcpuHour: gcp({
+        "e2-standard": 0.067,
+        "e2-highmem": 0.0904,
+        "n2-standard": 0.0971,
+        "n2-highmem": 0.131,
+        "n2d-standard": 0.0845,
+        "n2d-highmem": 0.114,
+        "c3-standard": 0.1044,
+        "c3-highmem": 0.1409,
+        "t2d-standard": 0.0422,
+    }),
+    controlPlaneHour: 0.1,
+    natGatewayHour: 0.044,
+    loadBalancerHour: 0.025,
+    storageGiBMonth: 0.1,
+};
+
+/**
+ * Regions priced by a planning multiplier over the base region's prices, NOT from their own price pages
+ * (not verified: the stored sources of 2026-12-02 have no per-region tables). Each multiplier is the
+ * ratio of the region's general-purpose on-demand price to us-east-1 (AWS) or us-central1 (GCP),
+ * rounded up to the next 0.05 so the budget check errs on the expensive side; the managed control plane
+ * ($0.10 per cluster-hour on both clouds) is the same everywhere and is not multiplied. Replace a row
+ * with measured prices (like the four at the top) before relying on its estimate.
+ */
+export const REGION_MULTIPLIERS: Readonly<Record<"aws" | "gcp", Readonly<Record<string, number>>>> =
+    {
+        aws: {
+            "us-east-1": 1,
+            "us-east-2": 1,
+            "us-west-2": 1,
+            "us-west-1": 1.2,
+            "ca-central-1": 1.1,
+            "ca-west-1": 1.1,
+            "mx-central-1": 1.15,
+            "sa-east-1": 1.6,
+            "eu-west-1": 1.1,
+            "eu-west-2": 1.2,
+            "eu-west-3": 1.2,
+            "eu-central-1": 1.2,
+            "eu-central-2": 1.35,
+            "eu-north-1": 1.05,
+            "eu-south-1": 1.2,
+            "eu-south-2": 1.1,
+            "il-central-1": 1.2,
+            "me-central-1": 1.25,
+            "me-south-1": 1.25,
+            "af-south-1": 1.35,
+            "ap-south-1": 1.05,
+            "ap-south-2": 1.05,
+            "ap-east-1": 1.4,
+            "ap-east-2": 1.3,
+            "ap-northeast-2": 1.25,
+            "ap-northeast-3": 1.3,
+            "ap-southeast-2": 1.25,
+            "ap-southeast-3": 1.25,
+            "ap-southeast-4": 1.3,
+            "ap-southeast-5": 1.2,
+            "ap-southeast-7": 1.2,
+        },
+        gcp: {
+            "us-central1": 1,
+            "us-east1": 1,
+            "us-east4": 1.15,
+            "us-east5": 1.05,
+            "us-south1": 1.2,
+            "us-west1": 1,
+            "us-west2": 1.2,
+            "us-west3": 1.2,
+            "us-west4": 1.15,
+            "northamerica-northeast1": 1.1,
+            "northamerica-northeast2": 1.1,
+            "northamerica-south1": 1.2,
+            "southamerica-east1": 1.6,
+            "southamerica-west1": 1.45,
+            "europe-west1": 1.1,
+            "europe-west2": 1.3,
+            "europe-west3": 1.3,
+            "europe-west4": 1.1,
+            "europe-west6": 1.45,
+            "europe-west8": 1.2,
+            "europe-west9": 1.2,
+            "europe-west10": 1.3,
+            "europe-west12": 1.3,
+            "europe-central2": 1.3,
+            "europe-north1": 1.1,
+            "europe-north2": 1.15,
+            "europe-southwest1": 1.2,
+            "me-central1": 1.3,
+            "me-central2": 1.45,
+            "me-west1": 1.2,
+            "africa-south1": 1.3,
+            "asia-east1": 1.15,
+            "asia-east2": 1.45,
+            "asia-northeast2": 1.3,
+            "asia-northeast3": 1.3,
+            "asia-south1": 1.2,
+            "asia-south2": 1.2,
+            "asia-southeast2": 1.3,
+            "australia-southeast1": 1.45,
+            "australia-southeast2": 1.45,
+        },
+    };
+
+function scaled(base: RegionPrices, m: number): RegionPrices {
+    const r6 = (x: number) => Math.round(x * m * 1e6) / 1e6;
+    return {
+        cloud: base.cloud,
+        vcpuHour: Object.fromEntries(Object.entries(base.vcpuHour).map(([f, p]) => [f, r6(p)])),
+        controlPlaneHour: base.controlPlaneHour,
+        natGatewayHour: r6(base.natGatewayHour),
+        loadBalancerHour: r6(base.loadBalancerHour),
+        storageGiBMonth: r6(base.storageGiBMonth),
+    };
+}
+
+/** The regions priced by multiplier (see REGION_MULTIPLIERS): an estimate for them is a planning figure. */
+export const ESTIMATED_REGIONS: readonly string[] = [
+    ...Object.keys(REGION_MULTIPLIERS.aws),
+    ...Object.keys(REGION_MULTIPLIERS.gcp),
+];
+
+/** Every region's prices: measured where the table has them, else the base region times its multiplier. */
+export const PRICES: Readonly<Record<string, RegionPrices>> = {
+    ...Object.fromEntries(
+        (["aws", "gcp"] as const).flatMap((cloud) =>
+            Object.entries(REGION_MULTIPLIERS[cloud]).map(([region, m]) => [
+                region,
+                scaled(cloud === "aws" ? AWS_BASE : GCP_BASE, m),
+            ]),
+        ),
+    ),
+    ...MEASURED_PRICES,
 };
 
 /** Family key of an instance type in the table: `m6i.large` -> `m6i`, `n2-standard-4` -> `n2-standard`. */

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig, validRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../support/config";
 import { BackupBucket, Backups, BucketReplication, Velero } from "../../components/backup";
 import type { ClusterInfo, EksClusterInfo } from "../../components/types";
 

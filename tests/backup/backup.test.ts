@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
+import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedResource, RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig, PlatformConfig } from "../../config";
+import { parseConfig, PlatformConfig } from "../support/config";
 import { Backups, peerOf, VELERO_CHART, VELERO_PLUGINS } from "../../components/backup";
 import { expiringPrefixes, gcsMultiRegion, tlsOnlyPolicy } from "../../components/backup/bucket";
 import { backupSchedules } from "../../components/backup/naming";
@@ -202,6 +203,47 @@ describe("backup: AWS (two regions, prod)", () => {
                 Resource: [`${dstBucket.outputs.arn}/*`],
             });
             assert.deepEqual(policy.Statement[4].Resource, [dstKey.outputs.arn]);
+            // Bucket Keys: decrypt on the source key, encrypt AND decrypt on the destination key, each
+            // through S3 in its region and for its bucket ARN (the Bucket Key encryption context).
+            const srcBucket = byName(run, "aws:s3/bucket:Bucket", `backup-${src}`);
+            const srcKey = byName(run, "aws:kms/key:Key", `backup-${src}-key`);
+            const region = { singapore: "ap-southeast-1", tokyo: "ap-northeast-1" } as const;
+            assert.deepEqual(policy.Statement[3], {
+                Effect: "Allow",
+                Action: ["kms:Decrypt"],
+                Resource: [srcKey.outputs.arn],
+                Condition: {
+                    StringLike: {
+                        "kms:ViaService": `s3.${region[src as "tokyo"]}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:s3:arn": [srcBucket.outputs.arn],
+                    },
+                },
+            });
+            assert.deepEqual(policy.Statement[4], {
+                Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:Decrypt"],
+                Resource: [dstKey.outputs.arn],
+                Condition: {
+                    StringLike: {
+                        "kms:ViaService": `s3.${region[dst as "tokyo"]}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:s3:arn": [dstBucket.outputs.arn],
+                    },
+                },
+            });
+            assert.ok(
+                !JSON.stringify(policy).includes("kms:GenerateDataKey"),
+                "no plaintext objects to encrypt: no GenerateDataKey",
+            );
+            // Confused-deputy guard: S3 acting for this account's source bucket only.
+            assert.deepEqual(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0], {
+                Effect: "Allow",
+                Principal: { Service: "s3.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+                    ArnLike: { "aws:SourceArn": srcBucket.outputs.arn },
+                },
+            });
         }
     });
 

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { runDeclarations, RecordedRun } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../support/config";
 import { CertManager, CertManagerArgs, route53Policy } from "../../components/certificates";
 import { CHARTS } from "../../components/observability/charts";
 import type { ClusterInfo } from "../../components/types";

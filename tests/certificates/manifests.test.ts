@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { validateManifest } from "../support/esm";
 import { testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig, PlatformConfig } from "../../config";
+import { parseConfig, PlatformConfig } from "../support/config";
 import {
     ACME_SERVERS,
     clusterIssuer,

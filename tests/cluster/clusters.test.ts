@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { RecordedResource, RecordedRun, runStack } from "../harness";
-import { parseConfig, PlatformConfig } from "../../config";
+import { RecordedResource, RecordedRun, runStack, TEST_NOW } from "../harness";
+import { parseConfig, PlatformConfig } from "../support/config";
 import { readStackFile, ROOT_CONFIG_PREFIX } from "./stackconfig";
 import { toLabels } from "../../components/types";
 import { regionTags } from "../../platform/tags";
@@ -16,11 +16,16 @@ const ALL_STACKS = [...AWS_STACKS, "gcp"] as const;
 
 /** The resolved config of a committed stack, as the program sees it. */
 function stackConfig(stack: string): PlatformConfig {
-    const { config } = readStackFile(stack);
+    const { config, secretKeys } = readStackFile(stack);
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config))
         if (k.startsWith(ROOT_CONFIG_PREFIX)) raw[k.slice(ROOT_CONFIG_PREFIX.length)] = v;
-    return parseConfig(stack, raw);
+    const secrets = new Set(
+        secretKeys
+            .filter((k) => k.startsWith(ROOT_CONFIG_PREFIX))
+            .map((k) => k.slice(ROOT_CONFIG_PREFIX.length)),
+    );
+    return parseConfig(stack, raw, secrets, TEST_NOW);
 }
 
 /** Region short name that owns a resource: the name of its top-level area component (`singapore`). */
@@ -450,10 +455,10 @@ describe("clusters: committed stacks", function () {
                 it(`${region}: pinned managed add-ons, CNI and EBS CSI with IRSA roles`, () => {
                     const pins = EKS_ADDON_VERSIONS[cfg.kubernetes.version];
                     assert.deepEqual(pins, {
-                        "vpc-cni": "v1.20.1-eksbuild.3",
-                        "kube-proxy": "v1.33.5-eksbuild.2",
-                        coredns: "v1.12.4-eksbuild.1",
-                        "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+                        "vpc-cni": "v1.22.3-eksbuild.1",
+                        "kube-proxy": "v1.35.3-eksbuild.13",
+                        coredns: "v1.13.2-eksbuild.4",
+                        "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
                     });
                     const irsaRole = (n: string) =>
                         run.one("aws:iam/role:Role", `${region}-${n}-role`);

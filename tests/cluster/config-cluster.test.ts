@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseConfig } from "../../config";
+import { ConfigError, parseConfig } from "../support/config";
 import { eksClusterName, gkeMasterCidr } from "../../config/catalog";
 import { eksAmiType } from "../../components/cluster/eks";
 import { runStack } from "../harness";
@@ -66,7 +66,7 @@ const LOADER_ROWS: Row[] = [
             kubernetes: { version: "1.30", adminRoleArn: "arn:aws:iam::111122223333:role/a" },
         },
         key: "mesh-platform:kubernetes.version",
-        fragment: "allowed: 1.32, 1.33, 1.34",
+        fragment: "is not a Kubernetes version the platform knows",
         value: '"1.30"',
     },
     {
@@ -76,7 +76,7 @@ const LOADER_ROWS: Row[] = [
             kubernetes: { version: "1.33.2", adminRoleArn: "arn:aws:iam::111122223333:role/a" },
         },
         key: "mesh-platform:kubernetes.version",
-        fragment: "is not a supported Kubernetes version",
+        fragment: "is not a Kubernetes version the platform knows",
         value: '"1.33.2"',
     },
     {

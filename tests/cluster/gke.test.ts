@@ -96,7 +96,7 @@ describe("clusters: GKE (stack gcp)", function () {
                 });
                 assert.equal(cluster.inputs.enableShieldedNodes, true);
                 assert.deepEqual(cluster.inputs.releaseChannel, { channel: "STABLE" });
-                assert.equal(cluster.inputs.minMasterVersion, "1.33");
+                assert.equal(cluster.inputs.minMasterVersion, "1.35");
                 assert.equal(cluster.inputs.datapathProvider, "ADVANCED_DATAPATH");
                 assert.deepEqual(
                     (cluster.inputs.loggingConfig as { enableComponents: string[] })

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseConfig } from "../../config";
+import { ConfigError, parseConfig } from "../support/config";
 import { cidrsOverlap, parseCidr, subnetCidr } from "../../lib/cidr";
 import { PROFILES } from "../../config/profiles";
 import { validRawConfig, validGcpRawConfig } from "../support/fixtures";
@@ -185,7 +185,10 @@ const BAD: BadCase[] = [
         title: "unknown top-level key",
         raw: { ...base(), meshh: {} },
         expect: [
-            { key: "mesh-platform:meshh", fragment: "unknown key; allowed keys: environment" },
+            {
+                key: "mesh-platform:meshh",
+                fragment: "unknown key (did you mean mesh?); allowed keys: environment",
+            },
         ],
     },
     {
@@ -197,7 +200,7 @@ const BAD: BadCase[] = [
         expect: [
             {
                 key: "mesh-platform:kubernetes.version",
-                fragment: "allowed: 1.32, 1.33, 1.34",
+                fragment: "is not a Kubernetes version the platform knows; allowed on 2026-",
                 value: '"1.25"',
             },
         ],

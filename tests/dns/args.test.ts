@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../support/config";
 import { DnsFailover, DnsFailoverArgs, FailoverRegion, FailoverRole } from "../../components/dns";
 
 const awsCfg = testConfig();

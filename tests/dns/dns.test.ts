@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
-import { parseConfig, PlatformConfig } from "../../config";
+import { parseConfig, PlatformConfig } from "../support/config";
 import { DnsFailover, DnsFailoverArgs, worstCaseFailoverSeconds } from "../../components/dns";
 
 type Values = Record<string, any>;

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { runDeclarations, RecordedRun } from "../harness";
 import { testCluster, validRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../support/config";
 import { Observability } from "../../components/observability";
 import { observabilityArgs } from "../../platform/addons";
 import { CHARTS, ELASTIC_STACK_VERSION } from "../../components/observability/charts";

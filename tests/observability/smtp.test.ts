@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { runDeclarations, runStack } from "../harness";
 import { testCluster, validRawConfig } from "../support/fixtures";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../support/config";
 import { Metrics } from "../../components/observability";
 
 describe("observability: alerting credentials in a whole program", () => {

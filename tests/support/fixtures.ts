@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import { parseConfig, PlatformConfig } from "../../config";
+import { parseConfig, PlatformConfig } from "./config";
 import { ClusterInfo, toLabels } from "../../components/types";
 import { regionTags } from "../../platform/tags";
 
@@ -26,7 +26,7 @@ export function validRawConfig(): Record<string, unknown> {
             { name: "tokyo", cloud: "aws", region: "ap-northeast-1", vpcCidr: "10.20.0.0/16" },
         ],
         kubernetes: {
-            version: "1.33",
+            version: "1.35",
             adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin",
         },
         mesh: {
@@ -42,7 +42,7 @@ export function validRawConfig(): Record<string, unknown> {
         alerting: {
             emailTo: "alerts@example.com",
             emailFrom: "am@example.com",
-            smtpSmarthost: "smtp.example.com:587",
+            smtpSmarthost: "smtp.example.com:25",
         },
     };
 }
