@@ -32,6 +32,9 @@ export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true" } as cons
 /** Name of the default StorageClass on EKS (physical name fixed: claims and runbooks refer to it). */
 export const DEFAULT_STORAGE_CLASS = "gp3-encrypted";
 
+/** IMDSv2 response hop limit of the node launch templates (1: the node only, not its pods). */
+export const EKS_IMDS_HOP_LIMIT = 1;
+
 export const EKS_ADMIN_POLICY_ARN =
     "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 /**
@@ -330,6 +333,10 @@ export class EksCluster extends pulumi.ComponentResource {
         const nodeGroup = (role: "system" | "workloads", sizing: NodeGroupSizing) => {
             // Launch template: IMDSv2 only, encrypted gp3 root volume, and the stack's tags on the
             // instances, volumes and network interfaces (node group tags do not reach them).
+            // Hop limit 1: the IMDSv2 token response cannot cross the extra hop into a pod's network
+            // namespace, so pods cannot take the node role's credentials. Pods get AWS credentials
+            // from IRSA (WorkloadIdentity); host-network pods (aws-node, kube-proxy) are on the node's
+            // own stack and keep IMDS access.
             const roleTags = tags({ "node-role": role });
             const template = new aws.ec2.LaunchTemplate(
                 `${name}-${role}`,
@@ -339,7 +346,7 @@ export class EksCluster extends pulumi.ComponentResource {
                     metadataOptions: {
                         httpEndpoint: "enabled",
                         httpTokens: "required",
-                        httpPutResponseHopLimit: 2,
+                        httpPutResponseHopLimit: EKS_IMDS_HOP_LIMIT,
                     },
                     blockDeviceMappings: [
                         {
@@ -421,6 +428,7 @@ export class EksCluster extends pulumi.ComponentResource {
                         args.cloudRegion,
                         endpoint,
                         ca.data,
+                        args.adminRoleArn,
                     ),
                 ),
         );
@@ -473,6 +481,10 @@ export class EksCluster extends pulumi.ComponentResource {
             { parent: this, provider: k8sProvider, dependsOn: [...this.nodeGroups, coredns] },
         );
 
+        // What Kubernetes workloads wait for: nodes that run pods (the CNI and kube-proxy make them
+        // Ready), cluster DNS, and the default StorageClass with its CSI driver (claims that name no
+        // class would stay Pending otherwise). metrics-server is not in it: an HPA can be created
+        // before the metrics API exists (it reports <unknown> until then), so nothing waits for it.
         const coreReady: pulumi.Resource[] = [
             ...this.nodeGroups,
             vpcCni,
@@ -480,8 +492,11 @@ export class EksCluster extends pulumi.ComponentResource {
             coredns,
             ebsCsi,
             this.defaultStorageClass,
-            this.metricsServer,
         ];
+        // The controller needs running nodes (its pods), the CNI and kube-proxy (the API server reaches
+        // its webhook through a Service), and coredns (it resolves the regional AWS API endpoints).
+        // It needs neither metrics-server nor the EBS driver: those edges were false and serialised
+        // ~2 min each onto the first deploy.
         const lb = new LbController(
             `${name}-lb-controller`,
             {
@@ -491,7 +506,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 vpcId: net.vpcId,
                 k8sProvider,
                 replicas: controllerReplicas,
-                dependsOn: coreReady,
+                dependsOn: [...this.nodeGroups, vpcCni, kubeProxy, coredns],
             },
             { parent: this },
         );
@@ -510,8 +525,10 @@ export class EksCluster extends pulumi.ComponentResource {
             kubeconfig,
             provider: k8sProvider,
             awsProvider: provider,
-            // Mesh gateways create LoadBalancer Services: the controller's webhook must be up first.
-            ready: [...coreReady, lb.release],
+            ready: coreReady,
+            // LoadBalancer Services (the mesh gateways) must wait for the controller: its mutating
+            // webhook claims them; created earlier, the legacy in-tree controller would make a Classic LB.
+            loadBalancersReady: [...coreReady, lb.release],
             tags: baseTags,
         };
         this.registerOutputs({

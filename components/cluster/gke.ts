@@ -332,6 +332,8 @@ export class GkeCluster extends pulumi.ComponentResource {
             provider: k8sProvider,
             gcpProvider: provider,
             ready: [...this.nodePools],
+            // GKE's own load balancer controller is part of the control plane: nothing extra to wait for.
+            loadBalancersReady: [...this.nodePools],
             tags: labels,
         };
         this.registerOutputs({

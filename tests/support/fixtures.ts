@@ -156,6 +156,7 @@ export function testCluster(cfg: PlatformConfig, regionName: string): ClusterInf
         kubeconfig,
         provider,
         ready: [],
+        loadBalancersReady: [],
     };
     if (region.cloud === "aws") {
         const awsProvider = new aws.Provider(`${regionName}-aws`, {
