@@ -17,7 +17,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { NodeGroupSizing } from "./sizing";
+import { cidrSlug } from "../../lib/cidr";
 import { eksAmiType, eksClusterArgProblems, EksClusterArgs } from "./eks-args";
+import { eksDefaultServiceCidr } from "./service-cidr";
 import type { ClusterInfo } from "../types";
 import { withTags } from "../types";
 import { IdentityCluster, policyAttachmentNames, WorkloadIdentity } from "./identity";
@@ -60,6 +62,40 @@ export function eksSecretsKeyPolicy(keyArn: string): object {
             },
         ],
     };
+}
+
+/** One ingress rule of the API security group. */
+export interface ApiIngressRule {
+    /** Logical name, by content: `<cluster>-api-<cidr slug>`. */
+    readonly name: string;
+    readonly cidr: string;
+    readonly description: string;
+    /** The index-based name the rule had before rules were named by content (none for new sources). */
+    readonly alias?: string;
+}
+
+/**
+ * The API security group's ingress rules on 443: this VPC, the peered platform VPCs (their istiod) and
+ * the deployer network, one rule per distinct CIDR, named by the CIDR.
+ */
+export function apiIngressRules(
+    name: string,
+    vpcCidr: string,
+    peerVpcCidrs: readonly string[] = [],
+    deployerCidrs: readonly string[] = [],
+): ApiIngressRule[] {
+    const rules: ApiIngressRule[] = [];
+    const seen = new Set<string>();
+    const push = (cidr: string, description: string, alias?: string) => {
+        if (seen.has(cidr)) return;
+        seen.add(cidr);
+        rules.push({ name: `${name}-api-${cidrSlug(cidr)}`, cidr, description, alias });
+    };
+    [vpcCidr, ...peerVpcCidrs].forEach((cidr, i) =>
+        push(cidr, i === 0 ? "this VPC" : "peered platform VPC", `${name}-api-${i}`),
+    );
+    deployerCidrs.forEach((cidr) => push(cidr, "deployer network (pulumi up, CI runners)"));
+    return rules;
 }
 
 const assumeRole = (service: string) =>
@@ -169,22 +205,29 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             child,
         );
-        [net.vpcCidr, ...(args.peerVpcCidrs ?? [])].forEach(
-            (cidr, i) =>
-                new aws.vpc.SecurityGroupIngressRule(
-                    `${name}-api-${i}`,
-                    {
-                        securityGroupId: apiSg.id,
-                        cidrIpv4: cidr,
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        description: i === 0 ? "this VPC" : "peered platform VPC",
-                        tags: tags(),
-                    },
-                    child,
-                ),
-        );
+        // One rule per source CIDR, named by the CIDR (not by list position: inserting a peer or a
+        // deployer range must not rename, and so replace, the rules after it). The rules used to be
+        // named `${name}-api-<index>` over [this VPC, ...peers]: aliases keep those in place.
+        for (const rule of apiIngressRules(
+            name,
+            net.vpcCidr,
+            args.peerVpcCidrs,
+            args.deployerCidrs,
+        )) {
+            new aws.vpc.SecurityGroupIngressRule(
+                rule.name,
+                {
+                    securityGroupId: apiSg.id,
+                    cidrIpv4: rule.cidr,
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    description: rule.description,
+                    tags: tags(),
+                },
+                { ...child, ...(rule.alias ? { aliases: [{ name: rule.alias }] } : {}) },
+            );
+        }
 
         const publicAccess = publicAccessCidrs.length > 0;
         this.cluster = new aws.eks.Cluster(
@@ -210,6 +253,12 @@ export class EksCluster extends pulumi.ComponentResource {
                         : {}),
                 },
                 encryptionConfig: { provider: { keyArn: this.kmsKey.arn }, resources: ["secrets"] },
+                // Explicit, so it is checked against the peered ranges (config rules); the default is
+                // what EKS assigns without one, so clusters created before keep theirs (no replace).
+                kubernetesNetworkConfig: {
+                    ipFamily: "ipv4",
+                    serviceIpv4Cidr: args.serviceCidr ?? eksDefaultServiceCidr(net.vpcCidr),
+                },
                 enabledClusterLogTypes: [...EKS_LOG_TYPES],
                 accessConfig: {
                     authenticationMode: "API",
@@ -437,7 +486,9 @@ export class EksCluster extends pulumi.ComponentResource {
         const k8sProvider = new k8s.Provider(
             `${name}-k8s`,
             { kubeconfig, enableServerSideApply: true, enableSecretMutable: true },
-            { parent: this, dependsOn: [adminPolicy] },
+            // The provider authenticates as the admin role (access entry + policy) and reaches the
+            // private endpoint over the deployer's route (management peering): both must exist first.
+            { parent: this, dependsOn: [adminPolicy, ...(args.apiRouteReady ?? [])] },
         );
 
         // EKS (1.30+) marks no StorageClass as default, so every claim that names no class (Prometheus,

@@ -72,6 +72,12 @@ export interface GkeClusterArgs {
      */
     readonly publicAccessCidrs?: readonly string[];
     /**
+     * Source CIDRs of the deployer (`pulumi up`, CI runners: their egress addresses), added to the master
+     * authorized networks; never a /0.
+     * @default [] (only the nodes and the NAT egress addresses reach the control plane)
+     */
+    readonly deployerCidrs?: readonly string[];
+    /**
      * Cloud NAT egress IPs of every region (this one included): the regions' istiod reach this API from these.
      * @default [] (no region's egress is admitted; multi-primary then cannot read this API server)
      */
@@ -105,6 +111,11 @@ export function gkeClusterArgProblems(args: GkeClusterArgs): string[] {
         );
     if (!parseCidr(args.vpcCidr))
         problems.push(`args.vpcCidr "${args.vpcCidr}" is not an IPv4 CIDR`);
+    (args.deployerCidrs ?? []).forEach((c, i) => {
+        if (!parseCidr(c)) problems.push(`args.deployerCidrs[${i}] "${c}" is not an IPv4 CIDR`);
+        else if (c.endsWith("/0"))
+            problems.push(`args.deployerCidrs[${i}] "${c}": never admit the whole internet`);
+    });
     (args.publicAccessCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);
         else if (c.endsWith("/0"))
@@ -182,6 +193,10 @@ export class GkeCluster extends pulumi.ComponentResource {
                 cidrBlock: cidr,
                 displayName: `kubernetes.publicAccessCidrs[${i}]`,
             })),
+            // Named by content, so reordering the list changes no entry.
+            ...(args.deployerCidrs ?? [])
+                .filter((cidr) => !(args.publicAccessCidrs ?? []).includes(cidr))
+                .map((cidr) => ({ cidrBlock: cidr, displayName: `deployer ${cidr}` })),
         ];
 
         this.cluster = new gcp.container.Cluster(
