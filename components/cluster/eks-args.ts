@@ -8,7 +8,11 @@ import { cidrsOverlap, parseCidr } from "../../lib/cidr";
 import { eksServiceCidrShapeProblem } from "./service-cidr";
 import type { AwsNetwork } from "../network/aws-network";
 import { nodeGroupSizingProblems, NodeGroupSizing } from "./sizing";
-import { CLOUDWATCH_RETENTION_DAYS, EKS_ADDON_VERSIONS } from "./versions";
+import {
+    CLOUDWATCH_RETENTION_DAYS,
+    CLUSTER_AUTOSCALER_IMAGE_TAGS,
+    EKS_ADDON_VERSIONS,
+} from "./versions";
 
 /** The part of an AwsNetwork the cluster is placed in (an `AwsNetwork` is one). */
 export type EksClusterNetwork = Pick<AwsNetwork, "vpcId" | "vpcCidr" | "privateSubnetIds">;
@@ -66,7 +70,7 @@ export interface EksClusterArgs {
     /** Sizing of the managed node groups `system` (tainted CriticalAddonsOnly, on-demand) and `workloads`. */
     readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
     /**
-     * Replicas of the load balancer controller and metrics-server.
+     * Replicas of the load balancer controller, metrics-server and the Cluster Autoscaler.
      * @default 2 (a PodDisruptionBudget that survives a node drain)
      */
     readonly controllerReplicas?: number;
@@ -105,6 +109,10 @@ export function eksClusterArgProblems(args: EksClusterArgs): string[] {
     if (!EKS_ADDON_VERSIONS[args.version])
         problems.push(
             `args.version "${args.version}" has no pinned add-on versions; known: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,
+        );
+    if (EKS_ADDON_VERSIONS[args.version] && !CLUSTER_AUTOSCALER_IMAGE_TAGS[args.version])
+        problems.push(
+            `args.version "${args.version}" has no Cluster Autoscaler image; known: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")}`,
         );
     (args.publicAccessCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);

@@ -25,6 +25,7 @@ import { withTags } from "../types";
 import { IdentityCluster, policyAttachmentNames, WorkloadIdentity } from "./identity";
 import { eksKubeconfig } from "./kubeconfig";
 import { LbController } from "./lb-controller";
+import { ClusterAutoscaler, clusterAutoscalerTags } from "./cluster-autoscaler";
 import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName, METRICS_SERVER_CHART } from "./versions";
 
 export { eksAmiType, eksClusterArgProblems };
@@ -436,11 +437,14 @@ export class EksCluster extends pulumi.ComponentResource {
                     updateConfig: { maxUnavailable: 1 },
                     labels: { "node-role": role },
                     taints: role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
-                    tags: roleTags,
+                    // Cluster Autoscaler auto-discovery tags (EKS also puts them on the group's ASG).
+                    tags: { ...roleTags, ...clusterAutoscalerTags(args.clusterName) },
                 },
                 {
                     ...child,
                     dependsOn: [...nodePolicies, vpcCni, kubeProxy],
+                    // The desired size is the Cluster Autoscaler's after creation: a `pulumi up` must
+                    // not reset it. min/max stay the program's (config).
                     ignoreChanges: ["scalingConfig.desiredSize"],
                 },
             );
@@ -555,6 +559,21 @@ export class EksCluster extends pulumi.ComponentResource {
                 clusterName: cluster.name,
                 region: args.cloudRegion,
                 vpcId: net.vpcId,
+                k8sProvider,
+                replicas: controllerReplicas,
+                dependsOn: [...this.nodeGroups, vpcCni, kubeProxy, coredns],
+            },
+            { parent: this },
+        );
+
+        // Same needs as the LB controller (running nodes, CNI, DNS for the AWS APIs); nothing waits for it.
+        new ClusterAutoscaler(
+            `${name}-cluster-autoscaler`,
+            {
+                cluster: identityTarget,
+                clusterName: args.clusterName,
+                kubernetesVersion: args.version,
+                region: args.cloudRegion,
                 k8sProvider,
                 replicas: controllerReplicas,
                 dependsOn: [...this.nodeGroups, vpcCni, kubeProxy, coredns],
