@@ -136,7 +136,8 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                 primary: region.primary,
                 vpcCidr: region.vpcCidr,
                 project: cfg.gcpProject!,
-                version: cfg.kubernetes.version,
+                // A floor within the channel (GKE upgrades within it), not a pin.
+                minMasterVersion: cfg.kubernetes.version,
                 releaseChannel: GKE_RELEASE_CHANNEL[cfg.environment],
                 masterCidr: gkeMasterCidr(index),
                 publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,

@@ -279,6 +279,12 @@ export const CALL_RESULTS: Record<string, CallFn> = {
         dnsSuffix: "amazonaws.com",
         id: "aws",
     }),
+    "gcp:organizations/getProject:getProject": (a) => ({
+        projectId: a.inputs.projectId,
+        number: MOCK_GCP_PROJECT_NUMBER,
+        name: a.inputs.projectId,
+        id: `projects/${a.inputs.projectId}`,
+    }),
     "aws:index/getRegion:getRegion": (_a, { region }) => ({ name: region, region, id: region }),
 };
 
