@@ -12,8 +12,7 @@ import { MOCK_GCP_PROJECT_NUMBER } from "../../tools/mocks";
 
 /** A secret input as recorded (a sentinel object holding the value) or a plain value. */
 function unsecret(v: unknown): unknown {
-    if (v && typeof v === "object" && "value" in (v as object))
-        return (v as { value: unknown }).value;
+    if (v && typeof v === "object" && "value" in v) return v.value;
     return v;
 }
 
