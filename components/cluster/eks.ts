@@ -9,9 +9,11 @@
  * - managed node groups `system` (on-demand, tainted CriticalAddonsOnly) and `workloads`;
  * - the AWS Load Balancer Controller (official chart, pinned, IRSA).
  *
- * Deploying: the cluster trusts only the admin role (no implicit creator entry), so `pulumi up` runs as
- * (or assumes) `args.adminRoleArn`; without `publicAccessCidrs` the API is private, so it runs from a
- * machine with a route into the VPC (CI runner in the VPC, VPN, or a peered network).
+ * Deploying: the cluster trusts only the admin role (no implicit creator entry); the kubeconfig (and so
+ * the Kubernetes provider) assumes `args.adminRoleArn` with `aws eks get-token --role-arn`, so the
+ * deploying identity needs sts:AssumeRole on it. Without `publicAccessCidrs` the API is private: it is
+ * reached from `args.deployerCidrs` (admitted on 443) over a route the composition provides (the
+ * management VPC peering, `args.apiRouteReady`). See docs/deploy.md.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
