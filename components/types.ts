@@ -38,8 +38,17 @@ interface ClusterInfoBase {
     readonly kubeconfig: pulumi.Output<string>;
     /** The Kubernetes provider for this cluster; every Kubernetes resource in it uses this. */
     readonly provider: k8s.Provider;
-    /** Resources that Kubernetes resources should wait for (node groups ready, add-ons installed). */
+    /**
+     * Resources that Kubernetes workloads should wait for: nodes that run pods, the core add-ons (CNI,
+     * DNS) and the default StorageClass. API-only objects (namespaces, CRDs, secrets) need only the
+     * provider, which already waits for the admin access entry.
+     */
     readonly ready: pulumi.Resource[];
+    /**
+     * `ready` plus whatever must run before a Service of type LoadBalancer is created (EKS: the AWS Load
+     * Balancer Controller and its webhook). Only LoadBalancer Services wait for this.
+     */
+    readonly loadBalancersReady: pulumi.Resource[];
     /** Tags (AWS) / labels (GCP, sanitised) for this region's taggable resources. */
     readonly tags: Record<string, string>;
 }

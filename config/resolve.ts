@@ -13,7 +13,8 @@ import {
     PROFILES,
 } from "./profiles";
 import type { KeyName, Parsed } from "./schema";
-import type { PlatformConfig, RegionConfig } from "./types";
+import type { DeployerConfig, PlatformConfig, RegionConfig } from "./types";
+import { eksDefaultServiceCidr } from "../components/cluster/service-cidr";
 
 export type NodeGroupRole = "system" | "workloads";
 export const NODE_GROUP_ROLES: readonly NodeGroupRole[] = ["system", "workloads"];
@@ -31,7 +32,35 @@ export function resolveRegions(parsed: Parsed): RegionConfig[] {
         podsCidr: r.podsCidr,
         servicesCidr: r.servicesCidr,
         availabilityZones: r.availabilityZones ?? 3,
+        ...serviceCidrOf(r),
     }));
+}
+
+/** EKS regions: the service CIDR, by default the one EKS assigns (see eksDefaultServiceCidr). */
+function serviceCidrOf(r: NonNullable<Parsed["regions"]>[number]): { serviceCidr?: string } {
+    if (r.cloud !== "aws") return {};
+    return { serviceCidr: r.serviceCidr ?? eksDefaultServiceCidr(r.vpcCidr) };
+}
+
+/** The deployer network, with defaults. */
+export function resolveDeployer(parsed: Parsed): DeployerConfig | undefined {
+    const d = parsed.deployer;
+    if (!d) return undefined;
+    const m = d.managementVpc;
+    return {
+        cidrs: d.cidrs ?? [],
+        ...(m
+            ? {
+                  managementVpc: {
+                      id: m.id,
+                      region: m.region,
+                      cidr: m.cidr,
+                      routeTableIds: m.routeTableIds ?? [],
+                      ...(m.accountId ? { accountId: m.accountId } : {}),
+                  },
+              }
+            : {}),
+    };
 }
 
 /** Node-group sizing for one cloud: stack values over the profile (GCP gets GCP machine types by default). */
@@ -111,6 +140,7 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             adminRoleArn: k8s.adminRoleArn,
             publicAccessCidrs: k8s.publicAccessCidrs ?? [],
         },
+        deployer: resolveDeployer(parsed),
         nodeGroups: resolveNodeGroups(parsed, "aws"),
         gcpNodeGroups: clouds.has("gcp") ? resolveNodeGroups(parsed, "gcp") : undefined,
         natGateways: parsed.natGateways ?? profile.natGateways,

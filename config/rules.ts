@@ -30,6 +30,8 @@ import {
     traceSamplingOf,
 } from "./resolve";
 import type { Parsed } from "./schema";
+import { resolveDeployer } from "./resolve";
+import { eksServiceCidrShapeProblem } from "../components/cluster/service-cidr";
 import type { RegionConfig } from "./types";
 
 /** What every rule sees: the keys that parsed, the raw values, and facts derived from them. */
@@ -80,6 +82,8 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     observabilityRules,
     eksRules,
     gkeRules,
+    deployerRules,
+    serviceCidrRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {
@@ -533,6 +537,132 @@ export function gkeRules({ parsed, regions, clouds, add }: RuleContext): void {
                     `regions[${i}].${field}`,
                     cidr,
                     `overlaps the GKE control plane range ${hit}; use ranges outside 172.16.0.0/24`,
+                );
+        }
+    });
+}
+
+/**
+ * The deployer network: where `pulumi up` and the CI runners reach the cluster APIs from. Prod must
+ * declare it (its APIs are private on EKS and allow-listed on GKE, so an undeclared deployer cannot
+ * reach them); no /0; a management VPC must be an AWS VPC in a catalog region, disjoint from every
+ * platform range (it is peered with every regional VPC).
+ */
+export function deployerRules({
+    parsed,
+    env,
+    regions,
+    regionsKnown,
+    clouds,
+    add,
+}: RuleContext): void {
+    const deployer = resolveDeployer(parsed);
+    const mgmt = deployer?.managementVpc;
+    if (env === "prod" && !deployer) {
+        add(
+            "deployer",
+            undefined,
+            "is required in prod: declare where pulumi up and the CI runners come from, e.g. { cidrs: [10.0.0.0/16], managementVpc: { id: vpc-..., region: ap-southeast-1, cidr: 10.0.0.0/16, routeTableIds: [rtb-...] } } (docs/deploy.md)",
+        );
+    }
+    if (!deployer) return;
+    deployer.cidrs.forEach((c, i) => {
+        if (parseCidr(c)?.prefix === 0)
+            add(
+                `deployer.cidrs[${i}]`,
+                c,
+                "must not admit the whole internet; allowed: the runners' network ranges, /1 to /32",
+            );
+    });
+    if (env === "prod" && deployer.cidrs.length === 0 && !mgmt)
+        add(
+            "deployer",
+            parsed.deployer,
+            "declares no network in prod; allowed: cidrs with at least one range, a managementVpc, or both",
+        );
+    if (regionsKnown && clouds.has("gcp") && !clouds.has("aws") && deployer.cidrs.length === 0)
+        add(
+            "deployer.cidrs",
+            [],
+            "is required on gcp: GKE admits the deployer through the master authorized networks (the runners' egress CIDRs); a managementVpc is AWS only",
+        );
+    if (!mgmt) return;
+    if (regionsKnown && !clouds.has("aws"))
+        add(
+            "deployer.managementVpc",
+            mgmt.id,
+            "peers an AWS VPC, and this stack has no aws region; allowed on gcp: deployer.cidrs",
+        );
+    if (!CLOUD_REGIONS.aws.includes(mgmt.region))
+        add(
+            "deployer.managementVpc.region",
+            mgmt.region,
+            `is not an AWS region; allowed: ${CLOUD_REGIONS.aws.join(", ")}`,
+        );
+    if (parseCidr(mgmt.cidr)?.prefix === 0)
+        add("deployer.managementVpc.cidr", mgmt.cidr, "must be the VPC's CIDR, not a /0");
+    regions.forEach((r, i) => {
+        for (const [field, cidr] of [
+            ["vpcCidr", r.vpcCidr],
+            ["podsCidr", r.podsCidr],
+            ["servicesCidr", r.servicesCidr],
+        ] as const) {
+            if (cidr && cidrsOverlap(cidr, mgmt.cidr))
+                add(
+                    "deployer.managementVpc.cidr",
+                    mgmt.cidr,
+                    `overlaps ${CONFIG_NAMESPACE}:regions[${i}].${field} (${cidr}); a peered VPC needs a disjoint range`,
+                );
+        }
+    });
+}
+
+/**
+ * EKS service CIDRs: the EKS range rules, and no overlap with any routed range (every region's VPC,
+ * pods and services ranges, the deployer network): the VPCs are peered, so a service range that
+ * overlaps a peer's addresses makes that peer unreachable from the pods. Service ranges of different
+ * clusters may overlap each other (they are never routed). Changing one on a live cluster replaces it.
+ */
+export function serviceCidrRules({ parsed, regions, add }: RuleContext): void {
+    if (!parsed.regions) return;
+    const deployer = resolveDeployer(parsed);
+    const routed: { key: string; cidr: string }[] = [];
+    parsed.regions.forEach((r, i) => {
+        routed.push({ key: `regions[${i}].vpcCidr`, cidr: r.vpcCidr });
+        if (r.podsCidr) routed.push({ key: `regions[${i}].podsCidr`, cidr: r.podsCidr });
+        if (r.servicesCidr)
+            routed.push({ key: `regions[${i}].servicesCidr`, cidr: r.servicesCidr });
+    });
+    deployer?.cidrs.forEach((c, j) => routed.push({ key: `deployer.cidrs[${j}]`, cidr: c }));
+    if (deployer?.managementVpc)
+        routed.push({ key: "deployer.managementVpc.cidr", cidr: deployer.managementVpc.cidr });
+    parsed.regions.forEach((r, i) => {
+        if (r.cloud === "gcp" && r.serviceCidr !== undefined) {
+            add(
+                `regions[${i}].serviceCidr`,
+                r.serviceCidr,
+                "applies to aws regions only; a gcp region's service range is servicesCidr (the GKE secondary range)",
+            );
+            return;
+        }
+        const cidr = regions[i]?.serviceCidr;
+        if (r.cloud !== "aws" || !cidr) return;
+        const explicit = r.serviceCidr !== undefined;
+        const key = `regions[${i}].serviceCidr`;
+        const shape = eksServiceCidrShapeProblem(cidr);
+        if (shape) {
+            add(key, cidr, shape);
+            return;
+        }
+        for (const other of routed) {
+            if (
+                cidrsOverlap(cidr, other.cidr) &&
+                !(/^deployer\.cidrs/.test(other.key) && parseCidr(other.cidr)?.prefix === 0)
+            )
+                add(
+                    key,
+                    explicit ? cidr : `${cidr} (the EKS default for this VPC)`,
+                    `overlaps ${CONFIG_NAMESPACE}:${other.key} (${other.cidr}); the service range must not overlap any VPC, pods, services or deployer range (set regions[${i}].serviceCidr to a free range within ${"10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16"}, /12 to /24; on a live cluster a change replaces it)`,
                 );
         }
     });

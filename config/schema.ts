@@ -57,6 +57,8 @@ const KEY_SCHEMAS = {
                     podsCidr: cidr.optional(),
                     servicesCidr: cidr.optional(),
                     availabilityZones: intIn(2, 3).optional(),
+                    // EKS only: the Kubernetes service (ClusterIP) range; see deployerRules/serviceCidrRules.
+                    serviceCidr: cidr.optional(),
                 })
                 .strict(),
         )
@@ -163,6 +165,30 @@ const KEY_SCHEMAS = {
             prometheusStorageGiB: intIn(5, 10000).optional(),
             elasticsearchNodes: intIn(1, 9).optional(),
             elasticsearchStorageGiB: intIn(5, 10000).optional(),
+        })
+        .strict(),
+    deployer: z
+        .object({
+            cidrs: z.array(cidr).optional(),
+            managementVpc: z
+                .object({
+                    id: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "a VPC id like vpc-0123abcd"),
+                    region: z.string(),
+                    cidr,
+                    routeTableIds: z
+                        .array(
+                            z
+                                .string()
+                                .regex(/^rtb-[0-9a-f]{8,17}$/, "route table ids like rtb-0123abcd"),
+                        )
+                        .optional(),
+                    accountId: z
+                        .string()
+                        .regex(/^\d{12}$/, "a 12-digit AWS account id")
+                        .optional(),
+                })
+                .strict()
+                .optional(),
         })
         .strict(),
     backup: z

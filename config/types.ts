@@ -19,6 +19,34 @@ export interface RegionConfig {
     readonly servicesCidr?: string;
     /** Number of availability zones the network and node groups span. @default 3 */
     readonly availabilityZones: number;
+    /**
+     * EKS only: the Kubernetes service CIDR. @default what EKS assigns without one (172.20.0.0/16 for a
+     * VPC in 10.0.0.0/8, else 10.100.0.0/16), so clusters created before it was set keep theirs.
+     */
+    readonly serviceCidr?: string;
+}
+
+/** An existing VPC the deployer and CI runners live in; the program peers it with every regional VPC. */
+export interface ManagementVpcConfig {
+    readonly id: string;
+    /** AWS region of the management VPC. */
+    readonly region: string;
+    readonly cidr: string;
+    /** Route tables of the management VPC that get a route to every regional VPC. @default [] */
+    readonly routeTableIds: readonly string[];
+    /** Owner account of the management VPC. @default the stack's account */
+    readonly accountId?: string;
+}
+
+/** Where `pulumi up` (people and CI runners) reaches the cluster APIs from. */
+export interface DeployerConfig {
+    /**
+     * Source CIDRs of the deployer: AWS, admitted on 443 by the API security group (private endpoint,
+     * so they must route into the VPCs: the management VPC or your own VPN/Transit Gateway); GKE,
+     * added to the master authorized networks (public endpoint: the runners' egress addresses).
+     */
+    readonly cidrs: readonly string[];
+    readonly managementVpc?: ManagementVpcConfig;
 }
 
 export interface KubernetesConfig {
@@ -132,6 +160,8 @@ export interface PlatformConfig {
     readonly primaryRegion: RegionConfig;
     readonly gcpProject?: string;
     readonly kubernetes: KubernetesConfig;
+    /** Where the deployer reaches the APIs from (required in prod). */
+    readonly deployer?: DeployerConfig;
     readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
     /** Per-cloud instance types actually used (GCP regions use GCP machine types). */
     readonly gcpNodeGroups?: {

@@ -44,6 +44,19 @@ export const CHARTS = {
         version: "3.13.1",
         repo: "https://kubernetes-sigs.github.io/metrics-server/",
     },
+    /**
+     * Cluster Autoscaler, kubernetes/autoscaler (repo https://kubernetes.github.io/autoscaler, chart source
+     * cluster-autoscaler/charts/cluster-autoscaler since 9.52.0): chart 9.59.0 (2026-07-21) ships
+     * v1.35.0; the image tag is overridden to the cluster's Kubernetes minor
+     * (components/cluster/versions.ts CLUSTER_AUTOSCALER_IMAGE_TAGS). Values keys checked against the
+     * chart's values.yaml: autoDiscovery.clusterName, awsRegion, cloudProvider, rbac.serviceAccount.*,
+     * replicaCount, nodeSelector, tolerations, podDisruptionBudget, image.tag, extraArgs, fullnameOverride.
+     */
+    clusterAutoscaler: {
+        chart: "cluster-autoscaler",
+        version: "9.59.0",
+        repo: "https://kubernetes.github.io/autoscaler",
+    },
     /** jetstack: cert-manager v1.21.1 (chart version = app version). */
     certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
     /** prometheus-community: Prometheus operator v0.93.1, Prometheus, Alertmanager v0.34.0, Grafana. */

@@ -42,3 +42,16 @@ export function subnetCidr(parent: string, newBits: number, index: number): stri
     const base = (p.base + index * 2 ** (32 - prefix)) >>> 0;
     return `${[24, 16, 8, 0].map((s) => (base >>> s) & 255).join(".")}/${prefix}`;
 }
+
+/** Whether `inner` lies entirely inside `outer`. */
+export function cidrWithin(inner: string, outer: string): boolean {
+    const i = parseCidr(inner);
+    const o = parseCidr(outer);
+    if (!i || !o || i.prefix < o.prefix) return false;
+    return cidrsOverlap(inner, outer);
+}
+
+/** A CIDR as a name part: `10.0.0.0/16` -> `10-0-0-0-16` (for logical names by content). */
+export function cidrSlug(cidr: string): string {
+    return cidr.replace(/[./]/g, "-");
+}

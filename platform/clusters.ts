@@ -13,6 +13,7 @@ import type { GkeReleaseChannel } from "../components/cluster/gke";
 import { AwsNetwork } from "../components/network/aws-network";
 import { GcpNetwork } from "../components/network/gcp-network";
 import { GcpNetworkPeering, VpcPeering, pairs } from "../components/network/peering";
+import { ManagementPeering } from "../components/network/management-peering";
 import { ClusterInfo, toLabels } from "../components/types";
 import { regionTags } from "./tags";
 
@@ -91,6 +92,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
     const awsParts = parts.filter((p): p is AwsRegionParts => p.region.cloud === "aws");
     const gcpParts = parts.filter((p): p is GcpRegionParts => p.region.cloud === "gcp");
     const allNatIps = gcpParts.flatMap((p) => p.network.natIps);
+    const deployer = deployerAccess(cfg, awsParts);
 
     // ---- pass 2: clusters
     const gkeClusters = new Map<RegionConfig, GkeCluster>();
@@ -113,6 +115,9 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                     peerNatIps: awsParts
                         .filter((o) => o !== a)
                         .flatMap((o) => o.network.natPublicIps),
+                    deployerCidrs: deployer.cidrs,
+                    apiRouteReady: deployer.peerings.get(region.name) ?? [],
+                    serviceCidr: region.serviceCidr,
                     logRetentionDays: cfg.flowLogsRetentionDays,
                     nodeGroups: cfg.nodeGroups,
                     controllerReplicas: controllerReplicas(cfg),
@@ -132,10 +137,12 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                 primary: region.primary,
                 vpcCidr: region.vpcCidr,
                 project: cfg.gcpProject!,
-                version: cfg.kubernetes.version,
+                // A floor within the channel (GKE upgrades within it), not a pin.
+                minMasterVersion: cfg.kubernetes.version,
                 releaseChannel: GKE_RELEASE_CHANNEL[cfg.environment],
                 masterCidr: gkeMasterCidr(index),
                 publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,
+                deployerCidrs: cfg.deployer?.cidrs ?? [],
                 allNatIps,
                 nodeGroups: cfg.gcpNodeGroups!,
                 protect: cfg.protect,
@@ -179,4 +186,46 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
         });
     }
     return clusters;
+}
+
+/**
+ * The deployer network (config `deployer`): the CIDRs the API security groups admit on 443, and on AWS
+ * the peering of the management VPC with every regional VPC (requested by the region, accepted in the
+ * management VPC's region with a provider for it). The Kubernetes provider of each EKS cluster waits
+ * for its region's peering, so the first Kubernetes call has a route. GCP: no peering; the deployer
+ * CIDRs join the GKE master authorized networks (the endpoint is public and allow-listed), see docs/deploy.md.
+ */
+function deployerAccess(
+    cfg: PlatformConfig,
+    awsParts: readonly AwsRegionParts[],
+): { cidrs: string[]; peerings: Map<string, ManagementPeering[]> } {
+    const mgmt = cfg.deployer?.managementVpc;
+    const cidrs = [...new Set([...(cfg.deployer?.cidrs ?? []), ...(mgmt ? [mgmt.cidr] : [])])];
+    const peerings = new Map<string, ManagementPeering[]>();
+    if (!mgmt || awsParts.length === 0) return { cidrs, peerings };
+    const provider = new aws.Provider("aws-management", { region: mgmt.region as aws.Region });
+    for (const p of awsParts) {
+        peerings.set(p.region.name, [
+            new ManagementPeering(`management-${p.region.name}`, {
+                regional: {
+                    name: p.region.name,
+                    region: p.region.region,
+                    vpcId: p.network.vpcId,
+                    vpcCidr: p.network.vpcCidr,
+                    routeTableIds: p.network.privateRouteTableIds,
+                    provider: p.provider,
+                },
+                management: {
+                    vpcId: mgmt.id,
+                    region: mgmt.region,
+                    cidr: mgmt.cidr,
+                    routeTableIds: mgmt.routeTableIds,
+                    accountId: mgmt.accountId,
+                    provider,
+                },
+                tags: p.tags,
+            }),
+        ]);
+    }
+    return { cidrs, peerings };
 }

@@ -238,14 +238,35 @@ export const RESOURCE_OUTPUTS: Record<string, OutputFn> = {
 
 /** Answers to invokes, keyed by token. */
 export const CALL_RESULTS: Record<string, CallFn> = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": (_a, { region }) => {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (a, { region }) => {
         // ap-northeast-1 has no usable "b" zone: model the real gap so code never assumes a/b/c.
+        // Every region also has an opted-in Local Zone (listed first, as a name sort would put
+        // ap-northeast-1-tpe-1a before ap-northeast-1a): it is returned unless the query filters on
+        // `opt-in-status` = opt-in-not-required or `zone-type` = availability-zone, as on EC2.
         const letters = region === "ap-northeast-1" ? ["a", "c", "d"] : ["a", "b", "c"];
-        return {
-            names: letters.map((l) => `${region}${l}`),
-            zoneIds: letters.map((_l, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`),
-            id: region,
-        };
+        const zones = [
+            {
+                name: `${region}-lz-1a`,
+                zoneId: `${region.replace(/-/g, "").slice(0, 6)}-lz1-az1`,
+                optInStatus: "opted-in",
+                zoneType: "local-zone",
+            },
+            ...letters.map((l, i) => ({
+                name: `${region}${l}`,
+                zoneId: `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`,
+                optInStatus: "opt-in-not-required",
+                zoneType: "availability-zone",
+            })),
+        ];
+        const filters = (a.inputs.filters ?? []) as { name: string; values: string[] }[];
+        const keep = zones.filter((z) =>
+            filters.every((f) => {
+                if (f.name === "opt-in-status") return f.values.includes(z.optInStatus);
+                if (f.name === "zone-type") return f.values.includes(z.zoneType);
+                throw new Error(`offline plan: getAvailabilityZones filter ${f.name} not modelled`);
+            }),
+        );
+        return { names: keep.map((z) => z.name), zoneIds: keep.map((z) => z.zoneId), id: region };
     },
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
         accountId: MOCK_ACCOUNT_ID,
@@ -257,6 +278,12 @@ export const CALL_RESULTS: Record<string, CallFn> = {
         partition: "aws",
         dnsSuffix: "amazonaws.com",
         id: "aws",
+    }),
+    "gcp:organizations/getProject:getProject": (a) => ({
+        projectId: a.inputs.projectId,
+        number: MOCK_GCP_PROJECT_NUMBER,
+        name: a.inputs.projectId,
+        id: `projects/${a.inputs.projectId}`,
     }),
     "aws:index/getRegion:getRegion": (_a, { region }) => ({ name: region, region, id: region }),
 };

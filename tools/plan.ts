@@ -42,6 +42,7 @@ import {
 } from "./planfile";
 import { diffPlans, formatDiff, isEmptyDiff, useColor, type PlanDiff } from "./plandiff";
 import { runPlanPolicies } from "./planpolicies";
+import { apiReachability, formatReachability } from "./reachability";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -209,6 +210,8 @@ export async function planStack(
                 .join(", ") +
             `, others ${DEFAULT_DEPLOY_SECONDS}s`,
     );
+
+    for (const line of formatReachability(apiReachability(run.resources))) log(line);
 
     const policies = await runPlanPolicies(plan, config, dir, log);
     log(

@@ -4,10 +4,15 @@
  * platform's composition too.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../lib/cidr";
+import { cidrsOverlap, parseCidr } from "../../lib/cidr";
+import { eksServiceCidrShapeProblem } from "./service-cidr";
 import type { AwsNetwork } from "../network/aws-network";
 import { nodeGroupSizingProblems, NodeGroupSizing } from "./sizing";
-import { CLOUDWATCH_RETENTION_DAYS, EKS_ADDON_VERSIONS } from "./versions";
+import {
+    CLOUDWATCH_RETENTION_DAYS,
+    CLUSTER_AUTOSCALER_IMAGE_TAGS,
+    EKS_ADDON_VERSIONS,
+} from "./versions";
 
 /** The part of an AwsNetwork the cluster is placed in (an `AwsNetwork` is one). */
 export type EksClusterNetwork = Pick<AwsNetwork, "vpcId" | "vpcCidr" | "privateSubnetIds">;
@@ -45,6 +50,24 @@ export interface EksClusterArgs {
      */
     readonly peerVpcCidrs?: readonly string[];
     /**
+     * Source CIDRs of the deployer network (the management VPC, CI runners, a VPN routed into the VPC):
+     * admitted on 443 by the API security group. The program adds no route for them: a management VPC
+     * is peered by the composition; any other range needs a route of its own into this VPC.
+     * @default [] (only the platform VPCs reach the API; `pulumi up` must then run inside one of them)
+     */
+    readonly deployerCidrs?: readonly string[];
+    /**
+     * What gives the deployer its route to the private API (e.g. the management VPC peering): the
+     * Kubernetes provider waits for these, so the first Kubernetes call does not time out.
+     * @default []
+     */
+    readonly apiRouteReady?: readonly pulumi.Resource[];
+    /**
+     * Kubernetes service CIDR (immutable: a change replaces the cluster).
+     * @default what EKS assigns without one: 172.20.0.0/16 for a VPC in 10.0.0.0/8, else 10.100.0.0/16
+     */
+    readonly serviceCidr?: string;
+    /**
      * NAT egress addresses of the other regions. When the public endpoint is on, the endpoint name
      * resolves to public addresses outside this VPC, so the peers' istiod arrives from these: they join
      * the public allow-list as /32s. Unused when the endpoint is private only (no `publicAccessCidrs`).
@@ -56,7 +79,7 @@ export interface EksClusterArgs {
     /** Sizing of the managed node groups `system` (tainted CriticalAddonsOnly, on-demand) and `workloads`. */
     readonly nodeGroups: { readonly system: NodeGroupSizing; readonly workloads: NodeGroupSizing };
     /**
-     * Replicas of the load balancer controller and metrics-server.
+     * Replicas of the load balancer controller, metrics-server and the Cluster Autoscaler.
      * @default 2 (a PodDisruptionBudget that survives a node drain)
      */
     readonly controllerReplicas?: number;
@@ -100,6 +123,10 @@ export function eksClusterArgProblems(args: EksClusterArgs): string[] {
         problems.push(
             `args.version "${args.version}" has no pinned add-on versions; known: ${Object.keys(EKS_ADDON_VERSIONS).join(", ")}`,
         );
+    if (EKS_ADDON_VERSIONS[args.version] && !CLUSTER_AUTOSCALER_IMAGE_TAGS[args.version])
+        problems.push(
+            `args.version "${args.version}" has no Cluster Autoscaler image; known: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")}`,
+        );
     (args.publicAccessCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);
         else if (c.endsWith("/0"))
@@ -110,6 +137,19 @@ export function eksClusterArgProblems(args: EksClusterArgs): string[] {
     (args.peerVpcCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.peerVpcCidrs[${i}] "${c}" is not an IPv4 CIDR`);
     });
+    (args.deployerCidrs ?? []).forEach((c, i) => {
+        if (!parseCidr(c)) problems.push(`args.deployerCidrs[${i}] "${c}" is not an IPv4 CIDR`);
+        else if (parseCidr(c)?.prefix === 0)
+            problems.push(`args.deployerCidrs[${i}] "${c}": never admit the whole internet`);
+    });
+    if (args.serviceCidr !== undefined) {
+        const shape = eksServiceCidrShapeProblem(args.serviceCidr);
+        if (shape) problems.push(`args.serviceCidr "${args.serviceCidr}" ${shape}`);
+        else if (cidrsOverlap(args.serviceCidr, args.network.vpcCidr))
+            problems.push(
+                `args.serviceCidr "${args.serviceCidr}" overlaps args.network.vpcCidr "${args.network.vpcCidr}"`,
+            );
+    }
     if (!CLOUDWATCH_RETENTION_DAYS.includes(args.logRetentionDays))
         problems.push(
             `args.logRetentionDays ${args.logRetentionDays} is not a CloudWatch Logs retention; allowed: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,

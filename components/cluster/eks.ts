@@ -9,20 +9,25 @@
  * - managed node groups `system` (on-demand, tainted CriticalAddonsOnly) and `workloads`;
  * - the AWS Load Balancer Controller (official chart, pinned, IRSA).
  *
- * Deploying: the cluster trusts only the admin role (no implicit creator entry), so `pulumi up` runs as
- * (or assumes) `args.adminRoleArn`; without `publicAccessCidrs` the API is private, so it runs from a
- * machine with a route into the VPC (CI runner in the VPC, VPN, or a peered network).
+ * Deploying: the cluster trusts only the admin role (no implicit creator entry); the kubeconfig (and so
+ * the Kubernetes provider) assumes `args.adminRoleArn` with `aws eks get-token --role-arn`, so the
+ * deploying identity needs sts:AssumeRole on it. Without `publicAccessCidrs` the API is private: it is
+ * reached from `args.deployerCidrs` (admitted on 443) over a route the composition provides (the
+ * management VPC peering, `args.apiRouteReady`). See docs/deploy.md.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { NodeGroupSizing } from "./sizing";
+import { cidrSlug } from "../../lib/cidr";
 import { eksAmiType, eksClusterArgProblems, EksClusterArgs } from "./eks-args";
+import { eksDefaultServiceCidr } from "./service-cidr";
 import type { ClusterInfo } from "../types";
 import { withTags } from "../types";
 import { IdentityCluster, policyAttachmentNames, WorkloadIdentity } from "./identity";
 import { eksKubeconfig } from "./kubeconfig";
 import { LbController } from "./lb-controller";
+import { ClusterAutoscaler, clusterAutoscalerTags } from "./cluster-autoscaler";
 import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName, METRICS_SERVER_CHART } from "./versions";
 
 export { eksAmiType, eksClusterArgProblems };
@@ -31,6 +36,9 @@ export type { EksClusterArgs, EksClusterNetwork } from "./eks-args";
 export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true" } as const;
 /** Name of the default StorageClass on EKS (physical name fixed: claims and runbooks refer to it). */
 export const DEFAULT_STORAGE_CLASS = "gp3-encrypted";
+
+/** IMDSv2 response hop limit of the node launch templates (1: the node only, not its pods). */
+export const EKS_IMDS_HOP_LIMIT = 1;
 
 export const EKS_ADMIN_POLICY_ARN =
     "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -57,6 +65,40 @@ export function eksSecretsKeyPolicy(keyArn: string): object {
             },
         ],
     };
+}
+
+/** One ingress rule of the API security group. */
+export interface ApiIngressRule {
+    /** Logical name, by content: `<cluster>-api-<cidr slug>`. */
+    readonly name: string;
+    readonly cidr: string;
+    readonly description: string;
+    /** The index-based name the rule had before rules were named by content (none for new sources). */
+    readonly alias?: string;
+}
+
+/**
+ * The API security group's ingress rules on 443: this VPC, the peered platform VPCs (their istiod) and
+ * the deployer network, one rule per distinct CIDR, named by the CIDR.
+ */
+export function apiIngressRules(
+    name: string,
+    vpcCidr: string,
+    peerVpcCidrs: readonly string[] = [],
+    deployerCidrs: readonly string[] = [],
+): ApiIngressRule[] {
+    const rules: ApiIngressRule[] = [];
+    const seen = new Set<string>();
+    const push = (cidr: string, description: string, alias?: string) => {
+        if (seen.has(cidr)) return;
+        seen.add(cidr);
+        rules.push({ name: `${name}-api-${cidrSlug(cidr)}`, cidr, description, alias });
+    };
+    [vpcCidr, ...peerVpcCidrs].forEach((cidr, i) =>
+        push(cidr, i === 0 ? "this VPC" : "peered platform VPC", `${name}-api-${i}`),
+    );
+    deployerCidrs.forEach((cidr) => push(cidr, "deployer network (pulumi up, CI runners)"));
+    return rules;
 }
 
 const assumeRole = (service: string) =>
@@ -166,22 +208,29 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             child,
         );
-        [net.vpcCidr, ...(args.peerVpcCidrs ?? [])].forEach(
-            (cidr, i) =>
-                new aws.vpc.SecurityGroupIngressRule(
-                    `${name}-api-${i}`,
-                    {
-                        securityGroupId: apiSg.id,
-                        cidrIpv4: cidr,
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        description: i === 0 ? "this VPC" : "peered platform VPC",
-                        tags: tags(),
-                    },
-                    child,
-                ),
-        );
+        // One rule per source CIDR, named by the CIDR (not by list position: inserting a peer or a
+        // deployer range must not rename, and so replace, the rules after it). The rules used to be
+        // named `${name}-api-<index>` over [this VPC, ...peers]: aliases keep those in place.
+        for (const rule of apiIngressRules(
+            name,
+            net.vpcCidr,
+            args.peerVpcCidrs,
+            args.deployerCidrs,
+        )) {
+            new aws.vpc.SecurityGroupIngressRule(
+                rule.name,
+                {
+                    securityGroupId: apiSg.id,
+                    cidrIpv4: rule.cidr,
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    description: rule.description,
+                    tags: tags(),
+                },
+                { ...child, ...(rule.alias ? { aliases: [{ name: rule.alias }] } : {}) },
+            );
+        }
 
         const publicAccess = publicAccessCidrs.length > 0;
         this.cluster = new aws.eks.Cluster(
@@ -207,6 +256,12 @@ export class EksCluster extends pulumi.ComponentResource {
                         : {}),
                 },
                 encryptionConfig: { provider: { keyArn: this.kmsKey.arn }, resources: ["secrets"] },
+                // Explicit, so it is checked against the peered ranges (config rules); the default is
+                // what EKS assigns without one, so clusters created before keep theirs (no replace).
+                kubernetesNetworkConfig: {
+                    ipFamily: "ipv4",
+                    serviceIpv4Cidr: args.serviceCidr ?? eksDefaultServiceCidr(net.vpcCidr),
+                },
                 enabledClusterLogTypes: [...EKS_LOG_TYPES],
                 accessConfig: {
                     authenticationMode: "API",
@@ -330,6 +385,10 @@ export class EksCluster extends pulumi.ComponentResource {
         const nodeGroup = (role: "system" | "workloads", sizing: NodeGroupSizing) => {
             // Launch template: IMDSv2 only, encrypted gp3 root volume, and the stack's tags on the
             // instances, volumes and network interfaces (node group tags do not reach them).
+            // Hop limit 1: the IMDSv2 token response cannot cross the extra hop into a pod's network
+            // namespace, so pods cannot take the node role's credentials. Pods get AWS credentials
+            // from IRSA (WorkloadIdentity); host-network pods (aws-node, kube-proxy) are on the node's
+            // own stack and keep IMDS access.
             const roleTags = tags({ "node-role": role });
             const template = new aws.ec2.LaunchTemplate(
                 `${name}-${role}`,
@@ -339,7 +398,7 @@ export class EksCluster extends pulumi.ComponentResource {
                     metadataOptions: {
                         httpEndpoint: "enabled",
                         httpTokens: "required",
-                        httpPutResponseHopLimit: 2,
+                        httpPutResponseHopLimit: EKS_IMDS_HOP_LIMIT,
                     },
                     blockDeviceMappings: [
                         {
@@ -383,11 +442,14 @@ export class EksCluster extends pulumi.ComponentResource {
                     updateConfig: { maxUnavailable: 1 },
                     labels: { "node-role": role },
                     taints: role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
-                    tags: roleTags,
+                    // Cluster Autoscaler auto-discovery tags (EKS also puts them on the group's ASG).
+                    tags: { ...roleTags, ...clusterAutoscalerTags(args.clusterName) },
                 },
                 {
                     ...child,
                     dependsOn: [...nodePolicies, vpcCni, kubeProxy],
+                    // The desired size is the Cluster Autoscaler's after creation: a `pulumi up` must
+                    // not reset it. min/max stay the program's (config).
                     ignoreChanges: ["scalingConfig.desiredSize"],
                 },
             );
@@ -424,6 +486,7 @@ export class EksCluster extends pulumi.ComponentResource {
                         args.cloudRegion,
                         endpoint,
                         ca.data,
+                        args.adminRoleArn,
                     ),
                 ),
         );
@@ -432,7 +495,9 @@ export class EksCluster extends pulumi.ComponentResource {
         const k8sProvider = new k8s.Provider(
             `${name}-k8s`,
             { kubeconfig, enableServerSideApply: true, enableSecretMutable: true },
-            { parent: this, dependsOn: [adminPolicy] },
+            // The provider authenticates as the admin role (access entry + policy) and reaches the
+            // private endpoint over the deployer's route (management peering): both must exist first.
+            { parent: this, dependsOn: [adminPolicy, ...(args.apiRouteReady ?? [])] },
         );
 
         // EKS (1.30+) marks no StorageClass as default, so every claim that names no class (Prometheus,
@@ -476,6 +541,10 @@ export class EksCluster extends pulumi.ComponentResource {
             { parent: this, provider: k8sProvider, dependsOn: [...this.nodeGroups, coredns] },
         );
 
+        // What Kubernetes workloads wait for: nodes that run pods (the CNI and kube-proxy make them
+        // Ready), cluster DNS, and the default StorageClass with its CSI driver (claims that name no
+        // class would stay Pending otherwise). metrics-server is not in it: an HPA can be created
+        // before the metrics API exists (it reports <unknown> until then), so nothing waits for it.
         const coreReady: pulumi.Resource[] = [
             ...this.nodeGroups,
             vpcCni,
@@ -483,8 +552,11 @@ export class EksCluster extends pulumi.ComponentResource {
             coredns,
             ebsCsi,
             this.defaultStorageClass,
-            this.metricsServer,
         ];
+        // The controller needs running nodes (its pods), the CNI and kube-proxy (the API server reaches
+        // its webhook through a Service), and coredns (it resolves the regional AWS API endpoints).
+        // It needs neither metrics-server nor the EBS driver: those edges were false and serialised
+        // ~2 min each onto the first deploy.
         const lb = new LbController(
             `${name}-lb-controller`,
             {
@@ -494,7 +566,22 @@ export class EksCluster extends pulumi.ComponentResource {
                 vpcId: net.vpcId,
                 k8sProvider,
                 replicas: controllerReplicas,
-                dependsOn: coreReady,
+                dependsOn: [...this.nodeGroups, vpcCni, kubeProxy, coredns],
+            },
+            { parent: this },
+        );
+
+        // Same needs as the LB controller (running nodes, CNI, DNS for the AWS APIs); nothing waits for it.
+        new ClusterAutoscaler(
+            `${name}-cluster-autoscaler`,
+            {
+                cluster: identityTarget,
+                clusterName: args.clusterName,
+                kubernetesVersion: args.version,
+                region: args.cloudRegion,
+                k8sProvider,
+                replicas: controllerReplicas,
+                dependsOn: [...this.nodeGroups, vpcCni, kubeProxy, coredns],
             },
             { parent: this },
         );
@@ -513,8 +600,10 @@ export class EksCluster extends pulumi.ComponentResource {
             kubeconfig,
             provider: k8sProvider,
             awsProvider: provider,
-            // Mesh gateways create LoadBalancer Services: the controller's webhook must be up first.
-            ready: [...coreReady, lb.release],
+            ready: coreReady,
+            // LoadBalancer Services (the mesh gateways) must wait for the controller: its mutating
+            // webhook claims them; created earlier, the legacy in-tree controller would make a Classic LB.
+            loadBalancersReady: [...coreReady, lb.release],
             tags: baseTags,
         };
         this.registerOutputs({

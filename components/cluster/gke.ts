@@ -43,6 +43,25 @@ export const GKE_NODE_ROLES: readonly string[] = [
 export type GkeReleaseChannel = "STABLE" | "REGULAR" | "RAPID";
 export const GKE_RELEASE_CHANNELS: readonly GkeReleaseChannel[] = ["STABLE", "REGULAR", "RAPID"];
 
+/** A recurring GKE maintenance window. */
+export interface GkeMaintenanceWindow {
+    /** Start of the first occurrence, RFC 3339 (`2026-01-01T18:00:00Z`). */
+    readonly startTime: string;
+    /** End of the first occurrence, RFC 3339; end - start is the window length (>= 4 h). */
+    readonly endTime: string;
+    /** RFC 5545 RRULE (`FREQ=DAILY`, `FREQ=WEEKLY;BYDAY=SA,SU`). */
+    readonly recurrence: string;
+}
+
+export const GKE_DEFAULT_MAINTENANCE_WINDOW: GkeMaintenanceWindow = {
+    startTime: "2026-01-01T18:00:00Z",
+    endTime: "2026-01-01T22:00:00Z",
+    recurrence: "FREQ=DAILY",
+};
+
+/** Rotation of the secrets encryption key (90 days). */
+export const GKE_SECRETS_KEY_ROTATION = "7776000s";
+
 /** The part of a GcpNetwork the cluster is placed in (a `GcpNetwork` is one). */
 export type GkeClusterNetwork = Pick<GcpNetwork, "networkId" | "subnetworkId">;
 
@@ -60,10 +79,24 @@ export interface GkeClusterArgs {
     readonly vpcCidr: string;
     /** The GCP project of the cluster, its node service account and firewall rule. */
     readonly project: string;
-    /** Minimum control plane version (a Kubernetes minor, `1.33`). */
-    readonly version: string;
-    /** Release channel; the composition picks it (e.g. STABLE for production). */
+    /**
+     * Release channel; the composition picks it (e.g. STABLE for production). GKE upgrades the control
+     * plane and the nodes within the channel, so the version never falls out of standard support.
+     */
     readonly releaseChannel: GkeReleaseChannel;
+    /**
+     * Floor of the control plane version (`1.35` or a full GKE version). With a release channel this is
+     * a minimum, not a pin: GKE creates the cluster at the channel's default if that is newer, and keeps
+     * upgrading within the channel. It must be a version the channel offers.
+     * @default none (the channel's default version)
+     */
+    readonly minMasterVersion?: string;
+    /**
+     * Recurring maintenance window (RFC 3339 start/end of one occurrence, RFC 5545 RRULE). GKE asks for
+     * at least 48 h of availability in any 32 days; the default gives 4 h every day.
+     * @default GKE_DEFAULT_MAINTENANCE_WINDOW: daily 18:00-22:00 UTC (02:00-06:00 in Singapore, 03:00-07:00 in Tokyo: off-peak for the APAC regions)
+     */
+    readonly maintenanceWindow?: GkeMaintenanceWindow;
     /** /28 for the control plane's private endpoint (must not overlap any platform range). */
     readonly masterCidr: string;
     /**
@@ -71,6 +104,12 @@ export interface GkeClusterArgs {
      * @default [] (only the nodes and the platform's NAT egress addresses)
      */
     readonly publicAccessCidrs?: readonly string[];
+    /**
+     * Source CIDRs of the deployer (`pulumi up`, CI runners: their egress addresses), added to the master
+     * authorized networks; never a /0.
+     * @default [] (only the nodes and the NAT egress addresses reach the control plane)
+     */
+    readonly deployerCidrs?: readonly string[];
     /**
      * Cloud NAT egress IPs of every region (this one included): the regions' istiod reach this API from these.
      * @default [] (no region's egress is admitted; multi-primary then cannot read this API server)
@@ -105,6 +144,11 @@ export function gkeClusterArgProblems(args: GkeClusterArgs): string[] {
         );
     if (!parseCidr(args.vpcCidr))
         problems.push(`args.vpcCidr "${args.vpcCidr}" is not an IPv4 CIDR`);
+    (args.deployerCidrs ?? []).forEach((c, i) => {
+        if (!parseCidr(c)) problems.push(`args.deployerCidrs[${i}] "${c}" is not an IPv4 CIDR`);
+        else if (c.endsWith("/0"))
+            problems.push(`args.deployerCidrs[${i}] "${c}": never admit the whole internet`);
+    });
     (args.publicAccessCidrs ?? []).forEach((c, i) => {
         if (!parseCidr(c)) problems.push(`args.publicAccessCidrs[${i}] "${c}" is not an IPv4 CIDR`);
         else if (c.endsWith("/0"))
@@ -112,8 +156,23 @@ export function gkeClusterArgProblems(args: GkeClusterArgs): string[] {
                 `args.publicAccessCidrs[${i}] "${c}": the control plane must never be open to the whole internet`,
             );
     });
-    if (!/^\d+\.\d+(\.\d+)?/.test(args.version))
-        problems.push(`args.version "${args.version}" is not a Kubernetes version`);
+    if (args.minMasterVersion !== undefined && !/^\d+\.\d+(\.\d+)?/.test(args.minMasterVersion))
+        problems.push(
+            `args.minMasterVersion "${args.minMasterVersion}" is not a Kubernetes version`,
+        );
+    const w = args.maintenanceWindow;
+    if (w) {
+        const start = Date.parse(w.startTime);
+        const end = Date.parse(w.endTime);
+        if (Number.isNaN(start) || Number.isNaN(end) || end - start < 4 * 3600 * 1000)
+            problems.push(
+                `args.maintenanceWindow ${w.startTime}..${w.endTime} must be two RFC 3339 times at least 4 hours apart`,
+            );
+        if (!/^FREQ=(DAILY|WEEKLY)/.test(w.recurrence))
+            problems.push(
+                `args.maintenanceWindow.recurrence "${w.recurrence}" is not a DAILY or WEEKLY RRULE`,
+            );
+    }
     for (const role of ["system", "workloads"] as const) {
         const sizing = args.nodeGroups[role];
         problems.push(...nodeGroupSizingProblems(`args.nodeGroups.${role}`, sizing));
@@ -147,6 +206,40 @@ export class GkeCluster extends pulumi.ComponentResource {
         const protect = args.protect ?? true;
         const labels = args.labels ?? {};
         const workloadPool = `${args.project}.svc.id.goog`;
+        const window = args.maintenanceWindow ?? GKE_DEFAULT_MAINTENANCE_WINDOW;
+
+        // ---- secrets encryption (application-layer, Cloud KMS): a key ring and key in the cluster's
+        // region (GKE requires the key in the cluster's location), usable by the GKE service agent only.
+        // Stateful: losing the key loses every Secret in etcd, and KMS key rings cannot be deleted.
+        const keyRing = new gcp.kms.KeyRing(
+            `${name}-secrets`,
+            { project: args.project, location: args.cloudRegion },
+            { ...child, protect },
+        );
+        const secretsKey = new gcp.kms.CryptoKey(
+            `${name}-secrets`,
+            {
+                keyRing: keyRing.id,
+                purpose: "ENCRYPT_DECRYPT",
+                rotationPeriod: GKE_SECRETS_KEY_ROTATION,
+                labels,
+            },
+            { ...child, protect },
+        );
+        // The GKE service agent (service-<project number>@container-engine-robot) encrypts and decrypts.
+        const projectNumber = gcp.organizations.getProjectOutput(
+            { projectId: args.project },
+            { parent: this, provider },
+        ).number;
+        const keyGrant = new gcp.kms.CryptoKeyIAMMember(
+            `${name}-secrets-gke-agent`,
+            {
+                cryptoKeyId: secretsKey.id,
+                role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                member: pulumi.interpolate`serviceAccount:service-${projectNumber}@container-engine-robot.iam.gserviceaccount.com`,
+            },
+            child,
+        );
 
         // ---- node identity: a dedicated least-privilege service account, not the Compute default
         const nodeSa = new gcp.serviceaccount.Account(
@@ -182,6 +275,10 @@ export class GkeCluster extends pulumi.ComponentResource {
                 cidrBlock: cidr,
                 displayName: `kubernetes.publicAccessCidrs[${i}]`,
             })),
+            // Named by content, so reordering the list changes no entry.
+            ...(args.deployerCidrs ?? [])
+                .filter((cidr) => !(args.publicAccessCidrs ?? []).includes(cidr))
+                .map((cidr) => ({ cidrBlock: cidr, displayName: `deployer ${cidr}` })),
         ];
 
         this.cluster = new gcp.container.Cluster(
@@ -211,7 +308,15 @@ export class GkeCluster extends pulumi.ComponentResource {
                 workloadIdentityConfig: { workloadPool },
                 enableShieldedNodes: true,
                 releaseChannel: { channel: args.releaseChannel },
-                minMasterVersion: args.version,
+                ...(args.minMasterVersion ? { minMasterVersion: args.minMasterVersion } : {}),
+                databaseEncryption: { state: "ENCRYPTED", keyName: secretsKey.id },
+                maintenancePolicy: {
+                    recurringWindow: {
+                        startTime: window.startTime,
+                        endTime: window.endTime,
+                        recurrence: window.recurrence,
+                    },
+                },
                 loggingConfig: {
                     enableComponents: [
                         "SYSTEM_COMPONENTS",
@@ -241,7 +346,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 resourceLabels: labels,
                 deletionProtection: protect,
             },
-            { ...child, protect },
+            { ...child, protect, dependsOn: [keyGrant] },
         );
         const cluster = this.cluster;
 
@@ -332,6 +437,8 @@ export class GkeCluster extends pulumi.ComponentResource {
             provider: k8sProvider,
             gcpProvider: provider,
             ready: [...this.nodePools],
+            // GKE's own load balancer controller is part of the control plane: nothing extra to wait for.
+            loadBalancersReady: [...this.nodePools],
             tags: labels,
         };
         this.registerOutputs({

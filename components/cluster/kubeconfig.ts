@@ -63,13 +63,22 @@ export function renderKubeconfig(p: KubeconfigParts): string {
     );
 }
 
-/** EKS: token from `aws eks get-token --cluster-name <name> --region <region>`. */
+/**
+ * EKS: token from `aws eks get-token --cluster-name <name> --region <region> --role-arn <admin role>`.
+ *
+ * `--role-arn` (AWS CLI v2 reference, `aws eks get-token`: "Assume this role for credentials when
+ * signing the token") makes the token the admin role's whatever identity runs the plugin (an SSO
+ * profile, the CI deploy role): the cluster's only access entry admits that role, so any other
+ * identity would get 401. The caller needs `sts:AssumeRole` on the role and the role's trust policy
+ * must trust the caller (docs/deploy.md).
+ */
 export function eksKubeconfig(
     contextName: string,
     clusterName: string,
     region: string,
     endpoint: string,
     caData: string,
+    roleArn: string,
 ): string {
     return renderKubeconfig({
         contextName,
@@ -84,6 +93,8 @@ export function eksKubeconfig(
                 clusterName,
                 "--region",
                 region,
+                "--role-arn",
+                roleArn,
                 "--output",
                 "json",
             ],

@@ -63,9 +63,24 @@ export const EKS_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<EksAddo
         },
     };
 
+/**
+ * Cluster Autoscaler image per Kubernetes minor (the autoscaler's minor must match the cluster's;
+ * kubernetes/autoscaler release tags cluster-autoscaler-<x.y.z>): 1.33.0 is what chart 9.51.0 ships,
+ * 1.34.5 and 1.35.2 are the newest patch tags of 2026-07-22, 1.36.1 (2026-07-22) has no chart yet.
+ * 1.32.0: the minor's first release tag (not re-read in a dated source this time).
+ */
+export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Readonly<Record<string, string>> = {
+    "1.32": "v1.32.0",
+    "1.33": "v1.33.0",
+    "1.34": "v1.34.5",
+    "1.35": "v1.35.2",
+    "1.36": "v1.36.1",
+};
+
 /** Charts this area installs (catalog: lib/charts.ts). */
 export const LB_CONTROLLER_CHART = CHARTS.awsLoadBalancerController;
 export const METRICS_SERVER_CHART = CHARTS.metricsServer;
+export const CLUSTER_AUTOSCALER_CHART = CHARTS.clusterAutoscaler;
 
 /** Control plane log types EKS can ship to CloudWatch: all of them are enabled. */
 export const EKS_LOG_TYPES = [

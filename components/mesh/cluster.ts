@@ -80,20 +80,29 @@ export class ClusterMesh extends pulumi.ComponentResource {
             extra: pulumi.CustomResourceOptions = {},
         ): pulumi.CustomResourceOptions => ({ parent: this, provider, dependsOn, ...extra });
 
+        // Dependency edges, and why each exists (the first deploy runs along them):
+        // - namespaces, cacerts and istio-base (CRDs, the default validating webhook with failurePolicy
+        //   Ignore) are API objects: they need only the API server, which the provider already waits
+        //   for (admin access entry), not nodes; so they are created while the node groups come up;
+        // - istiod runs pods: it waits for `cluster.ready` (nodes, CNI, DNS), for base (its CRDs) and
+        //   for cacerts (read at start);
+        // - gateways are injected by istiod's webhook, so they wait for istiod;
+        // - LoadBalancer Services (the east-west chart's own, our ingress Service) wait for
+        //   `cluster.loadBalancersReady` (EKS: the load balancer controller's webhook); nothing else does.
         // Fixed names: Istio looks for istio-system; GATEWAY_NAMESPACE is shared with cert-manager.
         this.istioNamespace = new k8s.core.v1.Namespace(
             `${name}-istio-system`,
             {
                 metadata: { name: ISTIO_NAMESPACE, labels: istioNamespaceLabels(member) },
             },
-            on(cluster.ready),
+            on([]),
         );
         this.gatewayNamespace = new k8s.core.v1.Namespace(
             `${name}-gateways`,
             {
                 metadata: { name: GATEWAY_NAMESPACE, labels: injectedNamespaceLabels() },
             },
-            on(cluster.ready),
+            on([]),
         );
 
         // Plug-in CA (istiod reads /etc/cacerts from this secret at start; it must exist first).
@@ -143,16 +152,17 @@ export class ClusterMesh extends pulumi.ComponentResource {
             "istiod",
             this.istioNamespace,
             istiodValues(args.controlPlane, member, args.ca.digest),
-            [this.base, cacerts],
+            [this.base, cacerts, ...cluster.ready],
         );
-        // Gateways are injected by istiod's revision webhook, so istiod comes first.
+        // Gateways are injected by istiod's revision webhook, so istiod comes first. The east-west
+        // chart renders its own LoadBalancer Service (internal NLB): it also waits for the LB controller.
         this.eastWestGateway = release(
             "eastwest",
             "gateway",
             EASTWEST_GATEWAY_NAME,
             this.gatewayNamespace,
             gatewayValues(args.controlPlane, member, "eastwest", args.members, cluster.tags),
-            [this.istiod],
+            [this.istiod, ...cluster.loadBalancersReady],
             GATEWAY_TIMEOUT_SECONDS,
         );
         this.ingressGateway = release(
@@ -190,7 +200,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
                 metadata: svc.metadata,
                 spec: svc.spec,
             },
-            on([this.ingressGateway, this.gatewayNamespace]),
+            on([this.ingressGateway, this.gatewayNamespace, ...cluster.loadBalancersReady]),
         );
         this.ingressHostname = service.status.apply((s) => {
             const ingress = s?.loadBalancer?.ingress?.[0];

@@ -30,6 +30,21 @@ export interface AwsNetworkArgs {
     readonly tags?: Record<string, string>;
 }
 
+/**
+ * Which zones the subnets go into: Availability Zones only. Without the filters an account that has
+ * opted into a Local Zone or Wavelength Zone gets it in the list (DescribeAvailabilityZones returns
+ * every zone the account is opted into), and a subnet there has no EKS control plane, NAT or NLB
+ * support. Availability Zones are always `opt-in-not-required`; Local/Wavelength Zones are
+ * `opted-in`/`not-opted-in` (EC2 DescribeAvailabilityZones filters `opt-in-status`, `zone-type`).
+ */
+export const AWS_ZONE_QUERY = {
+    state: "available",
+    filters: [
+        { name: "opt-in-status", values: ["opt-in-not-required"] },
+        { name: "zone-type", values: ["availability-zone"] },
+    ],
+};
+
 /** Every problem of the args, each naming the arg path; [] when the network can be built. */
 export function awsNetworkArgProblems(args: AwsNetworkArgs): string[] {
     const problems: string[] = [];
@@ -102,10 +117,7 @@ export class AwsNetwork extends pulumi.ComponentResource {
         this.vpcId = vpc.id;
 
         // Zone names come from the region (ap-northeast-1 has no usable "b"); the count is plain config.
-        const zones = aws.getAvailabilityZonesOutput(
-            { state: "available" },
-            { parent: this, provider },
-        );
+        const zones = aws.getAvailabilityZonesOutput(AWS_ZONE_QUERY, { parent: this, provider });
         const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
 
         const publicSubnets = layout.public.map(

@@ -64,7 +64,7 @@ const gkeArgs = (): GkeClusterArgs => ({
     primary: true,
     vpcCidr: "10.70.0.0/20",
     project: "edtech-platform-prod",
-    version: "1.33",
+    minMasterVersion: "1.33",
     releaseChannel: "STABLE",
     masterCidr: "172.16.0.0/28",
     nodeGroups: { system: sizing(["n2-standard-2"]), workloads: sizing(["n2-standard-4"]) },
@@ -172,9 +172,21 @@ const GKE_ROWS: Row<GkeClusterArgs>[] = [
             /args\.publicAccessCidrs\[0\] "0\.0\.0\.0\/0": the control plane must never be open/,
     },
     {
-        arg: "version",
-        patch: (a) => ({ ...a, version: "latest" }),
-        message: /args\.version "latest" is not a Kubernetes version/,
+        arg: "minMasterVersion",
+        patch: (a) => ({ ...a, minMasterVersion: "latest" }),
+        message: /args\.minMasterVersion "latest" is not a Kubernetes version/,
+    },
+    {
+        arg: "maintenanceWindow",
+        patch: (a) => ({
+            ...a,
+            maintenanceWindow: {
+                startTime: "2026-01-01T18:00:00Z",
+                endTime: "2026-01-01T19:00:00Z",
+                recurrence: "FREQ=DAILY",
+            },
+        }),
+        message: /args\.maintenanceWindow .* at least 4 hours apart/,
     },
     {
         arg: "nodeGroups.workloads.instanceTypes",

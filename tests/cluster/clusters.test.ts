@@ -137,7 +137,19 @@ describe("clusters: committed stacks", function () {
                             r.name,
                         );
                     let want: string;
-                    if (owner) {
+                    const management =
+                        /^management-(\w+)-(request|accept|\w+-to-management-\d+|rtb-[0-9a-f]+-to-\w+)$/.exec(
+                            r.name,
+                        );
+                    if (management) {
+                        // Management peering: the regional side in its region, the management side
+                        // (accepter, routes in the management VPC) with the management VPC's provider.
+                        const side = management[2];
+                        want =
+                            side === "accept" || side.startsWith("rtb-")
+                                ? "management"
+                                : management[1];
+                    } else if (owner) {
                         want = owner;
                     } else if (
                         peering &&
@@ -222,7 +234,7 @@ describe("clusters: committed stacks", function () {
                 assert.deepEqual(
                     mine,
                     stack === "gcp"
-                        ? ["singapore-gke", "tokyo-gke"]
+                        ? ["singapore-gke", "singapore-secrets", "tokyo-gke", "tokyo-secrets"]
                         : ["singapore-eks", "singapore-secrets", "tokyo-eks", "tokyo-secrets"],
                 );
                 for (const r of stateful)
@@ -413,7 +425,7 @@ describe("clusters: committed stacks", function () {
                         assert.deepEqual(lt.inputs.metadataOptions, {
                             httpEndpoint: "enabled",
                             httpTokens: "required",
-                            httpPutResponseHopLimit: 2,
+                            httpPutResponseHopLimit: 1,
                         });
                         assert.deepEqual(lt.inputs.blockDeviceMappings, [
                             {
@@ -546,19 +558,16 @@ describe("clusters: committed stacks", function () {
                         { key: "CriticalAddonsOnly", operator: "Exists", effect: "NoSchedule" },
                     ]);
 
-                    // Mesh and add-ons wait for both (cluster.ready reaches everything that makes PVCs or HPAs).
-                    const lb = run.one(
-                        "kubernetes:helm.sh/v3:Release",
-                        `${region}-lb-controller-release`,
-                    );
+                    // Workloads wait for the StorageClass (cluster.ready: claims need it); nothing waits
+                    // for metrics-server (an HPA may exist before the metrics API does).
                     const istiod = run
                         .ofType("kubernetes:helm.sh/v3:Release")
                         .find((r) => r.provider === provider.urn && r.inputs.chart === "istiod")!;
-                    for (const dep of [sc.urn, ms.urn])
-                        assert.ok(
-                            istiod.dependencies.includes(dep) || lb.dependencies.includes(dep),
-                            `${dep} is not waited for`,
-                        );
+                    assert.ok(istiod.dependencies.includes(sc.urn), `${sc.urn} is not waited for`);
+                    assert.ok(
+                        !run.resources.some((r) => r.dependencies.includes(ms.urn)),
+                        "nothing waits for metrics-server",
+                    );
                 });
 
                 it(`${region}: IRSA trust is bound to the cluster's OIDC provider, sub and aud`, () => {
@@ -675,6 +684,8 @@ describe("clusters: committed stacks", function () {
                         `mesh-${stack}-${region}`,
                         "--region",
                         cfg.regions.find((r) => r.name === region)!.region,
+                        "--role-arn",
+                        cfg.kubernetes.adminRoleArn,
                         "--output",
                         "json",
                     ]);
@@ -763,17 +774,26 @@ describe("clusters: committed stacks", function () {
                         .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                         .filter((r) => r.name.startsWith(`${region}-api-`));
                     const cidr = (n: string) => cfg.regions.find((r) => r.name === n)!.vpcCidr;
+                    const deployer = [
+                        ...(cfg.deployer?.cidrs ?? []),
+                        ...(cfg.deployer?.managementVpc ? [cfg.deployer.managementVpc.cidr] : []),
+                    ];
+                    const sortRows = (rows: unknown[][]) =>
+                        [...rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
                     assert.deepEqual(
-                        rules.map((r) => [
-                            r.inputs.cidrIpv4,
-                            r.inputs.fromPort,
-                            r.inputs.toPort,
-                            r.inputs.ipProtocol,
-                        ]),
-                        [
+                        sortRows(
+                            rules.map((r) => [
+                                r.inputs.cidrIpv4,
+                                r.inputs.fromPort,
+                                r.inputs.toPort,
+                                r.inputs.ipProtocol,
+                            ]),
+                        ),
+                        sortRows([
                             [cidr(region), 443, 443, "tcp"],
                             [cidr(peer), 443, 443, "tcp"],
-                        ],
+                            ...deployer.map((c) => [c, 443, 443, "tcp"]),
+                        ]),
                     );
                     const sg = run.one("aws:ec2/securityGroup:SecurityGroup", `${region}-api`);
                     assert.deepEqual(

@@ -80,7 +80,8 @@ describe("clusters: GKE (stack gcp)", function () {
                 };
                 assert.deepEqual(
                     blocks.cidrBlocks.map((b) => b.cidrBlock),
-                    [r.vpcCidr, ...natIps],
+                    // the deployer's runners (deployer.cidrs) last
+                    [r.vpcCidr, ...natIps, "198.51.100.0/28"],
                 );
                 assert.equal(blocks.gcpPublicCidrsAccessEnabled, false);
                 assert.ok(
@@ -312,11 +313,16 @@ describe("clusters: GKE (stack gcp)", function () {
                     cidrBlocks: { cidrBlock: string; displayName: string }[];
                 }
             ).cidrBlocks;
-            assert.deepEqual(blocks[blocks.length - 1], {
+            assert.deepEqual(blocks[blocks.length - 2], {
                 cidrBlock: "198.51.100.0/24",
                 displayName: "kubernetes.publicAccessCidrs[0]",
             });
-            assert.equal(blocks.length, 6);
+            // then the deployer network, named by content
+            assert.deepEqual(blocks[blocks.length - 1], {
+                cidrBlock: "198.51.100.0/28",
+                displayName: "deployer 198.51.100.0/28",
+            });
+            assert.equal(blocks.length, 7);
         });
     });
 });

@@ -80,13 +80,15 @@ describe("clusters: ClusterInfo contract", function () {
                 "mesh-test-tokyo",
                 "--region",
                 "ap-northeast-1",
+                "--role-arn",
+                "arn:aws:iam::111122223333:role/platform-admin",
                 "--output",
                 "json",
             ]);
             assert.equal(kc["current-context"], "tokyo");
         });
 
-        it("is ready once node groups, core add-ons, the default StorageClass, metrics-server and the load balancer controller are", async () => {
+        it("is ready once node groups, core add-ons and the default StorageClass are; LoadBalancers also wait for the LB controller", async () => {
             const ready = await Promise.all(infos[0].ready.map(urnOf));
             const want = [
                 ["aws:eks/nodeGroup:NodeGroup", "singapore-system"],
@@ -96,10 +98,13 @@ describe("clusters: ClusterInfo contract", function () {
                 ["aws:eks/addon:Addon", "singapore-coredns"],
                 ["aws:eks/addon:Addon", "singapore-aws-ebs-csi-driver"],
                 ["kubernetes:storage.k8s.io/v1:StorageClass", "singapore-gp3"],
-                ["kubernetes:helm.sh/v3:Release", "singapore-metrics-server"],
-                ["kubernetes:helm.sh/v3:Release", "singapore-lb-controller-release"],
             ].map(([t, n]) => run.one(t, n).urn);
             assert.deepEqual(ready, want);
+            const lbReady = await Promise.all(infos[0].loadBalancersReady.map(urnOf));
+            assert.deepEqual(lbReady, [
+                ...want,
+                run.one("kubernetes:helm.sh/v3:Release", "singapore-lb-controller-release").urn,
+            ]);
         });
     });
 

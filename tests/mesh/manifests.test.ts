@@ -238,6 +238,7 @@ describe("mesh: gateway values", () => {
     it("uses a globally reachable internal load balancer on GKE and no PDB with one replica", () => {
         const gcp = testConfig({
             environment: "dev",
+            deployer: { cidrs: ["198.51.100.0/28"] },
             gcpProject: "edtech-platform-dev",
             regions: [
                 {

@@ -29,6 +29,15 @@ export function validRawConfig(): Record<string, unknown> {
             version: "1.35",
             adminRoleArn: "arn:aws:iam::111122223333:role/platform-admin",
         },
+        // Prod must declare its deployer network; here a management VPC (peered with every region).
+        deployer: {
+            managementVpc: {
+                id: "vpc-0a1b2c3d4e5f60789",
+                region: "ap-southeast-1",
+                cidr: "10.0.0.0/16",
+                routeTableIds: ["rtb-0a1b2c3d4e5f60789"],
+            },
+        },
         mesh: {
             meshId: "edtech-mesh",
             serviceCount: 120,
@@ -53,6 +62,7 @@ export function validGcpRawConfig(): Record<string, unknown> {
         ...validRawConfig(),
         gcpProject: "edtech-platform-prod",
         kubernetes: {},
+        deployer: { cidrs: ["198.51.100.0/28"] },
         regions: [
             {
                 name: "singapore",
@@ -156,6 +166,7 @@ export function testCluster(cfg: PlatformConfig, regionName: string): ClusterInf
         kubeconfig,
         provider,
         ready: [],
+        loadBalancersReady: [],
     };
     if (region.cloud === "aws") {
         const awsProvider = new aws.Provider(`${regionName}-aws`, {
