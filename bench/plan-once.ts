@@ -3,6 +3,7 @@
  * Usage: ts-node bench/plan-once.ts <stack> <stack-dir> <out-dir>
  */
 import { planStack } from "../tools/plan";
+import { estimateDeploy } from "../tools/planfile";
 
 (async () => {
     const [stack, stackDir, out] = process.argv.slice(2);
@@ -11,7 +12,12 @@ import { planStack } from "../tools/plan";
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const maxRssMiB = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(
-        JSON.stringify({ ms, maxRssMiB, resources: res.run.resources.length }) + "\n",
+        JSON.stringify({
+            ms,
+            maxRssMiB,
+            resources: res.run.resources.length,
+            deploySeconds: estimateDeploy(res.run).totalSeconds,
+        }) + "\n",
     );
     process.exit(0);
 })().catch((e) => {
