@@ -5,6 +5,9 @@
  * recorder wraps the mock monitor's `registerResource` and `readResource` instead.
  *
  * Used by the offline plan (tools/plan.ts) and by the test harness (tests/harness.ts).
+ *
+ * Slightly over the house's 400 lines: the recorder and the alias resolution it needs are one concept
+ * (what the engine would see of each resource).
  */
 import * as fs from "fs";
 import * as path from "path";

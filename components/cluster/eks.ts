@@ -14,6 +14,10 @@
  * deploying identity needs sts:AssumeRole on it. Without `publicAccessCidrs` the API is private: it is
  * reached from `args.deployerCidrs` (admitted on 443) over a route the composition provides (the
  * management VPC peering, `args.apiRouteReady`). See docs/deploy.md.
+ *
+ * Longer than the house's 400 lines on purpose: it declares one cluster in deploy order, and every step
+ * shares the cluster, its roles and its two providers. The args and their checks (eks-args.ts) and the
+ * node groups (eks-nodegroup.ts) live apart; splitting the rest would pass those handles around.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -27,18 +31,17 @@ import { withTags } from "../types";
 import { IdentityCluster, policyAttachmentNames, WorkloadIdentity } from "./identity";
 import { eksKubeconfig } from "./kubeconfig";
 import { LbController } from "./lb-controller";
-import { ClusterAutoscaler, clusterAutoscalerTags } from "./cluster-autoscaler";
+import { ClusterAutoscaler } from "./cluster-autoscaler";
+import { eksNodeGroup, NodeRole, SYSTEM_TAINT } from "./eks-nodegroup";
+
+export { EKS_IMDS_HOP_LIMIT, SYSTEM_TAINT } from "./eks-nodegroup";
 import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName, METRICS_SERVER_CHART } from "./versions";
 
 export { eksAmiType, eksClusterArgProblems };
 export type { EksClusterArgs, EksClusterNetwork } from "./eks-args";
 
-export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true" } as const;
 /** Name of the default StorageClass on EKS (physical name fixed: claims and runbooks refer to it). */
 export const DEFAULT_STORAGE_CLASS = "gp3-encrypted";
-
-/** IMDSv2 response hop limit of the node launch templates (1: the node only, not its pods). */
-export const EKS_IMDS_HOP_LIMIT = 1;
 
 export const EKS_ADMIN_POLICY_ARN =
     "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -382,78 +385,21 @@ export class EksCluster extends pulumi.ComponentResource {
                 ),
         );
 
-        const nodeGroup = (role: "system" | "workloads", sizing: NodeGroupSizing) => {
-            // Launch template: IMDSv2 only, encrypted gp3 root volume, and the stack's tags on the
-            // instances, volumes and network interfaces (node group tags do not reach them).
-            // Hop limit 1: the IMDSv2 token response cannot cross the extra hop into a pod's network
-            // namespace, so pods cannot take the node role's credentials. Pods get AWS credentials
-            // from IRSA (WorkloadIdentity); host-network pods (aws-node, kube-proxy) are on the node's
-            // own stack and keep IMDS access.
-            const roleTags = tags({ "node-role": role });
-            const template = new aws.ec2.LaunchTemplate(
-                `${name}-${role}`,
+        const nodeGroup = (role: NodeRole, sizing: NodeGroupSizing) =>
+            eksNodeGroup(
                 {
-                    description: `${role} nodes of ${args.clusterName}`,
-                    updateDefaultVersion: true,
-                    metadataOptions: {
-                        httpEndpoint: "enabled",
-                        httpTokens: "required",
-                        httpPutResponseHopLimit: EKS_IMDS_HOP_LIMIT,
-                    },
-                    blockDeviceMappings: [
-                        {
-                            deviceName: "/dev/xvda",
-                            ebs: {
-                                volumeSize: sizing.diskSizeGiB,
-                                volumeType: "gp3",
-                                encrypted: "true",
-                                deleteOnTermination: "true",
-                            },
-                        },
-                    ],
-                    tagSpecifications: ["instance", "volume", "network-interface"].map(
-                        (resourceType) => ({ resourceType, tags: roleTags }),
-                    ),
-                    tags: roleTags,
+                    name,
+                    role,
+                    sizing,
+                    cluster,
+                    clusterName: args.clusterName,
+                    nodeRoleArn: nodeRole.arn,
+                    subnetIds: net.privateSubnetIds,
+                    tags: tags({ "node-role": role }),
+                    dependsOn: [...nodePolicies, vpcCni, kubeProxy],
                 },
                 child,
             );
-            return new aws.eks.NodeGroup(
-                `${name}-${role}`,
-                {
-                    clusterName: cluster.name,
-                    nodeRoleArn: nodeRole.arn,
-                    subnetIds: net.privateSubnetIds,
-                    instanceTypes: [...sizing.instanceTypes],
-                    amiType: eksAmiType(sizing.instanceTypes),
-                    // The nodes follow the control plane: a version bump of the cluster is an in-place
-                    // update of the cluster, then a rolling update of each group (updateConfig below).
-                    version: cluster.version,
-                    capacityType: sizing.capacityType,
-                    launchTemplate: {
-                        id: template.id,
-                        version: pulumi.interpolate`${template.latestVersion}`,
-                    },
-                    scalingConfig: {
-                        minSize: sizing.minSize,
-                        maxSize: sizing.maxSize,
-                        desiredSize: sizing.desiredSize,
-                    },
-                    updateConfig: { maxUnavailable: 1 },
-                    labels: { "node-role": role },
-                    taints: role === "system" ? [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }] : [],
-                    // Cluster Autoscaler auto-discovery tags (EKS also puts them on the group's ASG).
-                    tags: { ...roleTags, ...clusterAutoscalerTags(args.clusterName) },
-                },
-                {
-                    ...child,
-                    dependsOn: [...nodePolicies, vpcCni, kubeProxy],
-                    // The desired size is the Cluster Autoscaler's after creation: a `pulumi up` must
-                    // not reset it. min/max stay the program's (config).
-                    ignoreChanges: ["scalingConfig.desiredSize"],
-                },
-            );
-        };
         this.nodeGroups = [
             nodeGroup("system", args.nodeGroups.system),
             nodeGroup("workloads", args.nodeGroups.workloads),

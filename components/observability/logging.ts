@@ -7,6 +7,9 @@
  * lines into fields (Merge_Log), so correlation ids stay searchable fields (`correlation_id`, copied
  * from the usual spellings when absent, next to `trace_id`/`span_id`); a grep filter drops records below
  * `logLevel` (the platform keeps WARN in prod, INFO in staging, DEBUG in dev). Lines without a level are kept.
+ *
+ * Longer than the house's 400 lines on purpose: the pipeline is one concept (operator, Elasticsearch,
+ * Kibana, index lifecycle, Fluent Bit with its parsers and filters), and its pieces share names and users.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

@@ -8,6 +8,9 @@
  *
  * Works on a neutral resource view so the same code serves the CrossGuard stack policy (PolicyResource)
  * and the offline plan (PlanResource).
+ *
+ * Longer than the house's 400 lines on purpose: one walk over every priced resource type, each case a
+ * few lines, kept together so the estimate reads as one price list.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { chartName, isGatewayRelease, releaseValues, T } from "../lib/kinds";

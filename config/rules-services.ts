@@ -1,0 +1,123 @@
+/** Config rules for the mesh, DNS, certificates, alerting and observability keys. */
+import { CONFIG_NAMESPACE } from "./errors";
+import { caGenerationsOf, dnsProviderOf, mtlsModeOf, traceSamplingOf } from "./resolve";
+import type { RuleContext } from "./rule-context";
+
+export function meshRules({ parsed, env, add }: RuleContext): void {
+    const mesh = parsed.mesh;
+    const mtlsMode = mtlsModeOf(parsed);
+    if (mtlsMode === "PERMISSIVE" && env !== "dev")
+        add(
+            "mesh.mtlsMode",
+            mtlsMode,
+            `must be STRICT in ${env}; PERMISSIVE is allowed only in dev`,
+        );
+    if (mesh?.outboundTrafficPolicy === "ALLOW_ANY" && env === "prod")
+        add(
+            "mesh.outboundTrafficPolicy",
+            mesh.outboundTrafficPolicy,
+            "must be REGISTRY_ONLY in prod; ALLOW_ANY is allowed only in dev and staging",
+        );
+    const caGenerations = caGenerationsOf(parsed);
+    if (new Set(caGenerations).size !== caGenerations.length)
+        add("mesh.caGenerations", caGenerations, "generations must be unique");
+}
+
+export function dnsRules({ parsed, regionsKnown, clouds, add }: RuleContext): void {
+    const dns = parsed.dns;
+    if (dns && !(dns.hostname === dns.zoneName || dns.hostname.endsWith(`.${dns.zoneName}`))) {
+        add("dns.hostname", dns.hostname, `must be inside the zone ${dns.zoneName}`);
+    }
+    const dnsProvider = dnsProviderOf(parsed);
+    if (regionsKnown && dnsProvider === "route53" && !clouds.has("aws"))
+        add(
+            "dns.provider",
+            dnsProvider,
+            "route53 needs at least one aws region; allowed here: clouddns",
+        );
+    if (regionsKnown && dnsProvider === "clouddns" && !clouds.has("gcp"))
+        add("dns.provider", dnsProvider, "clouddns needs a gcp region; allowed here: route53");
+    if (dns && dnsProvider === "route53" && dns.hostname === dns.zoneName) {
+        add(
+            "dns.hostname",
+            dns.hostname,
+            `is the zone apex; route53 failover records are CNAMEs to the load balancers and need a name below the zone, e.g. app.${dns.zoneName}`,
+        );
+    }
+}
+
+export function certificateRules({ parsed, add }: RuleContext): void {
+    const zone = parsed.dns?.zoneName;
+    if (!zone || !parsed.certificates?.hostnames) return;
+    parsed.certificates.hostnames.forEach((h, i) => {
+        if (h !== zone && !h.endsWith(`.${zone}`)) {
+            add(
+                `certificates.hostnames[${i}]`,
+                h,
+                `is outside the DNS zone ${zone}; DNS-01 can only prove names in dns.zoneName (allowed: ${zone} and names ending in .${zone})`,
+            );
+        }
+    });
+}
+
+/**
+ * Whether a smarthost takes mail only with SMTP AUTH: the Amazon SES SMTP endpoints
+ * (`email-smtp.<region>.amazonaws.com`, any port: SES requires SMTP credentials), and any host on the
+ * submission ports 587 (STARTTLS) and 465 (implicit TLS), which are authenticated by definition (RFC 6409,
+ * RFC 8314).
+ */
+export function smarthostNeedsAuth(smarthost: string): boolean {
+    const [host, port] = [
+        smarthost.slice(0, smarthost.lastIndexOf(":")),
+        smarthost.split(":").pop(),
+    ];
+    return (
+        /^email-smtp(-fips)?\.[a-z0-9-]+\.amazonaws\.com$/.test(host) ||
+        port === "587" ||
+        port === "465"
+    );
+}
+
+/**
+ * SMTP AUTH needs both halves, and a smarthost that requires authentication needs them: without, no alert
+ * e-mail leaves (and until the pager and chat secrets are set, every alert goes to e-mail).
+ */
+export function alertingRules({ parsed, add }: RuleContext): void {
+    const alerting = parsed.alerting;
+    if (!alerting) return;
+    const hasUser = alerting.smtpUsername !== undefined;
+    const hasPassword = parsed.alertingSmtpPassword !== undefined;
+    if (smarthostNeedsAuth(alerting.smtpSmarthost)) {
+        const why = `alerting.smtpSmarthost ${alerting.smtpSmarthost} accepts mail only with SMTP AUTH (Amazon SES SMTP endpoints and ports 587/465 always authenticate)`;
+        if (!hasUser)
+            add(
+                "alerting.smtpUsername",
+                undefined,
+                `is required: ${why}; set it to the SMTP user name (for SES: the SMTP credentials of that SES region) together with the secret alertingSmtpPassword, or use a relay on port 25 that needs no authentication`,
+            );
+        if (!hasPassword)
+            add(
+                "alertingSmtpPassword",
+                undefined,
+                `is required: ${why}; set it with pulumi config set --secret ${CONFIG_NAMESPACE}:alertingSmtpPassword <SMTP password>`,
+            );
+        return;
+    }
+    if (hasUser !== hasPassword) {
+        add(
+            hasUser ? "alertingSmtpPassword" : "alerting.smtpUsername",
+            undefined,
+            "alerting.smtpUsername and the secret alertingSmtpPassword are set together (SMTP AUTH), or neither",
+        );
+    }
+}
+
+export function observabilityRules({ parsed, env, add }: RuleContext): void {
+    const traceSamplingPercent = traceSamplingOf(parsed);
+    if (env === "prod" && traceSamplingPercent > 1)
+        add(
+            "observability.traceSamplingPercent",
+            traceSamplingPercent,
+            "must be <= 1 in prod (guide: 1 % sampling in production)",
+        );
+}
