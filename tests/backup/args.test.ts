@@ -3,9 +3,7 @@
  * the arg path (never a stack config key), and the components take plain args, not the stack config.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { ROOT, runDeclarations } from "../harness";
+import { runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig, validRawConfig } from "../support/fixtures";
 import { parseConfig } from "../support/config";
 import { BackupBucket, Backups, BucketReplication, Velero } from "../../components/backup";
@@ -246,21 +244,5 @@ describe("backup: component args", () => {
                 retentionDays: 30,
             });
         }, /^Velero v: args\.replica\.peerRegion "singapore" is this cluster's own region/);
-    });
-
-    it("takes plain args: nothing under components/backup imports the config, the composition or the tools", () => {
-        const dir = path.join(ROOT, "components", "backup");
-        for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
-            const imports = [
-                ...fs.readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"/g),
-            ].map((m) => m[1]);
-            assert.ok(imports.length > 0, `${file} has imports`);
-            for (const i of imports)
-                assert.doesNotMatch(
-                    i,
-                    /\/(config|platform|tools|policies|drill)(\/|$)/,
-                    `components/backup/${file} imports ${i}`,
-                );
-        }
     });
 });

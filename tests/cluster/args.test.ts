@@ -3,12 +3,10 @@
  * path, the optional args default to the safe value, and nothing in the area depends on the config.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
-import { ROOT, runDeclarations } from "../harness";
+import { runDeclarations } from "../harness";
 import { testCluster, testConfig, validGcpRawConfig } from "../support/fixtures";
 import {
     EksCluster,
@@ -457,45 +455,4 @@ describe("clusters: component args", function () {
             dev: "REGULAR",
         });
     });
-});
-
-/** Imports of every TypeScript file under `dir`, with the file they are in. */
-function importsUnder(dir: string): { file: string; spec: string }[] {
-    const out: { file: string; spec: string }[] = [];
-    for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
-        if (!f.endsWith(".ts")) continue;
-        const text = fs.readFileSync(path.join(dir, f), "utf8");
-        for (const m of text.matchAll(
-            /(?:import|export)[^;]*?from\s+"([^"]+)"|require\("([^"]+)"\)|import\("([^"]+)"\)/g,
-        ))
-            out.push({ file: f, spec: m[1] ?? m[2] ?? m[3] });
-    }
-    return out;
-}
-
-describe("clusters and networks: no dependency on the config", () => {
-    for (const area of ["cluster", "network"]) {
-        it(`components/${area} imports only components/**, lib/** and npm packages`, () => {
-            const dir = path.join(ROOT, "components", area);
-            const imports = importsUnder(dir);
-            assert.ok(
-                imports.length > 5,
-                `only ${imports.length} imports found: the scan is broken`,
-            );
-            const bad = imports.filter(({ file, spec }) => {
-                if (!spec.startsWith(".")) return false;
-                const target = path.relative(
-                    ROOT,
-                    path.resolve(path.dirname(path.join(dir, file)), spec),
-                );
-                return !/^(components|lib)(\/|$)/.test(target);
-            });
-            assert.deepEqual(bad, []);
-            // Not even a type-only import of the config package or the composition.
-            assert.deepEqual(
-                imports.filter(({ spec }) => /(^|\/)(config|platform)(\/|$)/.test(spec)),
-                [],
-            );
-        });
-    }
 });

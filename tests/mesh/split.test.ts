@@ -3,11 +3,9 @@
  * tenant's resources over from their former parent, and the mesh's arg validation.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { RecordedResource, RecordedRun, ROOT, runDeclarations } from "../harness";
+import { RecordedResource, RecordedRun, runDeclarations } from "../harness";
 import { testCluster, testConfig } from "../support/fixtures";
 import { Mesh, MeshArgs } from "../../components/mesh";
 import { APP_DOMAINS, APP_NAMESPACES } from "../../components/tenant/domains";
@@ -159,34 +157,6 @@ describe("mesh split: the generic mesh alone (no tenant)", () => {
                 .sort(),
             ["istio-reader-singapore-token-t1", "istio-reader-tokyo-token-t1"],
         );
-    });
-});
-
-describe("mesh split: the mesh's sources stay generic", () => {
-    const files = (dir: string): string[] =>
-        fs.readdirSync(dir).flatMap((f) => {
-            const p = path.join(dir, f);
-            return fs.statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
-        });
-    const importsOf = (file: string) =>
-        [...fs.readFileSync(file, "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
-
-    it("no mesh or tenant file imports config, the composition, tools, policies or drill; the mesh never imports the tenant", () => {
-        const problems: string[] = [];
-        for (const area of ["mesh", "tenant"]) {
-            for (const file of files(path.join(ROOT, "components", area))) {
-                for (const spec of importsOf(file)) {
-                    const target = spec.startsWith(".")
-                        ? path.relative(ROOT, path.resolve(path.dirname(file), spec))
-                        : spec;
-                    if (/^(config|platform|tools|policies|drill)(\/|$)/.test(target))
-                        problems.push(`${path.relative(ROOT, file)} imports ${spec}`);
-                    if (area === "mesh" && target.startsWith("components/tenant"))
-                        problems.push(`${path.relative(ROOT, file)} imports ${spec}`);
-                }
-            }
-        }
-        assert.deepEqual(problems, []);
     });
 });
 

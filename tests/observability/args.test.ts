@@ -5,10 +5,8 @@
  * or components/certificates reaches into the config, the composition or the tools.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
-import { ROOT, runDeclarations } from "../harness";
+import { runDeclarations } from "../harness";
 import { testCluster, testConfig } from "../support/fixtures";
 import {
     Logging,
@@ -301,55 +299,4 @@ describe("observability: what the composition decides per environment", () => {
             );
         });
     }
-});
-
-describe("observability and certificates: no component reaches above itself", () => {
-    const files = (dir: string): string[] =>
-        fs
-            .readdirSync(dir, { withFileTypes: true })
-            .flatMap((d) =>
-                d.isDirectory()
-                    ? files(path.join(dir, d.name))
-                    : d.name.endsWith(".ts")
-                      ? [path.join(dir, d.name)]
-                      : [],
-            );
-    /** Relative imports of `source` (the text of `file`) that leave components/** and lib/**. */
-    const badImports = (file: string, source: string): string[] =>
-        [...source.matchAll(/(?:from|import|require)\s*\(?\s*["']([^"']+)["']/g)]
-            .map((m) => m[1])
-            .filter((i) => i.startsWith("."))
-            .filter(
-                (i) =>
-                    !/^(components|lib)\//.test(
-                        path
-                            .relative(ROOT, path.resolve(path.dirname(file), i))
-                            .split(path.sep)
-                            .join("/"),
-                    ),
-            )
-            .map((i) => `${path.relative(ROOT, file)} imports ${i}`);
-
-    for (const area of ["observability", "certificates"]) {
-        it(`components/${area} imports only components/**, lib/** and packages`, () => {
-            const all = files(path.join(ROOT, "components", area));
-            assert.ok(all.length >= 3, `found only ${all.length} files`);
-            assert.deepEqual(
-                all.flatMap((f) => badImports(f, fs.readFileSync(f, "utf8"))),
-                [],
-            );
-        });
-    }
-
-    it("the import check catches config, composition and tools imports", () => {
-        const file = path.join(ROOT, "components", "observability", "rules", "x.ts");
-        const source =
-            'import type { PlatformConfig } from "../../../config";\nimport { composeClusterAddons } from "../../../platform/addons";\n' +
-            'import { x } from "../../../tools/mocks";\nimport { CHARTS } from "../../../lib/charts";\nimport { LogLevel } from "../../types";\n';
-        assert.deepEqual(badImports(file, source), [
-            "components/observability/rules/x.ts imports ../../../config",
-            "components/observability/rules/x.ts imports ../../../platform/addons",
-            "components/observability/rules/x.ts imports ../../../tools/mocks",
-        ]);
-    });
 });
