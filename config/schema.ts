@@ -309,9 +309,13 @@ function fieldsAt(schema: Schema, path: readonly PropertyKey[]): string[] {
 function describeIssue(issue: z.core.$ZodIssue, bad: unknown, fields: readonly string[]): string {
     if (issue.code === "invalid_type" && issue.expected === "string" && typeof bad === "number") {
         // YAML reads `version: 1.33` as the number 1.33 (and `1.30` as 1.3).
-        let text = String(bad);
-        if (/^\d+\.\d$/.test(text) && KUBERNETES_VERSIONS.includes(`${text}0`)) text = `${text}0`;
-        return `must be a string, and YAML reads an unquoted ${String(bad)} as a number: write it as a string: "${text}"`;
+        const text = String(bad);
+        const quoted = /^\d+\.\d$/.test(text)
+            ? KUBERNETES_VERSIONS.includes(`${text}0`)
+                ? `"${text}0"`
+                : `"${text}0" (YAML drops a trailing zero) or "${text}"`
+            : `"${text}"`;
+        return `must be a string, and YAML reads an unquoted ${text} as a number: write it as a string: ${quoted}`;
     }
     if (issue.code === "unrecognized_keys")
         return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys

@@ -151,7 +151,10 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                         },
                     },
                     extraArgs: {
-                        // The node groups span the zones with one ASG each way: keep zones balanced.
+                        // Balances node groups that are alike. Each managed node group here is one
+                        // ASG over every zone, so this matters only once groups are split per zone,
+                        // which pods with zonal EBS volumes would need to always get a node in their
+                        // volume's zone (open point in docs/decisions.md).
                         "balance-similar-node-groups": true,
                         expander: "least-waste",
                     },

@@ -120,17 +120,14 @@ describe("config: Kubernetes support calendar (clock is an input)", () => {
 
     it("gives an unquoted version one precise message, not a second false one", () => {
         for (const [value, text] of [
-            [1.33, "1.33"],
-            [1.3, "1.3"],
+            [1.33, '"1.33"'],
+            [1.3, '"1.30" (YAML drops a trailing zero) or "1.3"'],
         ] as const) {
             const ps = problems(k8s({ version: value }));
             assert.equal(ps.length, 1, JSON.stringify(ps));
             assert.equal(ps[0].key, "mesh-platform:kubernetes.version");
             assert.equal(ps[0].value, value);
-            assert.match(
-                ps[0].message,
-                new RegExp(`write it as a string: "${text.replace(".", "\\.")}"`),
-            );
+            assert.ok(ps[0].message.includes(`write it as a string: ${text}`), ps[0].message);
         }
     });
 });
