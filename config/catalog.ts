@@ -212,34 +212,21 @@ const AWS_FAMILIES: Record<string, readonly string[]> = {
     r7i: ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge"],
 };
 
+/** The general-purpose sizes e2, n2 and n2d share. */
+const GCP_GENERAL_SIZES: readonly string[] = [
+    "standard-2",
+    "standard-4",
+    "standard-8",
+    "standard-16",
+    "highmem-2",
+    "highmem-4",
+    "highmem-8",
+];
+
 const GCP_FAMILIES: Record<string, readonly string[]> = {
-    e2: [
-        "standard-2",
-        "standard-4",
-        "standard-8",
-        "standard-16",
-        "highmem-2",
-        "highmem-4",
-        "highmem-8",
-    ],
-    n2: [
-        "standard-2",
-        "standard-4",
-        "standard-8",
-        "standard-16",
-        "highmem-2",
-        "highmem-4",
-        "highmem-8",
-    ],
-    n2d: [
-        "standard-2",
-        "standard-4",
-        "standard-8",
-        "standard-16",
-        "highmem-2",
-        "highmem-4",
-        "highmem-8",
-    ],
+    e2: GCP_GENERAL_SIZES,
+    n2: GCP_GENERAL_SIZES,
+    n2d: GCP_GENERAL_SIZES,
     c3: ["standard-4", "standard-8", "standard-22", "highmem-4", "highmem-8"],
     t2d: ["standard-1", "standard-2", "standard-4", "standard-8"],
 };

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { testConfig, validRawConfig } from "../support/fixtures";
+import { testConfig, validRawConfig, validGcpRawConfig } from "../support/fixtures";
 import {
     GATEWAY_NAMESPACE,
     JAEGER_COLLECTOR_HOST,
@@ -237,35 +237,9 @@ describe("mesh: gateway values", () => {
 
     it("uses a globally reachable internal load balancer on GKE and no PDB with one replica", () => {
         const gcp = testConfig({
+            ...validGcpRawConfig(),
             environment: "dev",
-            deployer: { cidrs: ["198.51.100.0/28"] },
             gcpProject: "edtech-platform-dev",
-            regions: [
-                {
-                    name: "singapore",
-                    cloud: "gcp",
-                    region: "asia-southeast1",
-                    primary: true,
-                    vpcCidr: "10.70.0.0/20",
-                    podsCidr: "10.72.0.0/14",
-                    servicesCidr: "10.76.0.0/20",
-                },
-                {
-                    name: "tokyo",
-                    cloud: "gcp",
-                    region: "asia-northeast1",
-                    vpcCidr: "10.80.0.0/20",
-                    podsCidr: "10.84.0.0/14",
-                    servicesCidr: "10.88.0.0/20",
-                },
-            ],
-            kubernetes: {},
-            dns: {
-                provider: "clouddns",
-                zoneId: "z",
-                zoneName: "example.com",
-                hostname: "app.example.com",
-            },
         });
         const ms = membersOf(gcp);
         const v = gatewayValues(controlPlane(gcp), ms[1], "eastwest", ms, {}) as Record<
