@@ -199,5 +199,7 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             retentionDays: parsed.backup?.retentionDays ?? profile.retention.backupsDays,
             examsRpoMinutes: parsed.backup?.examsRpoMinutes ?? 60,
         },
+        // --- egress ---
+        egress: { hosts: parsed.egress?.hosts ?? [] },
     };
 }

@@ -1,5 +1,7 @@
 /** Config rules for the mesh, DNS, certificates, alerting and observability keys. */
+import { APP_NAMESPACES } from "../components/tenant/domains";
 import { CONFIG_NAMESPACE } from "./errors";
+import { PROFILES } from "./profiles";
 import { caGenerationsOf, dnsProviderOf, mtlsModeOf, traceSamplingOf } from "./resolve";
 import type { RuleContext } from "./rule-context";
 
@@ -119,5 +121,39 @@ export function observabilityRules({ parsed, env, add }: RuleContext): void {
             "observability.traceSamplingPercent",
             traceSamplingPercent,
             "must be <= 1 in prod (guide: 1 % sampling in production)",
+        );
+}
+
+// --- egress ---
+/** Allowed external hosts: app namespaces only, each host and port once, never inside the cluster. */
+export function egressRules({ parsed, env, add }: RuleContext): void {
+    const hosts = parsed.egress?.hosts ?? [];
+    const seen = new Map<string, number>();
+    hosts.forEach((h, i) => {
+        const at = `egress.hosts[${i}]`;
+        if (/\.(local|internal)$/.test(h.host))
+            add(`${at}.host`, h.host, "is inside the cluster or mesh; list external hosts only");
+        h.namespaces.forEach((ns, j) => {
+            if (!APP_NAMESPACES.includes(ns))
+                add(
+                    `${at}.namespaces[${j}]`,
+                    ns,
+                    `is not an app namespace; allowed: ${APP_NAMESPACES.join(", ")}`,
+                );
+        });
+        if (new Set(h.namespaces).size !== h.namespaces.length)
+            add(`${at}.namespaces`, h.namespaces, "lists a namespace twice");
+        const key = `${h.host}:${h.port}`;
+        const first = seen.get(key);
+        if (first !== undefined)
+            add(at, key, `repeats egress.hosts[${first}]; list each host and port once`);
+        else seen.set(key, i);
+    });
+    const outbound = parsed.mesh?.outboundTrafficPolicy ?? PROFILES[env].outboundTrafficPolicy;
+    if (hosts.length > 0 && outbound === "ALLOW_ANY")
+        add(
+            "egress.hosts",
+            hosts.map((h) => h.host),
+            `has no effect while mesh.outboundTrafficPolicy is ALLOW_ANY (the ${env} default); set mesh.outboundTrafficPolicy: REGISTRY_ONLY or remove egress.hosts`,
         );
 }

@@ -23,6 +23,7 @@ import {
     alertingRules,
     certificateRules,
     dnsRules,
+    egressRules,
     meshRules,
     observabilityRules,
     smarthostNeedsAuth,
@@ -63,6 +64,8 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     gkeRules,
     deployerRules,
     serviceCidrRules,
+    // --- egress ---
+    egressRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {

@@ -197,6 +197,28 @@ const KEY_SCHEMAS = {
             examsRpoMinutes: intIn(5, 1440).optional(),
         })
         .strict(),
+    // --- egress (allowed external hosts; cross-key checks in rules-services.ts egressRules) ---
+    egress: z
+        .object({
+            hosts: z
+                .array(
+                    z
+                        .object({
+                            host: z
+                                .string()
+                                .regex(
+                                    HOSTNAME,
+                                    "a fully qualified lower-case host name like pay.example.com (no wildcard, no IP)",
+                                ),
+                            port: intIn(1, 65535),
+                            protocol: z.enum(["TLS", "HTTPS"]),
+                            namespaces: z.array(z.string()).min(1),
+                        })
+                        .strict(),
+                )
+                .optional(),
+        })
+        .strict(),
 } as const;
 
 export type KeyName = keyof typeof KEY_SCHEMAS;

@@ -176,4 +176,21 @@ export interface PlatformConfig {
     readonly alerting: AlertingConfig;
     readonly observability: ObservabilityConfig;
     readonly backup: BackupConfig;
+    readonly egress: EgressConfig;
+}
+
+// --- egress ---
+/** One external host meshed apps may reach (a ServiceEntry per namespace). */
+export interface EgressHostConfig {
+    readonly host: string;
+    readonly port: number;
+    /** TLS end to end; the sidecar matches the SNI. */
+    readonly protocol: "TLS" | "HTTPS";
+    /** App namespaces whose pods may reach the host. */
+    readonly namespaces: readonly string[];
+}
+/** Allowed external hosts; everything else stays unreachable under REGISTRY_ONLY. */
+export interface EgressConfig {
+    /** @default [] */
+    readonly hosts: readonly EgressHostConfig[];
 }

@@ -9,6 +9,7 @@ import { composeClusterAddons } from "./addons";
 import { composeBackups } from "./backup";
 import { createClusters } from "./clusters";
 import { composeDns } from "./dns";
+import { composeEgress } from "./egress";
 import { composeMesh } from "./mesh";
 import { PlatformOutputs, stackOutputs } from "./outputs";
 
@@ -22,6 +23,7 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
     const clusters = createClusters(cfg);
     const mesh = composeMesh(cfg, clusters);
     for (const cluster of clusters) composeClusterAddons(cfg, cluster, mesh.clusters[cluster.name]);
+    composeEgress(cfg, clusters, mesh);
     const backups = composeBackups(cfg, clusters, mesh.caMaterial);
     const ingress = Object.fromEntries(
         clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]),

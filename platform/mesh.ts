@@ -79,6 +79,7 @@ export function composeMesh(cfg: PlatformConfig, clusters: readonly ClusterInfo[
             // The URN, not the resource: the SDK walks an alias's value for unknowns, and a resource object drags
             // the whole component graph into that walk for every aliased child (8 regions: 20 s).
             formerParent: m.component.urn,
+            jwt: cfg.mesh.jwt,
         });
     }
     return { ...mesh, tenants };

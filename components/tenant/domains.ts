@@ -50,12 +50,37 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
     { prefix: "/api/v1/content", service: "content-delivery" },
     { prefix: "/api/v1/exams", service: "exam-frontend" },
 ];
-/** Headers that internal policies trust; the ingress strips them from client requests. */
-export const INTERNAL_TRUST_HEADERS: readonly string[] = [
+/**
+ * Headers a client could send to pose as someone: the ingress strips them from every public request.
+ * No policy of the tenant reads them (identity comes from the validated JWT, `IDENTITY_CLAIMS`); they
+ * are removed so that an application that still reads one cannot be fooled from the internet.
+ */
+export const CLIENT_IDENTITY_HEADERS: readonly string[] = [
     "x-user-role",
-    "exam-session-token",
     "user-verification",
+    "x-user-id",
+    "x-forwarded-user",
+    "x-remote-user",
 ];
+
+/**
+ * The exam session token: issued to the learner's client by the exam engine when an exam starts, sent
+ * by the client as this header on every questions call, forwarded unchanged by exam-frontend to
+ * exam-service. It is not an identity (the learner is the JWT subject): the mesh only requires it to be
+ * present and not empty; exam-service checks that it belongs to the JWT's subject and to the exam in
+ * the path. The ingress therefore passes it through (docs/security.md, "Identity inside the mesh").
+ */
+export const EXAM_SESSION_HEADER = "exam-session-token";
+
+/**
+ * JWT claims the tenant's policies read (`request.auth.claims[...]`), set by the stack's issuer
+ * (`mesh.jwt.issuer`): `role` (string or list) and `user_verification` ("verified" once the learner's
+ * identity is checked). They replace the guide's `x-user-role` and `user-verification` headers.
+ */
+export const IDENTITY_CLAIMS = { role: "role", verification: "user_verification" } as const;
+
+/** Workloads whose AuthorizationPolicies read JWT claims: each validates the token itself. */
+export const JWT_PROTECTED_WORKLOADS: readonly string[] = ["user-service", "exam-service"];
 
 /** The paths a route covers: the prefix itself and everything below it. */
 export const routePaths = (prefix: string): string[] => [prefix, `${prefix}/*`];

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { MeshTenantContext } from "../mesh/tenant-context";
 import { istioResourceName } from "../mesh/istio-resource";
+import type { TenantJwt } from "./authorization";
 import { APP_DOMAINS } from "./domains";
 import { tenantIstioResources } from "./resources";
 
@@ -22,6 +23,12 @@ export interface EdTechTenantArgs {
     readonly provider: k8s.Provider;
     /** What the cluster's mesh offers tenants (`ClusterMesh.tenantContext`). */
     readonly mesh: MeshTenantContext;
+    /**
+     * The end users' token issuer (the one the ingress validates). user-service and exam-service
+     * validate the forwarded JWT against it and authorize on its claims; no default, because a tenant
+     * without it could only trust headers.
+     */
+    readonly jwt: TenantJwt;
     /**
      * Resources the domain namespaces wait for (the cluster's node groups and add-ons).
      * @default [] (namespaces are created as soon as the provider can reach the cluster)
@@ -87,7 +94,7 @@ export class EdTechTenant extends pulumi.ComponentResource {
 
         // CRDs and the validating webhook come from the mesh; the namespaces must exist.
         const after = [...args.mesh.configReady, ...Object.values(namespaces)];
-        for (const m of tenantIstioResources(args.mesh)) {
+        for (const m of tenantIstioResources(args.mesh, args.jwt)) {
             new k8s.apiextensions.CustomResource(
                 istioResourceName(name, m),
                 {
@@ -122,6 +129,13 @@ function validate(name: string, args: EdTechTenantArgs): void {
             `${where}: args.mesh.publicGatewayRef "${m.publicGatewayRef}" is not <namespace>/<name>`,
         );
     }
+    const jwt = args.jwt as TenantJwt | undefined;
+    if (!jwt?.issuer)
+        throw new Error(`${where}: args.jwt.issuer is required (the end users' token issuer)`);
+    if (!/^https:\/\//.test(jwt.jwksUri ?? ""))
+        throw new Error(
+            `${where}: args.jwt.jwksUri "${jwt.jwksUri ?? ""}" must be an https:// URL (the issuer's signing keys)`,
+        );
     if (m.localities.length > 1 && m.localities.filter((l) => l.primary).length !== 1) {
         throw new Error(
             `${where}: args.mesh.localities needs exactly one primary for failover (got ${m.localities.filter((l) => l.primary).length})`,

@@ -1,8 +1,15 @@
 /** Every Istio resource the EdTech tenant declares in one cluster (pure: tests and policies reuse it). */
 import type { IstioManifest } from "../mesh/istio-resource";
 import type { MeshLocality } from "../mesh/member";
-import { allowFromIngress, defaultDeny, examIntegrity, userDataProtection } from "./authorization";
-import { APP_DOMAINS, PUBLIC_ROUTES } from "./domains";
+import {
+    allowFromIngress,
+    defaultDeny,
+    examIntegrity,
+    TenantJwt,
+    userDataProtection,
+    workloadRequestAuthentication,
+} from "./authorization";
+import { APP_DOMAINS, JWT_PROTECTED_WORKLOADS, PUBLIC_ROUTES } from "./domains";
 import {
     PublicGatewayBinding,
     publicVirtualService,
@@ -18,7 +25,8 @@ export interface TenantMeshFacts extends PublicGatewayBinding {
     readonly localities: readonly MeshLocality[];
 }
 
-export function tenantIstioResources(mesh: TenantMeshFacts): IstioManifest[] {
+/** The tenant's Istio resources in one cluster; `jwt` is the issuer the protected workloads accept. */
+export function tenantIstioResources(mesh: TenantMeshFacts, jwt: TenantJwt): IstioManifest[] {
     const out: IstioManifest[] = [publicVirtualService(mesh)];
     for (const [ns, services] of Object.entries(APP_DOMAINS)) {
         out.push(defaultDeny(ns));
@@ -30,8 +38,9 @@ export function tenantIstioResources(mesh: TenantMeshFacts): IstioManifest[] {
     }
     out.push(
         ...PUBLIC_ROUTES.map((r) => allowFromIngress(r, mesh.ingressPrincipal)),
-        userDataProtection(),
-        examIntegrity(),
+        ...JWT_PROTECTED_WORKLOADS.map((svc) => workloadRequestAuthentication(svc, jwt)),
+        userDataProtection(jwt),
+        examIntegrity(jwt),
     );
     return out;
 }

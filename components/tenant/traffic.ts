@@ -1,18 +1,72 @@
 /**
  * The tenant's traffic: per-service DestinationRules (the guide's pool, breaker and outlier numbers
  * with locality failover across the mesh's regions), per-service retries, and the public routes.
+ *
+ * Retries by method: a retry on `5xx` repeats a request the upstream may already have processed, which
+ * for a POST (an exam submission) means a second submission. So every route is split in two: the
+ * idempotent methods (RFC 9110 9.2.2) get the guide's retries; everything else (POST, PATCH and any
+ * method not listed) is retried only when the request provably never reached the upstream
+ * (`connect-failure`: no connection; `refused-stream`: HTTP/2 REFUSED_STREAM, not processed). The
+ * fallback is the safe one, so a method nobody thought of is never retried on 5xx. An explicit policy
+ * also replaces Istio's default (2 attempts on connect-failure,refused-stream,unavailable,cancelled,
+ * retriable-status-codes=503), which would retry a POST answered with 503.
  */
 import { IstioManifest, istioResource, NETWORKING } from "../mesh/istio-resource";
 import type { MeshLocality } from "../mesh/member";
 import { serviceHost } from "../mesh/naming";
-import { INTERNAL_TRUST_HEADERS, namespaceOf, PUBLIC_ROUTES } from "./domains";
+import { CLIENT_IDENTITY_HEADERS, namespaceOf, PUBLIC_ROUTES } from "./domains";
 
-/** Guide: retry_policy. */
+/** Guide: retry_policy. Only for IDEMPOTENT_METHODS. */
 export const RETRY_POLICY = {
     attempts: 3,
     perTryTimeout: "5s",
     retryOn: "5xx,gateway-error,connect-failure",
 } as const;
+
+/** Methods a repeat cannot change the outcome of (RFC 9110 9.2.2): the guide's retries apply. */
+export const IDEMPOTENT_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
+
+/**
+ * Every other method (POST, PATCH, ...): retried only if the request never reached the upstream. No
+ * perTryTimeout: a slow submission is not cut off and tried again.
+ */
+export const NON_IDEMPOTENT_RETRY_POLICY = {
+    attempts: 2,
+    retryOn: "connect-failure,refused-stream",
+} as const;
+
+/** HTTP match entries: each of `matches` (or none) AND-ed with each idempotent method; Istio ORs entries. */
+function idempotentMatches(matches: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+    const base = matches.length > 0 ? matches : [{}];
+    return base.flatMap((m) =>
+        IDEMPOTENT_METHODS.map((method) => ({ ...m, method: { exact: method } })),
+    );
+}
+
+/**
+ * Two HTTP routes to one destination: idempotent methods with the guide's retries first, then the
+ * same matches for every other method with NON_IDEMPOTENT_RETRY_POLICY.
+ */
+function routesByMethod(
+    name: string,
+    matches: readonly Record<string, unknown>[],
+    rest: Record<string, unknown>,
+): Record<string, unknown>[] {
+    return [
+        {
+            name: `${name}-idempotent`,
+            match: idempotentMatches(matches),
+            ...rest,
+            retries: { ...RETRY_POLICY },
+        },
+        {
+            name: `${name}-other-methods`,
+            ...(matches.length > 0 ? { match: matches.map((m) => ({ ...m })) } : {}),
+            ...rest,
+            retries: { ...NON_IDEMPOTENT_RETRY_POLICY },
+        },
+    ];
+}
 
 /**
  * Guide: connection_pooling and circuit_breaker, mapped to Istio's names (consecutive_errors ->
@@ -73,12 +127,12 @@ export function serviceDestinationRule(
     });
 }
 
-/** The guide's retry policy for one domain service (mesh-internal routes). */
+/** Retries for one domain service (mesh-internal routes): the guide's for idempotent methods only. */
 export function serviceVirtualService(namespace: string, service: string): IstioManifest {
     const host = serviceHost(namespace, service);
     return istioResource(NETWORKING, "VirtualService", service, namespace, {
         hosts: [host],
-        http: [{ route: [{ destination: { host } }], retries: { ...RETRY_POLICY } }],
+        http: routesByMethod(service, [], { route: [{ destination: { host } }] }),
     });
 }
 
@@ -92,7 +146,10 @@ export interface PublicGatewayBinding {
     readonly publicHostnames: readonly string[];
 }
 
-/** The public routes -> front-door services, with the guide's retries; internal trust headers are stripped. */
+/**
+ * The public routes -> front-door services, retried by method; client-supplied identity headers are
+ * stripped (the exam session token is not one: see EXAM_SESSION_HEADER).
+ */
 export function publicVirtualService(gateway: PublicGatewayBinding): IstioManifest {
     return istioResource(
         NETWORKING,
@@ -102,13 +159,22 @@ export function publicVirtualService(gateway: PublicGatewayBinding): IstioManife
         {
             hosts: [...gateway.publicHostnames],
             gateways: [gateway.publicGatewayRef],
-            http: PUBLIC_ROUTES.map((r) => ({
-                name: r.service,
-                match: [{ uri: { exact: r.prefix } }, { uri: { prefix: `${r.prefix}/` } }],
-                headers: { request: { remove: [...INTERNAL_TRUST_HEADERS] } },
-                route: [{ destination: { host: serviceHost(namespaceOf(r.service), r.service) } }],
-                retries: { ...RETRY_POLICY },
-            })),
+            http: PUBLIC_ROUTES.flatMap((r) =>
+                routesByMethod(
+                    r.service,
+                    [{ uri: { exact: r.prefix } }, { uri: { prefix: `${r.prefix}/` } }],
+                    {
+                        headers: { request: { remove: [...CLIENT_IDENTITY_HEADERS] } },
+                        route: [
+                            {
+                                destination: {
+                                    host: serviceHost(namespaceOf(r.service), r.service),
+                                },
+                            },
+                        ],
+                    },
+                ),
+            ),
         },
     );
 }
