@@ -15,6 +15,12 @@ import {
     gkeWorkloadIdentity,
     kmsKeyRotation,
 } from "./rules/clusters";
+import {
+    claimsNeedRequestAuthentication,
+    egressAllowlist,
+    noHeaderIdentity,
+    noRetryOfNonIdempotent,
+} from "./rules/identity";
 import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
 import { mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
@@ -42,4 +48,9 @@ export const securityPolicies: PackPolicy[] = [
     noPlaintextSecretMaterial,
     sidecarInjection,
     meshConsistency,
+    // identity, retries and egress (rules/identity.ts)
+    noHeaderIdentity,
+    claimsNeedRequestAuthentication,
+    noRetryOfNonIdempotent,
+    egressAllowlist,
 ];
