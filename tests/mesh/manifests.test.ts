@@ -344,16 +344,28 @@ describe("mesh: locality failover", () => {
                 },
             },
         });
+        // The guide's retries for idempotent methods only; POST, PATCH and any other method are
+        // retried only when the request never reached the upstream (no duplicate exam submission).
+        const route = [{ destination: { host: "exam-service.assessment.svc.cluster.local" } }];
         assert.deepEqual(serviceVirtualService("assessment", "exam-service").spec, {
             hosts: ["exam-service.assessment.svc.cluster.local"],
             http: [
                 {
-                    route: [{ destination: { host: "exam-service.assessment.svc.cluster.local" } }],
+                    name: "exam-service-idempotent",
+                    match: ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"].map((m) => ({
+                        method: { exact: m },
+                    })),
+                    route,
                     retries: {
                         attempts: 3,
                         perTryTimeout: "5s",
                         retryOn: "5xx,gateway-error,connect-failure",
                     },
+                },
+                {
+                    name: "exam-service-other-methods",
+                    route,
+                    retries: { attempts: 2, retryOn: "connect-failure,refused-stream" },
                 },
             ],
         });
@@ -364,32 +376,42 @@ describe("mesh: security policy", () => {
     const cfg = testConfig();
 
     it("writes the guide's user-data-protection as one rule, so source, operation and role must all match", () => {
-        const p = userDataProtection();
+        const p = userDataProtection(cfg.mesh.jwt);
         assert.equal(p.metadata.namespace, "user");
         assert.deepEqual(p.spec, {
             selector: { matchLabels: { app: "user-service" } },
             action: "ALLOW",
             rules: [
                 {
+                    // The peer (mTLS) and the end user's token issuer in one source: AND-ed.
                     from: [
-                        { source: { principals: ["cluster.local/ns/user/sa/frontend-service"] } },
+                        {
+                            source: {
+                                principals: ["cluster.local/ns/user/sa/frontend-service"],
+                                requestPrincipals: [`${cfg.mesh.jwt.issuer}/*`],
+                            },
+                        },
                     ],
                     to: [{ operation: { methods: ["GET", "PUT"], paths: ["/api/v1/users/*"] } }],
-                    when: [
-                        { key: "request.headers[x-user-role]", values: ["admin", "user-owner"] },
-                    ],
+                    // The role is the validated JWT's claim, not a header a caller could set.
+                    when: [{ key: "request.auth.claims[role]", values: ["admin", "user-owner"] }],
                 },
             ],
         });
     });
 
     it("writes the guide's exam-integrity as one rule with a real one-segment path template and a required token", () => {
-        const p = examIntegrity();
+        const p = examIntegrity(cfg.mesh.jwt);
         assert.equal(p.metadata.namespace, "assessment");
         const rules = (p.spec as any).rules;
         assert.equal(rules.length, 1);
         assert.deepEqual(rules[0].from, [
-            { source: { principals: ["cluster.local/ns/assessment/sa/exam-frontend"] } },
+            {
+                source: {
+                    principals: ["cluster.local/ns/assessment/sa/exam-frontend"],
+                    requestPrincipals: [`${cfg.mesh.jwt.issuer}/*`],
+                },
+            },
         ]);
         assert.deepEqual(rules[0].to, [
             { operation: { methods: ["GET"], paths: ["/api/v1/exams/{*}/questions"] } },
@@ -397,8 +419,41 @@ describe("mesh: security policy", () => {
         assert.deepEqual(rules[0].when, [
             // values ["*"] alone (present_match) admits an empty header; notValues [""] alone admits a missing one.
             { key: "request.headers[exam-session-token]", values: ["*"], notValues: [""] },
-            { key: "request.headers[user-verification]", values: ["verified"] },
+            { key: "request.auth.claims[user_verification]", values: ["verified"] },
         ]);
+    });
+
+    it("validates the forwarded JWT at each workload whose policy reads claims, with the stack's issuer", () => {
+        const ras = tenantIstioResources(tenantFacts(cfg), cfg.mesh.jwt).filter(
+            (m) => m.kind === "RequestAuthentication",
+        );
+        assert.deepEqual(
+            ras.map((m) => [m.metadata.namespace, m.metadata.name, m.spec]),
+            ["user-service", "exam-service"].map((svc) => [
+                namespaceOf(svc),
+                `jwt-${svc}`,
+                {
+                    selector: { matchLabels: { app: svc } },
+                    jwtRules: [
+                        {
+                            issuer: cfg.mesh.jwt.issuer,
+                            jwksUri: cfg.mesh.jwt.jwksUri,
+                            ...(cfg.mesh.jwt.audiences.length > 0
+                                ? { audiences: [...cfg.mesh.jwt.audiences] }
+                                : {}),
+                        },
+                    ],
+                },
+            ]),
+        );
+        // Every ALLOW policy that reads claims has its RequestAuthentication (same namespace and app).
+        const readers = tenantIstioResources(tenantFacts(cfg), cfg.mesh.jwt).filter((m) =>
+            JSON.stringify(m.spec).includes("request.auth.claims"),
+        );
+        assert.deepEqual(
+            readers.map((m) => [m.metadata.namespace, (m.spec as any).selector.matchLabels.app]),
+            ras.map((m) => [m.metadata.namespace, (m.spec as any).selector.matchLabels.app]),
+        );
     });
 
     it("denies everything by default in every app namespace and lets the ingress reach only the front doors", () => {
@@ -536,24 +591,55 @@ describe("mesh: gateways and routes", () => {
         assert.equal(publicGateway(ingressOf(cfg)).metadata.namespace, GATEWAY_NAMESPACE);
     });
 
-    it("routes public prefixes to front doors with the guide's retries and strips internal trust headers", () => {
+    it("routes public prefixes to front doors, retried by method, stripping client identity headers but not the exam session token", () => {
         const vs = publicVirtualService(tenantFacts(cfg)).spec as any;
         assert.deepEqual(vs.gateways, ["istio-gateways/public-gateway"]);
         assert.deepEqual(
-            vs.http.map((h: any) => h.route[0].destination.host),
+            vs.http.map((h: any) => [h.name, h.route[0].destination.host]),
             [
-                "frontend-service.user.svc.cluster.local",
-                "content-delivery.content.svc.cluster.local",
-                "exam-frontend.assessment.svc.cluster.local",
+                ["frontend-service-idempotent", "frontend-service.user.svc.cluster.local"],
+                ["frontend-service-other-methods", "frontend-service.user.svc.cluster.local"],
+                ["content-delivery-idempotent", "content-delivery.content.svc.cluster.local"],
+                ["content-delivery-other-methods", "content-delivery.content.svc.cluster.local"],
+                ["exam-frontend-idempotent", "exam-frontend.assessment.svc.cluster.local"],
+                ["exam-frontend-other-methods", "exam-frontend.assessment.svc.cluster.local"],
             ],
         );
-        assert.deepEqual(vs.http[2].headers, {
-            request: { remove: ["x-user-role", "exam-session-token", "user-verification"] },
-        });
-        assert.deepEqual(vs.http[2].retries, {
+        for (const h of vs.http) {
+            assert.deepEqual(h.headers, {
+                request: {
+                    remove: [
+                        "x-user-role",
+                        "user-verification",
+                        "x-user-id",
+                        "x-forwarded-user",
+                        "x-remote-user",
+                    ],
+                },
+            });
+            assert.ok(!h.headers.request.remove.includes("exam-session-token"), h.name);
+        }
+        const uris = [{ uri: { exact: "/api/v1/exams" } }, { uri: { prefix: "/api/v1/exams/" } }];
+        // Each uri match AND-ed with each idempotent method (Istio ORs the entries).
+        assert.deepEqual(
+            vs.http[4].match,
+            uris.flatMap((u) =>
+                ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"].map((m) => ({
+                    ...u,
+                    method: { exact: m },
+                })),
+            ),
+        );
+        assert.deepEqual(vs.http[4].retries, {
             attempts: 3,
             perTryTimeout: "5s",
             retryOn: "5xx,gateway-error,connect-failure",
+        });
+        // Everything else on the same paths (POST, PATCH, ...): only when the request never left.
+        assert.deepEqual(vs.http[5].match, uris);
+        assert.deepEqual(vs.http[5].retries, {
+            attempts: 2,
+            retryOn: "connect-failure,refused-stream",
         });
     });
 });
@@ -595,7 +681,7 @@ describe("mesh: Istio schemas (@kubernetes-models/istio)", () => {
     it("accepts every resource a cluster gets, with no field the schema does not know", async () => {
         const cfg = testConfig({ regions: regions4 });
         const mesh = meshIstioResources(meshPolicy(cfg));
-        const tenant = tenantIstioResources(tenantFacts(cfg));
+        const tenant = tenantIstioResources(tenantFacts(cfg), cfg.mesh.jwt);
         const all = [...mesh, ...tenant];
         const perService = Object.values(APP_DOMAINS).flat().length;
         assert.equal(
@@ -603,8 +689,13 @@ describe("mesh: Istio schemas (@kubernetes-models/istio)", () => {
             6,
             "PeerAuthentication, Telemetry, two Gateways, RequestAuthentication, require-JWT",
         );
-        assert.equal(tenant.length, 1 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2);
-        assert.equal(all.length, 7 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2);
+        // public routes, default deny per namespace, DR + VS per service, ingress allows, 2 JWT
+        // RequestAuthentications, the guide's 2 policies.
+        assert.equal(
+            tenant.length,
+            1 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2 + 2,
+        );
+        assert.equal(all.length, 7 + Object.keys(APP_DOMAINS).length + 2 * perService + 3 + 2 + 2);
         for (const m of all)
             assert.deepEqual(
                 await strictProblems(m),
@@ -639,7 +730,7 @@ describe("mesh: Istio schemas (@kubernetes-models/istio)", () => {
         ]);
 
         // A misspelt field deep in a rule (the API server would silently prune it).
-        const ap = JSON.parse(JSON.stringify(examIntegrity()));
+        const ap = JSON.parse(JSON.stringify(examIntegrity(testConfig().mesh.jwt)));
         ap.spec.rules[0].when[0].notvalues = [""];
         assert.deepEqual(await unknownFields(ap), ["/spec/rules/0/when/0/notvalues"]);
     });

@@ -110,13 +110,13 @@ describe("mesh: two AWS regions (prod)", () => {
             const tenantKids = run.descendantsOf(tenant.urn);
             assert.equal(
                 tenantKids.length,
-                4 + 16 + 42,
-                "domain namespaces, service accounts, tenant Istio resources",
+                4 + 16 + 42 + 2,
+                "domain namespaces, service accounts, tenant Istio resources (+2 workload JWT checks)",
             );
             assert.equal(
                 kids.length + tenantKids.length,
-                6 + 16 + 1 + 4 + 48 + 1,
-                "the cluster's mesh and tenant together declare what the mesh did before the split",
+                6 + 16 + 1 + 4 + 48 + 1 + 2,
+                "the cluster's mesh and tenant together declare what the mesh did before the split, plus the tenant's two workload RequestAuthentications",
             );
             for (const k of [...kids, ...tenantKids])
                 assert.equal(
@@ -392,7 +392,7 @@ describe("mesh: two AWS regions (prod)", () => {
 
     it("declares only Istio resources that the Istio schemas accept, field by field", async () => {
         const crs = m.run.resources.filter((r) => /^kubernetes:[a-z.]+\.istio\.io\//.test(r.type));
-        assert.equal(crs.length, 2 * 48);
+        assert.equal(crs.length, 2 * (48 + 2));
         for (const r of crs) {
             const manifest = r.plainInputs as { apiVersion: string; kind: string };
             assert.equal(r.type, `kubernetes:${manifest.apiVersion}:${manifest.kind}`);

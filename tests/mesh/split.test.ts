@@ -226,6 +226,7 @@ describe("mesh split: the EdTech tenant", () => {
                             {
                                 source: {
                                     principals: ["cluster.local/ns/user/sa/frontend-service"],
+                                    requestPrincipals: ["https://auth.example.com//*"],
                                 },
                             },
                         ],
@@ -234,7 +235,7 @@ describe("mesh split: the EdTech tenant", () => {
                         ],
                         when: [
                             {
-                                key: "request.headers[x-user-role]",
+                                key: "request.auth.claims[role]",
                                 values: ["admin", "user-owner"],
                             },
                         ],
@@ -252,6 +253,7 @@ describe("mesh split: the EdTech tenant", () => {
                         {
                             source: {
                                 principals: ["cluster.local/ns/assessment/sa/exam-frontend"],
+                                requestPrincipals: ["https://auth.example.com//*"],
                             },
                         },
                     ],
@@ -264,7 +266,7 @@ describe("mesh split: the EdTech tenant", () => {
                             values: ["*"],
                             notValues: [""],
                         },
-                        { key: "request.headers[user-verification]", values: ["verified"] },
+                        { key: "request.auth.claims[user_verification]", values: ["verified"] },
                     ],
                 },
             ],
@@ -328,7 +330,9 @@ describe("mesh split: the EdTech tenant", () => {
         const moved = ["singapore", "tokyo"].flatMap((c) =>
             tenantKids(c).map((k) => ({ cluster: c, type: k.type, name: k.name, urn: k.urn })),
         );
-        assert.equal(moved.length, 2 * 62);
+        // 62 per cluster before the split, plus the two workload RequestAuthentications added since
+        // (an alias to a parent they never had is harmless: nothing to rename).
+        assert.equal(moved.length, 2 * 64);
         const old = await runDeclarations(() => {
             const mesh = new pulumi.ComponentResource("mesh-platform:mesh:Mesh", "mesh");
             const cms = Object.fromEntries(
@@ -513,6 +517,7 @@ describe("mesh split: arg validation names the component and the arg", () => {
                 new EdTechTenant("mesh-singapore", {
                     provider: testCluster(cfg, "tokyo").provider,
                     mesh: { ...sg.tenant, injectionLabels: {} },
+                    jwt: cfg.mesh.jwt,
                 });
             }),
             /^Error: EdTechTenant mesh-singapore: args\.mesh\.injectionLabels is empty/,
@@ -529,9 +534,27 @@ describe("mesh split: arg validation names the component and the arg", () => {
                 new EdTechTenant("mesh-tokyo", {
                     provider: testCluster(cfg, "tokyo").provider,
                     mesh: { ...info.clusters.tokyo.tenant, publicGatewayRef: "public-gateway" },
+                    jwt: cfg.mesh.jwt,
                 });
             }),
             /^Error: EdTechTenant mesh-tokyo: args\.mesh\.publicGatewayRef "public-gateway" is not <namespace>\/<name>/,
+        );
+        await assert.rejects(
+            runDeclarations(() => {
+                const info = new Mesh(
+                    "mesh",
+                    meshArgs(
+                        cfg,
+                        cfg.regions.map((r) => testCluster(cfg, r.name)),
+                    ),
+                ).info;
+                new EdTechTenant("mesh-tokyo", {
+                    provider: testCluster(cfg, "tokyo").provider,
+                    mesh: info.clusters.tokyo.tenant,
+                    jwt: { ...cfg.mesh.jwt, jwksUri: "http://auth.example.com/jwks.json" },
+                });
+            }),
+            /^Error: EdTechTenant mesh-tokyo: args\.jwt\.jwksUri "http:\/\/auth\.example\.com\/jwks\.json" must be an https:\/\/ URL/,
         );
     });
 });
