@@ -1167,6 +1167,72 @@ const ROWS: Row[] = [
             ],
         ],
     },
+    // --- security: identity, retries, egress (rules/identity.ts; more rows in identity.test.ts)
+    {
+        stack: "staging",
+        rule: "istio-no-header-identity",
+        breaks: "user-data-protection on the guide's x-user-role header",
+        mutate: (p) => {
+            p.named(
+                "mesh-singapore-authorizationpolicy-user-user-data-protection",
+            ).inputs.spec.rules[0].when = [
+                { key: "request.headers[x-user-role]", values: ["admin"] },
+            ];
+        },
+        expect: [
+            [
+                "istio-no-header-identity",
+                "mesh-singapore-authorizationpolicy-user-user-data-protection",
+                "rules[0].when[0] grants access on the value of header x-user-role, which any caller can set; authorize on a JWT claim (request.auth.claims[...]) validated by a RequestAuthentication instead",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "istio-jwt-claims-validated",
+        breaks: "user-service's RequestAuthentication removed",
+        mutate: (p) => p.remove("mesh-tokyo-requestauthentication-user-jwt-user-service"),
+        expect: [
+            [
+                "istio-jwt-claims-validated",
+                "mesh-tokyo-authorizationpolicy-user-user-data-protection",
+                'ALLOW policy in user reads JWT claims, but no RequestAuthentication selects its workload ({"app":"user-service"}); every request would be denied. Declare one with the issuer\'s jwtRules',
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "istio-no-retry-of-non-idempotent",
+        breaks: "the guide's 5xx retries on every method of exam-service",
+        mutate: (p) => {
+            const vs = p.named("mesh-singapore-virtualservice-assessment-exam-service").inputs.spec;
+            vs.http = [{ route: vs.http[0].route, retries: vs.http[0].retries }];
+        },
+        expect: [
+            [
+                "istio-no-retry-of-non-idempotent",
+                "mesh-singapore-virtualservice-assessment-exam-service",
+                "http[0] retries POST and PATCH requests on 5xx, gateway-error, which repeats a request the upstream may have processed; match the idempotent methods for these retries and give the rest retryOn: connect-failure,refused-stream (or attempts: 0)",
+            ],
+        ],
+    },
+    {
+        stack: "gcp",
+        rule: "istio-egress-allowlist",
+        breaks: "a ServiceEntry for a host prod does not allow",
+        mutate: (p) => {
+            p.named(
+                "egress-singapore-serviceentry-user-egress-auth-learn-example-com-443",
+            ).inputs.spec.hosts = ["pay.example.net"];
+        },
+        expect: [
+            [
+                "istio-egress-allowlist",
+                "egress-singapore-serviceentry-user-egress-auth-learn-example-com-443",
+                "pay.example.net:443 is not an allowed external destination in this environment; allowed: auth.learn.example.com:443 (policy config istio-egress-allowlist.hosts)",
+            ],
+        ],
+    },
 ];
 
 function evaluateRow(
