@@ -204,8 +204,9 @@ export function buildIam(
                 const principal = rec(st.Principal);
                 for (const svc of [principal.Service].flat())
                     if (typeof svc === "string") services.push(svc);
-                const fed = [principal.Federated].flat().find((f) => typeof f === "string") as
-                    string | undefined;
+                const fed = [principal.Federated]
+                    .flat()
+                    .find((f): f is string => typeof f === "string");
                 if (fed && fed.includes(":oidc-provider/")) {
                     const issuer = fed.split(":oidc-provider/")[1];
                     const cond = rec(st.Condition);

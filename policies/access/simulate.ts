@@ -12,7 +12,7 @@
 import * as path from "path";
 import { loadPolicy } from "@cloud-copilot/iam-policy";
 
-/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- internal modules of a pinned package, typed here */
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- internal modules of a pinned package, typed here */
 const dir = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
 const core = require(path.join(dir, "core_engine/CoreSimulatorEngine.js"));
 const { AwsRequestImpl } = require(path.join(dir, "request/request.js"));
@@ -95,4 +95,4 @@ export function simulate(req: IamRequest): IamDecision {
     }
     return { result, allowed: result === "Allowed", why };
 }
-/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call */
+/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument */

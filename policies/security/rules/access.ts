@@ -23,6 +23,7 @@ export const accessMatrix = stackPolicy({
         if (ev.skipped.length > 0) {
             const shown = ev.skipped.slice(0, 10).map((s) => `[${s.kind}] ${s.what}: ${s.reason}`);
             // The SDK's constructor builds its message from a property path; keep the class, set ours.
+            // eslint-disable-next-line @typescript-eslint/no-unsafe-member-access -- proxy.d.ts declares nothing; the class is real
             const e = Object.create(UnknownValueError.prototype as object) as Error;
             e.message = `skipped ${ev.skipped.length} access check input(s) unknown until deploy: ${shown.join("; ")}${ev.skipped.length > 10 ? "; ..." : ""}`;
             throw e;
