@@ -7,6 +7,7 @@
  *   out/<stack>/manifests/<c>.yaml   every Kubernetes object declared for cluster <c>
  *   out/<stack>/outputs.json         the stack outputs (secrets masked), which the drill can read
  *   out/<stack>/policy.json          policy violations from the CrossGuard packs
+ *   out/<stack>/access.json          the access matrix (policies/access): who can reach and do what
  * and prints a preview-like tree, counts per type, the deploy-time estimate and the policy results.
  *
  * With `--against <old plan.json>` (or `--against=<file>`) it then compares the new plan with the old one
@@ -20,7 +21,7 @@
  *
  * Exit codes: 0 ok (with --against: also no dangerous change and no alias conflict; adds, updates,
  * renames and non-dangerous replaces are fine); 1 program error, missing provider, mandatory policy
- * violation, a dangerous delete/replace (unless --allow-dangerous) or an alias conflict the engine would
+ * violation, an access-matrix row whose result differs from its expectation, a dangerous delete/replace (unless --allow-dangerous) or an alias conflict the engine would
  * reject; 2 bad config or usage (also: an unreadable --against file or one of another stack).
  */
 import * as fs from "fs";
@@ -43,6 +44,7 @@ import {
 import { diffPlans, formatDiff, isEmptyDiff, useColor, type PlanDiff } from "./plandiff";
 import { runPlanPolicies } from "./planpolicies";
 import { apiReachability, formatReachability } from "./reachability";
+import { runAccessStep } from "../policies/access";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -137,6 +139,8 @@ export interface PlanResult {
     readonly plan: PlanDocument;
     readonly dir: string;
     readonly mandatoryViolations: number;
+    /** Access-matrix rows whose result differs from their expectation. */
+    readonly accessFailures: number;
 }
 
 /** Plan one stack and write its artefacts; throws ConfigError / UsageError / program errors. */
@@ -212,12 +216,13 @@ export async function planStack(
     );
 
     for (const line of formatReachability(apiReachability(run.resources))) log(line);
+    const accessFailures = runAccessStep(run.resources, dir, log);
 
     const policies = await runPlanPolicies(plan, config, dir, log);
     log(
-        `\nWrote ${path.relative(process.cwd(), dir) || dir}/{plan.json,outputs.json,policy.json,manifests/}`,
+        `\nWrote ${path.relative(process.cwd(), dir) || dir}/{plan.json,outputs.json,policy.json,access.json,manifests/}`,
     );
-    return { run, plan, dir, mandatoryViolations: policies.mandatory };
+    return { run, plan, dir, mandatoryViolations: policies.mandatory, accessFailures };
 }
 
 export interface PlanIo {
@@ -245,6 +250,12 @@ export async function runPlan(args: Args, io: PlanIo = consoleIo()): Promise<num
         if (result.mandatoryViolations > 0) {
             io.error(
                 `\nerror: ${result.mandatoryViolations} mandatory policy violation(s); see ${path.join(result.dir, "policy.json")}`,
+            );
+            code = 1;
+        }
+        if (result.accessFailures > 0) {
+            io.error(
+                `\nerror: ${result.accessFailures} access-matrix row(s) differ from their expectation; see ${path.join(result.dir, "access.json")}`,
             );
             code = 1;
         }

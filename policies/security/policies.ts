@@ -3,6 +3,7 @@
  * policy server (tests and the offline plan use this list; index.ts hands it to `new PolicyPack`).
  */
 import type { PackPolicy } from "../lib/policy";
+import { accessMatrix } from "./rules/access";
 import { defaultDenyPerAppNamespace, noAllowAll } from "./rules/authz";
 import { backupBuckets } from "./rules/backup";
 import {
@@ -53,4 +54,5 @@ export const securityPolicies: PackPolicy[] = [
     claimsNeedRequestAuthentication,
     noRetryOfNonIdempotent,
     egressAllowlist,
+    accessMatrix,
 ];
