@@ -101,6 +101,11 @@ export function alertingAdvisories(alerting: AlertingConfig): string[] {
             "alerting: no chat receiver (set it with `pulumi config set --secret mesh-platform:alertingChatWebhook <https://hooks.slack.com/...>`); warning alerts go to email until then",
         );
     }
+    if (alerting.heartbeatUrl === undefined) {
+        out.push(
+            "alerting: no dead man's switch (set alerting.heartbeatUrl, e.g. https://hc-ping.com/{secret}/mesh-prod-{cluster}, and `pulumi config set --secret mesh-platform:alertingHeartbeatSecret <ping key>`); a dead Prometheus, Alertmanager or region pages nobody until then",
+        );
+    }
     return out;
 }
 

@@ -14,6 +14,7 @@ import {
     alertmanagerConfig,
     CHAT_URL_FILE,
     checkAlertingArgs,
+    HEARTBEAT_URL_FILE,
     needsReceiverSecret,
     PAGER_KEY_FILE,
     RECEIVER_SECRET_NAME,
@@ -182,6 +183,10 @@ export class Metrics extends pulumi.ComponentResource {
                 stringData[CHAT_URL_FILE] = alerting.chatWebhookUrl;
             if (receivers.smtpAuth && alerting.smtpPassword !== undefined)
                 stringData[SMTP_PASSWORD_FILE] = alerting.smtpPassword;
+            if (alerting.heartbeatUrl !== undefined)
+                stringData[HEARTBEAT_URL_FILE] = pulumi
+                    .output(alerting.heartbeatUrl)
+                    .apply((u) => u.split("{cluster}").join(cluster.name));
             dependsOn.push(
                 new k8s.core.v1.Secret(
                     `${name}-receivers`,
