@@ -146,9 +146,7 @@ export function alertmanagerConfig(
     if (presence.heartbeat) {
         receivers.push({
             name: "heartbeat",
-            webhook_configs: [
-                { url_file: secretPath(HEARTBEAT_URL_FILE), send_resolved: false },
-            ],
+            webhook_configs: [{ url_file: secretPath(HEARTBEAT_URL_FILE), send_resolved: false }],
         });
     }
     if (presence.pager) {

@@ -39,13 +39,34 @@ export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"
 
 /** How applications spell each platform level: words (any case), pino/bunyan numbers, klog letters. */
 export const LEVEL_SPELLINGS: Readonly<
-    Record<LogLevel, { words: readonly string[]; numbers: readonly string[]; letters: readonly string[] }>
+    Record<
+        LogLevel,
+        { words: readonly string[]; numbers: readonly string[]; letters: readonly string[] }
+    >
 > = {
-    DEBUG: { words: ["trace", "trc", "debug", "dbg", "verbose"], numbers: ["10", "20"], letters: [] },
-    INFO: { words: ["info", "information", "informational", "notice"], numbers: ["30"], letters: ["I"] },
+    DEBUG: {
+        words: ["trace", "trc", "debug", "dbg", "verbose"],
+        numbers: ["10", "20"],
+        letters: [],
+    },
+    INFO: {
+        words: ["info", "information", "informational", "notice"],
+        numbers: ["30"],
+        letters: ["I"],
+    },
     WARN: { words: ["warn", "warning"], numbers: ["40"], letters: ["W"] },
     ERROR: {
-        words: ["error", "err", "fatal", "critical", "crit", "panic", "emerg", "emergency", "alert"],
+        words: [
+            "error",
+            "err",
+            "fatal",
+            "critical",
+            "crit",
+            "panic",
+            "emerg",
+            "emergency",
+            "alert",
+        ],
         numbers: ["50", "60"],
         letters: ["E", "F"],
     },

@@ -76,7 +76,9 @@ export function esRoles(): Record<string, unknown> {
     return {
         // Fluent Bit writes with the `create` operation (Write_Operation create): create_doc suffices.
         log_writer: {
-            indices: [{ names: [logs], privileges: ["create_doc", "create_index", "auto_configure"] }],
+            indices: [
+                { names: [logs], privileges: ["create_doc", "create_index", "auto_configure"] },
+            ],
         },
         log_lifecycle: {
             cluster: ["manage_ilm", "manage_index_templates", "monitor"],

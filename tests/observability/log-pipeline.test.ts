@@ -36,7 +36,7 @@ function sections(text: string): Section[] {
         }
         const m = /^(\S+)\s+(.*)$/.exec(line);
         assert.ok(m && out.length > 0, `unparsable line ${line}`);
-        out[out.length - 1].props.push([m![1], m![2]]);
+        out[out.length - 1].props.push([m[1], m[2]]);
     }
     return out;
 }
@@ -89,8 +89,8 @@ function pipeline(level: LogLevel) {
                 const list = props(f, "Parser").map((p) => {
                     const parser = parserByName.get(p);
                     assert.ok(parser, `parser ${p} is not defined in customParsers`);
-                    assert.equal(prop(parser!, "Format"), "regex");
-                    return onig(prop(parser!, "Regex")!);
+                    assert.equal(prop(parser, "Format"), "regex");
+                    return onig(prop(parser, "Regex")!);
                 });
                 assert.equal(prop(f, "Reserve_Data"), "On");
                 assert.equal(prop(f, "Preserve_Key"), "On");
@@ -233,7 +233,11 @@ describe("observability: Fluent Bit log pipeline on sample lines", () => {
             const run = pipeline(keep);
             for (const [format, line, level] of SAMPLES) {
                 const kept = run([line]).length === 1;
-                assert.equal(kept, KEEP[keep].includes(level), `${env} ${format} ${level}: ${line}`);
+                assert.equal(
+                    kept,
+                    KEEP[keep].includes(level),
+                    `${env} ${format} ${level}: ${line}`,
+                );
             }
             // a line without a level is kept everywhere
             assert.equal(run(["plain message without a level"]).length, 1);

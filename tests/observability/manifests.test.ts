@@ -222,7 +222,10 @@ describe("observability: Alertmanager routing", () => {
         assert.equal(advice.length, 3);
         assert.match(advice[0], /pulumi config set --secret mesh-platform:alertingPagerKey/);
         assert.match(advice[1], /pulumi config set --secret mesh-platform:alertingChatWebhook/);
-        assert.match(advice[2], /alerting.heartbeatUrl.*pulumi config set --secret mesh-platform:alertingHeartbeatSecret/);
+        assert.match(
+            advice[2],
+            /alerting.heartbeatUrl.*pulumi config set --secret mesh-platform:alertingHeartbeatSecret/,
+        );
     });
 });
 
@@ -263,7 +266,7 @@ describe("observability: kube-prometheus-stack values", () => {
                     cluster: "singapore",
                     cloud: "aws",
                     region: "ap-southeast-1",
-                    receivers: { pager: false, chat: false, smtpAuth: false },
+                    receivers: { pager: false, chat: false, smtpAuth: false, heartbeat: false },
                 }),
             ) as any;
             const spec = v.prometheus.prometheusSpec;
@@ -297,7 +300,7 @@ describe("observability: kube-prometheus-stack values", () => {
                 cluster: "tokyo",
                 cloud: "aws",
                 region: "ap-northeast-1",
-                receivers: { pager: true, chat: false, smtpAuth: false },
+                receivers: { pager: true, chat: false, smtpAuth: false, heartbeat: false },
             }),
         ) as any;
         assert.equal(v.prometheus.prometheusSpec.retention, "45d");
@@ -311,7 +314,7 @@ describe("observability: kube-prometheus-stack values", () => {
 
     it("mounts the receivers Secret whenever the config names a file in it, SMTP password alone included", () => {
         const cfg = testConfig();
-        const none = { pager: false, chat: false, smtpAuth: false };
+        const none = { pager: false, chat: false, smtpAuth: false, heartbeat: false };
         for (const receivers of [
             { ...none, pager: true },
             { ...none, chat: true },
@@ -342,7 +345,7 @@ describe("observability: kube-prometheus-stack values", () => {
 
     it("scrapes the DNS and proxy components each cloud runs: kube-dns and no kube-proxy on GKE, CoreDNS and kube-proxy on EKS", () => {
         const cfg = testConfig();
-        const receivers = { pager: false, chat: false, smtpAuth: false };
+        const receivers = { pager: false, chat: false, smtpAuth: false, heartbeat: false };
         const gke = prometheusStackValues(
             stackInputs(cfg, {
                 cluster: "singapore",

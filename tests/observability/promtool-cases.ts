@@ -500,10 +500,7 @@ function zeroAndLowTraffic(alertname: string, service: string, ns: string): Unit
     });
     return [
         silent(
-            [
-                requests(service, ns, "200", "0x30"),
-                requests(service, ns, "503", "0x30"),
-            ],
+            [requests(service, ns, "200", "0x30"), requests(service, ns, "503", "0x30")],
             "at zero traffic",
         ),
         silent([requests(service, ns, "503", "0+3x30")], "below the minimum traffic"),
@@ -542,7 +539,8 @@ function newAlertTests(): UnitTest[] {
                             }),
                             exp_annotations: {
                                 summary: `assessment/exam-engine was changed (new deployment or configuration) ${where}`,
-                                description: "Its spec generation changed 1 times in the last 10 minutes",
+                                description:
+                                    "Its spec generation changed 1 times in the last 10 minutes",
                             },
                         },
                     ],
@@ -619,7 +617,9 @@ function newAlertTests(): UnitTest[] {
                     values: "2x30",
                 },
             ],
-            alert_rule_test: [{ eval_time: "20m", alertname: "VeleroBackupFailed", exp_alerts: [] }],
+            alert_rule_test: [
+                { eval_time: "20m", alertname: "VeleroBackupFailed", exp_alerts: [] },
+            ],
         },
         // last exam backup finished at t=0 and none since: older than 60 min from 60m30s, for 5m -> firing at 66m.
         {

@@ -78,7 +78,12 @@ const DAY = 86400;
  * `errors / total > threshold`, only where the service had at least `minRps` requests per second: the
  * `and` keeps a series only when the same service passes the traffic guard.
  */
-function guardedErrorRatio(selector: string, by: string, threshold: number, minRps: number): string {
+function guardedErrorRatio(
+    selector: string,
+    by: string,
+    threshold: number,
+    minRps: number,
+): string {
     const errors = `sum by (${by}) (rate(istio_requests_total{reporter="source", response_code=~"5..", ${selector}}[5m]))`;
     const total = `sum by (${by}) (rate(istio_requests_total{reporter="source", ${selector}}[5m]))`;
     return `(\n  ${errors}\n/\n  ${total}\n) > ${threshold}\nand\n${total} >= ${minRps}`;
@@ -132,7 +137,12 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
     const mesh: AlertingRule[] = [
         alert(ctx, {
             name: "ServiceMeshHighErrorRate",
-            expr: guardedErrorRatio(`destination_service_name!=""`, SERVICE, t.meshErrorRatio, minRps),
+            expr: guardedErrorRatio(
+                `destination_service_name!=""`,
+                SERVICE,
+                t.meshErrorRatio,
+                minRps,
+            ),
             for: t.meshErrorFor,
             severity: "critical",
             team: "platform",
@@ -239,7 +249,11 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
         alert(ctx, {
             name: "WorkloadRolledOut",
             // metadata.generation changes with every spec change (new image, new config, new env): a rollout.
-            expr: `sum by (namespace, workload, kind) (\n${["Deployment", "StatefulSet", "DaemonSet"]
+            expr: `sum by (namespace, workload, kind) (\n${[
+                "Deployment",
+                "StatefulSet",
+                "DaemonSet",
+            ]
                 .map((kind) => {
                     const l = kind.toLowerCase();
                     return `  label_replace(label_replace(changes(kube_${l}_metadata_generation[10m]), "workload", "$1", "${l}", "(.+)"), "kind", "${kind}", "", "")`;
@@ -281,7 +295,8 @@ export function alertGroups(ctx: RuleContext): RuleGroup[] {
                 severity: "critical",
                 team: "platform",
                 summary: `Last successful ${b.what} backup ({{ $labels.schedule }}) is older than its RPO of ${b.maxAgeMinutes} minutes ${where}`,
-                description: "The last successful backup finished {{ $value | humanizeDuration }} ago",
+                description:
+                    "The last successful backup finished {{ $value | humanizeDuration }} ago",
                 extra: { backup: b.what },
             }),
         ),
