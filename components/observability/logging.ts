@@ -500,10 +500,12 @@ export class Logging extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [args.namespace] },
         );
         const passwords = {} as Record<EsUser, pulumi.Output<string>>;
+        const tlsProvider = new tls.Provider(`${name}-tls`, {}, { parent: this });
         const userSecrets = (Object.keys(ES_USERS) as EsUser[]).map((u) => {
             const user = ES_USERS[u];
             passwords[u] = generatedPassword(`${name}-${user.username}-password`, {
                 parent: this,
+                provider: tlsProvider,
             });
             return new k8s.core.v1.Secret(
                 `${name}-${user.username}-user`,

@@ -251,7 +251,7 @@ describe("observability: logging and tracing builders", () => {
                 },
             ],
         });
-        assert.equal(roles.log_writer.cluster, undefined);
+        assert.equal((roles.log_writer as { cluster?: unknown }).cluster, undefined);
         for (const r of Object.values(roles)) {
             for (const priv of [
                 ...(r.cluster ?? []),
