@@ -183,6 +183,16 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             smtpSmarthost: parsed.alerting!.smtpSmarthost,
             smtpUsername: parsed.alerting!.smtpUsername,
             smtpPassword: secretOf("alertingSmtpPassword"),
+            heartbeatUrl:
+                parsed.alerting!.heartbeatUrl !== undefined &&
+                parsed.alertingHeartbeatSecret !== undefined
+                    ? pulumi.secret(
+                          parsed.alerting!.heartbeatUrl.replace(
+                              "{secret}",
+                              parsed.alertingHeartbeatSecret,
+                          ),
+                      )
+                    : undefined,
         },
         observability: {
             logLevel: obs.logLevel ?? profile.logLevel,

@@ -114,6 +114,26 @@ export function alertingRules({ parsed, add }: RuleContext): void {
     }
 }
 
+// --- observability: dead man's switch ---
+/** The heartbeat URL template and its secret come together. */
+export function heartbeatRules({ parsed, add }: RuleContext): void {
+    const url = parsed.alerting?.heartbeatUrl;
+    const secret = parsed.alertingHeartbeatSecret;
+    if (url !== undefined && secret === undefined)
+        add(
+            "alertingHeartbeatSecret",
+            undefined,
+            `is required with alerting.heartbeatUrl: set it with pulumi config set --secret ${CONFIG_NAMESPACE}:alertingHeartbeatSecret <ping key>`,
+        );
+    if (url === undefined && secret !== undefined)
+        add(
+            "alerting.heartbeatUrl",
+            undefined,
+            "is required with the secret alertingHeartbeatSecret (e.g. https://hc-ping.com/{secret}/mesh-prod-{cluster})",
+        );
+}
+// --- end observability: dead man's switch ---
+
 export function observabilityRules({ parsed, env, add }: RuleContext): void {
     const traceSamplingPercent = traceSamplingOf(parsed);
     if (env === "prod" && traceSamplingPercent > 1)

@@ -21,6 +21,7 @@ import {
 } from "./rules-network";
 import {
     alertingRules,
+    heartbeatRules,
     certificateRules,
     dnsRules,
     egressRules,
@@ -59,6 +60,7 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     cloudRules,
     certificateRules,
     alertingRules,
+    heartbeatRules,
     observabilityRules,
     eksRules,
     gkeRules,

@@ -147,6 +147,15 @@ const KEY_SCHEMAS = {
             emailFrom: z.string().email(),
             smtpSmarthost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "host:port"),
             smtpUsername: z.string().min(1).optional(),
+            // --- observability: dead man's switch ---
+            heartbeatUrl: z
+                .string()
+                .regex(
+                    /^https:\/\/[^\s]*\{secret\}[^\s]*$/,
+                    "an https:// URL with {secret} (the secret alertingHeartbeatSecret) and {cluster} in it",
+                )
+                .refine((u) => u.includes("{cluster}"), "must contain {cluster}")
+                .optional(),
         })
         .strict(),
     alertingSmtpPassword: z.string().min(8),
@@ -155,6 +164,8 @@ const KEY_SCHEMAS = {
         .string()
         .url()
         .refine((u) => u.startsWith("https://"), "must be an https:// URL"),
+    // --- observability: dead man's switch (the secret part of alerting.heartbeatUrl) ---
+    alertingHeartbeatSecret: z.string().min(8),
     observability: z
         .object({
             logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).optional(),
@@ -236,6 +247,7 @@ export const SECRET_KEYS: readonly KeyName[] = [
     "alertingPagerKey",
     "alertingChatWebhook",
     "alertingSmtpPassword",
+    "alertingHeartbeatSecret",
 ];
 
 export type Parsed = { [K in KeyName]?: z.infer<(typeof KEY_SCHEMAS)[K]> };

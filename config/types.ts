@@ -125,6 +125,12 @@ export interface AlertingConfig {
     /** SMTP AUTH user (e.g. an SES SMTP user); set together with the secret `alertingSmtpPassword`. */
     readonly smtpUsername?: string;
     readonly smtpPassword?: pulumi.Output<string>;
+    /**
+     * Dead man's switch: `alerting.heartbeatUrl` with `{secret}` replaced by the secret config
+     * `alertingHeartbeatSecret`; the always-firing Watchdog is posted there every minute. `{cluster}` is
+     * left in: each cluster replaces it with its name (one heartbeat check per region).
+     */
+    readonly heartbeatUrl?: pulumi.Output<string>;
 }
 
 export interface ObservabilityConfig {

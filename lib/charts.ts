@@ -79,6 +79,16 @@ export const CHARTS = {
         version: "0.58.1",
         repo: "https://fluent.github.io/helm-charts",
     },
+    /**
+     * prometheus-community: chart 7.4.0 (2026-07-13) ships elasticsearch_exporter v1.11.0. Values keys
+     * checked against charts/prometheus-elasticsearch-exporter/values.yaml at that tag: es.uri, es.ssl.*,
+     * secretMounts, extraEnvSecrets, serviceMonitor.*, resources, priorityClassName.
+     */
+    elasticsearchExporter: {
+        chart: "prometheus-elasticsearch-exporter",
+        version: "7.4.0",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
     /** vmware-tanzu: chart 12.1.0 ships Velero 1.18.1 (charts/velero/Chart.yaml, tag velero-12.1.0). */
     velero: {
         chart: "velero",

@@ -8,6 +8,7 @@ import type { AlertingConfig, PlatformConfig } from "../config";
 import type { Environment } from "../config/profiles";
 import { CertManager, CertManagerArgs, Dns01Target } from "../components/certificates";
 import { Observability, ObservabilityArgs } from "../components/observability";
+import { MonitoringSizes, res, SMALL_MONITORING_SIZES } from "../components/observability/sizing";
 import { GATEWAY_NAMESPACE } from "../components/constants";
 import type { ClusterInfo } from "../components/types";
 
@@ -62,15 +63,54 @@ export function certManagerArgs(
     };
 }
 
+/**
+ * Requests and limits of the monitoring workloads per environment, sized to the node band of
+ * config/profiles.ts (prod: system nodes m6i.large x3+, staging m6i.large x2, dev t3.large x1): the
+ * per-node DaemonSets (Fluent Bit, node-exporter) stay small, Prometheus gets the most.
+ */
+export const MONITORING_SIZES: Readonly<Record<Environment, MonitoringSizes>> = {
+    prod: {
+        ...SMALL_MONITORING_SIZES,
+        prometheus: res("1", "4Gi", "6Gi"),
+        alertmanager: res("50m", "128Mi", "256Mi"),
+        grafana: res("100m", "512Mi", "1Gi"),
+        operator: res("100m", "256Mi", "512Mi"),
+        kubeStateMetrics: res("100m", "256Mi", "512Mi"),
+        nodeExporter: res("50m", "64Mi", "128Mi"),
+        fluentBit: res("100m", "128Mi", "512Mi"),
+        kibana: res("500m", "2Gi"),
+        jaeger: res("250m", "512Mi", "2Gi"),
+    },
+    staging: {
+        ...SMALL_MONITORING_SIZES,
+        prometheus: res("500m", "2Gi", "3Gi"),
+        grafana: res("100m", "256Mi", "512Mi"),
+        fluentBit: res("50m", "96Mi", "384Mi"),
+        jaeger: res("100m", "384Mi", "1Gi"),
+    },
+    dev: SMALL_MONITORING_SIZES,
+};
+
 export function observabilityArgs(cfg: PlatformConfig, cluster: ClusterInfo): ObservabilityArgs {
     const obs = cfg.observability;
     return {
         cluster,
+        sizes: MONITORING_SIZES[cfg.environment],
         metrics: {
             retentionDays: obs.metricsRetentionDays,
             storageGiB: obs.prometheusStorageGiB,
             replicas: cfg.profile.minReplicas,
             alerting: cfg.alerting,
+            rules: {
+                backupMaxAge: [
+                    {
+                        schedule: ".*assessment.*",
+                        maxAgeMinutes: cfg.backup.examsRpoMinutes,
+                        what: "exams",
+                    },
+                    { schedule: ".*daily.*", maxAgeMinutes: 25 * 60, what: "daily" },
+                ],
+            },
         },
         tracing: {
             retentionDays: obs.tracesRetentionDays,
@@ -99,6 +139,11 @@ export function alertingAdvisories(alerting: AlertingConfig): string[] {
     if (alerting.chatWebhookUrl === undefined) {
         out.push(
             "alerting: no chat receiver (set it with `pulumi config set --secret mesh-platform:alertingChatWebhook <https://hooks.slack.com/...>`); warning alerts go to email until then",
+        );
+    }
+    if (alerting.heartbeatUrl === undefined) {
+        out.push(
+            "alerting: no dead man's switch (set alerting.heartbeatUrl, e.g. https://hc-ping.com/{secret}/mesh-prod-{cluster}, and `pulumi config set --secret mesh-platform:alertingHeartbeatSecret <ping key>`); a dead Prometheus, Alertmanager or region pages nobody until then",
         );
     }
     return out;

@@ -4,8 +4,10 @@
  * ingress gateway Certificate (renewed 30 days before expiry).
  *
  * Both clusters of a stack request the same hostnames independently, so each region keeps serving TLS
- * when the other is gone. They write the same `_acme-challenge` TXT name; a renewal that races the
- * other cluster's is retried by cert-manager, which is why the certificate renews 30 days early.
+ * when the other is gone. Both write TXT values under the same `_acme-challenge` name: cert-manager
+ * v1.21's Route 53 and Cloud DNS solvers add their value to the record set and remove only their own
+ * on cleanup (multi-value records), so two concurrent orders do not overwrite each other. The 30-day
+ * renewal margin is for an issuer outage, not for a race.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

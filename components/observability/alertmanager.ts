@@ -7,6 +7,15 @@
  * SMTP AUTH (e.g. Amazon SES) uses `smtpUsername` and `smtpPassword`, the password read from the same
  * Secret through `smtp_auth_password_file`.
  *
+ * Dead man's switch: kube-prometheus-stack's `Watchdog` alert always fires while Prometheus evaluates
+ * rules and Alertmanager delivers. It is routed to the `heartbeat` receiver (a webhook to a heartbeat
+ * service: healthchecks.io, Opsgenie or PagerDuty heartbeats), re-sent every minute. The heartbeat
+ * service sits in neither region and pages when a region's pings stop: a dead Prometheus, a dead
+ * Alertmanager, a broken route or a whole region gone. Each cluster pings its own check (`{cluster}`
+ * in the URL is replaced by the cluster name), so the page names the silent region; the surviving
+ * region's own heartbeat keeps arriving, which is how one region vouches for itself while the
+ * service watches the other. The URL is a secret, read from the receivers Secret (`url_file`).
+ *
  * A receiver whose credential is not given (`pagerRoutingKey`, `chatWebhookUrl`) is left out, and its
  * severity falls through to the default email receiver, so nothing is dropped.
  */
@@ -41,6 +50,12 @@ export interface AlertingArgs {
      * @default none: no SMTP AUTH.
      */
     readonly smtpPassword?: pulumi.Input<string>;
+    /**
+     * Heartbeat URL (a Pulumi secret) the always-firing `Watchdog` alert is posted to every minute;
+     * `{cluster}` in it is replaced by the cluster name (one heartbeat check per region).
+     * @default none: Watchdog goes nowhere and a dead alerting path pages nobody (the composition warns).
+     */
+    readonly heartbeatUrl?: pulumi.Input<string>;
 }
 
 /** Record every problem with `alerting` (at `path`, e.g. `args.alerting`) into `problems`. */
@@ -70,6 +85,9 @@ export const RECEIVER_SECRET_NAME = "alertmanager-receivers";
 export const PAGER_KEY_FILE = "pagerduty-routing-key";
 export const CHAT_URL_FILE = "chat-webhook-url";
 export const SMTP_PASSWORD_FILE = "smtp-password";
+export const HEARTBEAT_URL_FILE = "heartbeat-url";
+/** How often the Watchdog reaches the heartbeat service (heartbeat checks expect a period of a few minutes). */
+export const HEARTBEAT_REPEAT = "1m";
 const secretPath = (file: string) => `/etc/alertmanager/secrets/${RECEIVER_SECRET_NAME}/${file}`;
 
 /** Which optional receivers and credentials exist (decides the config and whether the Secret exists). */
@@ -80,6 +98,8 @@ export interface ReceiverPresence {
     readonly chat: boolean;
     /** SMTP user and password are both given: Alertmanager authenticates to the smarthost. */
     readonly smtpAuth: boolean;
+    /** A heartbeat URL is given: Watchdog goes to the `heartbeat` receiver. */
+    readonly heartbeat: boolean;
 }
 
 export function receiverPresence(alerting: AlertingArgs): ReceiverPresence {
@@ -87,6 +107,7 @@ export function receiverPresence(alerting: AlertingArgs): ReceiverPresence {
         pager: alerting.pagerRoutingKey !== undefined,
         chat: alerting.chatWebhookUrl !== undefined,
         smtpAuth: alerting.smtpPassword !== undefined && alerting.smtpUsername !== undefined,
+        heartbeat: alerting.heartbeatUrl !== undefined,
     };
 }
 
@@ -95,7 +116,7 @@ export function receiverPresence(alerting: AlertingArgs): ReceiverPresence {
  * password). The same answer decides whether Alertmanager mounts it, so no config names an unmounted file.
  */
 export function needsReceiverSecret(presence: ReceiverPresence): boolean {
-    return presence.pager || presence.chat || presence.smtpAuth;
+    return presence.pager || presence.chat || presence.smtpAuth || presence.heartbeat;
 }
 
 /** The Alertmanager configuration (kube-prometheus-stack `alertmanager.config`). */
@@ -108,10 +129,26 @@ export function alertmanagerConfig(
         { name: "email", email_configs: [{ to: alerting.emailTo, send_resolved: true }] },
     ];
     const routes: Record<string, unknown>[] = [
-        // kube-prometheus-stack's always-firing heartbeat and inhibitor helpers are not for humans.
-        { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+        // The always-firing Watchdog is the dead man's switch: to the heartbeat service, every minute.
+        presence.heartbeat
+            ? {
+                  receiver: "heartbeat",
+                  matchers: ['alertname = "Watchdog"'],
+                  group_by: ["cluster"],
+                  group_wait: "0s",
+                  group_interval: HEARTBEAT_REPEAT,
+                  repeat_interval: HEARTBEAT_REPEAT,
+              }
+            : { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+        // kube-prometheus-stack's inhibitor helper is not for humans.
         { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
     ];
+    if (presence.heartbeat) {
+        receivers.push({
+            name: "heartbeat",
+            webhook_configs: [{ url_file: secretPath(HEARTBEAT_URL_FILE), send_resolved: false }],
+        });
+    }
     if (presence.pager) {
         receivers.push({
             name: "pager",

@@ -3,18 +3,31 @@
  * an index lifecycle policy deleting log indices `retentionDays` after creation, and Fluent Bit as a
  * DaemonSet shipping container logs.
  *
- * Fluent Bit: the tail input reads CRI/docker container logs; the kubernetes filter parses JSON log
- * lines into fields (Merge_Log), so correlation ids stay searchable fields (`correlation_id`, copied
- * from the usual spellings when absent, next to `trace_id`/`span_id`); a grep filter drops records below
- * `logLevel` (the platform keeps WARN in prod, INFO in staging, DEBUG in dev). Lines without a level are kept.
+ * Fluent Bit: the tail input reads CRI/docker container logs; ./log-pipeline.ts joins stack traces,
+ * finds the level of JSON, klog, logfmt and plain-text lines (text or numeric), nests each app's JSON
+ * under `app`, copies the usual correlation id spellings into `correlation_id`, and drops records below
+ * `logLevel` (WARN in prod, INFO in staging, DEBUG in dev). Lines without a level are kept. Chunks are
+ * buffered on the node's disk, so an Elasticsearch outage delays logs instead of losing them.
+ *
+ * Least privilege: nothing but the ECK operator and Kibana's own service token uses the `elastic`
+ * superuser. File-realm users (ECK `spec.auth`) with their own roles: `fluent-bit` may only create
+ * documents and indices in `k8s-logs-*`; `log-lifecycle` (the one-shot Job) may only manage the
+ * lifecycle policy and index templates and the Kibana data views; `es-exporter` may only monitor;
+ * `logs-reader` (Grafana) may only read `k8s-logs-*`. Their passwords are generated in the Pulumi
+ * state (see `generatedPassword`) and reach only their Kubernetes Secrets.
  *
  * Longer than the house's 400 lines on purpose: the pipeline is one concept (operator, Elasticsearch,
  * Kibana, index lifecycle, Fluent Bit with its parsers and filters), and its pieces share names and users.
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as tls from "@pulumi/tls";
+import { stringify as stringifyYaml } from "yaml";
 import type { ClusterInfo, LogLevel } from "../types";
-import { LOGGING_NAMESPACE } from "../constants";
+import { LOGGING_NAMESPACE, MONITORING_NAMESPACE } from "../constants";
+import { customParsers, LOG_LEVELS, logFilters } from "./log-pipeline";
+import { MonitoringSizes, SMALL_MONITORING_SIZES, WorkloadResources } from "./sizing";
 import { CHARTS, ELASTIC_STACK_VERSION, pinnedRelease } from "./charts";
 import { ArgProblems } from "./validate";
 
@@ -22,7 +35,6 @@ export const ELASTICSEARCH_NAME = "logs";
 export const KIBANA_NAME = "logs";
 /** Names ECK derives from the Elasticsearch name. */
 export const ES_HTTP_SERVICE = `${ELASTICSEARCH_NAME}-es-http`;
-export const ES_USER_SECRET = `${ELASTICSEARCH_NAME}-es-elastic-user`;
 export const ES_CA_SECRET = `${ELASTICSEARCH_NAME}-es-http-certs-public`;
 export const LOG_INDEX_PREFIX = "k8s-logs";
 export const ILM_POLICY_NAME = "k8s-logs-retention";
@@ -35,28 +47,64 @@ export const ECK_WEBHOOK_PORT = 10250;
 /** How long the lifecycle Job may wait for Elasticsearch (and Pulumi for the Job). */
 export const ILM_JOB_DEADLINE_SECONDS = 1800;
 
-/** The platform's log levels, most verbose first. */
-export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
-/** Level names as applications spell them, grouped by the platform's levels. */
-const SPELLINGS: Readonly<Record<LogLevel, readonly string[]>> = {
-    DEBUG: ["trace", "debug"],
-    INFO: ["info", "information", "notice"],
-    WARN: ["warn", "warning"],
-    ERROR: ["error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert"],
-};
+export { LOG_LEVELS } from "./log-pipeline";
 
-/** Level spellings dropped when keeping `level` and above. */
-export function droppedLevels(level: LogLevel): string[] {
-    return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level)).flatMap((l) => SPELLINGS[l]);
-}
+/** Kibana's HTTP service and the public CA of its certificate (ECK names). */
+export const KB_HTTP_SERVICE = `${KIBANA_NAME}-kb-http`;
+export const KB_CA_SECRET = `${KIBANA_NAME}-kb-http-certs-public`;
 
-/** Fluent Bit's regex (Onigmo, case-insensitive) matching a level below `level`, or undefined for DEBUG. */
-export function levelExcludeRegex(level: LogLevel): string | undefined {
-    const names = droppedLevels(level);
-    return names.length === 0 ? undefined : `(?i)^(${names.join("|")})$`;
+/** ECK file-realm users, each with only its own role (see roles.yml below). */
+export const ES_USERS = {
+    fluentBit: { username: "fluent-bit", secret: "fluent-bit-es-user", roles: ["log_writer"] },
+    lifecycle: {
+        username: "log-lifecycle",
+        secret: "log-lifecycle-es-user",
+        roles: ["log_lifecycle", "log_data_views"],
+    },
+    exporter: { username: "es-exporter", secret: "es-exporter-user", roles: ["es_monitor"] },
+    reader: { username: "logs-reader", secret: "logs-reader-es-user", roles: ["log_reader"] },
+} as const;
+export type EsUser = keyof typeof ES_USERS;
+/** Secret holding roles.yml for ECK's `spec.auth.roles`. */
+export const ES_ROLES_SECRET = "logs-es-roles";
+/** The Secret in the monitoring namespace Grafana reads the logs reader's password from. */
+export const GRAFANA_ES_SECRET = "grafana-logs-reader";
+
+/** The file-realm roles (Elasticsearch role descriptors in roles.yml form). */
+export function esRoles(): Record<string, unknown> {
+    const logs = `${LOG_INDEX_PREFIX}-*`;
+    return {
+        // Fluent Bit writes with the `create` operation (Write_Operation create): create_doc suffices.
+        log_writer: {
+            indices: [
+                { names: [logs], privileges: ["create_doc", "create_index", "auto_configure"] },
+            ],
+        },
+        log_lifecycle: {
+            cluster: ["manage_ilm", "manage_index_templates", "monitor"],
+        },
+        // Kibana feature privilege: manage data views in the default space, nothing else in Kibana.
+        log_data_views: {
+            applications: [
+                {
+                    application: "kibana-.kibana",
+                    privileges: ["feature_indexPatterns.all"],
+                    resources: ["space:default"],
+                },
+            ],
+        },
+        es_monitor: {
+            cluster: ["monitor"],
+            indices: [{ names: ["*"], privileges: ["monitor"] }],
+        },
+        log_reader: {
+            indices: [{ names: [logs], privileges: ["read", "view_index_metadata"] }],
+        },
+    };
 }
 
 const CORRELATION_SPELLINGS = [
+    "correlation_id",
     "correlationId",
     "correlationID",
     "x_correlation_id",
@@ -66,36 +114,9 @@ const CORRELATION_SPELLINGS = [
     "x_request_id",
     "x-request-id",
 ];
-const LEVEL_SPELLINGS = ["severity", "lvl", "log.level", "levelname"];
-
+/** Fluent Bit's filters for records at `level` and above (./log-pipeline.ts). */
 export function fluentBitFilters(level: LogLevel): string {
-    const copy = (from: readonly string[], to: string) =>
-        from.map((f) => `        Copy ${f} ${to}`).join("\n");
-    const parts = [
-        `[FILTER]
-        Name kubernetes
-        Match kube.*
-        Merge_Log On
-        Merge_Log_Trim On
-        Keep_Log Off
-        K8S-Logging.Parser On
-        K8S-Logging.Exclude On
-        Labels On
-        Annotations Off`,
-        `[FILTER]
-        Name modify
-        Match kube.*
-${copy(LEVEL_SPELLINGS, "level")}
-${copy(CORRELATION_SPELLINGS, "correlation_id")}`,
-    ];
-    const exclude = levelExcludeRegex(level);
-    if (exclude) {
-        parts.push(`[FILTER]
-        Name grep
-        Match kube.*
-        Exclude level ${exclude}`);
-    }
-    return `${parts.join("\n\n")}\n`;
+    return logFilters(level, CORRELATION_SPELLINGS);
 }
 
 export function fluentBitOutputs(): string {
@@ -104,8 +125,11 @@ export function fluentBitOutputs(): string {
         Match kube.*
         Host ${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc
         Port 9200
-        HTTP_User elastic
+        HTTP_User ${ES_USERS.fluentBit.username}
         HTTP_Passwd \${ES_PASSWORD}
+        Write_Operation create
+        Buffer_Size 4MB
+        storage.total_limit_size 2G
         tls On
         tls.verify On
         tls.ca_file /fluent-bit/es-ca/ca.crt
@@ -118,15 +142,46 @@ export function fluentBitOutputs(): string {
 `;
 }
 
-export function fluentBitValues(level: LogLevel): Record<string, unknown> {
+/** Service section: metrics on 2020 and chunks buffered on the node's disk (hostPath /var/log). */
+export function fluentBitService(): string {
+    return `[SERVICE]
+    Daemon Off
+    Flush 1
+    Log_Level info
+    Parsers_File /fluent-bit/etc/parsers.conf
+    Parsers_File /fluent-bit/etc/conf/custom_parsers.conf
+    HTTP_Server On
+    HTTP_Listen 0.0.0.0
+    HTTP_Port 2020
+    Health_Check On
+    storage.path /var/log/flb-storage/
+    storage.sync normal
+    storage.backlog.mem_limit 32M
+`;
+}
+
+/** How Fluent Bit is scheduled: its resources and the platform's priority class. */
+export interface FluentBitScheduling {
+    readonly resources: WorkloadResources;
+    readonly priorityClassName: string;
+}
+
+export function fluentBitValues(
+    level: LogLevel,
+    scheduling: FluentBitScheduling,
+): Record<string, unknown> {
     return {
         kind: "DaemonSet",
+        resources: scheduling.resources,
+        priorityClassName: scheduling.priorityClassName,
+        // Scraped by the monitoring namespace's Prometheus (it selects every ServiceMonitor).
+        serviceMonitor: { enabled: true, interval: "30s" },
         // Every node, including tainted system nodes.
         tolerations: [{ operator: "Exists" }],
         env: [
             {
                 name: "ES_PASSWORD",
-                valueFrom: { secretKeyRef: { name: ES_USER_SECRET, key: "elastic" } },
+                valueFrom: { secretKeyRef: { name: ES_USERS.fluentBit.secret, key: "password" } },
             },
         ],
         extraVolumes: [
@@ -137,6 +192,8 @@ export function fluentBitValues(level: LogLevel): Record<string, unknown> {
         ],
         extraVolumeMounts: [{ name: "es-ca", mountPath: "/fluent-bit/es-ca", readOnly: true }],
         config: {
+            service: fluentBitService(),
+            customParsers: customParsers(),
             inputs: `[INPUT]
         Name tail
         Path /var/log/containers/*.log
@@ -144,6 +201,7 @@ export function fluentBitValues(level: LogLevel): Record<string, unknown> {
         multiline.parser docker, cri
         Tag kube.*
         Mem_Buf_Limit 50MB
+        storage.type filesystem
         Skip_Long_Lines On
         DB /var/log/flb_kube.db
 `,
@@ -182,6 +240,7 @@ export function elasticsearchManifest(
     nodes: number,
     storageGiB: number,
     memory: string,
+    priorityClassName?: string,
 ): Record<string, unknown> {
     return {
         apiVersion: "elasticsearch.k8s.elastic.co/v1",
@@ -189,6 +248,11 @@ export function elasticsearchManifest(
         metadata: { name: ELASTICSEARCH_NAME, namespace: LOGGING_NAMESPACE },
         spec: {
             version: ELASTIC_STACK_VERSION,
+            // Least-privilege users and their roles (ECK file realm).
+            auth: {
+                roles: [{ secretName: ES_ROLES_SECRET }],
+                fileRealm: Object.values(ES_USERS).map((u) => ({ secretName: u.secret })),
+            },
             nodeSets: [
                 {
                     name: "default",
@@ -201,6 +265,7 @@ export function elasticsearchManifest(
                     },
                     podTemplate: {
                         spec: {
+                            ...(priorityClassName ? { priorityClassName } : {}),
                             containers: [
                                 {
                                     name: "elasticsearch",
@@ -227,7 +292,10 @@ export function elasticsearchManifest(
     };
 }
 
-export function kibanaManifest(): Record<string, unknown> {
+export function kibanaManifest(
+    resources?: WorkloadResources,
+    priorityClassName?: string,
+): Record<string, unknown> {
     return {
         apiVersion: "kibana.k8s.elastic.co/v1",
         kind: "Kibana",
@@ -237,23 +305,82 @@ export function kibanaManifest(): Record<string, unknown> {
             count: 1,
             elasticsearchRef: { name: ELASTICSEARCH_NAME },
             config: { "server.ssl.supportedProtocols": [...TLS_PROTOCOLS] },
+            ...(resources
+                ? {
+                      podTemplate: {
+                          spec: {
+                              ...(priorityClassName ? { priorityClassName } : {}),
+                              containers: [{ name: "kibana", resources }],
+                          },
+                      },
+                  }
+                : {}),
         },
+    };
+}
+
+/** The Kibana data view over every log index (created or overwritten by the lifecycle Job). */
+export function kibanaDataView(): Record<string, unknown> {
+    return {
+        data_view: {
+            id: "k8s-logs",
+            title: `${LOG_INDEX_PREFIX}-*`,
+            name: "Kubernetes logs",
+            timeFieldName: "@timestamp",
+        },
+        override: true,
     };
 }
 
 const ILM_SCRIPT = `set -eu
 ES="https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200"
-call() { curl -fsS --cacert /es-ca/ca.crt -u "elastic:$ES_PASSWORD" -H 'Content-Type: application/json' "$@"; }
+KB="https://${KB_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:5601"
+call() { curl -fsS --max-time 60 --cacert /es-ca/ca.crt -u "${ES_USERS.lifecycle.username}:$ES_PASSWORD" -H 'Content-Type: application/json' "$@"; }
+kb() { curl -fsS --max-time 60 --cacert /kb-ca/ca.crt -u "${ES_USERS.lifecycle.username}:$ES_PASSWORD" -H 'Content-Type: application/json' -H 'kbn-xsrf: true' "$@"; }
 until call "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo "waiting for Elasticsearch"; sleep 10; done
 call -X PUT "$ES/_ilm/policy/${ILM_POLICY_NAME}" -d "$ILM_POLICY"
 call -X PUT "$ES/_index_template/${LOG_INDEX_PREFIX}" -d "$INDEX_TEMPLATE"
+until kb "$KB/api/status" >/dev/null; do echo "waiting for Kibana"; sleep 10; done
+kb -X POST "$KB/api/data_views/data_view" -d "$DATA_VIEW"
 `;
+
+/** prometheus-elasticsearch-exporter values: TLS to the ECK service with its CA, the monitor-only user. */
+export function esExporterValues(
+    resources: WorkloadResources,
+    priorityClassName: string,
+): Record<string, unknown> {
+    return {
+        resources,
+        priorityClassName,
+        es: {
+            uri: `https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200`,
+            ssl: {
+                enabled: true,
+                useExistingSecrets: true,
+                ca: { path: "/ssl/ca.crt" },
+                client: { enabled: false },
+            },
+        },
+        secretMounts: [{ name: "es-ca", secretName: ES_CA_SECRET, path: "/ssl" }],
+        // The exporter reads ES_USERNAME / ES_PASSWORD (basic auth) from its environment.
+        extraEnvSecrets: {
+            ES_USERNAME: { secret: ES_USERS.exporter.secret, key: "username" },
+            ES_PASSWORD: { secret: ES_USERS.exporter.secret, key: "password" },
+        },
+        serviceMonitor: { enabled: true, interval: "30s", scrapeTimeout: "20s" },
+    };
+}
 
 export interface LoggingArgs {
     /** The cluster the logging stack runs in (its Kubernetes provider). */
     readonly cluster: Pick<ClusterInfo, "name" | "provider">;
     /** The `logging` namespace (fixed name, see LOGGING_NAMESPACE): the operator waits for it. */
     readonly namespace: k8s.core.v1.Namespace;
+    /**
+     * The `monitoring` namespace, where Grafana's copy of the logs reader's password goes.
+     * @default none: the Secret waits for nothing (the namespace must exist)
+     */
+    readonly monitoringNamespace?: k8s.core.v1.Namespace;
     /** Elasticsearch nodes (one nodeSet). With more than one, every log index gets one replica. */
     readonly elasticsearchNodes: number;
     /** Data volume of each Elasticsearch node in GiB. */
@@ -272,6 +399,37 @@ export interface LoggingArgs {
      * @default true: deleting it needs an explicit `protect: false` first.
      */
     readonly protect?: boolean;
+    /**
+     * Requests and limits of Fluent Bit, Kibana and the Elasticsearch exporter.
+     * @default SMALL_MONITORING_SIZES
+     */
+    readonly sizes?: Pick<MonitoringSizes, "fluentBit" | "kibana" | "esExporter">;
+    /**
+     * Priority class of the logging pods (Observability creates it).
+     * @default none: the cluster's default priority
+     */
+    readonly priorityClassName?: string;
+}
+
+/**
+ * A password generated once and kept in the Pulumi state (a secret): the SHA-256 of a fresh Ed25519
+ * key, base64url. @pulumi/tls is what the project has for generated secret material; replacing the
+ * key resource rotates the password (ECK reloads file-realm users).
+ */
+export function generatedPassword(
+    name: string,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
+    const key = new tls.PrivateKey(name, { algorithm: "ED25519" }, opts);
+    return pulumi.secret(
+        key.privateKeyOpenssh.apply((pem) =>
+            crypto
+                .createHash("sha256")
+                .update(pem ?? name)
+                .digest("base64url")
+                .slice(0, 32),
+        ),
+    );
 }
 
 /** Every problem with the args of Logging `name` (Observability checks its children's args before creating anything). */
@@ -299,6 +457,8 @@ export class Logging extends pulumi.ComponentResource {
     readonly fluentBit: k8s.helm.v3.Release;
     /** Installs the lifecycle policy and the index template that attaches it to every log index. */
     readonly ilmJob: k8s.batch.v1.Job;
+    /** The Elasticsearch exporter (metrics for Prometheus). */
+    readonly exporter: k8s.helm.v3.Release;
 
     constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Logging", name, {}, opts);
@@ -327,6 +487,60 @@ export class Logging extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [args.namespace] },
         );
 
+        const sizes = { ...SMALL_MONITORING_SIZES, ...args.sizes };
+        const priorityClassName = args.priorityClassName;
+
+        // Least-privilege users: roles.yml and one basic-auth Secret per user (ECK file realm).
+        const roles = new k8s.core.v1.Secret(
+            `${name}-es-roles`,
+            {
+                metadata: { name: ES_ROLES_SECRET, namespace: LOGGING_NAMESPACE },
+                stringData: { "roles.yml": stringifyYaml(esRoles()) },
+            },
+            { parent: this, provider, dependsOn: [args.namespace] },
+        );
+        const passwords = {} as Record<EsUser, pulumi.Output<string>>;
+        const tlsProvider = new tls.Provider(`${name}-tls`, {}, { parent: this });
+        const userSecrets = (Object.keys(ES_USERS) as EsUser[]).map((u) => {
+            const user = ES_USERS[u];
+            passwords[u] = generatedPassword(`${name}-${user.username}-password`, {
+                parent: this,
+                provider: tlsProvider,
+            });
+            return new k8s.core.v1.Secret(
+                `${name}-${user.username}-user`,
+                {
+                    metadata: { name: user.secret, namespace: LOGGING_NAMESPACE },
+                    type: "kubernetes.io/basic-auth",
+                    stringData: {
+                        username: user.username,
+                        password: passwords[u],
+                        roles: user.roles.join(","),
+                    },
+                },
+                {
+                    parent: this,
+                    provider,
+                    dependsOn: [args.namespace],
+                    additionalSecretOutputs: ["data", "stringData"],
+                },
+            );
+        });
+        // Grafana's Elasticsearch data source reads the reader's password in its own namespace.
+        new k8s.core.v1.Secret(
+            `${name}-grafana-reader`,
+            {
+                metadata: { name: GRAFANA_ES_SECRET, namespace: MONITORING_NAMESPACE },
+                stringData: { username: ES_USERS.reader.username, password: passwords.reader },
+            },
+            {
+                parent: this,
+                provider,
+                dependsOn: args.monitoringNamespace ? [args.monitoringNamespace] : [],
+                additionalSecretOutputs: ["data", "stringData"],
+            },
+        );
+
         // Holds the logs: protected (in prod) like the other stateful resources.
         this.elasticsearch = new k8s.apiextensions.CustomResource(
             `${name}-elasticsearch`,
@@ -334,12 +548,18 @@ export class Logging extends pulumi.ComponentResource {
                 args.elasticsearchNodes,
                 args.elasticsearchStorageGiB,
                 args.elasticsearchMemory,
+                priorityClassName,
             ) as k8s.apiextensions.CustomResourceArgs,
-            { parent: this, provider, dependsOn: [this.operator], protect: args.protect ?? true },
+            {
+                parent: this,
+                provider,
+                dependsOn: [this.operator, roles, ...userSecrets],
+                protect: args.protect ?? true,
+            },
         );
         this.kibana = new k8s.apiextensions.CustomResource(
             `${name}-kibana`,
-            kibanaManifest() as k8s.apiextensions.CustomResourceArgs,
+            kibanaManifest(sizes.kibana, priorityClassName) as k8s.apiextensions.CustomResourceArgs,
             { parent: this, provider, dependsOn: [this.elasticsearch] },
         );
 
@@ -376,8 +596,8 @@ export class Logging extends pulumi.ComponentResource {
                                             name: "ES_PASSWORD",
                                             valueFrom: {
                                                 secretKeyRef: {
-                                                    name: ES_USER_SECRET,
-                                                    key: "elastic",
+                                                    name: ES_USERS.lifecycle.secret,
+                                                    key: "password",
                                                 },
                                             },
                                         },
@@ -390,9 +610,14 @@ export class Logging extends pulumi.ComponentResource {
                                             name: "INDEX_TEMPLATE",
                                             value: JSON.stringify(indexTemplate(replicas)),
                                         },
+                                        {
+                                            name: "DATA_VIEW",
+                                            value: JSON.stringify(kibanaDataView()),
+                                        },
                                     ],
                                     volumeMounts: [
                                         { name: "es-ca", mountPath: "/es-ca", readOnly: true },
+                                        { name: "kb-ca", mountPath: "/kb-ca", readOnly: true },
                                     ],
                                     securityContext: {
                                         allowPrivilegeEscalation: false,
@@ -401,7 +626,10 @@ export class Logging extends pulumi.ComponentResource {
                                     },
                                 },
                             ],
-                            volumes: [{ name: "es-ca", secret: { secretName: ES_CA_SECRET } }],
+                            volumes: [
+                                { name: "es-ca", secret: { secretName: ES_CA_SECRET } },
+                                { name: "kb-ca", secret: { secretName: KB_CA_SECRET } },
+                            ],
                         },
                     },
                 },
@@ -409,7 +637,7 @@ export class Logging extends pulumi.ComponentResource {
             {
                 parent: this,
                 provider,
-                dependsOn: [this.elasticsearch],
+                dependsOn: [this.elasticsearch, this.kibana],
                 customTimeouts: { create: ilmTimeout, update: ilmTimeout },
             },
         );
@@ -422,9 +650,23 @@ export class Logging extends pulumi.ComponentResource {
             {
                 releaseName: "fluent-bit",
                 namespace: LOGGING_NAMESPACE,
-                values: fluentBitValues(args.logLevel),
+                values: fluentBitValues(args.logLevel, {
+                    resources: sizes.fluentBit,
+                    priorityClassName: priorityClassName ?? "",
+                }),
             },
             { parent: this, provider, dependsOn: [this.elasticsearch, this.ilmJob] },
+        );
+
+        this.exporter = pinnedRelease(
+            `${name}-es-exporter`,
+            CHARTS.elasticsearchExporter,
+            {
+                releaseName: "es-exporter",
+                namespace: LOGGING_NAMESPACE,
+                values: esExporterValues(sizes.esExporter, priorityClassName ?? ""),
+            },
+            { parent: this, provider, dependsOn: [this.elasticsearch] },
         );
 
         this.registerOutputs({

@@ -7,13 +7,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Cloud } from "../../lib/cloud";
 import type { ClusterInfo } from "../types";
-import { MONITORING_NAMESPACE } from "../constants";
+import { LOGGING_NAMESPACE, MONITORING_NAMESPACE, TRACING_NAMESPACE } from "../constants";
+import { ES_HTTP_SERVICE, ES_USERS, GRAFANA_ES_SECRET, LOG_INDEX_PREFIX } from "./logging";
+import { JAEGER_SERVICE_NAME } from "./tracing";
 import { CHARTS, pinnedRelease } from "./charts";
 import {
     AlertingArgs,
     alertmanagerConfig,
     CHAT_URL_FILE,
     checkAlertingArgs,
+    HEARTBEAT_URL_FILE,
     needsReceiverSecret,
     PAGER_KEY_FILE,
     RECEIVER_SECRET_NAME,
@@ -24,6 +27,8 @@ import {
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
 import { ArgProblems } from "./validate";
+import type { RuleContext } from "./rules";
+import { MonitoringSizes, SMALL_MONITORING_SIZES } from "./sizing";
 
 export interface MetricsArgs {
     /** The cluster: its name and region label every series and alert, its cloud decides which node components are scraped. */
@@ -41,6 +46,23 @@ export interface MetricsArgs {
     readonly replicas?: number;
     /** Alert receivers: email always, pager and chat when their credential is given. */
     readonly alerting: AlertingArgs;
+    /**
+     * Requests and limits of Prometheus, Alertmanager, Grafana, the operator, kube-state-metrics and
+     * node-exporter.
+     * @default SMALL_MONITORING_SIZES
+     */
+    readonly sizes?: MonitoringSizes;
+    /**
+     * Priority class of the monitoring pods (Observability creates it).
+     * @default none: the cluster's default priority
+     */
+    readonly priorityClassName?: string;
+    /**
+     * Where the rules are evaluated beyond cluster and region: per-service error thresholds, the
+     * traffic guard, backup age limits (see RuleContext).
+     * @default the defaults of RuleContext
+     */
+    readonly rules?: Omit<RuleContext, "cluster" | "region">;
 }
 
 /** What prometheusStackValues needs: plain data decided before any resource exists. */
@@ -61,7 +83,18 @@ export interface PrometheusStackInputs {
     readonly alerting: AlertingArgs;
     /** Which receivers exist. */
     readonly receivers: ReceiverPresence;
+    /** Requests and limits per workload. @default SMALL_MONITORING_SIZES */
+    readonly sizes?: MonitoringSizes;
+    /** Priority class of every pod of the release. @default "" (none) */
+    readonly priorityClassName?: string;
 }
+
+/** Samples one scrape may return before the target fails (cardinality guard). */
+export const SAMPLE_LIMIT = 50000;
+
+/** Jaeger's query API (the chart's query port on the Jaeger service). */
+const JAEGER_QUERY_HOST = `${JAEGER_SERVICE_NAME}.${TRACING_NAMESPACE}.svc`;
+const JAEGER_QUERY_PORT = 16686;
 
 /** Replicas of Prometheus and Alertmanager when MetricsArgs.replicas is not given. */
 export const DEFAULT_METRICS_REPLICAS = 2;
@@ -83,6 +116,10 @@ export function metricsArgProblems(
 export function prometheusStackValues(p: PrometheusStackInputs): Record<string, unknown> {
     const replicas = p.replicas;
     const withSecret = needsReceiverSecret(p.receivers);
+    const sizes = p.sizes ?? SMALL_MONITORING_SIZES;
+    const priorityClassName = p.priorityClassName ?? "";
+    // A PodDisruptionBudget wherever there is more than one replica to keep.
+    const pdb = { enabled: replicas > 1, minAvailable: 1 };
     const pvc = (gib: number) => ({
         volumeClaimTemplate: {
             spec: {
@@ -121,9 +158,17 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
                 windows: false,
             },
         },
+        prometheusOperator: { resources: sizes.operator, priorityClassName },
+        "kube-state-metrics": { resources: sizes.kubeStateMetrics, priorityClassName },
+        "prometheus-node-exporter": { resources: sizes.nodeExporter, priorityClassName },
         prometheus: {
+            podDisruptionBudget: pdb,
             prometheusSpec: {
                 replicas,
+                resources: sizes.prometheus,
+                priorityClassName,
+                // Default per-target sample limit of every ServiceMonitor/PodMonitor without its own.
+                sampleLimit: SAMPLE_LIMIT,
                 retention: `${p.retentionDays}d`,
                 // Size-based retention as a safety net below the volume size, so a full disk never stops ingestion.
                 retentionSize: `${Math.floor(p.storageGiB * 0.9)}GB`,
@@ -138,9 +183,12 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             },
         },
         alertmanager: {
+            podDisruptionBudget: pdb,
             config: alertmanagerConfig(p.alerting, p.receivers),
             alertmanagerSpec: {
                 replicas,
+                resources: sizes.alertmanager,
+                priorityClassName,
                 secrets: withSecret ? [RECEIVER_SECRET_NAME] : [],
                 storage: pvc(5),
             },
@@ -148,6 +196,12 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
         grafana: {
             defaultDashboardsEnabled: true,
             defaultDashboardsTimezone: "utc",
+            resources: sizes.grafana,
+            priorityClassName,
+            additionalDataSources: grafanaDataSources(),
+            envValueFrom: {
+                ES_READER_PASSWORD: { secretKeyRef: { name: GRAFANA_ES_SECRET, key: "password" } },
+            },
             // No adminPassword: the Grafana chart generates one into its Secret.
             sidecar: {
                 dashboards: {
@@ -159,6 +213,40 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             },
         },
     };
+}
+
+/** Grafana data sources besides Prometheus: Jaeger (traces) and Elasticsearch (logs, read-only user). */
+export function grafanaDataSources(): Record<string, unknown>[] {
+    return [
+        {
+            name: "Jaeger",
+            uid: "jaeger",
+            type: "jaeger",
+            access: "proxy",
+            url: `http://${JAEGER_QUERY_HOST}:${JAEGER_QUERY_PORT}`,
+            editable: false,
+        },
+        {
+            name: "Elasticsearch logs",
+            uid: "elasticsearch-logs",
+            type: "elasticsearch",
+            access: "proxy",
+            url: `https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200`,
+            basicAuth: true,
+            basicAuthUser: ES_USERS.reader.username,
+            // Grafana expands $__env{} in provisioning files: the password comes from the Secret.
+            secureJsonData: { basicAuthPassword: "$__env{ES_READER_PASSWORD}" },
+            jsonData: {
+                index: `${LOG_INDEX_PREFIX}-*`,
+                timeField: "@timestamp",
+                logMessageField: "log",
+                logLevelField: "level",
+                // ECK's self-signed HTTP CA is not mounted in Grafana: see the README (open point).
+                tlsSkipVerify: true,
+            },
+            editable: false,
+        },
+    ];
 }
 
 export class Metrics extends pulumi.ComponentResource {
@@ -182,6 +270,10 @@ export class Metrics extends pulumi.ComponentResource {
                 stringData[CHAT_URL_FILE] = alerting.chatWebhookUrl;
             if (receivers.smtpAuth && alerting.smtpPassword !== undefined)
                 stringData[SMTP_PASSWORD_FILE] = alerting.smtpPassword;
+            if (alerting.heartbeatUrl !== undefined)
+                stringData[HEARTBEAT_URL_FILE] = pulumi
+                    .output(alerting.heartbeatUrl)
+                    .apply((u) => u.split("{cluster}").join(cluster.name));
             dependsOn.push(
                 new k8s.core.v1.Secret(
                     `${name}-receivers`,
@@ -215,13 +307,15 @@ export class Metrics extends pulumi.ComponentResource {
                     replicas,
                     alerting,
                     receivers,
+                    sizes: args.sizes,
+                    priorityClassName: args.priorityClassName,
                 }),
             },
             { parent: this, provider, dependsOn },
         );
 
         this.manifests = [
-            prometheusRule({ cluster: cluster.name, region: cluster.cloudRegion }),
+            prometheusRule({ ...args.rules, cluster: cluster.name, region: cluster.cloudRegion }),
             ...scrapeMonitors(),
         ];
         for (const m of this.manifests) {

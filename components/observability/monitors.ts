@@ -4,7 +4,13 @@
  * kube-prometheus-stack defaults do not cover (Istio control plane, Envoy sidecars and gateways,
  * cert-manager).
  */
-import { CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, MONITORING_NAMESPACE } from "../constants";
+import {
+    CERT_MANAGER_NAMESPACE,
+    ISTIO_NAMESPACE,
+    MONITORING_NAMESPACE,
+    TRACING_NAMESPACE,
+    VELERO_NAMESPACE,
+} from "../constants";
 import { RuleContext, ruleGroups } from "./rules";
 
 export interface Manifest {
@@ -19,6 +25,8 @@ export interface Manifest {
 }
 
 const MONITORING = "monitoring.coreos.com/v1";
+/** Samples one proxy (Envoy stats plus app metrics) may return per scrape. */
+export const SCRAPE_SAMPLE_LIMIT = 20000;
 const labels = { "app.kubernetes.io/part-of": "mesh-platform" };
 
 export const RULES_NAME = "mesh-platform-rules";
@@ -69,10 +77,20 @@ export function envoyPodMonitor(): Manifest {
             selector: {
                 matchExpressions: [{ key: "istio-prometheus-ignore", operator: "DoesNotExist" }],
             },
-            jobLabel: "istio-proxies",
+            // job = monitoring/istio-proxies (the operator's default); every proxy's series carry it.
+            sampleLimit: SCRAPE_SAMPLE_LIMIT,
             podMetricsEndpoints: [
                 {
                     interval: "15s",
+                    // One series per learner is unbounded cardinality: series of learning_path_progress that
+                    // carry user_id are dropped before storage (the apps export the per-course value).
+                    metricRelabelings: [
+                        {
+                            action: "drop",
+                            sourceLabels: ["__name__", "user_id"],
+                            regex: "learning_path_progress;.+",
+                        },
+                    ],
                     relabelings: [
                         {
                             action: "keep",
@@ -101,7 +119,6 @@ export function envoyPodMonitor(): Manifest {
                             regex: "(.+)",
                             targetLabel: "__metrics_path__",
                         },
-                        { action: "labeldrop", regex: "__meta_kubernetes_pod_label_(.+)" },
                     ],
                 },
             ],
@@ -128,6 +145,54 @@ export function certManagerServiceMonitor(): Manifest {
     };
 }
 
+/** Jaeger's own metrics (OpenTelemetry Collector telemetry on 8888, see jaegerConfig). */
+export function jaegerPodMonitor(): Manifest {
+    return {
+        apiVersion: MONITORING,
+        kind: "PodMonitor",
+        metadata: { name: "jaeger", namespace: MONITORING_NAMESPACE, labels },
+        spec: {
+            namespaceSelector: { matchNames: [TRACING_NAMESPACE] },
+            selector: { matchLabels: { "app.kubernetes.io/name": "jaeger" } },
+            sampleLimit: SCRAPE_SAMPLE_LIMIT,
+            podMetricsEndpoints: [
+                {
+                    interval: "30s",
+                    relabelings: [
+                        {
+                            action: "replace",
+                            sourceLabels: ["__meta_kubernetes_pod_ip"],
+                            regex: "(.+)",
+                            replacement: "$1:8888",
+                            targetLabel: "__address__",
+                        },
+                    ],
+                },
+            ],
+        },
+    };
+}
+
+/** Velero's metrics port (8085, `http-monitoring`): backup success/failure per schedule. */
+export function veleroPodMonitor(): Manifest {
+    return {
+        apiVersion: MONITORING,
+        kind: "PodMonitor",
+        metadata: { name: "velero", namespace: MONITORING_NAMESPACE, labels },
+        spec: {
+            namespaceSelector: { matchNames: [VELERO_NAMESPACE] },
+            selector: { matchLabels: { "app.kubernetes.io/name": "velero", name: "velero" } },
+            podMetricsEndpoints: [{ port: "http-monitoring", interval: "60s" }],
+        },
+    };
+}
+
 export function scrapeMonitors(): Manifest[] {
-    return [istiodServiceMonitor(), envoyPodMonitor(), certManagerServiceMonitor()];
+    return [
+        istiodServiceMonitor(),
+        envoyPodMonitor(),
+        certManagerServiceMonitor(),
+        jaegerPodMonitor(),
+        veleroPodMonitor(),
+    ];
 }

@@ -13,9 +13,20 @@ import { Logging, LoggingArgs, loggingArgProblems } from "./logging";
 import { Metrics, MetricsArgs, metricsArgProblems } from "./metrics";
 import { Tracing, TracingArgs, tracingArgProblems } from "./tracing";
 import { ArgProblems } from "./validate";
+import { MonitoringSizes, SMALL_MONITORING_SIZES } from "./sizing";
+
+/**
+ * The platform's own components schedule before, and are evicted after, application pods (below the
+ * system-node-critical/system-cluster-critical classes of 2 000 000 000 and up).
+ */
+export const PLATFORM_PRIORITY_CLASS = "mesh-platform-critical";
+export const PLATFORM_PRIORITY = 1000000;
 
 /** The args of a child component, without what Observability itself supplies (cluster, namespace). */
-type ChildArgs<T> = Omit<T, "cluster" | "namespace">;
+type ChildArgs<T> = Omit<
+    T,
+    "cluster" | "namespace" | "sizes" | "priorityClassName" | "resources" | "monitoringNamespace"
+>;
 
 export interface ObservabilityArgs {
     /** The cluster to install into: its Kubernetes provider, what to wait for, name, cloud and region. */
@@ -26,6 +37,11 @@ export interface ObservabilityArgs {
     readonly tracing: ChildArgs<TracingArgs>;
     /** Elasticsearch, Kibana and Fluent Bit (see LoggingArgs). */
     readonly logging: ChildArgs<LoggingArgs>;
+    /**
+     * Requests and limits of every monitoring workload, sized to the cluster's band.
+     * @default SMALL_MONITORING_SIZES
+     */
+    readonly sizes?: MonitoringSizes;
     /**
      * Resources the namespaces (and so everything else) are created after, besides `cluster.ready`.
      * @default none: only the cluster's readiness.
@@ -38,6 +54,7 @@ export class Observability extends pulumi.ComponentResource {
     readonly metrics: Metrics;
     readonly tracing: Tracing;
     readonly logging: Logging;
+    readonly priorityClass: k8s.scheduling.v1.PriorityClass;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Observability", name, {}, opts);
@@ -61,21 +78,47 @@ export class Observability extends pulumi.ComponentResource {
         const tracing = ns("tracing", TRACING_NAMESPACE);
         const logging = ns("logging", LOGGING_NAMESPACE);
         this.namespaces = [monitoring, tracing, logging];
+        const sizes = args.sizes ?? SMALL_MONITORING_SIZES;
+        this.priorityClass = new k8s.scheduling.v1.PriorityClass(
+            `${name}-priority`,
+            {
+                metadata: { name: PLATFORM_PRIORITY_CLASS },
+                value: PLATFORM_PRIORITY,
+                globalDefault: false,
+                preemptionPolicy: "PreemptLowerPriority",
+                description: "mesh-platform's own components (monitoring, logging, tracing)",
+            },
+            { parent: this, provider, dependsOn },
+        );
+        const priorityClassName = PLATFORM_PRIORITY_CLASS;
 
         this.metrics = new Metrics(
             `${name}-metrics`,
-            { ...args.metrics, cluster, namespace: monitoring },
-            { parent: this },
+            { ...args.metrics, cluster, namespace: monitoring, sizes, priorityClassName },
+            { parent: this, dependsOn: [this.priorityClass] },
         );
         this.tracing = new Tracing(
             `${name}-tracing`,
-            { ...args.tracing, cluster, namespace: tracing },
-            { parent: this },
+            {
+                ...args.tracing,
+                cluster,
+                namespace: tracing,
+                resources: sizes.jaeger,
+                priorityClassName,
+            },
+            { parent: this, dependsOn: [this.priorityClass] },
         );
         this.logging = new Logging(
             `${name}-logging`,
-            { ...args.logging, cluster, namespace: logging },
-            { parent: this },
+            {
+                ...args.logging,
+                cluster,
+                namespace: logging,
+                monitoringNamespace: monitoring,
+                sizes,
+                priorityClassName,
+            },
+            { parent: this, dependsOn: [this.priorityClass] },
         );
 
         this.registerOutputs({ namespaces: this.namespaces.map((n) => n.metadata.name) });

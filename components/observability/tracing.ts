@@ -16,6 +16,7 @@ import type { ClusterInfo } from "../types";
 import { JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT, TRACING_NAMESPACE } from "../constants";
 import { CHARTS, pinnedRelease } from "./charts";
 import { ArgProblems } from "./validate";
+import { SMALL_MONITORING_SIZES, WorkloadResources } from "./sizing";
 
 /** The chart names its Deployment and Service after fullnameOverride: the host the mesh sends spans to. */
 export const JAEGER_SERVICE_NAME = JAEGER_COLLECTOR_HOST.split(".")[0];
@@ -71,7 +72,11 @@ export function jaegerConfig(retentionDays: number): Record<string, unknown> {
     };
 }
 
-export function jaegerValues(retentionDays: number): Record<string, unknown> {
+export function jaegerValues(
+    retentionDays: number,
+    resources: WorkloadResources = SMALL_MONITORING_SIZES.jaeger,
+    priorityClassName = "",
+): Record<string, unknown> {
     return {
         fullnameOverride: JAEGER_SERVICE_NAME,
         userconfig: jaegerConfig(retentionDays),
@@ -82,7 +87,8 @@ export function jaegerValues(retentionDays: number): Record<string, unknown> {
                 { name: "badger-data", persistentVolumeClaim: { claimName: JAEGER_PVC_NAME } },
             ],
             extraVolumeMounts: [{ name: "badger-data", mountPath: "/badger" }],
-            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+            resources,
+            priorityClassName,
         },
     };
 }
@@ -101,6 +107,10 @@ export interface TracingArgs {
      * @default true: deleting it needs an explicit `protect: false` first.
      */
     readonly protect?: boolean;
+    /** Requests and limits of the Jaeger pod. @default SMALL_MONITORING_SIZES.jaeger */
+    readonly resources?: WorkloadResources;
+    /** Priority class of the Jaeger pod. @default none */
+    readonly priorityClassName?: string;
 }
 
 /** Every problem with the args of Tracing `name` (Observability checks its children's args before creating anything). */
@@ -146,7 +156,7 @@ export class Tracing extends pulumi.ComponentResource {
             {
                 releaseName: "jaeger",
                 namespace: TRACING_NAMESPACE,
-                values: jaegerValues(args.retentionDays),
+                values: jaegerValues(args.retentionDays, args.resources, args.priorityClassName),
             },
             { parent: this, provider, dependsOn: [args.namespace, this.volume] },
         );

@@ -7,13 +7,14 @@ import { Observability } from "../../components/observability";
 import { observabilityArgs } from "../../platform/addons";
 import { CHARTS, ELASTIC_STACK_VERSION } from "../../components/observability/charts";
 import {
-    droppedLevels,
+    esRoles,
     fluentBitFilters,
+    fluentBitOutputs,
     ILM_JOB_DEADLINE_SECONDS,
     ilmPolicy,
     indexTemplate,
-    levelExcludeRegex,
 } from "../../components/observability/logging";
+import { levelsBelow } from "../../components/observability/log-pipeline";
 import { jaegerConfig } from "../../components/observability/tracing";
 import { JAEGER_COLLECTOR_HOST, JAEGER_OTLP_GRPC_PORT } from "../../components/constants";
 
@@ -67,6 +68,11 @@ describe("observability: Observability component", () => {
                 "88.5.3",
                 "https://prometheus-community.github.io/helm-charts",
             ],
+            [
+                "prometheus-elasticsearch-exporter",
+                "7.4.0",
+                "https://prometheus-community.github.io/helm-charts",
+            ],
         ]);
         for (const r of releases) assert.equal(run.providerOf(r)?.name, "singapore-k8s", r.name);
         for (const c of Object.values(CHARTS)) assert.match(c.version, /^v?\d+\.\d+\.\d+$/);
@@ -110,6 +116,8 @@ describe("observability: Observability component", () => {
             r.type.startsWith("kubernetes:monitoring.coreos.com/v1:"),
         );
         assert.deepEqual(crs.map((r) => r.type.split(":").pop()).sort(), [
+            "PodMonitor",
+            "PodMonitor",
             "PodMonitor",
             "PrometheusRule",
             "ServiceMonitor",
@@ -192,10 +200,7 @@ describe("observability: Observability component", () => {
         const fb = run.one(RELEASE, "singapore-observability-logging-fluent-bit").inputs
             .values as any;
         assert.equal(fb.kind, "DaemonSet");
-        assert.match(
-            fb.config.filters,
-            /Exclude level \(\?i\)\^\(trace\|debug\|info\|information\|notice\)\$/,
-        );
+        assert.match(fb.config.filters, /Exclude level \^\(\?:DEBUG\|INFO\)\$/);
         const job = run.one("kubernetes:batch/v1:Job", "singapore-observability-logging-ilm");
         const env = (job.inputs.spec as any).template.spec.containers[0].env;
         const policy = JSON.parse(env.find((e: any) => e.name === "ILM_POLICY").value);
@@ -224,31 +229,44 @@ describe("observability: Observability component", () => {
 });
 
 describe("observability: logging and tracing builders", () => {
-    it("drops log records below the level, keeping records at and above it", () => {
-        assert.deepEqual(droppedLevels("DEBUG"), []);
-        assert.deepEqual(droppedLevels("INFO"), ["trace", "debug"]);
-        assert.deepEqual(droppedLevels("WARN"), [
-            "trace",
-            "debug",
-            "info",
-            "information",
-            "notice",
-        ]);
-        assert.equal(levelExcludeRegex("DEBUG"), undefined);
-        assert.doesNotMatch(fluentBitFilters("DEBUG"), /Name grep/);
-        const warn = new RegExp(levelExcludeRegex("WARN")!.replace("(?i)", ""), "i");
-        for (const kept of ["WARN", "warning", "error", "FATAL"])
-            assert.doesNotMatch(kept, warn, kept);
-        for (const dropped of ["INFO", "debug", "Trace", "notice"])
-            assert.match(dropped, warn, dropped);
+    it("drops log records below the level (sample lines in log-pipeline.test.ts)", () => {
+        assert.deepEqual(levelsBelow("DEBUG"), []);
+        assert.deepEqual(levelsBelow("WARN"), ["DEBUG", "INFO"]);
+        assert.doesNotMatch(fluentBitFilters("DEBUG"), /Name\s+grep/);
+        assert.match(fluentBitFilters("WARN"), /Exclude level \^\(\?:DEBUG\|INFO\)\$/);
+    });
+
+    it("writes as the least-privilege fluent-bit user, which may only create in k8s-logs-*", () => {
+        const out = fluentBitOutputs();
+        assert.match(out, /HTTP_User fluent-bit\n/);
+        assert.doesNotMatch(out, /elastic/);
+        assert.match(out, /Write_Operation create/);
+        assert.match(out, /Buffer_Size 4MB/);
+        const roles: Record<string, any> = esRoles();
+        assert.deepEqual(roles.log_writer, {
+            indices: [
+                {
+                    names: ["k8s-logs-*"],
+                    privileges: ["create_doc", "create_index", "auto_configure"],
+                },
+            ],
+        });
+        assert.equal((roles.log_writer as { cluster?: unknown }).cluster, undefined);
+        for (const r of Object.values(roles)) {
+            for (const priv of [
+                ...(r.cluster ?? []),
+                ...(r.indices ?? []).flatMap((i: any) => i.privileges),
+            ])
+                assert.ok(!["all", "manage", "manage_security"].includes(priv), priv);
+        }
     });
 
     it("parses JSON logs and keeps correlation ids as a field", () => {
         const f = fluentBitFilters("INFO");
-        assert.match(f, /Merge_Log On/);
-        assert.match(f, /Copy x-request-id correlation_id/);
-        assert.match(f, /Copy correlationId correlation_id/);
-        assert.match(f, /Copy severity level/);
+        assert.match(f, /Merge_Log\s+On/);
+        assert.match(f, /Merge_Log_Key\s+app/);
+        assert.match(f, /Copy\s+app.x-request-id correlation_id/);
+        assert.match(f, /Copy\s+app.correlationId correlation_id/);
     });
 
     it("deletes log indices after the retention days and spans after the trace retention", () => {

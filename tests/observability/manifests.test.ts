@@ -61,14 +61,20 @@ describe("observability: prometheus-operator resources", () => {
             .filter(isAlertingRule);
         assert.deepEqual(alerts.map((a) => a.alert).sort(), [
             "CertificateExpiringSoon",
+            "CriticalServiceHighErrorRate",
+            "CriticalServiceHighErrorRate",
+            "DatabaseConnectivityLost",
             "ExamServiceSlowResponse",
             "IstioControlPlaneDown",
             "MeshCACertificateExpiring",
             "MeshConfigurationChanged",
-            "PaymentServiceHighErrorRate",
             "PodRestartRateIncreased",
             "ServiceHighLatencyP95",
             "ServiceMeshHighErrorRate",
+            "VeleroBackupFailed",
+            "VeleroBackupTooOld",
+            "VeleroBackupTooOld",
+            "WorkloadRolledOut",
         ]);
         for (const a of alerts) {
             assert.equal(a.labels.cluster, "tokyo", a.alert);
@@ -77,7 +83,7 @@ describe("observability: prometheus-operator resources", () => {
         }
         const sev = Object.fromEntries(alerts.map((a) => [a.alert, a.labels.severity]));
         assert.equal(sev.ServiceMeshHighErrorRate, "critical");
-        assert.equal(sev.PaymentServiceHighErrorRate, "critical");
+        assert.equal(sev.CriticalServiceHighErrorRate, "critical");
         assert.equal(sev.IstioControlPlaneDown, "critical");
         assert.equal(sev.ServiceHighLatencyP95, "warning");
         assert.equal(sev.CertificateExpiringSoon, "warning");
@@ -132,15 +138,20 @@ describe("observability: Alertmanager routing", () => {
         emailFrom: "am@example.com",
         smtpSmarthost: "smtp.example.com:587",
     };
-    const withAll = { ...alerting, pagerRoutingKey: {} as never, chatWebhookUrl: {} as never };
+    const withAll = {
+        ...alerting,
+        pagerRoutingKey: {} as never,
+        chatWebhookUrl: {} as never,
+        heartbeatUrl: {} as never,
+    };
 
     it("routes critical to the pager, warning to chat and info to email, with credentials read from mounted files", () => {
         const presence = receiverPresence(withAll);
-        assert.deepEqual(presence, { pager: true, chat: true, smtpAuth: false });
+        assert.deepEqual(presence, { pager: true, chat: true, smtpAuth: false, heartbeat: true });
         const c = alertmanagerConfig(withAll, presence) as any;
         const routes = c.route.routes.map((r: any) => [r.receiver, r.matchers[0]]);
         assert.deepEqual(routes, [
-            ["null", 'alertname = "Watchdog"'],
+            ["heartbeat", 'alertname = "Watchdog"'],
             ["null", 'alertname = "InfoInhibitor"'],
             ["pager", 'severity = "critical"'],
             ["chat", 'severity = "warning"'],
@@ -157,6 +168,17 @@ describe("observability: Alertmanager routing", () => {
             "/etc/alertmanager/secrets/alertmanager-receivers/chat-webhook-url",
         );
         assert.equal(byName.chat.slack_configs[0].api_url, undefined);
+        // the dead man's switch: Watchdog re-sent every minute to the heartbeat URL read from a file
+        assert.deepEqual(byName.heartbeat.webhook_configs, [
+            {
+                url_file: "/etc/alertmanager/secrets/alertmanager-receivers/heartbeat-url",
+                send_resolved: false,
+            },
+        ]);
+        const watchdog = c.route.routes[0];
+        assert.equal(watchdog.repeat_interval, "1m");
+        assert.equal(watchdog.group_interval, "1m");
+        assert.equal(watchdog.group_wait, "0s");
         assert.deepEqual(byName.email.email_configs, [
             { to: "alerts@example.com", send_resolved: true },
         ]);
@@ -169,7 +191,12 @@ describe("observability: Alertmanager routing", () => {
     it("authenticates to the SMTP relay with a password read from the mounted Secret, never inline", () => {
         const withSmtp = { ...alerting, smtpUsername: "AKIASMTPUSER", smtpPassword: {} as never };
         const presence = receiverPresence(withSmtp);
-        assert.deepEqual(presence, { pager: false, chat: false, smtpAuth: true });
+        assert.deepEqual(presence, {
+            pager: false,
+            chat: false,
+            smtpAuth: true,
+            heartbeat: false,
+        });
         const c = alertmanagerConfig(withSmtp, presence) as any;
         assert.equal(c.global.smtp_auth_username, "AKIASMTPUSER");
         assert.equal(
@@ -192,9 +219,13 @@ describe("observability: Alertmanager routing", () => {
             ["null", "null", "email"],
         );
         const advice = alertingAdvisories(alerting);
-        assert.equal(advice.length, 2);
+        assert.equal(advice.length, 3);
         assert.match(advice[0], /pulumi config set --secret mesh-platform:alertingPagerKey/);
         assert.match(advice[1], /pulumi config set --secret mesh-platform:alertingChatWebhook/);
+        assert.match(
+            advice[2],
+            /alerting.heartbeatUrl.*pulumi config set --secret mesh-platform:alertingHeartbeatSecret/,
+        );
     });
 });
 
@@ -235,7 +266,7 @@ describe("observability: kube-prometheus-stack values", () => {
                     cluster: "singapore",
                     cloud: "aws",
                     region: "ap-southeast-1",
-                    receivers: { pager: false, chat: false, smtpAuth: false },
+                    receivers: { pager: false, chat: false, smtpAuth: false, heartbeat: false },
                 }),
             ) as any;
             const spec = v.prometheus.prometheusSpec;
@@ -269,7 +300,7 @@ describe("observability: kube-prometheus-stack values", () => {
                 cluster: "tokyo",
                 cloud: "aws",
                 region: "ap-northeast-1",
-                receivers: { pager: true, chat: false, smtpAuth: false },
+                receivers: { pager: true, chat: false, smtpAuth: false, heartbeat: false },
             }),
         ) as any;
         assert.equal(v.prometheus.prometheusSpec.retention, "45d");
@@ -283,7 +314,7 @@ describe("observability: kube-prometheus-stack values", () => {
 
     it("mounts the receivers Secret whenever the config names a file in it, SMTP password alone included", () => {
         const cfg = testConfig();
-        const none = { pager: false, chat: false, smtpAuth: false };
+        const none = { pager: false, chat: false, smtpAuth: false, heartbeat: false };
         for (const receivers of [
             { ...none, pager: true },
             { ...none, chat: true },
@@ -314,7 +345,7 @@ describe("observability: kube-prometheus-stack values", () => {
 
     it("scrapes the DNS and proxy components each cloud runs: kube-dns and no kube-proxy on GKE, CoreDNS and kube-proxy on EKS", () => {
         const cfg = testConfig();
-        const receivers = { pager: false, chat: false, smtpAuth: false };
+        const receivers = { pager: false, chat: false, smtpAuth: false, heartbeat: false };
         const gke = prometheusStackValues(
             stackInputs(cfg, {
                 cluster: "singapore",

@@ -131,12 +131,13 @@ export function unitTests(): UnitTest[] {
             }),
             annotations: {
                 summary: `High error rate detected for content-delivery ${where}`,
-                description: "Error rate is 6% over the last 5 minutes",
+                description: `Error rate is 6% over the last 5 minutes (${GUARD})`,
             },
         }),
-        // payment-service 5xx ratio > 1 %, for 2m.
+        ...zeroAndLowTraffic("ServiceMeshHighErrorRate", "content-delivery", "content"),
+        // payment-service 5xx ratio > 1 % (the per-service threshold from config), for 2m.
         ...alertCases({
-            alertname: "PaymentServiceHighErrorRate",
+            alertname: "CriticalServiceHighErrorRate",
             fireNote: "at 2% errors",
             fire: [
                 requests("payment-service", "payments", "200", "0+980x30"),
@@ -150,13 +151,41 @@ export function unitTests(): UnitTest[] {
             before: "2m30s",
             after: "3m",
             labels: base("critical", "payments", {
-                alertname: "PaymentServiceHighErrorRate",
+                alertname: "CriticalServiceHighErrorRate",
+                critical_service: "payment-service",
                 destination_service_name: "payment-service",
                 destination_service_namespace: "payments",
             }),
             annotations: {
-                summary: `Payment service error rate above 1% ${where}`,
-                description: "Error rate is 2% over the last 5 minutes",
+                summary: `payment-service error rate above 1% ${where}`,
+                description: `Error rate is 2% over the last 5 minutes (${GUARD})`,
+            },
+        }),
+        ...zeroAndLowTraffic("CriticalServiceHighErrorRate", "payment-service", "payments"),
+        // exam-service has its own 2 % threshold: 3 % fires, 1.9 % (above payment's 1 %) does not.
+        ...alertCases({
+            alertname: "CriticalServiceHighErrorRate",
+            fireNote: "for exam-service at 3% errors",
+            fire: [
+                requests("exam-service", "assessment", "200", "0+970x30"),
+                requests("exam-service", "assessment", "503", "0+30x30"),
+            ],
+            belowNote: "for exam-service at 1.9% errors",
+            below: [
+                requests("exam-service", "assessment", "200", "0+981x30"),
+                requests("exam-service", "assessment", "503", "0+19x30"),
+            ],
+            before: "2m30s",
+            after: "3m",
+            labels: base("critical", "backend", {
+                alertname: "CriticalServiceHighErrorRate",
+                critical_service: "exam-service",
+                destination_service_name: "exam-service",
+                destination_service_namespace: "assessment",
+            }),
+            annotations: {
+                summary: `exam-service error rate above 2% ${where}`,
+                description: `Error rate is 3% over the last 5 minutes (${GUARD})`,
             },
         }),
         // exam-service P95 > 1000 ms, for 3m. 90 of 100 requests <= 1000 ms puts P95 at 1750 ms.
@@ -447,8 +476,234 @@ export function unitTests(): UnitTest[] {
                   }
                 : t,
         ),
+        ...newAlertTests(),
         ...recordingTests(),
     ];
+}
+
+/** The traffic guard of the error-rate alerts, as the description states it. */
+const GUARD = "at least 0.1 requests per second";
+
+/**
+ * Silent at zero traffic (no ratio at all) and below the traffic guard: 3 requests a minute
+ * (0.05/s), every one a 503, is a 100 % error rate and still no page.
+ */
+function zeroAndLowTraffic(alertname: string, service: string, ns: string): UnitTest[] {
+    const silent = (input: Series[], note: string): UnitTest => ({
+        name: `${alertname} stays silent ${note} (${service})`,
+        interval: "1m",
+        input_series: input,
+        alert_rule_test: [
+            { eval_time: "5m", alertname, exp_alerts: [] },
+            { eval_time: "20m", alertname, exp_alerts: [] },
+        ],
+    });
+    return [
+        silent(
+            [requests(service, ns, "200", "0x30"), requests(service, ns, "503", "0x30")],
+            "at zero traffic",
+        ),
+        silent([requests(service, ns, "503", "0+3x30")], "below the minimum traffic"),
+    ];
+}
+
+function newAlertTests(): UnitTest[] {
+    const veleroExams = `velero_backup_last_successful_timestamp{schedule="velero-hourly-assessment"}`;
+    return [
+        // a Deployment's spec generation changes at 3m: info at the first evaluation that sees it.
+        {
+            name: "WorkloadRolledOut fires when a Deployment's spec changes",
+            interval: "1m",
+            input_series: [
+                {
+                    series: `kube_deployment_metadata_generation{namespace="assessment",deployment="exam-engine"}`,
+                    values: "4 4 4 5 5 5 5 5 5 5",
+                },
+                {
+                    series: `kube_statefulset_metadata_generation{namespace="data",statefulset="cache"}`,
+                    values: "2x10",
+                },
+            ],
+            alert_rule_test: [
+                { eval_time: "2m30s", alertname: "WorkloadRolledOut", exp_alerts: [] },
+                {
+                    eval_time: "3m",
+                    alertname: "WorkloadRolledOut",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("info", "platform", {
+                                alertname: "WorkloadRolledOut",
+                                namespace: "assessment",
+                                workload: "exam-engine",
+                                kind: "Deployment",
+                            }),
+                            exp_annotations: {
+                                summary: `assessment/exam-engine was changed (new deployment or configuration) ${where}`,
+                                description:
+                                    "Its spec generation changed 1 times in the last 10 minutes",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+        {
+            name: "WorkloadRolledOut stays silent while no spec changes",
+            interval: "1m",
+            input_series: [
+                {
+                    series: `kube_daemonset_metadata_generation{namespace="logging",daemonset="fluent-bit"}`,
+                    values: "3x30",
+                },
+            ],
+            alert_rule_test: [{ eval_time: "20m", alertname: "WorkloadRolledOut", exp_alerts: [] }],
+        },
+        // probe fails from 0: pending at 1m30s, firing from 2m; one of two Prometheus replicas seeing it up stays silent.
+        ...alertCases({
+            alertname: "DatabaseConnectivityLost",
+            fireNote: "when the database probe fails",
+            fire: [{ series: dbProbe("a"), values: "0x30" }],
+            belowNote: "while the probe succeeds",
+            below: [{ series: dbProbe("a"), values: "1x30" }],
+            before: "1m30s",
+            after: "2m",
+            labels: base("critical", "platform", {
+                alertname: "DatabaseConnectivityLost",
+                instance: "exams-db.internal:5432",
+            }),
+            annotations: {
+                summary: `Database exams-db.internal:5432 is unreachable ${where}`,
+                description:
+                    "The TCP probe from the cluster to the database has failed for 2 minutes: services depending on it fail",
+            },
+        }),
+        // a failed backup at 3m: warning at once.
+        {
+            name: "VeleroBackupFailed fires when a scheduled backup fails",
+            interval: "1m",
+            input_series: [
+                {
+                    series: `velero_backup_failure_total{schedule="velero-hourly-assessment"}`,
+                    values: "0 0 0 1 1 1 1 1 1 1",
+                },
+            ],
+            alert_rule_test: [
+                { eval_time: "2m", alertname: "VeleroBackupFailed", exp_alerts: [] },
+                {
+                    eval_time: "4m",
+                    alertname: "VeleroBackupFailed",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("warning", "platform", {
+                                alertname: "VeleroBackupFailed",
+                                schedule: "velero-hourly-assessment",
+                            }),
+                            exp_annotations: {
+                                summary: `Velero backup of schedule velero-hourly-assessment failed ${where}`,
+                                description:
+                                    "1 backups failed in the last hour: `velero backup describe` names the cause",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+        {
+            name: "VeleroBackupFailed stays silent while no backup fails",
+            interval: "1m",
+            input_series: [
+                {
+                    series: `velero_backup_failure_total{schedule="velero-daily-platform"}`,
+                    values: "2x30",
+                },
+            ],
+            alert_rule_test: [
+                { eval_time: "20m", alertname: "VeleroBackupFailed", exp_alerts: [] },
+            ],
+        },
+        // last exam backup finished at t=0 and none since: older than 60 min from 60m30s, for 5m -> firing at 66m.
+        {
+            name: "VeleroBackupTooOld fires when the last exams backup is older than its RPO, once its for has passed",
+            interval: "1m",
+            input_series: [{ series: veleroExams, values: "0x100" }],
+            alert_rule_test: [
+                { eval_time: "59m", alertname: "VeleroBackupTooOld", exp_alerts: [] },
+                { eval_time: "65m", alertname: "VeleroBackupTooOld", exp_alerts: [] },
+                {
+                    eval_time: "66m",
+                    alertname: "VeleroBackupTooOld",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("critical", "platform", {
+                                alertname: "VeleroBackupTooOld",
+                                backup: "exams",
+                                schedule: "velero-hourly-assessment",
+                            }),
+                            exp_annotations: {
+                                summary: `Last successful exams backup (velero-hourly-assessment) is older than its RPO of 60 minutes ${where}`,
+                                description: "The last successful backup finished 1h 6m 0s ago",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+        // a backup every 30 minutes: the age never passes 31 minutes.
+        {
+            name: "VeleroBackupTooOld stays silent while exams backups succeed every 30 minutes",
+            interval: "1m",
+            input_series: [
+                {
+                    series: veleroExams,
+                    values: Array.from({ length: 150 }, (_, i) => Math.floor(i / 30) * 1800).join(
+                        " ",
+                    ),
+                },
+                // the daily schedule, 22 to 24.5 hours after its last success, is inside its 25 h limit.
+                {
+                    series: `velero_backup_last_successful_timestamp{schedule="velero-daily-platform"}`,
+                    values: `-${22 * 3600}+0x150`,
+                },
+            ],
+            alert_rule_test: [
+                { eval_time: "70m", alertname: "VeleroBackupTooOld", exp_alerts: [] },
+                { eval_time: "145m", alertname: "VeleroBackupTooOld", exp_alerts: [] },
+            ],
+        },
+        {
+            name: "VeleroBackupTooOld fires for the daily schedule after 25 hours",
+            interval: "1m",
+            input_series: [
+                {
+                    series: `velero_backup_last_successful_timestamp{schedule="velero-daily-platform"}`,
+                    values: `-${25 * 3600}+0x30`,
+                },
+            ],
+            alert_rule_test: [
+                {
+                    eval_time: "10m",
+                    alertname: "VeleroBackupTooOld",
+                    exp_alerts: [
+                        {
+                            exp_labels: base("critical", "platform", {
+                                alertname: "VeleroBackupTooOld",
+                                backup: "daily",
+                                schedule: "velero-daily-platform",
+                            }),
+                            exp_annotations: {
+                                summary: `Last successful daily backup (velero-daily-platform) is older than its RPO of 1500 minutes ${where}`,
+                                description: "The last successful backup finished 1d 1h 10m 0s ago",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+    ];
+}
+
+function dbProbe(replica: string): string {
+    return `probe_success{job="database-connectivity",instance="exams-db.internal:5432",prometheus_replica="${replica}"}`;
 }
 
 function certSeries(): string {

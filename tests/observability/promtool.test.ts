@@ -100,6 +100,15 @@ describe("observability: promtool", function () {
                 assert.ok(pending, `${a.alert}: no case proving it waits for its for (${a.for})`);
             }
         }
+        // every error-rate alert has the minimum-traffic guard, and a case proving it at zero and low traffic
+        for (const a of alerts.filter((r) => r.expr.includes('response_code=~"5.."'))) {
+            assert.match(a.expr, /\nand\n.*>= [\d.]+$/s, `${a.alert}: no minimum-traffic guard`);
+            for (const note of ["at zero traffic", "below the minimum traffic"])
+                assert.ok(
+                    tests.some((t) => t.name.startsWith(`${a.alert} stays silent ${note}`)),
+                    `${a.alert}: no case "${note}"`,
+                );
+        }
         const records = groups
             .flatMap((g) => g.rules)
             .filter((r) => !isAlertingRule(r))
