@@ -198,6 +198,14 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         backup: {
             retentionDays: parsed.backup?.retentionDays ?? profile.retention.backupsDays,
             examsRpoMinutes: parsed.backup?.examsRpoMinutes ?? 60,
+            // --- CA vault and backup secrets (issue 17a) ---
+            repositoryPassword: secretOf("backupRepositoryPassword")!,
+            pagerUrl: secretOf("backupPagerUrl"),
+        },
+        // --- CA vault and backup secrets (issue 17a) ---
+        caVault: {
+            deployers: [...parsed.caVault!.deployers],
+            breakGlass: parsed.caVault!.breakGlass,
         },
     };
 }

@@ -27,6 +27,8 @@ import {
     observabilityRules,
     smarthostNeedsAuth,
 } from "./rules-services";
+// --- CA vault and backup secrets (issue 17a) ---
+import { caVaultRules } from "./rules-secrets";
 
 export { ruleContext, standardSupportChoices, smarthostNeedsAuth };
 export type { RuleContext };
@@ -45,6 +47,7 @@ export {
     observabilityRules,
     regionRules,
     serviceCidrRules,
+    caVaultRules,
 };
 
 /** Every rule, in the order their problems are listed. */
@@ -63,6 +66,8 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     gkeRules,
     deployerRules,
     serviceCidrRules,
+    // --- CA vault and backup secrets (issue 17a) ---
+    caVaultRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {
