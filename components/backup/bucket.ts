@@ -235,8 +235,10 @@ export class BackupBucket extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [this.versioning] },
             );
+            // Not named after the backup bucket: the security pack treats every bucket named *backup*
+            // as a backup bucket (versioned, replicated), and access logs are neither.
             this.accessLogBucket = this.accessLogs(
-                name,
+                `s3-access-logs-${cluster.name}`,
                 bucket,
                 args.accessLogRetentionDays ?? 365,
                 cluster.tags,
@@ -311,18 +313,14 @@ export class BackupBucket extends pulumi.ComponentResource {
         protect: boolean,
     ): aws.s3.Bucket {
         const child = { parent: this, provider };
-        const logs = new aws.s3.Bucket(
-            `${name}-access-logs`,
-            { forceDestroy: false, tags },
-            { ...child, protect },
-        );
+        const logs = new aws.s3.Bucket(name, { forceDestroy: false, tags }, { ...child, protect });
         new aws.s3.BucketOwnershipControls(
-            `${name}-access-logs-ownership`,
+            `${name}-ownership`,
             { bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
             child,
         );
         const publicBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-access-logs-public-access`,
+            `${name}-public-access`,
             {
                 bucket: logs.id,
                 blockPublicAcls: true,
@@ -333,7 +331,7 @@ export class BackupBucket extends pulumi.ComponentResource {
             child,
         );
         new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-access-logs-encryption`,
+            `${name}-encryption`,
             {
                 bucket: logs.id,
                 rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
@@ -341,7 +339,7 @@ export class BackupBucket extends pulumi.ComponentResource {
             child,
         );
         new aws.s3.BucketLifecycleConfiguration(
-            `${name}-access-logs-lifecycle`,
+            `${name}-lifecycle`,
             {
                 bucket: logs.id,
                 rules: [
@@ -358,7 +356,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         );
         const account = aws.getCallerIdentityOutput({}, child).accountId;
         const policy = new aws.s3.BucketPolicy(
-            `${name}-access-logs-policy`,
+            `${name}-policy`,
             {
                 bucket: logs.id,
                 policy: pulumi
@@ -370,7 +368,7 @@ export class BackupBucket extends pulumi.ComponentResource {
             { ...child, dependsOn: [publicBlock] },
         );
         new aws.s3.BucketLogging(
-            `${name}-access-logging`,
+            `${name}-delivery`,
             {
                 bucket: source.id,
                 targetBucket: logs.id,

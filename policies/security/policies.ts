@@ -19,6 +19,12 @@ import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
 import { mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
 import { helmReleasePinned, noPlaintextSecretMaterial, sidecarInjection } from "./rules/workloads";
+import {
+    backupAccessLogging,
+    caMaterialVault,
+    launchTemplateVolumeKms,
+    veleroRepositoryPassword,
+} from "./rules/secrets";
 
 export const SECURITY_PACK = "mesh-platform-security";
 
@@ -42,4 +48,9 @@ export const securityPolicies: PackPolicy[] = [
     noPlaintextSecretMaterial,
     sidecarInjection,
     meshConsistency,
+    // --- secrets, backups and node volumes (issue 17a) ---
+    caMaterialVault,
+    backupAccessLogging,
+    veleroRepositoryPassword,
+    launchTemplateVolumeKms,
 ];

@@ -255,13 +255,13 @@ describe("backup: AWS (two regions, prod)", () => {
     it("logs every request to each backup bucket into a protected, TLS-only, SSE-S3 log bucket with a lifecycle", () => {
         for (const region of ["singapore", "tokyo"]) {
             const bucket = byName(run, "aws:s3/bucket:Bucket", `backup-${region}`);
-            const logs = byName(run, "aws:s3/bucket:Bucket", `backup-${region}-access-logs`);
+            const logs = byName(run, "aws:s3/bucket:Bucket", `s3-access-logs-${region}`);
             assert.equal(logs.protect, true);
             assert.equal(provider(logs), provider(bucket), "same region: S3 logs stay in-region");
             const logging = byName(
                 run,
                 "aws:s3/bucketLogging:BucketLogging",
-                `backup-${region}-access-logging`,
+                `s3-access-logs-${region}-delivery`,
             );
             assert.equal(logging.inputs.bucket, bucket.id);
             assert.equal(logging.inputs.targetBucket, logs.id);
@@ -269,7 +269,7 @@ describe("backup: AWS (two regions, prod)", () => {
             const sse = byName(
                 run,
                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                `backup-${region}-access-logs-encryption`,
+                `s3-access-logs-${region}-encryption`,
             );
             assert.equal(
                 (sse.inputs as Values).rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
@@ -278,7 +278,7 @@ describe("backup: AWS (two regions, prod)", () => {
             const block = byName(
                 run,
                 "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-                `backup-${region}-access-logs-public-access`,
+                `s3-access-logs-${region}-public-access`,
             );
             assert.deepEqual(
                 [
@@ -292,15 +292,12 @@ describe("backup: AWS (two regions, prod)", () => {
             const lifecycle = byName(
                 run,
                 "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                `backup-${region}-access-logs-lifecycle`,
+                `s3-access-logs-${region}-lifecycle`,
             );
             assert.equal((lifecycle.inputs as Values).rules[0].expiration.days, 365);
             const policy = JSON.parse(
-                byName(
-                    run,
-                    "aws:s3/bucketPolicy:BucketPolicy",
-                    `backup-${region}-access-logs-policy`,
-                ).inputs.policy as string,
+                byName(run, "aws:s3/bucketPolicy:BucketPolicy", `s3-access-logs-${region}-policy`)
+                    .inputs.policy as string,
             );
             const [tls, delivery] = policy.Statement;
             assert.equal(tls.Condition.Bool["aws:SecureTransport"], "false");

@@ -18,9 +18,7 @@ describe("backup in the stack plans", () => {
                     .map((b) => [b.name, b.protect]),
                 [
                     ["backup-singapore", true],
-                    ["backup-singapore-access-logs", true],
                     ["backup-tokyo", true],
-                    ["backup-tokyo-access-logs", true],
                 ],
             );
             assert.deepEqual(
@@ -44,7 +42,7 @@ describe("backup in the stack plans", () => {
             );
             for (const lc of run
                 .ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
-                .filter((r) => r.name.startsWith("backup-") && !r.name.includes("access-logs"))) {
+                .filter((r) => r.name.startsWith("backup-"))) {
                 const rules = lc.inputs.rules as Values[];
                 assert.deepEqual(
                     rules.filter((r) => r.expiration?.days).map((r) => r.expiration.days),
@@ -121,7 +119,7 @@ describe("backup in the stack plans", () => {
                 .ofType("aws:s3/bucket:Bucket")
                 .filter((b) => b.name.startsWith("backup-"))
                 .map((b) => b.protect),
-            [false, false, false, false],
+            [false, false],
         );
     });
 
