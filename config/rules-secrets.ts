@@ -12,7 +12,8 @@ const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9-]+\.iam\.gservice
 
 export function caVaultRules({ parsed, clouds, regionsKnown, add }: RuleContext): void {
     const vault = parsed.caVault;
-    if (!vault || !regionsKnown) return;
+    // A mixed-cloud stack is refused by cloudRules; the principals' form depends on the one cloud.
+    if (!vault || !regionsKnown || clouds.size !== 1) return;
     const aws = clouds.has("aws");
     vault.deployers.forEach((d, i) => {
         const ok = aws ? ROLE_ARN_PATTERN.test(d) : SERVICE_ACCOUNT.test(d);
