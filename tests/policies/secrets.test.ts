@@ -5,6 +5,7 @@
  * four stacks report nothing from these rules.
  */
 import { strict as assert } from "assert";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { evaluatePolicies, PlanResource, PolicyViolation } from "../../policies/offline";
 import { readStackFile } from "../../tools/runtime";
 import { toPlanDocument } from "../../tools/planfile";
@@ -267,4 +268,47 @@ describe("policies: secrets, backups and node volumes (mutations of the real pla
             );
         });
     }
+});
+
+describe("node volume key: the Auto Scaling service-linked role may use it (prod plan)", function () {
+    this.timeout(120000);
+    const ASG =
+        "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+    const KEY = "arn:aws:kms:ap-southeast-1:111122223333:key/0123";
+
+    async function asgMay(action: string, policy: string, grantForAws: boolean): Promise<boolean> {
+        const r = await runSimulation(
+            {
+                request: {
+                    principal:
+                        "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling",
+                    action,
+                    resource: { resource: KEY, accountId: "111122223333" },
+                    contextVariables: {
+                        "aws:PrincipalArn": ASG,
+                        "kms:GrantIsForAWSResource": grantForAws ? "true" : "false",
+                    },
+                },
+                identityPolicies: [],
+                serviceControlPolicies: [],
+                resourceControlPolicies: [],
+                resourcePolicy: JSON.parse(policy),
+            },
+            {},
+        );
+        if (r.resultType === "error") throw new Error(JSON.stringify(r.errors));
+        return r.overallResult === "Allowed";
+    }
+
+    it("lets the role encrypt, decrypt and create grants for AWS resources, not other grants", async () => {
+        const { resources } = await planOf("prod");
+        const key = resources.find((r) => r.name === "singapore-node-volumes")!;
+        // The offline account id (tools/mocks.ts) differs from the simulated one: compare by shape.
+        const policy = (key.inputs.policy as string).replace(/\d{12}/g, "111122223333");
+        for (const a of ["kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:ReEncryptFrom"])
+            assert.equal(await asgMay(a, policy, false), true, a);
+        assert.equal(await asgMay("kms:CreateGrant", policy, true), true);
+        assert.equal(await asgMay("kms:CreateGrant", policy, false), false);
+        assert.equal(await asgMay("kms:ScheduleKeyDeletion", policy, false), false);
+    });
 });

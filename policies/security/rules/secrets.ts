@@ -57,6 +57,13 @@ function statementsOf(doc: unknown): Statement[] {
     }
 }
 
+/** Is the value read unknown (during preview)? */
+const isUnknown = (read: () => unknown): boolean =>
+    ifKnown(() => {
+        read();
+        return false;
+    }, true);
+
 const list = (v: string | string[] | undefined): string[] =>
     v === undefined ? [] : Array.isArray(v) ? v : [v];
 
@@ -166,9 +173,13 @@ export const caMaterialVault = stackPolicy<{ caPattern: string }>({
                         ifKnown(() => asString(p.props.secretArn), undefined) ===
                             ifKnown(() => asString(s.props.arn), "(none)")),
             );
-            const denies = statementsOf(policy?.props.policy).some(
-                (st) => st.Effect === "Deny" && st.Principal === "*" && narrowsPrincipal(st),
-            );
+            // A policy document computed from the secret's ARN is unknown in a first preview: set.
+            const unknownDoc = policy !== undefined && isUnknown(() => policy.props.policy);
+            const denies =
+                unknownDoc ||
+                statementsOf(policy?.props.policy).some(
+                    (st) => st.Effect === "Deny" && st.Principal === "*" && narrowsPrincipal(st),
+                );
             if (!denies)
                 report(
                     "CA secret without a resource policy (aws.secretsmanager.SecretPolicy) that denies every principal but the deployers and break-glass",
