@@ -251,7 +251,7 @@ describe("policies: secrets, backups and node volumes (mutations of the real pla
     for (const row of ROWS) {
         it(`${row.stack}: catches ${row.breaks}`, async () => {
             const { resources, environment } = await planOf(row.stack);
-            const plan = new Plan(structuredClone(resources) as Mutable[]);
+            const plan = new Plan(structuredClone(resources));
             row.mutate(plan);
             const got = found(evaluatePolicies(plan.resources, { stack: row.stack, environment }));
             assert.equal(got.length, row.expect.length, JSON.stringify(got, null, 1));
