@@ -47,8 +47,9 @@ interface Statement {
     Condition?: Record<string, Record<string, unknown>>;
 }
 
-function statementsOf(doc: unknown): Statement[] {
-    const text = ifKnown(() => asString(doc), undefined);
+/** The statements of a JSON policy document read by `doc`; none when it is unknown or not JSON. */
+function statementsOf(doc: () => unknown): Statement[] {
+    const text = ifKnown(() => asString(doc()), undefined);
     if (!text) return [];
     try {
         return asArray((JSON.parse(text) as { Statement?: unknown }).Statement) as Statement[];
@@ -125,7 +126,7 @@ export const caMaterialVault = stackPolicy<{ caPattern: string }>({
                     r.urn,
                 );
             if (r.type === TS.iamRolePolicy || r.type === TS.iamPolicy) {
-                if (statementsOf(r.props.policy).some((st) => readsSecrets(st, ca)))
+                if (statementsOf(() => r.props.policy).some((st) => readsSecrets(st, ca)))
                     report(
                         `IAM policy ${r.name} lets an identity of the stack read every secret or the CA secret; grant only the secrets it needs`,
                         r.urn,
@@ -152,7 +153,9 @@ export const caMaterialVault = stackPolicy<{ caPattern: string }>({
                 );
             const key = keyOf(s, keyArn);
             if (key) {
-                const grants = statementsOf(key.props.policy).filter((st) => st.Effect === "Allow");
+                const grants = statementsOf(() => key.props.policy).filter(
+                    (st) => st.Effect === "Allow",
+                );
                 if (grants.length === 0 || grants.some((st) => !narrowsPrincipal(st)))
                     report(
                         `CA secret key ${key.name}: every Allow of its key policy must be narrowed by aws:PrincipalArn to the deployers and break-glass (the default key policy delegates to every IAM policy in the account)`,
@@ -177,7 +180,7 @@ export const caMaterialVault = stackPolicy<{ caPattern: string }>({
             const unknownDoc = policy !== undefined && isUnknown(() => policy.props.policy);
             const denies =
                 unknownDoc ||
-                statementsOf(policy?.props.policy).some(
+                statementsOf(() => policy?.props.policy).some(
                     (st) => st.Effect === "Deny" && st.Principal === "*" && narrowsPrincipal(st),
                 );
             if (!denies)
@@ -241,8 +244,21 @@ export const backupAccessLogging = stackPolicy<{ bucketPattern: string }>({
         const logging = resources.filter(
             (r) => r.type === TS.s3Logging || r.type === TS.s3LoggingV2,
         );
+        // A logging resource depends on its source and its target bucket; when the source's name is
+        // unknown (first preview), the source is the dependency that is a backup bucket.
+        const loggedBucket = (l: PolicyResource): PolicyResource | undefined => {
+            const nameKnown = ifKnown(() => asString(l.props.bucket) !== undefined, false);
+            const byName = nameKnown ? bucketOf(l, buckets) : undefined;
+            if (byName) return byName;
+            const backups = l.dependencies.filter(
+                (d) =>
+                    (d.type === T.s3Bucket || d.type === T.s3BucketV2) &&
+                    isBackupBucket(d, pattern),
+            );
+            return backups.length === 1 ? backups[0] : bucketOf(l, buckets);
+        };
         for (const b of buckets.filter((x) => isBackupBucket(x, pattern))) {
-            const own = logging.filter((l) => bucketOf(l, buckets) === b);
+            const own = logging.filter((l) => loggedBucket(l)?.urn === b.urn);
             if (own.length === 0) {
                 report(
                     `backup bucket ${b.name} has no server access logging (aws.s3.BucketLogging)`,
