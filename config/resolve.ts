@@ -208,6 +208,14 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         backup: {
             retentionDays: parsed.backup?.retentionDays ?? profile.retention.backupsDays,
             examsRpoMinutes: parsed.backup?.examsRpoMinutes ?? 60,
+            // --- CA vault and backup secrets ---
+            repositoryPassword: secretOf("backupRepositoryPassword")!,
+            pagerUrl: secretOf("backupPagerUrl"),
+        },
+        // --- CA vault and backup secrets ---
+        caVault: {
+            deployers: [...parsed.caVault!.deployers],
+            breakGlass: parsed.caVault!.breakGlass,
         },
         // --- egress ---
         egress: { hosts: parsed.egress?.hosts ?? [] },

@@ -29,6 +29,8 @@ import {
     observabilityRules,
     smarthostNeedsAuth,
 } from "./rules-services";
+// --- CA vault and backup secrets ---
+import { caVaultRules } from "./rules-secrets";
 
 export { ruleContext, standardSupportChoices, smarthostNeedsAuth };
 export type { RuleContext };
@@ -47,6 +49,7 @@ export {
     observabilityRules,
     regionRules,
     serviceCidrRules,
+    caVaultRules,
 };
 
 /** Every rule, in the order their problems are listed. */
@@ -68,6 +71,8 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     serviceCidrRules,
     // --- egress ---
     egressRules,
+    // --- CA vault and backup secrets ---
+    caVaultRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {

@@ -230,6 +230,21 @@ const KEY_SCHEMAS = {
                 .optional(),
         })
         .strict(),
+    // --- CA vault and backup secrets ---
+    // Who may read and manage the mesh CA secret: IAM role ARNs on AWS (deployers may use `*` as in
+    // an ArnLike condition, e.g. SSO roles), service account emails on GCP; config/rules-secrets.ts checks
+    // the form per cloud.
+    caVault: z
+        .object({
+            deployers: z.array(z.string().min(1)).min(1),
+            breakGlass: z.string().min(1),
+        })
+        .strict(),
+    backupRepositoryPassword: z.string().min(16),
+    backupPagerUrl: z
+        .string()
+        .url()
+        .refine((u) => u.startsWith("https://"), "must be an https:// URL"),
 } as const;
 
 export type KeyName = keyof typeof KEY_SCHEMAS;
@@ -241,6 +256,9 @@ const REQUIRED_KEYS: readonly KeyName[] = [
     "dns",
     "certificates",
     "alerting",
+    // --- CA vault and backup secrets ---
+    "caVault",
+    "backupRepositoryPassword",
 ];
 /** Keys whose values must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS: readonly KeyName[] = [
@@ -248,6 +266,9 @@ export const SECRET_KEYS: readonly KeyName[] = [
     "alertingChatWebhook",
     "alertingSmtpPassword",
     "alertingHeartbeatSecret",
+    // --- CA vault and backup secrets ---
+    "backupRepositoryPassword",
+    "backupPagerUrl",
 ];
 
 export type Parsed = { [K in KeyName]?: z.infer<(typeof KEY_SCHEMAS)[K]> };

@@ -148,6 +148,20 @@ export interface BackupConfig {
     readonly retentionDays: number;
     /** Recovery point objective for the assessment (exams) namespace, in minutes. */
     readonly examsRpoMinutes: number;
+    // --- CA vault and backup secrets ---
+    /** Velero's kopia repository password (secret `backupRepositoryPassword`), the same in every region. */
+    readonly repositoryPassword: pulumi.Output<string>;
+    /** HTTPS endpoint the replication alarms' SNS topic pages (secret `backupPagerUrl`). @default none */
+    readonly pagerUrl?: pulumi.Output<string>;
+}
+
+// --- CA vault and backup secrets ---
+/** Who may use the mesh CA secret and its key (config `caVault`). */
+export interface CaVaultConfig {
+    /** AWS: IAM role ARNs (ArnLike patterns allowed); GCP: service account emails. Run `pulumi up`. */
+    readonly deployers: readonly string[];
+    /** AWS: the break-glass IAM role ARN; GCP: the break-glass service account email. */
+    readonly breakGlass: string;
 }
 
 export interface Tags {
@@ -183,6 +197,8 @@ export interface PlatformConfig {
     readonly observability: ObservabilityConfig;
     readonly backup: BackupConfig;
     readonly egress: EgressConfig;
+    /** The mesh CA secret's readers. */
+    readonly caVault: CaVaultConfig;
 }
 
 // --- egress ---

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config";
-import { TEST_NOW } from "./support/config";
+import { TEST_NOW, withFixtureSecrets } from "./support/config";
 import { buildPlatform } from "../platform";
 import {
     readStackFile,
@@ -99,7 +99,9 @@ export function runStack(
         return runProgram(
             stack,
             rawConfig,
-            secretKeys.map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)),
+            [...withFixtureSecrets(rawConfig, secretKeys)].map((k) =>
+                k.includes(":") ? k : `${PROJECT}:${k}`,
+            ),
         );
     let run = stackRuns.get(stack);
     if (!run) {

@@ -1,18 +1,18 @@
 /**
- * Backups for the whole stack: per region a backup bucket, S3 replication to the peer region (AWS;
- * GCS dual-region turbo replication on GCP), Velero in every cluster, and the mesh CA material as an
- * encrypted object in every region's bucket, so the trust chain can be restored in either region.
+ * Backups for the whole stack: per region a backup bucket (with server access logs on S3), S3
+ * replication to the peer region with CloudWatch alarms on its latency and failures routed to an SNS
+ * topic that pages (AWS; GCS dual-region turbo replication on GCP), and Velero in every cluster with
+ * one kopia repository password in every region. The mesh CA material is NOT here: it lives in the CA
+ * vault (components/secrets), which no cluster identity can read.
  *
  * Peers: the primary's peer is the first secondary; every secondary's peer is the primary.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as gcp from "@pulumi/gcp";
-import type { ClusterInfo } from "../types";
-import { toLabels } from "../types";
+import type { ClusterInfo, EksClusterInfo } from "../types";
 import { VELERO_NAMESPACE } from "../constants";
 import { BackupBucket } from "./bucket";
-import { BackupNamespaces, CA_MATERIAL_KEY } from "./naming";
+import { BackupNamespaces } from "./naming";
 import { BucketReplication } from "./replication";
 import { Velero } from "./velero";
 
@@ -24,6 +24,8 @@ export interface RegionBackup {
     readonly bucketName: pulumi.Output<string>;
     /** Namespace of Velero in the region's cluster. */
     readonly veleroNamespace: string;
+    /** AWS only: the SNS topic the region's replication alarms notify. */
+    readonly alarmTopicArn?: pulumi.Output<string>;
     /** The region whose backups this cluster can restore from its replica location. */
     readonly peerRegion?: string;
 }
@@ -36,10 +38,19 @@ export interface BackupsArgs {
     readonly clusters: readonly ClusterInfo[];
     /** Days backups are kept: the Velero TTL and the buckets' lifecycle (backups and noncurrent versions). */
     readonly retentionDays: number;
-    /** Pulumi secret: the mesh CA material JSON (MeshInfo.caMaterial), stored in every region's bucket. */
-    readonly caMaterial: pulumi.Input<string>;
     /**
-     * `protect` on the stateful children (buckets, KMS keys, the CA material objects).
+     * Pulumi secret: Velero's kopia repository password, the same in every region so that a cluster can
+     * open the repositories of its peer's replicated backups.
+     */
+    readonly repositoryPassword: pulumi.Input<string>;
+    /**
+     * Pulumi secret: HTTPS endpoint (e.g. a PagerDuty CloudWatch integration URL) subscribed to each
+     * region's replication alarm topic.
+     * @default no subscription: subscribe the topic (output alarmTopicArns) by hand
+     */
+    readonly pagerUrl?: pulumi.Input<string>;
+    /**
+     * `protect` on the stateful children (buckets, log buckets, KMS keys).
      * @default true
      */
     readonly protect?: boolean;
@@ -133,7 +144,9 @@ export class Backups extends pulumi.ComponentResource {
         for (const c of clusters) {
             const bucket = buckets.get(c.name)!;
             const peer = peerOf(clusters, c);
+            let alarmTopicArn: pulumi.Output<string> | undefined;
             if (peer && c.cloud === "aws" && peer.cloud === "aws") {
+                alarmTopicArn = this.alarmTopic(`${name}-${c.name}`, c, args.pagerUrl);
                 new BucketReplication(
                     `${name}-${c.name}-to-${peer.name}`,
                     {
@@ -144,17 +157,11 @@ export class Backups extends pulumi.ComponentResource {
                         destination: buckets.get(peer.name)!,
                         provider: c.awsProvider,
                         tags: c.tags,
+                        alarmTopicArn,
                     },
                     { parent: this },
                 );
             }
-            this.storeCaMaterial(
-                `${name}-${c.name}-ca-material`,
-                c,
-                bucket,
-                args.caMaterial,
-                protect,
-            );
             new Velero(
                 `${name}-${c.name}-velero`,
                 {
@@ -165,6 +172,7 @@ export class Backups extends pulumi.ComponentResource {
                         : undefined,
                     retentionDays,
                     namespaces: args.namespaces,
+                    repositoryPassword: args.repositoryPassword,
                 },
                 { parent: this },
             );
@@ -173,57 +181,37 @@ export class Backups extends pulumi.ComponentResource {
                 bucketName: bucket.bucketName,
                 veleroNamespace: VELERO_NAMESPACE,
                 peerRegion: peer?.name,
+                alarmTopicArn,
             });
         }
         this.regions = regions;
         this.registerOutputs({ buckets: regions.map((r) => r.bucketName) });
     }
 
-    /** The CA material as one object, encrypted with the region's KMS key (S3) or at rest by GCS. */
-    private storeCaMaterial(
+    /** The region's replication alarm topic, subscribed to the pager when a URL is given. */
+    private alarmTopic(
         name: string,
-        c: ClusterInfo,
-        bucket: BackupBucket,
-        material: pulumi.Input<string>,
-        protect: boolean,
-    ): void {
-        const content = pulumi.secret(material);
-        if (c.cloud === "aws") {
-            new aws.s3.BucketObjectv2(
-                name,
+        c: EksClusterInfo,
+        pagerUrl: pulumi.Input<string> | undefined,
+    ): pulumi.Output<string> {
+        const opts = { parent: this, provider: c.awsProvider };
+        const topic = new aws.sns.Topic(
+            `${name}-replication-alarms`,
+            { displayName: `Backup replication alarms of ${c.name}`, tags: c.tags },
+            opts,
+        );
+        if (pagerUrl !== undefined) {
+            new aws.sns.TopicSubscription(
+                `${name}-replication-pager`,
                 {
-                    bucket: bucket.bucketName,
-                    key: CA_MATERIAL_KEY,
-                    content,
-                    contentType: "application/json",
-                    serverSideEncryption: "aws:kms",
-                    kmsKeyId: bucket.kmsKeyArn,
-                    tags: c.tags,
+                    topic: topic.arn,
+                    protocol: "https",
+                    endpoint: pulumi.secret(pagerUrl),
+                    endpointAutoConfirms: true,
                 },
-                {
-                    parent: this,
-                    provider: c.awsProvider,
-                    protect,
-                    additionalSecretOutputs: ["content"],
-                },
-            );
-        } else {
-            new gcp.storage.BucketObject(
-                name,
-                {
-                    bucket: bucket.bucketName,
-                    name: CA_MATERIAL_KEY,
-                    content,
-                    contentType: "application/json",
-                    metadata: toLabels(c.tags),
-                },
-                {
-                    parent: this,
-                    provider: c.gcpProvider,
-                    protect,
-                    additionalSecretOutputs: ["content"],
-                },
+                { ...opts, additionalSecretOutputs: ["endpoint"] },
             );
         }
+        return topic.arn;
     }
 }

@@ -10,6 +10,11 @@
  * turbo replication (RPO 15 min): GCS itself keeps a copy in the peer region, so no transfer job is
  * needed and the bucket stays readable when either region is lost.
  *
+ * AWS access logs: S3 server access logging of the backup bucket into a log bucket of its own in the
+ * same region (S3 delivers logs only within a region), with its own lifecycle, TLS-only, public access
+ * blocked, SSE-S3 (server access log delivery does not support SSE-KMS on the target bucket) and a
+ * bucket policy that lets only the S3 logging service write, for this source bucket and account.
+ *
  * Velero's kopia repository (`<prefix>/kopia/`) is never expired by lifecycle: its blobs are shared
  * between snapshots, and Velero removes them itself when backups expire (TTL).
  */
@@ -46,7 +51,15 @@ export interface BackupBucketArgs {
      * @default a single-region bucket in the cluster's region
      */
     readonly gcpDataLocations?: readonly string[];
+    /**
+     * AWS only: days the server access logs are kept in the log bucket.
+     * @default 365
+     */
+    readonly accessLogRetentionDays?: number;
 }
+
+/** Key prefix of the server access logs in the log bucket. */
+export const ACCESS_LOG_PREFIX = "s3-access/";
 
 /** Prefixes the lifecycle expires: backup and restore metadata of every region's Velero. */
 export function expiringPrefixes(regionNames: readonly string[]): string[] {
@@ -113,6 +126,8 @@ export class BackupBucket extends pulumi.ComponentResource {
     readonly awsBucket?: aws.s3.Bucket;
     /** GCP only: the GCS bucket. */
     readonly gcsBucket?: gcp.storage.Bucket;
+    /** AWS only: the bucket the server access logs go to. */
+    readonly accessLogBucket?: aws.s3.Bucket;
 
     constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:backup:BackupBucket", name, {}, opts);
@@ -220,6 +235,16 @@ export class BackupBucket extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [this.versioning] },
             );
+            // Not named after the backup bucket: the security pack treats every bucket named *backup*
+            // as a backup bucket (versioned, replicated), and access logs are neither.
+            this.accessLogBucket = this.accessLogs(
+                `s3-access-logs-${cluster.name}`,
+                bucket,
+                args.accessLogRetentionDays ?? 365,
+                cluster.tags,
+                provider,
+                stateful.protect,
+            );
             this.awsBucket = bucket;
             this.bucketName = bucket.bucket;
             this.bucketArn = bucket.arn;
@@ -277,6 +302,115 @@ export class BackupBucket extends pulumi.ComponentResource {
             kmsKeyArn: this.kmsKeyArn,
         });
     }
+
+    /** The log bucket and the backup bucket's server access logging into it. */
+    private accessLogs(
+        name: string,
+        source: aws.s3.Bucket,
+        retentionDays: number,
+        tags: Record<string, string>,
+        provider: aws.Provider,
+        protect: boolean,
+    ): aws.s3.Bucket {
+        const child = { parent: this, provider };
+        const logs = new aws.s3.Bucket(name, { forceDestroy: false, tags }, { ...child, protect });
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            child,
+        );
+        const publicBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            {
+                bucket: logs.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            child,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: logs.id,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            },
+            child,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: logs.id,
+                rules: [
+                    {
+                        id: "expire-access-logs",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { days: retentionDays },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            },
+            child,
+        );
+        const account = aws.getCallerIdentityOutput({}, child).accountId;
+        const policy = new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            {
+                bucket: logs.id,
+                policy: pulumi
+                    .all([logs.arn, source.arn, account])
+                    .apply(([logArn, sourceArn, accountId]) =>
+                        accessLogBucketPolicy(logArn, sourceArn, accountId),
+                    ),
+            },
+            { ...child, dependsOn: [publicBlock] },
+        );
+        new aws.s3.BucketLogging(
+            `${name}-delivery`,
+            {
+                bucket: source.id,
+                targetBucket: logs.id,
+                targetPrefix: ACCESS_LOG_PREFIX,
+                targetObjectKeyFormat: {
+                    partitionedPrefix: { partitionDateSource: "EventTime" },
+                },
+            },
+            { ...child, dependsOn: [policy] },
+        );
+        return logs;
+    }
+}
+
+/**
+ * Policy of a log bucket: TLS only, and the S3 logging service may put server access logs under
+ * ACCESS_LOG_PREFIX for the source bucket of this account only (S3 User Guide, "Permissions for log
+ * delivery": principal logging.s3.amazonaws.com, aws:SourceArn and aws:SourceAccount conditions).
+ */
+export function accessLogBucketPolicy(
+    logBucketArn: string,
+    sourceBucketArn: string,
+    accountId: string,
+): string {
+    const tls = JSON.parse(tlsOnlyPolicy(logBucketArn)) as { Statement: unknown[] };
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            ...tls.Statement,
+            {
+                Sid: "S3ServerAccessLogsPolicy",
+                Effect: "Allow",
+                Principal: { Service: "logging.s3.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: `${logBucketArn}/${ACCESS_LOG_PREFIX}*`,
+                Condition: {
+                    ArnLike: { "aws:SourceArn": sourceBucketArn },
+                    StringEquals: { "aws:SourceAccount": accountId },
+                },
+            },
+        ],
+    });
 }
 
 /** Deny every request to the bucket or its objects that is not over TLS. */

@@ -1,6 +1,7 @@
 /**
- * Backup area: per region a backup bucket, replication to the peer region, Velero, and the mesh CA
- * material object. Each component lives in its own file; this module only re-exports.
+ * Backup area: per region a backup bucket, replication to the peer region and Velero (the mesh CA
+ * material lives in the CA vault, components/secrets). Each component lives in its own file; this
+ * module only re-exports.
  */
 export * from "./backups";
 export * from "./bucket";
@@ -8,6 +9,7 @@ export * from "./replication";
 export {
     VELERO_CHART,
     VELERO_PLUGINS,
+    VELERO_REPO_CREDENTIALS,
     VELERO_SERVICE_ACCOUNT,
     Velero,
     veleroAwsPolicy,

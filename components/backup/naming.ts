@@ -19,9 +19,6 @@ export function replicaLocationName(peerRegion: string): string {
     return `replica-${peerRegion}`;
 }
 
-/** Object key of the encrypted mesh CA material in every region's backup bucket. */
-export const CA_MATERIAL_KEY = "mesh-ca/ca-material.json";
-
 export interface ScheduleSpec {
     /** Key under the chart's `schedules` value; the Schedule object is named `${VELERO_RELEASE}-${key}`. */
     readonly key: string;
@@ -34,37 +31,47 @@ export interface ScheduleSpec {
 }
 
 /**
- * Minute past the hour at which a cluster's schedules fire: the primary on the hour, every secondary
- * at half past. Velero names a scheduled Backup `<schedule>-<yyyyMMddHHmmss of the firing>`, the
+ * Minute past the hour at which a cluster's schedules start: the primary on the hour, every secondary
+ * at a quarter past. Velero names a scheduled Backup `<schedule>-<yyyyMMddHHmmss of the firing>`, the
  * schedules carry the same names in every cluster, and a cluster never syncs a Backup from a
- * read-only location when it already has one of that name. Firing at different minutes keeps the
- * peer's backups from ever colliding with the cluster's own, so the replica location always shows them.
+ * read-only location when it already has one of that name. Firing at different minutes (the exams
+ * schedule every 30 minutes: :00/:30 and :15/:45) keeps the peer's backups from ever colliding with
+ * the cluster's own, so the replica location always shows them.
  */
 export function scheduleMinute(primary: boolean): number {
-    return primary ? 0 : 30;
+    return primary ? 0 : 15;
 }
+
+/** Minutes between two backups of the frequent (exams) schedule. */
+export const FREQUENT_INTERVAL_MINUTES = 30;
 
 /** Which application namespaces the schedules cover, besides the platform's own. */
 export interface BackupNamespaces {
     /** Backed up daily with the platform namespaces. */
     readonly daily: readonly string[];
-    /** Backed up every hour as well (the namespaces with a tight RPO, e.g. exams); none: no hourly schedule. */
-    readonly hourly: readonly string[];
+    /**
+     * Backed up every 30 minutes as well (the namespaces with a tight RPO, e.g. exams); none: no
+     * frequent schedule.
+     */
+    readonly frequent: readonly string[];
 }
 
 /**
- * Daily at 02:00 UTC: the platform namespaces and `namespaces.daily`. Hourly: `namespaces.hourly`, so
- * their backups are at most an hour apart (the RPO adds the backup's duration and the replication lag).
- * Both are kept `retentionDays` (30 days = 720h); kopia deduplicates the hourly snapshots, so the hourly
- * history costs little beyond the changed data. `minute` shifts both (see scheduleMinute).
+ * Daily at 02:00 UTC: the platform namespaces and `namespaces.daily`. Every 30 minutes:
+ * `namespaces.frequent`. Worst-case exams RPO from a backup's start: 30 (interval) + the backup's
+ * duration (<= 10) + S3 replication (RTC, <= 15) = 55 minutes <= 60. Both are kept `retentionDays`
+ * (30 days = 720h); kopia deduplicates the frequent snapshots, so that history costs little beyond the
+ * changed data. `minute` (0-29) shifts both (see scheduleMinute).
  */
 export function backupSchedules(
     retentionDays: number,
     minute = 0,
-    namespaces: BackupNamespaces = { daily: [], hourly: [] },
+    namespaces: BackupNamespaces = { daily: [], frequent: [] },
 ): readonly ScheduleSpec[] {
-    if (!Number.isInteger(minute) || minute < 0 || minute > 59)
-        throw new Error(`backup schedules: minute must be 0-59 (got ${minute})`);
+    if (!Number.isInteger(minute) || minute < 0 || minute >= FREQUENT_INTERVAL_MINUTES)
+        throw new Error(
+            `backup schedules: minute must be 0-${FREQUENT_INTERVAL_MINUTES - 1} (got ${minute})`,
+        );
     const ttl = `${retentionDays * 24}h`;
     const daily: ScheduleSpec = {
         key: "daily-platform",
@@ -72,20 +79,26 @@ export function backupSchedules(
         namespaces: [...PLATFORM_NAMESPACES, ...namespaces.daily],
         ttl,
     };
-    if (namespaces.hourly.length === 0) return [daily];
+    if (namespaces.frequent.length === 0) return [daily];
     return [
         daily,
         {
-            key: HOURLY_SCHEDULE_KEY,
-            cron: `${minute} * * * *`,
-            namespaces: [...namespaces.hourly],
+            key: FREQUENT_SCHEDULE_KEY,
+            cron:
+                minute === 0
+                    ? `*/${FREQUENT_INTERVAL_MINUTES} * * * *`
+                    : `${minute},${minute + FREQUENT_INTERVAL_MINUTES} * * * *`,
+            namespaces: [...namespaces.frequent],
             ttl,
         },
     ];
 }
 
-/** Key of the hourly schedule (its name predates the generic arg and stays, so live Schedules keep it). */
-const HOURLY_SCHEDULE_KEY = "hourly-assessment";
+/**
+ * Key of the frequent schedule. Its name predates the 30-minute interval and stays: live Schedules and
+ * the `velero.io/schedule-name` label of their Backups (which the drill reads) keep it.
+ */
+const FREQUENT_SCHEDULE_KEY = "hourly-assessment";
 
 /** Platform namespaces whose objects the daily schedule covers. */
 export const PLATFORM_NAMESPACES: readonly string[] = [
@@ -100,4 +113,4 @@ export function scheduleObjectName(key: string): string {
 }
 
 /** The Schedule whose latest Backup measures the exams RPO. */
-export const ASSESSMENT_SCHEDULE = scheduleObjectName(HOURLY_SCHEDULE_KEY);
+export const ASSESSMENT_SCHEDULE = scheduleObjectName(FREQUENT_SCHEDULE_KEY);

@@ -3,6 +3,11 @@
  * with the peer's KMS key, with Replication Time Control (15 minute SLA) so the replica meets the
  * exams RPO. The peer cluster's Velero reads that replica as a read-only location, from its own
  * region: restoring after a regional loss never needs the lost region.
+ *
+ * Alarms (source region, where S3 publishes the replication metrics of the rule): the replication
+ * latency above the 15-minute RTC threshold, and any failed replication operation, both to
+ * `alarmTopicArn`. RTC and replication metrics need no IAM permission beyond replication itself (S3
+ * User Guide, "Meeting compliance requirements with S3 Replication Time Control"): the role is unchanged.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -22,9 +27,17 @@ export interface BucketReplicationArgs {
     readonly destination: BackupBucket;
     /** The AWS provider of the source region: the role, its policy and the replication config use it. */
     readonly provider: aws.Provider;
-    /** Tags of the replication role. */
+    /** Tags of the replication role and the alarms. */
     readonly tags: Record<string, string>;
+    /**
+     * SNS topic (in the source region) the replication alarms notify.
+     * @default no alarms
+     */
+    readonly alarmTopicArn?: pulumi.Input<string>;
 }
+
+/** RTC threshold (minutes): replication time and metrics event threshold. */
+export const REPLICATION_TIME_MINUTES = 15;
 
 /** Every problem with the args, each naming the arg path; empty when the args are usable. */
 export function bucketReplicationProblems(args: BucketReplicationArgs): string[] {
@@ -105,6 +118,7 @@ export class BucketReplication extends pulumi.ComponentResource {
             child,
         );
         const prefix = `${veleroPrefix(args.sourceRegion)}/`;
+        const ruleId = `velero-${args.sourceRegion}`;
         new aws.s3.BucketReplicationConfig(
             `${name}-config`,
             {
@@ -112,7 +126,7 @@ export class BucketReplication extends pulumi.ComponentResource {
                 role: this.role.arn,
                 rules: [
                     {
-                        id: `velero-${args.sourceRegion}`,
+                        id: ruleId,
                         status: "Enabled",
                         priority: 1,
                         filter: { prefix },
@@ -122,14 +136,67 @@ export class BucketReplication extends pulumi.ComponentResource {
                             bucket: dstBucketArn,
                             storageClass: "STANDARD",
                             encryptionConfiguration: { replicaKmsKeyId: dstKeyArn },
-                            replicationTime: { status: "Enabled", time: { minutes: 15 } },
-                            metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                            replicationTime: {
+                                status: "Enabled",
+                                time: { minutes: REPLICATION_TIME_MINUTES },
+                            },
+                            metrics: {
+                                status: "Enabled",
+                                eventThreshold: { minutes: REPLICATION_TIME_MINUTES },
+                            },
                         },
                     },
                 ],
             },
             { ...child, dependsOn: [source.versioning!, destination.versioning!] },
         );
+        if (args.alarmTopicArn !== undefined) {
+            const dimensions = {
+                SourceBucket: source.bucketName,
+                DestinationBucket: destination.bucketName,
+                RuleId: ruleId,
+            };
+            const actions = [args.alarmTopicArn];
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-latency`,
+                {
+                    alarmDescription: `Replication of ${prefix} to the peer region is slower than the ${REPLICATION_TIME_MINUTES}-minute RTC threshold (exams RPO at risk)`,
+                    namespace: "AWS/S3",
+                    metricName: "ReplicationLatency",
+                    dimensions,
+                    statistic: "Maximum",
+                    period: 300,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 2,
+                    threshold: REPLICATION_TIME_MINUTES * 60,
+                    comparisonOperator: "GreaterThanThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions: actions,
+                    okActions: actions,
+                    tags: args.tags,
+                },
+                child,
+            );
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-failed`,
+                {
+                    alarmDescription: `Objects under ${prefix} failed to replicate to the peer region`,
+                    namespace: "AWS/S3",
+                    metricName: "OperationsFailedReplication",
+                    dimensions,
+                    statistic: "Sum",
+                    period: 300,
+                    evaluationPeriods: 1,
+                    threshold: 0,
+                    comparisonOperator: "GreaterThanThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions: actions,
+                    okActions: actions,
+                    tags: args.tags,
+                },
+                child,
+            );
+        }
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }

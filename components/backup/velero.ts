@@ -3,6 +3,12 @@
  * IRSA / GKE workload identity (no static keys), the cluster's own bucket as the read-write location,
  * the replica of the peer region's backups as a read-only location, file-system backup of volumes
  * through the node agent (kopia; EBS/PD snapshots do not cross regions), and the schedules.
+ *
+ * Kopia repository password: Velero reads it from the Secret `velero-repo-credentials`, key
+ * `repository-password`, in its namespace, and creates that Secret with a built-in static password when
+ * it is missing (pkg/repository/keys/keys.go at v1.18.1). The program applies the Secret (server-side
+ * apply, forced, so it also takes over the Secret an earlier Velero created) before the release, with
+ * the stack's password: the same in every region, so a cluster opens its peer's replicated repositories.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
@@ -28,6 +34,11 @@ export const VELERO_CHART = CHARTS.velero;
 export const VELERO_PLUGINS = {
     aws: "velero/velero-plugin-for-aws:v1.14.2",
     gcp: "velero/velero-plugin-for-gcp:v1.14.2",
+} as const;
+/** Secret and key Velero reads the kopia repository password from (pkg/repository/keys, v1.18.1). */
+export const VELERO_REPO_CREDENTIALS = {
+    secret: "velero-repo-credentials",
+    key: "repository-password",
 } as const;
 /** Kubernetes service account of the Velero server (and node agent). */
 export const VELERO_SERVICE_ACCOUNT = "velero";
@@ -57,6 +68,8 @@ export interface VeleroArgs {
      * @default none: only the platform namespaces, daily
      */
     readonly namespaces?: BackupNamespaces;
+    /** Pulumi secret: the kopia repository password (the same in every region). */
+    readonly repositoryPassword: pulumi.Input<string>;
 }
 
 /** Every problem with the args, each naming the arg path; empty when the args are usable. */
@@ -200,6 +213,30 @@ export class Velero extends pulumi.ComponentResource {
             ]),
         );
 
+        // The namespace first (also on a new cluster; the release keeps createNamespace for older
+        // stacks), then the repository password, then Velero: no repository is ever initialized with
+        // the built-in password.
+        const k8sOpts = { parent: this, provider: cluster.provider, dependsOn: cluster.ready };
+        const namespace = new k8s.core.v1.NamespacePatch(
+            `${name}-namespace`,
+            { metadata: { name: VELERO_NAMESPACE } },
+            k8sOpts,
+        );
+        const repoCredentials = new k8s.core.v1.SecretPatch(
+            `${name}-repo-credentials`,
+            {
+                metadata: {
+                    name: VELERO_REPO_CREDENTIALS.secret,
+                    namespace: VELERO_NAMESPACE,
+                    annotations: { "pulumi.com/patchForce": "true" },
+                },
+                type: "Opaque",
+                stringData: {
+                    [VELERO_REPO_CREDENTIALS.key]: pulumi.secret(args.repositoryPassword),
+                },
+            },
+            { ...k8sOpts, dependsOn: [namespace], additionalSecretOutputs: ["stringData", "data"] },
+        );
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
@@ -247,7 +284,7 @@ export class Velero extends pulumi.ComponentResource {
                     schedules,
                 },
             },
-            { parent: this, provider: cluster.provider, dependsOn: cluster.ready },
+            { ...k8sOpts, dependsOn: [...cluster.ready, repoCredentials] },
         );
         this.registerOutputs({ releaseStatus: this.release.status });
     }

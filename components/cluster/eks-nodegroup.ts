@@ -35,6 +35,51 @@ export interface EksNodeGroupInputs {
     readonly tags: Record<string, string>;
     /** What must exist before nodes join (the node role's policies, the CNI and kube-proxy add-ons). */
     readonly dependsOn: pulumi.Resource[];
+    /** Customer-managed KMS key (ARN) of the node volumes; its policy admits the Auto Scaling SLR. */
+    readonly volumeKmsKeyArn: pulumi.Input<string>;
+}
+
+/**
+ * Key policy of the node volume key (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use
+ * with encrypted volumes"): the account's IAM policies decide for everyone else (default statement),
+ * and the Auto Scaling service-linked role may use the key and create grants for the instances'
+ * volumes. Without it, every node group's instances fail to launch (Client.InternalError).
+ */
+export function nodeVolumeKeyPolicy(accountId: string, partition = "aws"): string {
+    const asg = `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "EnableIamPolicies",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "AutoScalingUseOfTheKey",
+                Effect: "Allow",
+                Principal: { AWS: asg },
+                Action: [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                Resource: "*",
+            },
+            {
+                Sid: "AutoScalingAttachmentOfPersistentResources",
+                Effect: "Allow",
+                Principal: { AWS: asg },
+                Action: "kms:CreateGrant",
+                Resource: "*",
+                Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+            },
+        ],
+    });
 }
 
 export function eksNodeGroup(
@@ -65,6 +110,7 @@ export function eksNodeGroup(
                         volumeSize: i.sizing.diskSizeGiB,
                         volumeType: "gp3",
                         encrypted: "true",
+                        kmsKeyId: i.volumeKmsKeyArn,
                         deleteOnTermination: "true",
                     },
                 },

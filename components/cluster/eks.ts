@@ -32,7 +32,7 @@ import { IdentityCluster, policyAttachmentNames, WorkloadIdentity } from "./iden
 import { eksKubeconfig } from "./kubeconfig";
 import { LbController } from "./lb-controller";
 import { ClusterAutoscaler } from "./cluster-autoscaler";
-import { eksNodeGroup, NodeRole, SYSTEM_TAINT } from "./eks-nodegroup";
+import { eksNodeGroup, NodeRole, nodeVolumeKeyPolicy, SYSTEM_TAINT } from "./eks-nodegroup";
 
 export { EKS_IMDS_HOP_LIMIT, SYSTEM_TAINT } from "./eks-nodegroup";
 import { EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EksAddonName, METRICS_SERVER_CHART } from "./versions";
@@ -120,6 +120,8 @@ export class EksCluster extends pulumi.ComponentResource {
     readonly info: ClusterInfo;
     readonly cluster: aws.eks.Cluster;
     readonly kmsKey: aws.kms.Key;
+    /** KMS key of the nodes' EBS root volumes (its policy admits the Auto Scaling service-linked role). */
+    readonly nodeVolumeKey: aws.kms.Key;
     readonly nodeGroups: aws.eks.NodeGroup[];
     readonly addons: Record<EksAddonName, aws.eks.Addon>;
     /** The cluster's default StorageClass (encrypted gp3). */
@@ -385,6 +387,19 @@ export class EksCluster extends pulumi.ComponentResource {
                 ),
         );
 
+        // ---- node volume key (stateful: the nodes' root volumes are encrypted with it)
+        const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+        this.nodeVolumeKey = new aws.kms.Key(
+            `${name}-node-volumes`,
+            {
+                description: `EBS root volumes of the nodes of ${args.clusterName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: accountId.apply((id) => nodeVolumeKeyPolicy(id)),
+                tags: tags(),
+            },
+            { ...child, protect },
+        );
         const nodeGroup = (role: NodeRole, sizing: NodeGroupSizing) =>
             eksNodeGroup(
                 {
@@ -397,6 +412,7 @@ export class EksCluster extends pulumi.ComponentResource {
                     subnetIds: net.privateSubnetIds,
                     tags: tags({ "node-role": role }),
                     dependsOn: [...nodePolicies, vpcCni, kubeProxy],
+                    volumeKmsKeyArn: this.nodeVolumeKey.arn,
                 },
                 child,
             );

@@ -26,6 +26,12 @@ import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
 import { mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
 import { helmReleasePinned, noPlaintextSecretMaterial, sidecarInjection } from "./rules/workloads";
+import {
+    backupAccessLogging,
+    caMaterialVault,
+    launchTemplateVolumeKms,
+    veleroRepositoryPassword,
+} from "./rules/secrets";
 
 export const SECURITY_PACK = "mesh-platform-security";
 
@@ -55,4 +61,9 @@ export const securityPolicies: PackPolicy[] = [
     noRetryOfNonIdempotent,
     egressAllowlist,
     accessMatrix,
+    // --- secrets, backups and node volumes ---
+    caMaterialVault,
+    backupAccessLogging,
+    veleroRepositoryPassword,
+    launchTemplateVolumeKms,
 ];

@@ -30,7 +30,8 @@ async function refuses(program: () => unknown, expected: RegExp): Promise<void> 
 describe("backup: component args", () => {
     it("Backups refuses no clusters, a bad retention and a name used twice, naming the args", async () => {
         await refuses(
-            () => new Backups("backup", { clusters: [], retentionDays: 30, caMaterial: "x" }),
+            () =>
+                new Backups("backup", { clusters: [], retentionDays: 30, repositoryPassword: "x" }),
             /^Backups backup: args\.clusters is empty/,
         );
         await refuses(
@@ -38,7 +39,7 @@ describe("backup: component args", () => {
                 new Backups("backup", {
                     clusters: [aws("singapore")],
                     retentionDays: 0,
-                    caMaterial: "x",
+                    repositoryPassword: "x",
                 }),
             /^Backups backup: args\.retentionDays must be a whole number of days >= 1 \(got 0\)/,
         );
@@ -47,7 +48,7 @@ describe("backup: component args", () => {
             return new Backups("backup", {
                 clusters: [c, { ...c, primary: false }],
                 retentionDays: 30,
-                caMaterial: "x",
+                repositoryPassword: "x",
             });
         }, /^Backups backup: args\.clusters\[1\]\.name "singapore" is used twice \(also args\.clusters\[0\]\)/);
     });
@@ -70,32 +71,29 @@ describe("backup: component args", () => {
                 new Backups("backup", {
                     clusters: [aws("singapore"), gcp("tokyo")],
                     retentionDays: 30,
-                    caMaterial: "x",
+                    repositoryPassword: "x",
                 }),
             /^Backups backup: args\.clusters\[0\] singapore \(aws\) and its peer args\.clusters\[1\] tokyo \(gcp\) are on different clouds/,
         );
     });
 
     it("Backups passes protect: false to every stateful child, and protects by default", async () => {
-        const stateful = [
-            "aws:kms/key:Key",
-            "aws:s3/bucket:Bucket",
-            "aws:s3/bucketObjectv2:BucketObjectv2",
-        ];
+        // The backup bucket and its access-log bucket, and the bucket's KMS key.
+        const stateful = ["aws:kms/key:Key", "aws:s3/bucket:Bucket"];
         const protects = async (protect: boolean | undefined) => {
             const run = await runDeclarations(
                 () =>
                     new Backups("backup", {
                         clusters: [aws("singapore")],
                         retentionDays: 7,
-                        caMaterial: "x",
+                        repositoryPassword: "x",
                         protect,
                     }),
             );
             return stateful.map((t) => run.ofType(t).map((r) => r.protect));
         };
-        assert.deepEqual(await protects(false), [[false], [false], [false]]);
-        assert.deepEqual(await protects(undefined), [[true], [true], [true]]);
+        assert.deepEqual(await protects(false), [[false], [false, false]]);
+        assert.deepEqual(await protects(undefined), [[true], [true, true]]);
     });
 
     it("BackupBucket refuses a bad retention, a region list without its own region and bad data locations", async () => {
@@ -202,6 +200,7 @@ describe("backup: component args", () => {
                     retentionDays: 30,
                 }),
                 retentionDays: -1,
+                repositoryPassword: "x",
             });
         }, /^Velero v: args\.retentionDays must be a whole number of days >= 1 \(got -1\)/);
         await refuses(
@@ -214,6 +213,7 @@ describe("backup: component args", () => {
                         retentionDays: 30,
                     }),
                     retentionDays: 30,
+                    repositoryPassword: "x",
                 }),
             /^Velero v: args\.bucket is not an S3 bucket with a KMS key \(args\.cluster\.cloud is aws\)/,
         );
@@ -227,6 +227,7 @@ describe("backup: component args", () => {
                         retentionDays: 30,
                     }),
                     retentionDays: 30,
+                    repositoryPassword: "x",
                 }),
             /^Velero v: args\.bucket is not a GCS bucket \(args\.cluster\.cloud is gcp\)/,
         );
@@ -242,6 +243,7 @@ describe("backup: component args", () => {
                 bucket,
                 replica: { peerRegion: "singapore", bucket },
                 retentionDays: 30,
+                repositoryPassword: "x",
             });
         }, /^Velero v: args\.replica\.peerRegion "singapore" is this cluster's own region/);
     });

@@ -10,9 +10,9 @@ import { backupSchedules } from "../../components/backup/naming";
 import { APP_NAMESPACES, ASSESSMENT_NAMESPACE } from "../../components/tenant/domains";
 
 /** What the composition passes (platform/backup.ts). */
-const EDTECH_NAMESPACES = { daily: APP_NAMESPACES, hourly: [ASSESSMENT_NAMESPACE] };
+const EDTECH_NAMESPACES = { daily: APP_NAMESPACES, frequent: [ASSESSMENT_NAMESPACE] };
 
-const CA = JSON.stringify({ roots: [{ generation: "g1", cert: "ROOT", key: "KEY" }] });
+const PASSWORD = "kopia-repository-password-for-tests";
 
 type Values = Record<string, any>;
 
@@ -31,7 +31,7 @@ describe("backup: AWS (two regions, prod)", () => {
             new Backups("backup", {
                 clusters,
                 retentionDays: 30,
-                caMaterial: pulumi.secret(CA),
+                repositoryPassword: pulumi.secret(PASSWORD),
                 namespaces: EDTECH_NAMESPACES,
             });
         });
@@ -247,28 +247,129 @@ describe("backup: AWS (two regions, prod)", () => {
         }
     });
 
-    it("stores the mesh CA material encrypted with the region's KMS key, as a protected secret", () => {
+    it("keeps no CA material in any backup bucket (it lives in the CA vault)", () => {
+        assert.deepEqual(run.ofType("aws:s3/bucketObjectv2:BucketObjectv2"), []);
+        assert.deepEqual(run.ofType("aws:s3/bucketObject:BucketObject"), []);
+    });
+
+    it("logs every request to each backup bucket into a protected, TLS-only, SSE-S3 log bucket with a lifecycle", () => {
         for (const region of ["singapore", "tokyo"]) {
-            const obj = byName(
+            const bucket = byName(run, "aws:s3/bucket:Bucket", `backup-${region}`);
+            const logs = byName(run, "aws:s3/bucket:Bucket", `s3-access-logs-${region}`);
+            assert.equal(logs.protect, true);
+            assert.equal(provider(logs), provider(bucket), "same region: S3 logs stay in-region");
+            const logging = byName(
                 run,
-                "aws:s3/bucketObjectv2:BucketObjectv2",
-                `backup-${region}-ca-material`,
+                "aws:s3/bucketLogging:BucketLogging",
+                `s3-access-logs-${region}-delivery`,
             );
-            assert.equal(obj.inputs.key, "mesh-ca/ca-material.json");
-            assert.equal(obj.inputs.serverSideEncryption, "aws:kms");
+            assert.equal(logging.inputs.bucket, bucket.id);
+            assert.equal(logging.inputs.targetBucket, logs.id);
+            assert.equal(logging.inputs.targetPrefix, "s3-access/");
+            const sse = byName(
+                run,
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                `s3-access-logs-${region}-encryption`,
+            );
             assert.equal(
-                obj.inputs.kmsKeyId,
-                byName(run, "aws:kms/key:Key", `backup-${region}-key`).outputs.arn,
+                (sse.inputs as Values).rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+                "AES256",
             );
-            assert.equal(
-                obj.inputs.bucket,
-                byName(run, "aws:s3/bucket:Bucket", `backup-${region}`).outputs.bucket,
+            const block = byName(
+                run,
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                `s3-access-logs-${region}-public-access`,
             );
-            assert.equal(obj.inputs.content, "[secret]");
-            assert.equal(obj.plainInputs.content, CA);
-            assert.equal(obj.protect, true);
-            assert.ok(obj.additionalSecretOutputs.includes("content"));
+            assert.deepEqual(
+                [
+                    block.inputs.blockPublicAcls,
+                    block.inputs.blockPublicPolicy,
+                    block.inputs.ignorePublicAcls,
+                    block.inputs.restrictPublicBuckets,
+                ],
+                [true, true, true, true],
+            );
+            const lifecycle = byName(
+                run,
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                `s3-access-logs-${region}-lifecycle`,
+            );
+            assert.equal((lifecycle.inputs as Values).rules[0].expiration.days, 365);
+            const policy = JSON.parse(
+                byName(run, "aws:s3/bucketPolicy:BucketPolicy", `s3-access-logs-${region}-policy`)
+                    .inputs.policy as string,
+            );
+            const [tls, delivery] = policy.Statement;
+            assert.equal(tls.Condition.Bool["aws:SecureTransport"], "false");
+            assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
+            assert.equal(delivery.Action, "s3:PutObject");
+            assert.equal(delivery.Resource, `${logs.outputs.arn}/s3-access/*`);
+            assert.equal(delivery.Condition.ArnLike["aws:SourceArn"], bucket.outputs.arn);
+            assert.equal(delivery.Condition.StringEquals["aws:SourceAccount"], MOCK_ACCOUNT_ID);
         }
+    });
+
+    it("gives Velero the stack's kopia repository password before the release, as a secret", () => {
+        for (const region of ["singapore", "tokyo"]) {
+            const secret = byName(
+                run,
+                "kubernetes:core/v1:SecretPatch",
+                `backup-${region}-velero-repo-credentials`,
+            );
+            assert.equal((secret.inputs as Values).metadata.name, "velero-repo-credentials");
+            assert.equal((secret.inputs as Values).metadata.namespace, "velero");
+            assert.equal(
+                (secret.inputs as Values).metadata.annotations["pulumi.com/patchForce"],
+                "true",
+            );
+            assert.equal(secret.inputs.stringData, "[secret]");
+            assert.deepEqual(secret.plainInputs.stringData, { "repository-password": PASSWORD });
+            const rel = byName(
+                run,
+                "kubernetes:helm.sh/v3:Release",
+                `backup-${region}-velero-release`,
+            );
+            assert.ok(rel.dependencies.includes(secret.urn), "the release waits for the password");
+        }
+    });
+
+    it("alarms on replication latency past the RTC threshold and on failed operations, to each region's topic", () => {
+        for (const [region, peer] of [
+            ["singapore", "tokyo"],
+            ["tokyo", "singapore"],
+        ]) {
+            const topic = byName(run, "aws:sns/topic:Topic", `backup-${region}-replication-alarms`);
+            const latency = byName(
+                run,
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                `backup-${region}-to-${peer}-latency`,
+            );
+            const failed = byName(
+                run,
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                `backup-${region}-to-${peer}-failed`,
+            );
+            for (const a of [latency, failed]) {
+                assert.equal(a.inputs.namespace, "AWS/S3");
+                // The offline mocks compute no topic ARN: the action shows as a dependency.
+                assert.equal((a.inputs.alarmActions as unknown[]).length, 1);
+                assert.ok(a.dependencies.includes(topic.urn), `${a.name} notifies ${topic.name}`);
+                assert.equal(provider(a), provider(topic));
+                assert.deepEqual(a.inputs.dimensions, {
+                    SourceBucket: byName(run, "aws:s3/bucket:Bucket", `backup-${region}`).outputs
+                        .bucket,
+                    DestinationBucket: byName(run, "aws:s3/bucket:Bucket", `backup-${peer}`).outputs
+                        .bucket,
+                    RuleId: `velero-${region}`,
+                });
+            }
+            assert.equal(latency.inputs.metricName, "ReplicationLatency");
+            assert.equal(latency.inputs.threshold, 900);
+            assert.equal(failed.inputs.metricName, "OperationsFailedReplication");
+            assert.equal(failed.inputs.threshold, 0);
+        }
+        // No pager URL given: no subscription (documented: subscribe the topic by hand).
+        assert.deepEqual(run.ofType("aws:sns/topicSubscription:TopicSubscription"), []);
     });
 
     it("installs the pinned Velero chart with IRSA, its own bucket read-write and the peer's replica read-only", () => {
@@ -339,7 +440,7 @@ describe("backup: AWS (two regions, prod)", () => {
         assert.deepEqual(policy.Statement[2].Resource, [key]);
     });
 
-    it("schedules daily platform+app backups kept 720h and hourly assessment backups", () => {
+    it("schedules daily platform+app backups kept 720h and assessment backups every 30 minutes", () => {
         const v = byName(run, "kubernetes:helm.sh/v3:Release", "backup-singapore-velero-release")
             .inputs.values as Values;
         assert.deepEqual(v.schedules, {
@@ -365,7 +466,7 @@ describe("backup: AWS (two regions, prod)", () => {
             },
             "hourly-assessment": {
                 disabled: false,
-                schedule: "0 * * * *",
+                schedule: "*/30 * * * *",
                 useOwnerReferencesInBackup: false,
                 template: {
                     ttl: "720h",
@@ -378,7 +479,7 @@ describe("backup: AWS (two regions, prod)", () => {
         });
         assert.equal(v.configuration.defaultBackupTTL, "720h");
         assert.deepEqual(
-            backupSchedules(7, 0, { daily: ["user"], hourly: ["assessment"] }).map((x) => x.ttl),
+            backupSchedules(7, 0, { daily: ["user"], frequent: ["assessment"] }).map((x) => x.ttl),
             ["168h", "168h"],
         );
         assert.deepEqual(
@@ -387,7 +488,7 @@ describe("backup: AWS (two regions, prod)", () => {
         );
     });
 
-    it("fires the secondary's schedules at half past, so its own backups never share a name with the primary's it syncs", () => {
+    it("fires the secondary's schedules a quarter past, so its own backups never share a name with the primary's it syncs", () => {
         const crons = (region: string) =>
             Object.values(
                 (
@@ -395,9 +496,9 @@ describe("backup: AWS (two regions, prod)", () => {
                         .inputs.values as Values
                 ).schedules,
             ).map((s: any) => s.schedule);
-        assert.deepEqual(crons("singapore"), ["0 2 * * *", "0 * * * *"]);
-        assert.deepEqual(crons("tokyo"), ["30 2 * * *", "30 * * * *"]);
-        assert.throws(() => backupSchedules(30, 60), /minute must be 0-59 \(got 60\)/);
+        assert.deepEqual(crons("singapore"), ["0 2 * * *", "*/30 * * * *"]);
+        assert.deepEqual(crons("tokyo"), ["15 2 * * *", "15,45 * * * *"]);
+        assert.throws(() => backupSchedules(30, 30), /minute must be 0-29 \(got 30\)/);
     });
 
     it("pairs peers: the primary with the first secondary, every secondary with the primary", () => {
@@ -423,7 +524,7 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
             new Backups("backup", {
                 clusters,
                 retentionDays: 30,
-                caMaterial: pulumi.secret(CA),
+                repositoryPassword: pulumi.secret(PASSWORD),
                 namespaces: EDTECH_NAMESPACES,
             });
         });
@@ -521,15 +622,8 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         );
     });
 
-    it("stores the CA material in every region's bucket as a protected secret object", () => {
-        const obj = byName(
-            run,
-            "gcp:storage/bucketObject:BucketObject",
-            "backup-singapore-ca-material",
-        );
-        assert.equal(obj.inputs.name, "mesh-ca/ca-material.json");
-        assert.equal(obj.inputs.content, "[secret]");
-        assert.equal(obj.protect, true);
+    it("keeps no CA material in any backup bucket (it lives in the CA vault)", () => {
+        assert.deepEqual(run.ofType("gcp:storage/bucketObject:BucketObject"), []);
     });
 
     it("refuses a dual-region across GCS multi-regions, naming the arg", async () => {
@@ -550,7 +644,7 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
                 new Backups("backup", {
                     clusters: bad.regions.map((r) => testCluster(bad, r.name)),
                     retentionDays: 30,
-                    caMaterial: "x",
+                    repositoryPassword: "x",
                 });
             }),
             /BackupBucket backup-singapore: args\.gcpDataLocations asia-southeast1 and europe-west1 are not in one GCS multi-region/,

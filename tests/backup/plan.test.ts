@@ -66,7 +66,7 @@ describe("backup in the stack plans", () => {
             assert.notEqual(releases[0].provider, releases[1].provider);
             for (const [rel, peer, minute] of [
                 [releases[0], "tokyo", 0],
-                [releases[1], "singapore", 30],
+                [releases[1], "singapore", 15],
             ] as const) {
                 const v = rel.inputs.values as Values;
                 assert.deepEqual(
@@ -88,7 +88,11 @@ describe("backup in the stack plans", () => {
                     ]),
                     [
                         ["daily-platform", `${minute} 2 * * *`, "720h"],
-                        ["hourly-assessment", `${minute} * * * *`, "720h"],
+                        [
+                            "hourly-assessment",
+                            minute === 0 ? "*/30 * * * *" : `${minute},${minute + 30} * * * *`,
+                            "720h",
+                        ],
                     ],
                 );
                 assert.match(
@@ -98,34 +102,13 @@ describe("backup in the stack plans", () => {
             }
         });
 
-        it("backs up the mesh CA material in every region, KMS-encrypted and protected", () => {
-            const objs = run.ofType("aws:s3/bucketObjectv2:BucketObjectv2");
+        it("keeps the mesh CA material out of the backup buckets: one protected vault secret instead", () => {
+            assert.deepEqual(run.ofType("aws:s3/bucketObjectv2:BucketObjectv2"), []);
+            const secrets = run.ofType("aws:secretsmanager/secret:Secret");
             assert.deepEqual(
-                objs.map((o) => [
-                    o.name,
-                    o.inputs.key,
-                    o.inputs.serverSideEncryption,
-                    o.inputs.content,
-                    o.protect,
-                ]),
-                [
-                    [
-                        "backup-singapore-ca-material",
-                        "mesh-ca/ca-material.json",
-                        "aws:kms",
-                        "[secret]",
-                        true,
-                    ],
-                    [
-                        "backup-tokyo-ca-material",
-                        "mesh-ca/ca-material.json",
-                        "aws:kms",
-                        "[secret]",
-                        true,
-                    ],
-                ],
+                secrets.map((x) => [x.name, x.inputs.name, x.protect, x.retainOnDelete]),
+                [["mesh-ca-vault-secret", "mesh-platform/prod/mesh-ca-material", true, true]],
             );
-            assert.match(String(objs[0].plainInputs.content), /^[[{]/);
         });
     });
 

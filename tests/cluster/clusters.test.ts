@@ -235,7 +235,14 @@ describe("clusters: committed stacks", function () {
                     mine,
                     stack === "gcp"
                         ? ["singapore-gke", "singapore-secrets", "tokyo-gke", "tokyo-secrets"]
-                        : ["singapore-eks", "singapore-secrets", "tokyo-eks", "tokyo-secrets"],
+                        : [
+                              "singapore-eks",
+                              "singapore-node-volumes",
+                              "singapore-secrets",
+                              "tokyo-eks",
+                              "tokyo-node-volumes",
+                              "tokyo-secrets",
+                          ],
                 );
                 for (const r of stateful)
                     assert.equal(r.protect, cfg.protect, `${r.type} ${r.name} protect`);
@@ -434,6 +441,8 @@ describe("clusters: committed stacks", function () {
                                     volumeSize: sizing.diskSizeGiB,
                                     volumeType: "gp3",
                                     encrypted: "true",
+                                    kmsKeyId: run.one("aws:kms/key:Key", `${region}-node-volumes`)
+                                        .outputs.arn,
                                     deleteOnTermination: "true",
                                 },
                             },

@@ -1,6 +1,6 @@
 /** Config rules of the deployer network and the EKS service CIDR: every bad value exits 2 with its key. */
 import { strict as assert } from "assert";
-import { ConfigError, parseConfig } from "../../config";
+import { ConfigError, parseConfig } from "../support/config";
 import { validGcpRawConfig, validRawConfig } from "../support/fixtures";
 
 type Raw = Record<string, unknown>;

@@ -1233,6 +1233,62 @@ const ROWS: Row[] = [
             ],
         ],
     },
+    // --- security: secrets, backups and node volumes (more cases: tests/policies/secrets.test.ts)
+    {
+        stack: "prod",
+        rule: "mesh-ca-material-vault",
+        breaks: "no resource policy on the CA secret",
+        mutate: (p) => p.remove("mesh-ca-vault-policy"),
+        expect: [
+            [
+                "mesh-ca-material-vault",
+                "mesh-ca-vault-secret",
+                "CA secret without a resource policy (aws.secretsmanager.SecretPolicy) that denies every principal but the deployers and break-glass",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "backup-bucket-access-logging",
+        breaks: "no server access logging on one backup bucket",
+        mutate: (p) => p.remove("s3-access-logs-tokyo-delivery"),
+        expect: [
+            [
+                "backup-bucket-access-logging",
+                "backup-tokyo",
+                "backup bucket backup-tokyo has no server access logging (aws.s3.BucketLogging)",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "velero-repository-password",
+        breaks: "no repository password Secret for Velero",
+        mutate: (p) => p.remove("backup-singapore-velero-repo-credentials"),
+        expect: [
+            [
+                "velero-repository-password",
+                "backup-singapore-velero-release",
+                "Velero release backup-singapore-velero-release has no repository password Secret velero-repo-credentials in velero: Velero would create one with its built-in password",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "launch-template-volume-kms",
+        breaks: "a launch template volume without kmsKeyId",
+        mutate: (p) => {
+            delete p.named("tokyo-workloads", "LaunchTemplate").inputs.blockDeviceMappings[0].ebs
+                .kmsKeyId;
+        },
+        expect: [
+            [
+                "launch-template-volume-kms",
+                "tokyo-workloads",
+                "blockDeviceMappings[0].ebs.kmsKeyId must name a customer-managed KMS key (its policy must admit AWSServiceRoleForAutoScaling)",
+            ],
+        ],
+    },
 ];
 
 function evaluateRow(

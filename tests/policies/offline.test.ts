@@ -56,7 +56,7 @@ describe("policies: packs", () => {
         }
         const names = [...securityPolicies, ...costPolicies].map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(securityPolicies.length, 19 + 4); // + rules/identity.ts
+        assert.strictEqual(securityPolicies.length, 19 + 4 + 4 + 1); // + rules/identity.ts, rules/secrets.ts, rules/access.ts
         assert.strictEqual(costPolicies.length, 9);
     });
 });

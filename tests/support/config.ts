@@ -12,11 +12,25 @@ export type * from "../../config/types";
 /** The day the tests check support windows against. */
 export const TEST_NOW = new Date("2026-12-02T00:00:00Z");
 
+/**
+ * Secret keys every valid stack sets (the fixtures carry them): counted as set with --secret whenever a
+ * raw config has them, so a test passes only the secrets it is about.
+ */
+export const FIXTURE_SECRET_KEYS: readonly string[] = ["backupRepositoryPassword"];
+
+/** `secretKeys` plus the FIXTURE_SECRET_KEYS present in `raw`. */
+export function withFixtureSecrets(
+    raw: Readonly<Record<string, unknown>>,
+    secretKeys: Iterable<string> = [],
+): Set<string> {
+    return new Set([...secretKeys, ...FIXTURE_SECRET_KEYS.filter((k) => raw[k] !== undefined)]);
+}
+
 export function parseConfig(
     stack: string,
     raw: Readonly<Record<string, unknown>>,
     secretKeys: ReadonlySet<string> = new Set(),
     now: Date = TEST_NOW,
 ): ResolvedConfig {
-    return parseConfigAt(stack, raw, secretKeys, now);
+    return parseConfigAt(stack, raw, withFixtureSecrets(raw, secretKeys), now);
 }

@@ -53,6 +53,12 @@ export function validRawConfig(): Record<string, unknown> {
             emailFrom: "am@example.com",
             smtpSmarthost: "smtp.example.com:25",
         },
+        caVault: {
+            deployers: ["arn:aws:iam::111122223333:role/ci-deploy"],
+            breakGlass: "arn:aws:iam::111122223333:role/mesh-ca-break-glass",
+        },
+        // A secret (FIXTURE_SECRET_KEYS in ./config counts it as set with --secret).
+        backupRepositoryPassword: "fixture-kopia-repository-password",
     };
 }
 
@@ -63,6 +69,10 @@ export function validGcpRawConfig(): Record<string, unknown> {
         gcpProject: "edtech-platform-prod",
         kubernetes: {},
         deployer: { cidrs: ["198.51.100.0/28"] },
+        caVault: {
+            deployers: ["ci-deploy@edtech-platform-prod.iam.gserviceaccount.com"],
+            breakGlass: "mesh-ca-break-glass@edtech-platform-prod.iam.gserviceaccount.com",
+        },
         regions: [
             {
                 name: "singapore",
