@@ -199,5 +199,12 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             retentionDays: parsed.backup?.retentionDays ?? profile.retention.backupsDays,
             examsRpoMinutes: parsed.backup?.examsRpoMinutes ?? 60,
         },
+        // --- services (golden path) ---
+        exampleServices: (parsed.exampleServices ?? []).map((e) => ({
+            name: e.name,
+            canary: e.canary ?? false,
+            cache: e.cache ?? false,
+            ...(e.image !== undefined ? { image: e.image } : {}),
+        })),
     };
 }

@@ -121,3 +121,22 @@ export function observabilityRules({ parsed, env, add }: RuleContext): void {
             "must be <= 1 in prod (guide: 1 % sampling in production)",
         );
 }
+
+// --- services (golden path) ---
+/** Names reserved by the platform's own MeshServices in the examples' namespace. */
+const RESERVED_SERVICE_NAMES: readonly string[] = ["smoke"];
+
+export function exampleServiceRules({ parsed, add }: RuleContext): void {
+    const seen = new Set<string>();
+    (parsed.exampleServices ?? []).forEach((e, i) => {
+        if (seen.has(e.name))
+            add(`exampleServices[${i}].name`, e.name, "is used twice; names must be unique");
+        if (RESERVED_SERVICE_NAMES.includes(e.name))
+            add(
+                `exampleServices[${i}].name`,
+                e.name,
+                `is reserved (${RESERVED_SERVICE_NAMES.join(", ")}); choose another name`,
+            );
+        seen.add(e.name);
+    });
+}

@@ -26,6 +26,7 @@ import {
     meshRules,
     observabilityRules,
     smarthostNeedsAuth,
+    exampleServiceRules,
 } from "./rules-services";
 
 export { ruleContext, standardSupportChoices, smarthostNeedsAuth };
@@ -45,6 +46,7 @@ export {
     observabilityRules,
     regionRules,
     serviceCidrRules,
+    exampleServiceRules,
 };
 
 /** Every rule, in the order their problems are listed. */
@@ -63,6 +65,7 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     gkeRules,
     deployerRules,
     serviceCidrRules,
+    exampleServiceRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {

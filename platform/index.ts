@@ -11,6 +11,7 @@ import { createClusters } from "./clusters";
 import { composeDns } from "./dns";
 import { composeMesh } from "./mesh";
 import { PlatformOutputs, stackOutputs } from "./outputs";
+import { composeServices } from "./services";
 
 export type { PlatformOutputs } from "./outputs";
 
@@ -27,5 +28,6 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
         clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]),
     );
     const dns = composeDns(cfg, clusters, ingress);
-    return stackOutputs(cfg, clusters, mesh, backups, dns, ingress);
+    const verify = composeServices(cfg, clusters, mesh);
+    return { ...stackOutputs(cfg, clusters, mesh, backups, dns, ingress), verify };
 }
