@@ -26,6 +26,8 @@ export const SMOKE = {
     containerPort: 8080,
     publicPath: "/smoke/",
     clusterHeader: "x-mesh-cluster",
+    /** go-httpbin shows environment variables with the HTTPBIN_ENV_ prefix on /env: each pod names its cluster. */
+    clusterEnv: "HTTPBIN_ENV_CLUSTER",
 } as const;
 
 /**
@@ -35,8 +37,6 @@ export const SMOKE = {
 export const SMOKE_IMAGE =
     "ghcr.io/mccutchen/go-httpbin:v2.25.0@sha256:20739736d4eb8dc1b998dff701f437b8bd62dcc46492bd0d861e89890ca36500";
 const HTTPBIN_USER = 65532;
-/** go-httpbin exposes environment variables with this prefix on /env: the smoke pod says which cluster it runs in. */
-export const SMOKE_CLUSTER_ENV = "HTTPBIN_ENV_CLUSTER";
 
 /** Namespace of the example services. */
 export const EXAMPLES_NAMESPACE = "examples";
@@ -87,7 +87,7 @@ export function smokeArgs(
         runAsUser: HTTPBIN_USER,
         minReplicas,
         maxReplicas: Math.max(3, minReplicas),
-        env: { [SMOKE_CLUSTER_ENV]: cluster.name },
+        env: { [SMOKE.clusterEnv]: cluster.name },
         localities: t.localities,
         // Only the ingress gateway (of either region: one trust domain, one principal), only reads, only
         // the status codes and the cluster name: the rest of httpbin stays unreachable from the internet.
