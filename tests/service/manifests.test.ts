@@ -26,7 +26,7 @@ const find = (
         (o) => o.kind === kind && (name === undefined || o.metadata.name === name),
     );
     assert.equal(found.length, 1, `expected one ${kind} ${name ?? ""}, got ${found.length}`);
-    return found[0] as Obj;
+    return found[0];
 };
 const kinds = (objs: readonly { kind: string }[]) => objs.map((o) => o.kind).sort();
 const podSpec = (objs: readonly (KubeManifest | IstioManifest)[], kind = "Deployment"): Obj =>

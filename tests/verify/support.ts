@@ -157,7 +157,7 @@ export async function startRegion(
                     "ca-key.pem": Buffer.from("not a key").toString("base64"),
                 },
             });
-        json(res, 404, { message: `the fake API has no ${p}` });
+        return json(res, 404, { message: `the fake API has no ${p}` });
     });
     const pem = ingressCert();
     const ingress = https.createServer({ cert: pem.cert, key: pem.key }, (req, res) => {
@@ -185,7 +185,7 @@ export async function startRegion(
             return res.end(JSON.stringify({ env: { HTTPBIN_ENV_CLUSTER: answer } }));
         }
         res.writeHead(404);
-        res.end();
+        return res.end();
     });
     const listen = (s: http.Server) =>
         new Promise<number>((resolve) =>
