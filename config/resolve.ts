@@ -219,5 +219,12 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         },
         // --- egress ---
         egress: { hosts: parsed.egress?.hosts ?? [] },
+        // --- services (golden path) ---
+        exampleServices: (parsed.exampleServices ?? []).map((e) => ({
+            name: e.name,
+            canary: e.canary ?? false,
+            cache: e.cache ?? false,
+            ...(e.image !== undefined ? { image: e.image } : {}),
+        })),
     };
 }

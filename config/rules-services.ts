@@ -177,3 +177,22 @@ export function egressRules({ parsed, env, add }: RuleContext): void {
             `has no effect while mesh.outboundTrafficPolicy is ALLOW_ANY (the ${env} default); set mesh.outboundTrafficPolicy: REGISTRY_ONLY or remove egress.hosts`,
         );
 }
+
+// --- services (golden path) ---
+/** Names reserved by the platform's own MeshServices in the examples' namespace. */
+const RESERVED_SERVICE_NAMES: readonly string[] = ["smoke"];
+
+export function exampleServiceRules({ parsed, add }: RuleContext): void {
+    const seen = new Set<string>();
+    (parsed.exampleServices ?? []).forEach((e, i) => {
+        if (seen.has(e.name))
+            add(`exampleServices[${i}].name`, e.name, "is used twice; names must be unique");
+        if (RESERVED_SERVICE_NAMES.includes(e.name))
+            add(
+                `exampleServices[${i}].name`,
+                e.name,
+                `is reserved (${RESERVED_SERVICE_NAMES.join(", ")}); choose another name`,
+            );
+        seen.add(e.name);
+    });
+}

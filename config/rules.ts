@@ -28,6 +28,7 @@ import {
     meshRules,
     observabilityRules,
     smarthostNeedsAuth,
+    exampleServiceRules,
 } from "./rules-services";
 // --- CA vault and backup secrets ---
 import { caVaultRules } from "./rules-secrets";
@@ -50,6 +51,7 @@ export {
     regionRules,
     serviceCidrRules,
     caVaultRules,
+    exampleServiceRules,
 };
 
 /** Every rule, in the order their problems are listed. */
@@ -73,6 +75,7 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     egressRules,
     // --- CA vault and backup secrets ---
     caVaultRules,
+    exampleServiceRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {

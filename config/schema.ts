@@ -245,6 +245,30 @@ const KEY_SCHEMAS = {
         .string()
         .url()
         .refine((u) => u.startsWith("https://"), "must be an https:// URL"),
+    // --- services (golden path: example MeshServices per cluster) ---
+    exampleServices: z
+        .array(
+            z
+                .object({
+                    name: z
+                        .string()
+                        .regex(
+                            /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/,
+                            "a DNS label of at most 42 characters",
+                        ),
+                    canary: z.boolean().optional(),
+                    cache: z.boolean().optional(),
+                    image: z
+                        .string()
+                        .regex(
+                            /@sha256:[a-f0-9]{64}$/,
+                            "an image pinned by digest (...@sha256:<64 hex>)",
+                        )
+                        .optional(),
+                })
+                .strict(),
+        )
+        .max(10),
 } as const;
 
 export type KeyName = keyof typeof KEY_SCHEMAS;

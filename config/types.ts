@@ -164,6 +164,18 @@ export interface CaVaultConfig {
     readonly breakGlass: string;
 }
 
+// --- services (golden path) ---
+/** An example MeshService the platform runs in every cluster (a demo of the golden path). */
+export interface ExampleServiceConfig {
+    readonly name: string;
+    /** Delivered as an Argo Rollout canary with error-rate analysis. */
+    readonly canary: boolean;
+    /** Envoy's HTTP cache on its inbound sidecar. */
+    readonly cache: boolean;
+    /** Image pinned by digest; the smoke image when not set. */
+    readonly image?: string;
+}
+
 export interface Tags {
     readonly team: string;
     readonly costCenter: string;
@@ -199,6 +211,8 @@ export interface PlatformConfig {
     readonly egress: EgressConfig;
     /** The mesh CA secret's readers. */
     readonly caVault: CaVaultConfig;
+    /** Example MeshServices in every cluster (`exampleServices`, default none). */
+    readonly exampleServices: readonly ExampleServiceConfig[];
 }
 
 // --- egress ---

@@ -95,6 +95,17 @@ export const CHARTS = {
         version: "12.1.0",
         repo: "https://vmware-tanzu.github.io/helm-charts",
     },
+    /**
+     * argoproj/argo-helm: chart 2.41.0 (tag argo-rollouts-2.41.0, 2026-06-05), the newest chart release, ships
+     * Argo Rollouts v1.9.0; components/rollouts overrides the image to v1.9.1 (2026-07-06, CVE-2026-35469 and a
+     * traffic-routing fix; no CRD or API change from v1.9.0). Values keys checked against
+     * charts/argo-rollouts/values.yaml at that tag.
+     */
+    argoRollouts: {
+        chart: "argo-rollouts",
+        version: "2.41.0",
+        repo: "https://argoproj.github.io/argo-helm",
+    },
 } as const satisfies Record<string, PinnedChart>;
 
 export type ChartKey = keyof typeof CHARTS;

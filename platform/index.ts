@@ -12,6 +12,7 @@ import { composeDns } from "./dns";
 import { composeEgress } from "./egress";
 import { composeMesh } from "./mesh";
 import { PlatformOutputs, stackOutputs } from "./outputs";
+import { composeServices } from "./services";
 
 export type { PlatformOutputs } from "./outputs";
 
@@ -29,5 +30,6 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
         clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]),
     );
     const dns = composeDns(cfg, clusters, ingress);
-    return stackOutputs(cfg, clusters, mesh, backups, dns, ingress);
+    const verify = composeServices(cfg, clusters, mesh);
+    return { ...stackOutputs(cfg, clusters, mesh, backups, dns, ingress), verify };
 }
