@@ -47,7 +47,7 @@ const knownAs = (r: AccessRow) =>
 const excusedBy = new Map<string, string[]>();
 const evaluated = new Set<string>();
 
-function matrix(resources: readonly RecordedResource[]) {
+function matrix(resources: readonly (PlanResource & { plainInputs?: Record<string, unknown> })[]) {
     return accessMatrix(resources, { kubeconfigRoles: kubeconfigRoles(resources) });
 }
 
