@@ -26,12 +26,14 @@ import {
     arr,
     cidrContains,
     type Decision,
+    isUnknown,
     labelOf,
     rec,
     refersTo,
     type SkippedCheck,
     str,
 } from "./model";
+import { buildGcp, gcpIamRows, gcpNetworkRows } from "./gcp";
 import { admitted, buildNetwork, lbAdmits, loadBalancers, type NetModel, routed } from "./network";
 
 /** A public address outside every declared network, standing for "the internet". */
@@ -592,39 +594,11 @@ function networkRows(
             ],
         });
     }
-    // GKE: authorized networks.
-    for (const c of resources.filter((r) => r.type === "gcp:container/cluster:Cluster")) {
-        const priv = rec(c.props.privateClusterConfig);
-        const publicEp = priv.enablePrivateEndpoint !== true;
-        const blocks = arr(rec(c.props.masterAuthorizedNetworksConfig).cidrBlocks).map(rec);
-        const label = labelOf(c, net.byUrn);
-        for (const b of blocks.filter((x) => /deployer/i.test(str(x.displayName))))
-            push({
-                kind: "network",
-                subject: `deployer network ${str(b.cidrBlock)}`,
-                action: "tcp/443",
-                resource: `API ${str(c.props.name) || c.name}`,
-                expect: "allow",
-                allowed: true,
-                why: [`master authorized network "${str(b.displayName)}"`],
-            });
-        const open =
-            publicEp &&
-            (blocks.length === 0 || blocks.some((b) => cidrContains(str(b.cidrBlock), INTERNET)));
-        push({
-            kind: "network",
-            subject: `internet (${INTERNET})`,
-            action: "tcp/443",
-            resource: `API ${str(c.props.name) || c.name}`,
-            expect: "deny",
-            allowed: open,
-            why: [
-                publicEp
-                    ? `authorized networks ${blocks.map((b) => str(b.cidrBlock)).join(", ") || "(none: all)"}`
-                    : "private endpoint only",
-            ],
-        });
-        void label;
+    try {
+        gcpNetworkRows(resources, lbs, push);
+    } catch (e) {
+        if (!isUnknown(e)) throw e;
+        skipped.push({ kind: "network", what: "GCP network rows", reason: (e as Error).message });
     }
 }
 
@@ -709,10 +683,17 @@ function meshRows(resources: readonly AccessResource[], push: Push, skipped: Ski
         const ps = policies.filter((p) => p.label === label);
         if (!ps.some((p) => p.namespace === "user" && p.name === "user-data-protection")) continue;
         const fe = "cluster.local/ns/user/sa/frontend-service";
+        // The caller's role, as the policy reads it: the guide's header or the validated JWT's claim.
+        const role = (v: string | undefined) =>
+            v === undefined ? {} : { headers: { "x-user-role": v }, claims: { role: v } };
+        const jwtFrom = ps
+            .flatMap((p) => p.rules ?? [])
+            .flatMap((r) => arr(r.from).map((f) => rec(rec(f).source)))
+            .flatMap((src) => arr(src.requestPrincipals).map(str))[0];
         const base = {
             namespace: "user",
             workloadLabels: { app: "user-service" },
-            headers: { "x-user-role": "user-owner" },
+            requestPrincipal: jwtFrom ? jwtFrom.replace(/\*/g, "user-42") : undefined,
         };
         const cases: [
             string,
@@ -739,7 +720,14 @@ function meshRows(resources: readonly AccessResource[], push: Push, skipped: Ski
                 undefined,
                 "deny",
             ],
-            [fe, "GET", "/api/v1/users/42", "frontend-service without x-user-role", {}, "deny"],
+            [
+                fe,
+                "GET",
+                "/api/v1/users/42",
+                "frontend-service without a user role",
+                { none: "" },
+                "deny",
+            ],
             [
                 "cluster.local/ns/content/sa/content-delivery",
                 "GET",
@@ -772,7 +760,7 @@ function meshRows(resources: readonly AccessResource[], push: Push, skipped: Ski
                 principal,
                 method,
                 path,
-                headers: headers ?? base.headers,
+                ...role(headers ? undefined : "user-owner"),
             });
             push({
                 kind: "mesh",
@@ -882,6 +870,12 @@ export function evaluate(
         });
     const iam = buildIam(resources, skipped);
     if (iam) iamRows(iam, resources, push);
+    try {
+        gcpIamRows(buildGcp(resources, skipped), push);
+    } catch (e) {
+        if (!isUnknown(e)) throw e;
+        skipped.push({ kind: "iam", what: "GCP IAM rows", reason: (e as Error).message });
+    }
     networkRows(buildNetwork(resources, skipped), resources, push, skipped, opts.kubeconfigRoles);
     rbacRows(resources, push, skipped);
     meshRows(resources, push, skipped);

@@ -117,7 +117,7 @@ export function defaultKeyPolicy(account: string): Record<string, unknown> {
     };
 }
 
-const CA_PATTERN = /mesh-ca|ca-material|cacerts|root-ca/i;
+export const CA_PATTERN = /mesh-ca|ca-material|cacerts|root-ca/i;
 
 export function buildIam(
     resources: readonly AccessResource[],

@@ -137,6 +137,8 @@ export interface MeshRequest {
     readonly method: string;
     readonly path: string;
     readonly headers?: Record<string, string>;
+    /** Claims of the validated JWT (`request.auth.claims[<name>]`), when there is one. */
+    readonly claims?: Record<string, string>;
 }
 
 export function authzPolicies(
@@ -240,11 +242,14 @@ function ruleMatches(rule: Record<string, unknown>, req: MeshRequest): boolean {
     for (const w of arr(rule.when).map(rec)) {
         const key = str(w.key);
         const h = /^request\.headers\[(.+)\]$/.exec(key);
+        const c = /^request\.auth\.claims\[(.+)\]$/.exec(key);
         const value = h
             ? (req.headers?.[h[1].toLowerCase()] ?? "")
-            : key === "source.principal"
-              ? req.principal
-              : "";
+            : c
+              ? (req.claims?.[c[1]] ?? "")
+              : key === "source.principal"
+                ? req.principal
+                : "";
         if (w.values !== undefined && !anyOf(w.values, (p) => strMatch(p, value))) return false;
         if (
             w.notValues !== undefined &&

@@ -222,6 +222,8 @@ export interface LbService {
     readonly internal: boolean;
     readonly sourceRanges: string[];
     readonly ports: number[];
+    /** GKE internal LB reachable from other regions (`internal-load-balancer-allow-global-access`). */
+    readonly globalAccess: boolean;
 }
 
 /** Istio gateway LoadBalancers, from Service objects and from gateway Helm releases' `service` values. */
@@ -232,6 +234,8 @@ export function loadBalancers(net: NetModel, skipped: SkippedCheck[]): LbService
         str(ann["service.beta.kubernetes.io/aws-load-balancer-internal"]) === "true" ||
         /^internal$/i.test(str(ann["networking.gke.io/load-balancer-type"])) ||
         str(ann["cloud.google.com/load-balancer-type"]) === "Internal";
+    const globalAccess = (ann: Record<string, unknown>) =>
+        str(ann["networking.gke.io/internal-load-balancer-allow-global-access"]) === "true";
     for (const r of net.resources) {
         try {
             if (r.type === "kubernetes:core/v1:Service") {
@@ -244,6 +248,7 @@ export function loadBalancers(net: NetModel, skipped: SkippedCheck[]): LbService
                     internal: schemeInternal(rec(meta.annotations)),
                     sourceRanges: arr(spec.loadBalancerSourceRanges).map(str),
                     ports: arr(spec.ports).map((p) => Number(rec(p).port)),
+                    globalAccess: globalAccess(rec(meta.annotations)),
                 });
             } else if (
                 r.type === "kubernetes:helm.sh/v3:Release" &&
@@ -259,6 +264,7 @@ export function loadBalancers(net: NetModel, skipped: SkippedCheck[]): LbService
                     internal: schemeInternal(rec(svc.annotations)),
                     sourceRanges: arr(svc.loadBalancerSourceRanges).map(str),
                     ports: ports.length > 0 ? ports : v.networkGateway ? [15443] : [80, 443],
+                    globalAccess: globalAccess(rec(svc.annotations)),
                 });
             }
         } catch (e) {
