@@ -199,5 +199,15 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             retentionDays: parsed.backup?.retentionDays ?? profile.retention.backupsDays,
             examsRpoMinutes: parsed.backup?.examsRpoMinutes ?? 60,
         },
+        // --- drill ---
+        drill: {
+            stopAlarms: parsed.drill?.stopAlarms ?? [],
+            fis: parsed.drill?.fis?.enabled
+                ? {
+                      stopAlarmArn: parsed.drill.fis.stopAlarmArn,
+                      duration: parsed.drill.fis.duration ?? "PT10M",
+                  }
+                : undefined,
+        },
     };
 }

@@ -176,4 +176,13 @@ export interface PlatformConfig {
     readonly alerting: AlertingConfig;
     readonly observability: ObservabilityConfig;
     readonly backup: BackupConfig;
+    readonly drill: DrillConfig;
+}
+
+// --- drill ---
+export interface DrillConfig {
+    /** CloudWatch alarms whose ALARM state stops a running drill. @default [] */
+    readonly stopAlarms: readonly { readonly name: string; readonly region: string }[];
+    /** The optional FIS experiment template. @default undefined (not declared) */
+    readonly fis?: { readonly stopAlarmArn: string; readonly duration: string };
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { composeClusterAddons } from "./addons";
 import { composeBackups } from "./backup";
+import { composeChaos } from "./chaos";
 import { createClusters } from "./clusters";
 import { composeDns } from "./dns";
 import { composeMesh } from "./mesh";
@@ -27,5 +28,5 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
         clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]),
     );
     const dns = composeDns(cfg, clusters, ingress);
-    return stackOutputs(cfg, clusters, mesh, backups, dns, ingress);
+    return stackOutputs(cfg, clusters, mesh, backups, dns, ingress, composeChaos(cfg, clusters));
 }
