@@ -258,15 +258,17 @@ export async function main(
     }
 
     const controller = new AbortController();
-    let signals = 0;
+    // `npm run` forwards the signal it got to the drill as well: a repeat within a second is the
+    // same Ctrl-C, not a second one.
+    let firstSignalAt = 0;
     const onSignal = (sig: NodeJS.Signals) => {
-        signals += 1;
-        if (signals === 1) {
+        if (firstSignalAt === 0) {
+            firstSignalAt = Date.now();
             process.stdout.write(
                 `\n${sig}: aborting the drill and undoing what it changed (again to leave without undo)\n`,
             );
             controller.abort(new Interrupted(sig));
-        } else {
+        } else if (Date.now() - firstSignalAt > 1000) {
             process.stdout.write(
                 "leaving without undo; the state is kept: run `npm run drill -- recover`\n",
             );

@@ -22,7 +22,7 @@ import {
     StopCondition,
     Verdict,
 } from "./model";
-import type { BackupInfo, ProbeSample } from "./ports";
+import type { BackupInfo, DrillPorts, ProbeSample } from "./ports";
 import { errorRate, summarize } from "./probe";
 import { LockHeld, type DrillState, type FaultRecord, type LockRecord } from "./state";
 
@@ -30,7 +30,38 @@ export * from "./model";
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/**
+ * Every port method takes the caller's signal last; the wrapper gives each call its own deadline
+ * (DeadlineExceeded after `ms`) on top of that signal, so no call can outlive it.
+ */
+export function withCallDeadlines(ports: DrillPorts, ms: number): DrillPorts {
+    const wrap = <T extends object>(name: string, port: T): T =>
+        new Proxy(port, {
+            get(target, prop, receiver) {
+                const value = Reflect.get(target, prop, receiver) as unknown;
+                if (typeof value !== "function") return value;
+                return (...args: unknown[]) => {
+                    const parent = args.at(-1) as AbortSignal | undefined;
+                    return withDeadline(
+                        `${name}.${String(prop)}`,
+                        ms,
+                        (s) =>
+                            (value as (...a: unknown[]) => Promise<unknown>).apply(target, [
+                                ...args.slice(0, -1),
+                                s,
+                            ]),
+                        parent,
+                    );
+                };
+            },
+        });
+    return Object.fromEntries(
+        Object.entries(ports).map(([k, v]) => [k, wrap(k, v as object)]),
+    ) as unknown as DrillPorts;
+}
+
 export class RegionFailoverDrill {
+    private readonly opts: DrillOptions;
     private readonly now: () => number;
     private readonly primary: DrillRegionOutput;
     private readonly secondary?: DrillRegionOutput;
@@ -47,9 +78,10 @@ export class RegionFailoverDrill {
     private readonly poll: number;
     private readonly factor: number;
 
-    constructor(private readonly opts: DrillOptions) {
+    constructor(opts: DrillOptions) {
         this.now = opts.now ?? Date.now;
         this.call = opts.callTimeoutMs ?? 10000;
+        this.opts = { ...opts, ports: withCallDeadlines(opts.ports, this.call) };
         this.poll = opts.pollMs ?? 1000;
         this.factor = opts.timeoutFactor ?? 2;
         const out = opts.outputs;
