@@ -202,11 +202,7 @@ const KEY_SCHEMAS = {
         .object({
             /** CloudWatch alarms whose ALARM state stops a running drill. */
             stopAlarms: z
-                .array(
-                    z
-                        .object({ name: z.string().min(1), region: z.string().min(1) })
-                        .strict(),
-                )
+                .array(z.object({ name: z.string().min(1), region: z.string().min(1) }).strict())
                 .optional(),
             /** Declare the AWS FIS experiment template (off by default; needs FIS in the account). */
             fis: z

@@ -231,7 +231,7 @@ export class RegionFailoverDrill {
             }
             this.check("no pending drill state", true, "the lock table holds no state");
         }
-        for (const line of this.plan()) this.act(line);
+        for (const line of this.plan()) await this.act(line);
         if (problems.length > 0) throw new DrillFailure(`preflight failed: ${problems.join("; ")}`);
         r.verdict = "PASSED";
         r.reason = "dry run: static checks passed, nothing was measured or changed";

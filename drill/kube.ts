@@ -39,7 +39,24 @@ export function dataSha256(data: Readonly<Record<string, string>>): string {
     return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
 }
 
-type Obj = Record<string, any>;
+/** The fields the drill reads from Kubernetes objects (JSON from the API). */
+interface Obj {
+    metadata?: {
+        name?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+    };
+    spec?: { storageLocation?: string };
+    status?: {
+        phase?: string;
+        startTimestamp?: string;
+        completionTimestamp?: string;
+        warnings?: number;
+        errors?: number;
+        progress?: { totalItems?: number; itemsRestored?: number };
+    };
+    data?: Record<string, string>;
+}
 
 export class KubeClusters implements Cluster {
     private readonly configs = new Map<string, k8s.KubeConfig>();
@@ -56,7 +73,7 @@ export class KubeClusters implements Cluster {
         signal: AbortSignal,
         body?: unknown,
         contentType = "application/json",
-    ): Promise<any> {
+    ): Promise<unknown> {
         const kc = this.config(cluster);
         const server = kc.getCurrentCluster()?.server;
         if (!server) throw new Error(`kubeconfig of ${cluster.name} has no current cluster`);
@@ -69,7 +86,7 @@ export class KubeClusters implements Cluster {
             headers,
             body: body === undefined ? undefined : JSON.stringify(body),
             // node-fetch 2 takes a DOM AbortSignal; Node's is compatible at runtime.
-            signal: signal as any,
+            signal,
         });
         const text = await res.text();
         if (!res.ok)
@@ -78,7 +95,7 @@ export class KubeClusters implements Cluster {
                 `${cluster.name}: ${method} ${path} answered ${res.status} ${text.slice(0, 200)}`,
             );
         const type = res.headers.get("content-type") ?? "";
-        return type.includes("json") && text ? JSON.parse(text) : text;
+        return type.includes("json") && text ? (JSON.parse(text) as unknown) : text;
     }
 
     private async ignore404<T>(p: Promise<T>): Promise<T | undefined> {

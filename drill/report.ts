@@ -137,7 +137,10 @@ export function probeRuns(
         const label = s.ok ? `ok ${s.region ?? "?"}` : "failed";
         const last = runs.at(-1);
         if (last && last.label === label) last.end = s.at + 1000;
-        else runs.push({ label, ok: s.ok, start: s.at, end: s.at + 1000 });
+        else {
+            if (last) last.end = s.at;
+            runs.push({ label, ok: s.ok, start: s.at, end: s.at + 1000 });
+        }
     }
     return runs;
 }

@@ -25,7 +25,8 @@ export function composeChaos(
         fis: fis
             ? {
                   subnetTags: {
-                      [`kubernetes.io/cluster/${eksClusterName(cfg.stack, primary.name)}`]: "shared",
+                      [`kubernetes.io/cluster/${eksClusterName(cfg.stack, primary.name)}`]:
+                          "shared",
                       "kubernetes.io/role/internal-elb": "1",
                   },
                   stopAlarmArn: fis.stopAlarmArn,

@@ -119,7 +119,10 @@ export function drillOutputs(
             region: drill?.region ?? cfg.primaryRegion.region,
         },
         fis: drill?.resources.fisTemplateId
-            ? { experimentTemplateId: drill.resources.fisTemplateId, region: cfg.primaryRegion.region }
+            ? {
+                  experimentTemplateId: drill.resources.fisTemplateId,
+                  region: cfg.primaryRegion.region,
+              }
             : null,
         stopAlarms: cfg.drill.stopAlarms.map((a) => ({ ...a })),
         targets: {

@@ -193,6 +193,7 @@ export function dnsFailoverProblems(args: DnsFailoverArgs): string[] {
     regions.forEach((r, i) => {
         if (
             provider === "route53" &&
+            r.cluster.cloud === "aws" &&
             r.loadBalancerZoneId === undefined &&
             !NLB_HOSTED_ZONE_IDS[r.cluster.cloudRegion]
         ) {

@@ -29,10 +29,27 @@ describe("drill: safety (moto + loopback stand-ins)", function () {
     });
 
     const args = (reportDir: string, extra: string[] = []) => [
-        "--stack", "drilltest", "--outputs", outputs, "--aws-endpoint", moto.endpoint,
-        "--dns-server", world.dnsServer, "--probe-port", String(world.ingressPort),
-        "--probe-ca", path.join(dir, "cert.pem"), "--poll", "0.2", "--call-timeout", "1",
-        "--lease", "2", "--report-dir", reportDir, ...extra,
+        "--stack",
+        "drilltest",
+        "--outputs",
+        outputs,
+        "--aws-endpoint",
+        moto.endpoint,
+        "--dns-server",
+        world.dnsServer,
+        "--probe-port",
+        String(world.ingressPort),
+        "--probe-ca",
+        path.join(dir, "cert.pem"),
+        "--poll",
+        "0.2",
+        "--call-timeout",
+        "1",
+        "--lease",
+        "2",
+        "--report-dir",
+        reportDir,
+        ...extra,
     ];
     const reportOf = (reportDir: string) => {
         const f = fs.readdirSync(reportDir).find((n) => n.endsWith(".json"))!;
@@ -43,7 +60,8 @@ describe("drill: safety (moto + loopback stand-ins)", function () {
         const reportDir = path.join(dir, "term");
         const run = runCli(args(reportDir, ["--execute", "--hold", "60"]));
         await until(() => world.primaryFailing(), 30000, "the DENY policy");
-        const second = await runCli(args(path.join(dir, "second"), ["--execute", "--hold", "1"])).done;
+        const second = await runCli(args(path.join(dir, "second"), ["--execute", "--hold", "1"]))
+            .done;
         assert.strictEqual(second.code, 4, second.stdout + second.stderr);
         assert.match(second.stdout, /another drill holds the lock/);
         assert.ok(world.primaryFailing(), "the refused drill changed nothing");
@@ -76,7 +94,11 @@ describe("drill: safety (moto + loopback stand-ins)", function () {
         await run.done;
         assert.strictEqual(await inverted(moto, world.aws.primaryCheck), true, "left inverted");
         const md = fs.readdirSync(reportDir).find((n) => n.endsWith(".md"))!;
-        assert.match(fs.readFileSync(path.join(reportDir, md), "utf8"), /inject health check/, "events were on disk");
+        assert.match(
+            fs.readFileSync(path.join(reportDir, md), "utf8"),
+            /inject health check/,
+            "events were on disk",
+        );
         const dry = await runCli(args(path.join(dir, "dry"))).done;
         assert.strictEqual(dry.code, 1, dry.stdout);
         assert.match(dry.stdout, /NOT PASSED/);
@@ -97,7 +119,10 @@ describe("drill: safety (moto + loopback stand-ins)", function () {
         try {
             const res = await run.done;
             assert.strictEqual(res.code, 3, run.output());
-            assert.ok(Date.now() - hungAt < 15000, `ended ${Date.now() - hungAt} ms after the hang`);
+            assert.ok(
+                Date.now() - hungAt < 15000,
+                `ended ${Date.now() - hungAt} ms after the hang`,
+            );
             assert.deepStrictEqual(world.primaryKube.denyPolicies(), []);
             const r = reportOf(reportDir);
             assert.strictEqual(r.verdict, "ABORTED");

@@ -589,8 +589,8 @@ export function runCli(args: string[], opts: { npm?: boolean; timeoutMs?: number
     });
     let stdout = "";
     let stderr = "";
-    proc.stdout!.on("data", (d) => (stdout += String(d)));
-    proc.stderr!.on("data", (d) => (stderr += String(d)));
+    proc.stdout.on("data", (d) => (stdout += String(d)));
+    proc.stderr.on("data", (d) => (stderr += String(d)));
     const timer = setTimeout(() => {
         try {
             process.kill(-proc.pid!, "SIGKILL");
