@@ -226,5 +226,15 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             cache: e.cache ?? false,
             ...(e.image !== undefined ? { image: e.image } : {}),
         })),
+        // --- drill ---
+        drill: {
+            stopAlarms: parsed.drill?.stopAlarms ?? [],
+            fis: parsed.drill?.fis?.enabled
+                ? {
+                      stopAlarmArn: parsed.drill.fis.stopAlarmArn,
+                      duration: parsed.drill.fis.duration ?? "PT10M",
+                  }
+                : undefined,
+        },
     };
 }

@@ -269,6 +269,32 @@ const KEY_SCHEMAS = {
                 .strict(),
         )
         .max(10),
+    // --- drill ---
+    drill: z
+        .object({
+            /** CloudWatch alarms whose ALARM state stops a running drill. */
+            stopAlarms: z
+                .array(z.object({ name: z.string().min(1), region: z.string().min(1) }).strict())
+                .optional(),
+            /** Declare the AWS FIS experiment template (off by default; needs FIS in the account). */
+            fis: z
+                .object({
+                    enabled: z.boolean(),
+                    stopAlarmArn: z
+                        .string()
+                        .regex(
+                            /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/,
+                            "a CloudWatch alarm ARN",
+                        ),
+                    duration: z
+                        .string()
+                        .regex(/^PT(\d+H)?(\d+M)?(\d+S)?$/, "an ISO 8601 duration like PT10M")
+                        .optional(),
+                })
+                .strict()
+                .optional(),
+        })
+        .strict(),
 } as const;
 
 export type KeyName = keyof typeof KEY_SCHEMAS;

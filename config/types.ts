@@ -213,6 +213,8 @@ export interface PlatformConfig {
     readonly caVault: CaVaultConfig;
     /** Example MeshServices in every cluster (`exampleServices`, default none). */
     readonly exampleServices: readonly ExampleServiceConfig[];
+    /** Drill guard rails and the optional FIS template (`drill`). */
+    readonly drill: DrillConfig;
 }
 
 // --- egress ---
@@ -229,4 +231,12 @@ export interface EgressHostConfig {
 export interface EgressConfig {
     /** @default [] */
     readonly hosts: readonly EgressHostConfig[];
+}
+
+// --- drill ---
+export interface DrillConfig {
+    /** CloudWatch alarms whose ALARM state stops a running drill. @default [] */
+    readonly stopAlarms: readonly { readonly name: string; readonly region: string }[];
+    /** The optional FIS experiment template. @default undefined (not declared) */
+    readonly fis?: { readonly stopAlarmArn: string; readonly duration: string };
 }

@@ -1,25 +1,26 @@
 /**
- * The drill's data model: the report it writes (phases, checks, measurements), its options, and the
- * errors that end a phase. Shared by the engine, the CLI and the report renderer.
+ * The drill's data model: the report it writes (phases, checks, measurements, probe samples), its
+ * options, and the errors that end a phase. Shared by the engine, the CLI and the report renderer.
  */
 import type { DrillOutputs } from "../lib/drill-contract";
-import type { DrillPorts } from "./ports";
-import type { StateFile } from "./state";
+import type { DrillPorts, ProbeSample } from "./ports";
 
-export type Verdict = "PASSED" | "FAILED" | "ABORTED";
+/** NOT PASSED: a dry run that found a crashed drill's changes still in place. */
+export type Verdict = "PASSED" | "FAILED" | "ABORTED" | "NOT PASSED" | "REFUSED" | "RECOVERED";
 export type PhaseStatus = "ok" | "failed" | "aborted" | "dry-run";
-
-export const PHASES = [
-    "preflight",
-    "baseline",
-    "inject",
-    "detect",
-    "failover",
-    "verify-hold",
-    "failback",
-    "report",
-] as const;
-export type PhaseName = (typeof PHASES)[number] | "restore-previous" | "undo";
+export const FAULTS = ["dns", "ingress-outage", "fis"] as const;
+export type Fault = (typeof FAULTS)[number];
+export type PhaseName =
+    | "lock"
+    | "preflight"
+    | "baseline"
+    | "inject"
+    | "failover"
+    | "restore"
+    | "hold"
+    | "failback"
+    | "undo"
+    | "recover";
 
 export interface PhaseRecord {
     readonly name: PhaseName;
@@ -37,25 +38,51 @@ export interface CheckRecord {
 }
 
 export interface Measurements {
-    /** Injection until Route 53 considers the primary unhealthy. */
-    detectionSeconds?: number;
-    /** Injection until DNS answers the secondary. */
+    /** Injection until the probe's first failed request. */
+    firstFailureSeconds?: number;
+    /** Injection until the first good request answered by the secondary. */
     failoverSeconds?: number;
-    /** Injection until the secondary serves (DNS answers it and the optional restore completed). */
+    /** User-visible RTO: first failed to first good request through the secondary. */
+    userVisibleRtoSeconds?: number;
+    /** Failed probe requests after injection. */
+    probeErrors?: number;
+    probeSamples?: number;
+    /** In-mesh probe from the secondary: requests and failures. */
+    meshProbeSamples?: number;
+    meshProbeErrors?: number;
+    /** Injection until the restore was verified in the scratch namespace. */
     recoverySeconds?: number;
-    /** Age of the latest completed assessment backup at injection: the data a real failure would lose. */
+    /** Injection minus the START of the latest completed exams backup: what a real loss loses. */
     rpoMinutes?: number;
-    /** Failover plus the record TTL: the latest a client with a cached answer moves. */
-    clientFailoverUpperBoundSeconds?: number;
-    /** Un-inverting until DNS answers the primary again. */
+    /** Undo until the probe is answered by the primary again. */
     failbackSeconds?: number;
+}
+
+export interface RestoreRecord {
+    readonly name: string;
+    readonly backupName: string;
+    readonly namespace: string;
+    readonly scratchNamespace: string;
+    phase?: string;
+    warnings?: number;
+    errors?: number;
+    counts?: Readonly<Record<string, number>>;
+    canaryOk?: boolean;
+    cleanedUp?: boolean;
+}
+
+export interface DrillEvent {
+    readonly at: string;
+    readonly kind: string;
+    readonly message: string;
 }
 
 export interface DrillReport {
     readonly drillId: string;
     readonly stack: string;
     readonly scenario: "region-failover";
-    readonly mode: "execute" | "dry-run";
+    readonly fault: Fault;
+    readonly mode: "execute" | "dry-run" | "recover";
     verdict: Verdict;
     reason: string;
     readonly startedAt: string;
@@ -70,27 +97,45 @@ export interface DrillReport {
     readonly phases: PhaseRecord[];
     /** Every change the drill made or (dry run) would make, in order. */
     readonly actions: string[];
-    restoreName?: string;
-    /** Set when an earlier crashed run left the flag inverted and this run put it back. */
-    restoredPrevious?: { healthCheckId: string; injectedAt: string; pid: number };
+    readonly samples: ProbeSample[];
+    injectedAt?: number;
+    restore?: RestoreRecord;
+    /** Changes that could not be undone (then the state is kept and `recover` is the way out). */
+    pending?: string[];
     error?: string;
 }
 
 export interface DrillOptions {
     readonly outputs: DrillOutputs;
     readonly ports: DrillPorts;
-    readonly stateFile: StateFile;
     readonly execute: boolean;
-    /** Also restore the latest assessment backup into the secondary through a Velero Restore. */
+    readonly fault: Fault;
+    /** Restore the latest exams backup into a scratch namespace of the secondary. */
     readonly restore: boolean;
-    readonly pollMs: number;
+    /** Don't touch any API (masked outputs): the dry run skips the lock and state. */
+    readonly offline?: boolean;
     readonly holdMs: number;
-    /** Waits give up after target x factor. @default 2 */
+    /** Probe and poll interval. @default 1000 */
+    readonly pollMs?: number;
+    /** Deadline of one API call. @default 10000 */
+    readonly callTimeoutMs?: number;
+    /** Phases give up after their target x factor. @default 2 */
     readonly timeoutFactor?: number;
+    /** Stop when the error rate over `errorWindowMs` exceeds this past the expected window. @default 0.5 */
+    readonly errorRateThreshold?: number;
+    /** @default 10000 */
+    readonly errorWindowMs?: number;
+    /** How long errors are expected after injection. @default worst-case failover x factor */
+    readonly expectedWindowMs?: number;
+    /** Lock lease; renewed every third of it. @default 120000 */
+    readonly leaseMs?: number;
+    /** Undo attempts (exponential backoff from 500 ms). @default 5 */
+    readonly undoAttempts?: number;
     readonly signal?: AbortSignal;
-    readonly log?: (line: string) => void;
+    readonly onEvent?: (e: DrillEvent) => void;
     readonly now?: () => number;
     readonly drillId?: string;
+    readonly owner?: string;
 }
 
 /** A safety condition broke: stop, undo, verdict ABORTED. */

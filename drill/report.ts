@@ -1,9 +1,40 @@
 /**
- * Drill reports: JSON for machines, Markdown (with a mermaid gantt timeline) for people.
+ * Drill reports. While the drill runs, every event is appended to `<id>.events.jsonl` and to the
+ * Markdown report `<id>.md` as it happens (a crash leaves a readable trail); at the end the JSON
+ * report and the Markdown summary with its timeline (a mermaid gantt of the phases and of the public
+ * probe, per second) are written.
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { DrillReport, PhaseRecord } from "./engine";
+import type { DrillEvent, DrillReport } from "./model";
+import type { ProbeSample } from "./ports";
+
+export class ReportWriter {
+    readonly json: string;
+    readonly markdown: string;
+    readonly events: string;
+
+    constructor(dir: string, drillId: string) {
+        fs.mkdirSync(dir, { recursive: true });
+        const base = path.join(dir, drillId);
+        this.json = `${base}.json`;
+        this.markdown = `${base}.md`;
+        this.events = `${base}.events.jsonl`;
+        fs.writeFileSync(this.markdown, `# Drill ${drillId} (running)\n\n## Events\n\n`);
+        fs.writeFileSync(this.events, "");
+    }
+
+    /** Append one event to both files (synchronously: it is on disk before the drill goes on). */
+    append(e: DrillEvent): void {
+        fs.appendFileSync(this.events, `${JSON.stringify(e)}\n`);
+        fs.appendFileSync(this.markdown, `- \`${e.at.slice(11, 19)}\` ${e.kind}: ${e.message}\n`);
+    }
+
+    finish(r: DrillReport): void {
+        fs.writeFileSync(this.json, `${JSON.stringify(r, null, 2)}\n`);
+        fs.appendFileSync(this.markdown, `\n${renderMarkdown(r)}`);
+    }
+}
 
 export function renderMarkdown(r: DrillReport): string {
     const m = r.measurements;
@@ -23,58 +54,64 @@ export function renderMarkdown(r: DrillReport): string {
                   : "**missed**";
         return `| ${label} | ${shown} | ${target === undefined ? "-" : `${target} ${unit}`} | ${verdict} |`;
     };
-    const lines = [
+    return [
         `# Region failover drill ${r.drillId}: ${r.verdict}`,
         "",
-        `- Stack: \`${r.stack}\`, mode: ${r.mode}`,
-        `- Hostname: \`${r.hostname}\`, ${r.primaryRegion} -> ${r.secondaryRegion ?? "none"}`,
+        `- Stack \`${r.stack}\`, mode ${r.mode}, fault \`${r.fault}\``,
+        `- Hostname \`${r.hostname}\`, ${r.primaryRegion} -> ${r.secondaryRegion ?? "none"}`,
         `- Started ${r.startedAt}, ended ${r.endedAt ?? "-"}`,
         `- Verdict: **${r.verdict}**${r.reason ? `: ${r.reason}` : ""}`,
         ...(r.error ? [`- Error: ${r.error}`] : []),
-        ...(r.restoredPrevious
+        ...(r.pending?.length
+            ? [`- **Pending changes** (run \`drill recover\`): ${r.pending.join("; ")}`]
+            : []),
+        ...(r.restore
             ? [
-                  `- Restored health check ${r.restoredPrevious.healthCheckId} left inverted by an earlier run (pid ${r.restoredPrevious.pid}, ${r.restoredPrevious.injectedAt})`,
+                  `- Restore \`${r.restore.name}\` of \`${r.restore.backupName}\` into \`${r.restore.scratchNamespace}\`: ${r.restore.phase ?? "-"}, ` +
+                      `${r.restore.warnings ?? 0} warnings, counts ${JSON.stringify(r.restore.counts ?? {})}, canary ${r.restore.canaryOk ? "ok" : "not verified"}, ${r.restore.cleanedUp ? "cleaned up" : "NOT cleaned up"}`,
               ]
             : []),
-        ...(r.restoreName ? [`- Velero Restore: \`${r.restoreName}\``] : []),
         "",
         "## Measurements",
         "",
         "| Measure | Measured | Target | |",
         "|---|---|---|---|",
-        row("Detection (inject -> primary unhealthy)", m.detectionSeconds, t.detectionSeconds, "s"),
         row(
-            "DNS failover (inject -> DNS answers secondary)",
+            "Failover (inject -> first good answer from the secondary)",
             m.failoverSeconds,
             t.failoverSeconds,
             "s",
         ),
         row(
-            "Client upper bound (failover + TTL)",
-            m.clientFailoverUpperBoundSeconds,
-            undefined,
+            "User-visible RTO (first failed -> first good via the secondary)",
+            m.userVisibleRtoSeconds,
+            t.failoverSeconds,
             "s",
         ),
-        row("Recovery (inject -> secondary serving)", m.recoverySeconds, t.recoverySeconds, "s"),
-        row("RPO (age of latest assessment backup)", m.rpoMinutes, t.examsRpoMinutes, "min"),
-        row("Fail back (un-invert -> DNS answers primary)", m.failbackSeconds, undefined, "s"),
+        row("First failed request after inject", m.firstFailureSeconds, undefined, "s"),
+        row("Failed public requests", m.probeErrors, undefined, "of " + (m.probeSamples ?? 0)),
+        row(
+            "In-mesh probe failures (secondary)",
+            m.meshProbeErrors,
+            undefined,
+            "of " + (m.meshProbeSamples ?? 0),
+        ),
+        row("Recovery (inject -> restore verified)", m.recoverySeconds, t.recoverySeconds, "s"),
+        row(
+            "RPO (inject - start of the latest exams backup)",
+            m.rpoMinutes,
+            t.examsRpoMinutes,
+            "min",
+        ),
+        row("Fail back (undo -> primary answers)", m.failbackSeconds, undefined, "s"),
         "",
-        `Configured worst case: ${r.worstCaseFailoverSeconds} s (health check interval x failure threshold + TTL).`,
+        `Configured worst case: ${r.worstCaseFailoverSeconds} s (docs/drill.md, "Honest numbers").`,
         "",
         "## Timeline",
         "",
         "```mermaid",
         ...gantt(r),
         "```",
-        "",
-        "## Phases",
-        "",
-        "| Phase | Status | Start | End | Seconds |",
-        "|---|---|---|---|---|",
-        ...r.phases.map(
-            (p) =>
-                `| ${p.name} | ${p.status} | ${p.start} | ${p.end ?? "-"} | ${p.durationSeconds ?? "-"} |`,
-        ),
         "",
         "## Checks",
         "",
@@ -88,35 +125,47 @@ export function renderMarkdown(r: DrillReport): string {
             ? r.actions.map((a) => `- ${r.mode === "dry-run" ? "(would) " : ""}${a}`)
             : ["- none"]),
         "",
-    ];
-    return lines.join("\n");
+    ].join("\n");
 }
 
-/** A mermaid gantt chart of the phases (dateFormat x = epoch milliseconds). */
+/** Runs of equal probe outcome (ok from a region, or failed), for the per-second timeline. */
+export function probeRuns(
+    samples: readonly ProbeSample[],
+): { label: string; ok: boolean; start: number; end: number }[] {
+    const runs: { label: string; ok: boolean; start: number; end: number }[] = [];
+    for (const s of samples) {
+        const label = s.ok ? `ok ${s.region ?? "?"}` : "failed";
+        const last = runs.at(-1);
+        if (last && last.label === label) last.end = s.at + 1000;
+        else {
+            if (last) last.end = s.at;
+            runs.push({ label, ok: s.ok, start: s.at, end: s.at + 1000 });
+        }
+    }
+    return runs;
+}
+
+/** A mermaid gantt: the phases, then the public probe second by second (dateFormat x = epoch ms). */
 export function gantt(r: DrillReport): string[] {
-    const tag = (p: PhaseRecord) =>
-        p.status === "failed" || p.status === "aborted" ? "crit, " : "done, ";
     return [
         "gantt",
-        `    title Region failover drill ${r.drillId} (${r.verdict})`,
+        `    title Drill ${r.drillId} (${r.verdict})`,
         "    dateFormat x",
         "    axisFormat %H:%M:%S",
-        "    section Drill",
+        "    section Phases",
         ...r.phases.map((p, i) => {
             const start = Date.parse(p.start);
-            // mermaid needs a visible bar: at least one millisecond.
             const end = Math.max(Date.parse(p.end ?? p.start), start + 1);
-            return `    ${p.name} :${tag(p)}p${i}, ${start}, ${end}`;
+            const tag = p.status === "failed" || p.status === "aborted" ? "crit, " : "done, ";
+            return `    ${p.name} :${tag}p${i}, ${start}, ${end}`;
         }),
+        "    section Public probe",
+        ...probeRuns(r.samples).map(
+            (run, i) =>
+                `    ${run.label} :${run.ok ? "active, " : "crit, "}s${i}, ${run.start}, ${run.end}`,
+        ),
+        ...(r.injectedAt
+            ? ["    section Fault", `    injected :milestone, m0, ${r.injectedAt}, 0`]
+            : []),
     ];
-}
-
-export function writeReports(dir: string, r: DrillReport): { json: string; markdown: string } {
-    fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, r.drillId);
-    const json = `${base}.json`;
-    const markdown = `${base}.md`;
-    fs.writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
-    fs.writeFileSync(markdown, renderMarkdown(r));
-    return { json, markdown };
 }

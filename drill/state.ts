@@ -1,52 +1,75 @@
 /**
- * A small state file that survives a crashed drill: written before the health check is inverted and
- * removed only after the flag is restored. The next `--execute` run restores whatever it finds.
+ * The drill's lock and state records. Both live in the lock table (DynamoDB) so that every runner
+ * sees them; the CLI also mirrors the state to a local file for the operator. The state is written
+ * before a fault is injected and removed only after everything it lists was undone.
  */
 import * as fs from "fs";
 import * as path from "path";
 
-export interface DrillState {
-    readonly version: 1;
+export interface LockRecord {
     readonly stack: string;
-    /** Health check whose `Inverted` flag the drill set, and the value to put back. */
-    readonly healthCheckId: string;
-    readonly originalInverted: boolean;
-    readonly region: string;
-    readonly injectedAt: string;
-    readonly pid: number;
+    readonly drillId: string;
+    /** `user@host pid N` of the runner. */
+    readonly owner: string;
+    readonly startedAt: string;
+    /** Epoch seconds after which another runner may take the lock over. */
+    readonly expiresAt: number;
 }
 
-export class StateFile {
+/** Something the drill changed and must undo. */
+export type FaultRecord =
+    | { readonly kind: "dns"; readonly healthCheckId: string; readonly originalInverted: boolean }
+    | {
+          readonly kind: "ingress-outage";
+          readonly region: string;
+          readonly policyName: string;
+      }
+    | {
+          readonly kind: "restore";
+          readonly region: string;
+          readonly restoreName: string;
+          readonly namespace: string;
+      }
+    | { readonly kind: "mesh-probe"; readonly region: string; readonly jobName: string };
+
+export interface DrillState {
+    readonly version: 2;
+    readonly stack: string;
+    readonly drillId: string;
+    readonly owner: string;
+    readonly updatedAt: string;
+    readonly changes: readonly FaultRecord[];
+}
+
+/** Another drill holds the lock. */
+export class LockHeld extends Error {
+    constructor(readonly holder: LockRecord | undefined) {
+        super(
+            holder
+                ? `another drill holds the lock of stack ${holder.stack}: ${holder.drillId} by ${holder.owner}, ` +
+                      `started ${holder.startedAt}, expires ${new Date(holder.expiresAt * 1000).toISOString()}`
+                : "the lock is held by another drill",
+        );
+        this.name = "LockHeld";
+    }
+}
+
+/** A local copy of the state, for the operator (the table is the source of truth). */
+export class LocalStateMirror {
     constructor(readonly file: string) {}
 
-    static forStack(dir: string, stack: string): StateFile {
-        return new StateFile(path.join(dir, `${stack}.state.json`));
+    static forStack(dir: string, stack: string): LocalStateMirror {
+        return new LocalStateMirror(path.join(dir, `${stack}.state.json`));
     }
 
-    read(): DrillState | undefined {
-        let text: string;
-        try {
-            text = fs.readFileSync(this.file, "utf8");
-        } catch {
-            return undefined;
+    write(state: DrillState | undefined): void {
+        if (!state || state.changes.length === 0) {
+            fs.rmSync(this.file, { force: true });
+            return;
         }
-        const parsed = JSON.parse(text) as DrillState;
-        if (parsed.version !== 1 || typeof parsed.healthCheckId !== "string") {
-            throw new Error(
-                `drill state file ${this.file} is not readable; restore the health check by hand and delete the file`,
-            );
-        }
-        return parsed;
-    }
-
-    write(state: DrillState): void {
         fs.mkdirSync(path.dirname(this.file), { recursive: true });
         const tmp = `${this.file}.tmp`;
         fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
         fs.renameSync(tmp, this.file);
-    }
-
-    clear(): void {
-        fs.rmSync(this.file, { force: true });
     }
 }

@@ -7,6 +7,17 @@
  */
 import { z } from "zod";
 
+/**
+ * The smoke service every cluster runs (built by the golden-path work): namespace, Service and port
+ * in-mesh, and the public route prefix on the stack's app hostname (`/smoke/` rewritten to `/`).
+ */
+export const SMOKE_SERVICE = {
+    namespace: "mesh-smoke",
+    service: "smoke",
+    port: 80,
+    publicPath: "/smoke/",
+} as const;
+
 /** One region as the drill sees it. */
 export const drillRegionSchema = z.object({
     /** The region's short name (`singapore`), also the Istio cluster name. */
@@ -23,8 +34,19 @@ export const drillRegionSchema = z.object({
     kubeconfig: z.string().min(1),
     /** The region's public ingress load balancer (hostname on AWS, IP on GCP). */
     ingressHostname: z.string().min(1),
-    /** The DNS health check that watches this region's ingress gateway. */
+    /**
+     * The health check the region's failover record is bound to: on Route 53 the calculated check that
+     * is healthy only while both the gateway's readiness and the app behind it answer.
+     */
     healthCheckId: z.string().min(1),
+    /** The region's ingress gateway as the `ingress-outage` fault reaches it through the Kubernetes API. */
+    ingressGateway: z.object({
+        namespace: z.string().min(1),
+        /** Deployment name (the gateway chart's release). */
+        deployment: z.string().min(1),
+        /** Pod labels an AuthorizationPolicy `selector.matchLabels` selects the gateway by. */
+        selector: z.record(z.string(), z.string()),
+    }),
     /** The region's backup bucket. */
     backupBucket: z.string().min(1),
     /** Namespace of Velero in the region's cluster. */
@@ -44,9 +66,35 @@ export const drillOutputsSchema = z.object({
         ttlSeconds: z.number().int().positive(),
         healthCheckIntervalSeconds: z.number().int().positive(),
         healthCheckFailureThreshold: z.number().int().positive(),
-        /** interval x failure threshold + TTL */
+        /**
+         * Route 53: threshold x (interval + connect 4 s + response 2 s) + propagation allowance + TTL
+         * (the fixed 60 s of an alias to a load balancer). See docs/drill.md.
+         */
         worstCaseFailoverSeconds: z.number().positive(),
     }),
+    /** The smoke service both regions run (namespace, Service, port) and its public route prefix. */
+    smoke: z.object({
+        namespace: z.string().min(1),
+        service: z.string().min(1),
+        port: z.number().int().positive(),
+        /** Path prefix on the public hostname that reaches the smoke service (`/smoke/`). */
+        publicPath: z.string().startsWith("/"),
+    }),
+    /** The DynamoDB table that holds the drill's lock and state, shared by every runner. */
+    lock: z.object({
+        tableName: z.string().min(1),
+        /** Cloud region of the table (the secondary's: the side a drill never fails). */
+        region: z.string().min(1),
+    }),
+    /** The optional AWS FIS experiment template (`--fault fis`); null when not declared. */
+    fis: z
+        .object({
+            experimentTemplateId: z.string().min(1),
+            region: z.string().min(1),
+        })
+        .nullable(),
+    /** CloudWatch alarms (name and region) whose ALARM state stops the drill. */
+    stopAlarms: z.array(z.object({ name: z.string().min(1), region: z.string().min(1) })),
     targets: z.object({
         detectionSeconds: z.number().positive(),
         failoverSeconds: z.number().positive(),

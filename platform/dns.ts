@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { DnsFailover, FailoverRole } from "../components/dns";
 import type { ClusterInfo } from "../components/types";
+import { SMOKE_SERVICE } from "../lib/drill-contract";
 
 export function composeDns(
     cfg: PlatformConfig,
@@ -25,6 +26,9 @@ export function composeDns(
         healthCheckIntervalSeconds: cfg.dns.healthCheckIntervalSeconds,
         healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
         gcpProject: cfg.gcpProject,
+        // The app check asks the smoke service through the gateway: a healthy gateway in front of a
+        // failing app (or a gateway denying traffic) fails the region.
+        appHealthPath: `${SMOKE_SERVICE.publicPath}status/200`,
         regions: clusters.map((c) => ({
             cluster: c,
             ingressHostname: ingressHostnames[c.name],

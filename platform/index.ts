@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { composeClusterAddons } from "./addons";
 import { composeBackups } from "./backup";
+import { composeChaos } from "./chaos";
 import { createClusters } from "./clusters";
 import { composeDns } from "./dns";
 import { composeEgress } from "./egress";
@@ -31,5 +32,6 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
     );
     const dns = composeDns(cfg, clusters, ingress);
     const verify = composeServices(cfg, clusters, mesh);
-    return { ...stackOutputs(cfg, clusters, mesh, backups, dns, ingress), verify };
+    const chaos = composeChaos(cfg, clusters);
+    return { ...stackOutputs(cfg, clusters, mesh, backups, dns, ingress, chaos), verify };
 }

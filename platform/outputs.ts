@@ -9,7 +9,16 @@ import type { RegionBackup } from "../components/backup";
 import type { DnsFailover } from "../components/dns";
 import type { MeshInfo } from "../components/mesh";
 import type { ClusterInfo } from "../components/types";
-import type { DrillOutputs, DrillRegionOutput } from "../lib/drill-contract";
+import type { DrillResources } from "../components/chaos";
+import { GATEWAY_NAMESPACE, INGRESS_GATEWAY_NAME } from "../components/constants";
+import { gatewaySelector } from "../components/mesh/naming";
+import { SMOKE_SERVICE, type DrillOutputs, type DrillRegionOutput } from "../lib/drill-contract";
+
+/** The drill's cloud resources (lock table, optional FIS template) and the lock table's region. */
+export interface DrillCloud {
+    readonly resources: DrillResources;
+    readonly region: string;
+}
 
 export interface PlatformOutputs {
     readonly [name: string]: unknown;
@@ -32,6 +41,7 @@ export function stackOutputs(
     backups: readonly RegionBackup[],
     dns: DnsFailover,
     ingress: Readonly<Record<string, pulumi.Input<string>>>,
+    drill?: DrillCloud,
 ): PlatformOutputs {
     return {
         environment: cfg.environment,
@@ -50,7 +60,7 @@ export function stackOutputs(
         })),
         mesh: { id: mesh.meshId, istioVersion: mesh.version, revision: mesh.revision },
         worstCaseFailoverSeconds: dns.worstCaseFailoverSeconds,
-        drill: drillOutputs(cfg, clusters, ingress, backups, dns),
+        drill: drillOutputs(cfg, clusters, ingress, backups, dns, drill),
     };
 }
 
@@ -65,6 +75,7 @@ export function drillOutputs(
     ingressHostnames: Readonly<Record<string, pulumi.Input<string>>>,
     backups: readonly RegionBackup[],
     dns: DnsFailover,
+    drill?: DrillCloud,
 ): Record<keyof DrillOutputs, unknown> {
     const regions = clusters.map((c) => {
         const backup = backups.find((b) => b.region === c.name);
@@ -78,6 +89,11 @@ export function drillOutputs(
             kubeconfig: pulumi.secret(c.kubeconfig),
             ingressHostname: ingressHostnames[c.name],
             healthCheckId: dns.healthCheckIds[c.name],
+            ingressGateway: {
+                namespace: GATEWAY_NAMESPACE,
+                deployment: INGRESS_GATEWAY_NAME,
+                selector: gatewaySelector(INGRESS_GATEWAY_NAME),
+            },
             backupBucket: backup.bucketName,
             veleroNamespace: backup.veleroNamespace,
         } satisfies Record<keyof DrillRegionOutput, unknown>;
@@ -91,11 +107,24 @@ export function drillOutputs(
             provider: cfg.dns.provider,
             zoneId: cfg.dns.zoneId,
             hostname: cfg.dns.hostname,
-            ttlSeconds: cfg.dns.ttlSeconds,
+            ttlSeconds: dns.ttlSeconds,
             healthCheckIntervalSeconds: dns.intervalSeconds,
-            healthCheckFailureThreshold: cfg.dns.healthCheckFailureThreshold,
+            healthCheckFailureThreshold: dns.failureThreshold,
             worstCaseFailoverSeconds: dns.worstCaseFailoverSeconds,
         } satisfies DrillOutputs["dns"],
+        smoke: { ...SMOKE_SERVICE } satisfies DrillOutputs["smoke"],
+        // GCP stacks have no lock table: the drill does not drive them (preflight says so).
+        lock: {
+            tableName: drill?.resources.lockTableName ?? "none",
+            region: drill?.region ?? cfg.primaryRegion.region,
+        },
+        fis: drill?.resources.fisTemplateId
+            ? {
+                  experimentTemplateId: drill.resources.fisTemplateId,
+                  region: cfg.primaryRegion.region,
+              }
+            : null,
+        stopAlarms: cfg.drill.stopAlarms.map((a) => ({ ...a })),
         targets: {
             ...DR_TARGETS,
             examsRpoMinutes: cfg.backup.examsRpoMinutes,

@@ -44,24 +44,40 @@ async function refuses(program: () => unknown, expected: RegExp): Promise<void> 
 }
 
 describe("dns: DnsFailover args", () => {
-    it("defaults to TTL 60 s, a 10 s interval and 3 failures (worst case 90 s)", async () => {
+    it("defaults to a 10 s interval and 2 failures, aliases with the fixed 60 s TTL (worst case 102 s)", async () => {
         let dns: DnsFailover | undefined;
         const run = await runDeclarations(() => {
             dns = route53()();
         });
         const hc = run.one("aws:route53/healthCheck:HealthCheck", "dns-singapore-health");
-        assert.deepEqual([hc.inputs.requestInterval, hc.inputs.failureThreshold], [10, 3]);
-        assert.equal(run.one("aws:route53/record:Record", "dns-singapore-record").inputs.ttl, 60);
-        assert.equal(dns!.worstCaseFailoverSeconds, 90);
+        assert.deepEqual([hc.inputs.requestInterval, hc.inputs.failureThreshold], [10, 2]);
+        assert.equal(
+            run.one("aws:route53/record:Record", "dns-singapore-record").inputs.ttl,
+            undefined,
+        );
+        assert.equal(dns!.ttlSeconds, 60);
+        assert.equal(dns!.worstCaseFailoverSeconds, 2 * (10 + 6) + 10 + 60);
     });
 
     it("health-checks a region without a role but gives it no record; a lone primary gets a plain record", async () => {
         const run = await runDeclarations(route53({}, ["primary", undefined]));
         assert.deepEqual(
-            run.ofType("aws:route53/healthCheck:HealthCheck").map((r) => r.name),
-            ["dns-singapore-health", "dns-tokyo-health"],
+            run
+                .ofType("aws:route53/healthCheck:HealthCheck")
+                .map((r) => r.name)
+                .sort(),
+            [
+                "dns-singapore-app-health",
+                "dns-singapore-calculated-health",
+                "dns-singapore-health",
+                "dns-tokyo-app-health",
+                "dns-tokyo-calculated-health",
+                "dns-tokyo-health",
+            ],
         );
-        const records = run.ofType("aws:route53/record:Record");
+        const records = run
+            .ofType("aws:route53/record:Record")
+            .filter((r) => r.inputs.name === "app.example.com");
         assert.deepEqual(
             records.map((r) => [r.name, r.inputs.setIdentifier, r.inputs.failoverRoutingPolicies]),
             [["dns-singapore-record", undefined, undefined]],

@@ -66,30 +66,48 @@ describe("dns: Route 53 failover (AWS)", () => {
         }
     });
 
-    it("creates PRIMARY and SECONDARY CNAME records with TTL 60 bound to the health checks", () => {
+    it("creates PRIMARY and SECONDARY alias records to the NLBs with evaluateTargetHealth, bound to the calculated checks", () => {
         for (const [region, role] of [
             ["singapore", "PRIMARY"],
             ["tokyo", "SECONDARY"],
         ]) {
             const rec = run.one("aws:route53/record:Record", `dns-${region}-record`);
-            const hc = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-health`);
+            const hc = run.one(
+                "aws:route53/healthCheck:HealthCheck",
+                `dns-${region}-calculated-health`,
+            );
+            const gw = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-health`);
+            const app = run.one("aws:route53/healthCheck:HealthCheck", `dns-${region}-app-health`);
+            assert.deepEqual(hc.inputs.childHealthchecks, [gw.id, app.id]);
+            assert.equal(hc.inputs.childHealthThreshold, 2);
+            assert.deepEqual(
+                [app.inputs.type, app.inputs.fqdn, app.inputs.enableSni, app.inputs.resourcePath],
+                ["HTTPS", `${region}.app.example.com`, true, "/smoke/status/200"],
+            );
             assert.deepEqual(rec.inputs, {
                 zoneId: "Z0123456789EXAMPLE",
                 name: "app.example.com",
-                type: "CNAME",
-                ttl: 60,
-                records: [LB(region)],
+                type: "A",
+                aliases: [
+                    {
+                        name: LB(region),
+                        zoneId: region === "singapore" ? "ZKVM4W9LS7TM" : "Z31USIVHYNEOWT",
+                        evaluateTargetHealth: true,
+                    },
+                ],
                 setIdentifier: region,
                 failoverRoutingPolicies: [{ type: role }],
                 healthCheckId: hc.id,
             });
         }
-        assert.equal(run.ofType("aws:route53/record:Record").length, 2);
+        // two failover records and the two regional names
+        assert.equal(run.ofType("aws:route53/record:Record").length, 4);
     });
 
-    it("computes the worst-case failover as interval x threshold + TTL", () => {
-        assert.equal(dns.worstCaseFailoverSeconds, 90);
-        assert.equal(worstCaseFailoverSeconds(30, 3, 60), 150);
+    it("computes the worst case as threshold x (interval + 6 s) + 10 s + TTL (Route 53 docs)", () => {
+        assert.equal(dns.worstCaseFailoverSeconds, 3 * 16 + 10 + 60);
+        assert.equal(worstCaseFailoverSeconds(10, 2, 60), 102);
+        assert.equal(worstCaseFailoverSeconds(30, 3, 60, "clouddns"), 165);
     });
 
     it("refuses a hostname at the zone apex, naming the arg", async () => {
@@ -156,6 +174,6 @@ describe("dns: Cloud DNS failover (GCP)", () => {
 
     it("reports the raised 30 s interval in the worst case", () => {
         assert.equal(dns.intervalSeconds, 30);
-        assert.equal(dns.worstCaseFailoverSeconds, 150);
+        assert.equal(dns.worstCaseFailoverSeconds, 3 * (30 + 5) + 60);
     });
 });

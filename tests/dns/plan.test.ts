@@ -14,7 +14,12 @@ describe("dns failover and drill outputs in the stack plans", () => {
         });
 
         it("health-checks both ingress gateways and points PRIMARY/SECONDARY records at them", () => {
-            const checks = run.ofType("aws:route53/healthCheck:HealthCheck");
+            const checks = run
+                .ofType("aws:route53/healthCheck:HealthCheck")
+                .filter((c) => c.inputs.type === "HTTP");
+            const calculated = run
+                .ofType("aws:route53/healthCheck:HealthCheck")
+                .filter((c) => c.inputs.type === "CALCULATED");
             assert.deepEqual(
                 checks.map((c) => [
                     c.name,
@@ -34,7 +39,9 @@ describe("dns failover and drill outputs in the stack plans", () => {
                     ["dns-tokyo-health", "HTTP", 15021, "/healthz/ready", ["invertHealthcheck"]],
                 ],
             );
-            const records = run.ofType("aws:route53/record:Record");
+            const records = run
+                .ofType("aws:route53/record:Record")
+                .filter((r) => r.inputs.failoverRoutingPolicies);
             assert.deepEqual(
                 records.map((r) => [
                     r.name,
@@ -44,29 +51,34 @@ describe("dns failover and drill outputs in the stack plans", () => {
                     (r.inputs.failoverRoutingPolicies as Values[])[0].type,
                 ]),
                 [
-                    ["dns-singapore-record", "app.learn.example.com", "CNAME", 60, "PRIMARY"],
-                    ["dns-tokyo-record", "app.learn.example.com", "CNAME", 60, "SECONDARY"],
+                    ["dns-singapore-record", "app.learn.example.com", "A", undefined, "PRIMARY"],
+                    ["dns-tokyo-record", "app.learn.example.com", "A", undefined, "SECONDARY"],
                 ],
             );
-            assert.equal(records[0].inputs.healthCheckId, checks[0].id);
-            assert.equal(records[1].inputs.healthCheckId, checks[1].id);
+            assert.equal(records[0].inputs.healthCheckId, calculated[0].id);
+            assert.equal(records[1].inputs.healthCheckId, calculated[1].id);
             assert.equal(run.providerOf(records[0])?.name, run.providerOf(checks[0])?.name);
-            assert.notDeepEqual(records[0].inputs.records, records[1].inputs.records);
+            assert.notDeepEqual(records[0].inputs.aliases, records[1].inputs.aliases);
         });
 
         it("exports the worst-case failover and a drill object the drill CLI accepts", () => {
-            assert.equal(run.outputs.worstCaseFailoverSeconds, 90);
+            assert.equal(run.outputs.worstCaseFailoverSeconds, 102);
             const drill = parseDrillOutputs(run.outputs, "prod outputs");
             assert.equal(drill.stack, "prod");
-            assert.equal(drill.dns.worstCaseFailoverSeconds, 90);
+            assert.equal(drill.dns.worstCaseFailoverSeconds, 102);
             assert.deepEqual(drill.targets, {
                 detectionSeconds: 120,
                 failoverSeconds: 120,
                 recoverySeconds: 1800,
                 examsRpoMinutes: 60,
             });
-            const checks = run.ofType("aws:route53/healthCheck:HealthCheck");
-            const records = run.ofType("aws:route53/record:Record");
+            const check = (r: string) =>
+                run.one("aws:route53/healthCheck:HealthCheck", `dns-${r}-calculated-health`);
+            const alias = (r: string) =>
+                (
+                    run.one("aws:route53/record:Record", `dns-${r}-record`).inputs
+                        .aliases as Values[]
+                )[0].name as string;
             assert.deepEqual(
                 drill.regions.map((r) => [
                     r.name,
@@ -76,20 +88,8 @@ describe("dns failover and drill outputs in the stack plans", () => {
                     r.veleroNamespace,
                 ]),
                 [
-                    [
-                        "singapore",
-                        true,
-                        checks[0].id,
-                        (records[0].inputs.records as string[])[0],
-                        "velero",
-                    ],
-                    [
-                        "tokyo",
-                        false,
-                        checks[1].id,
-                        (records[1].inputs.records as string[])[0],
-                        "velero",
-                    ],
+                    ["singapore", true, check("singapore").id, alias("singapore"), "velero"],
+                    ["tokyo", false, check("tokyo").id, alias("tokyo"), "velero"],
                 ],
             );
             assert.equal(
@@ -115,7 +115,7 @@ describe("dns failover and drill outputs in the stack plans", () => {
         });
     });
 
-    it("gcp fails over with a Cloud DNS primary-backup record set and exports its 150 s worst case", async () => {
+    it("gcp fails over with a Cloud DNS primary-backup record set and exports its 165 s worst case", async () => {
         const run = await runStack("gcp");
         const rec = run.one("gcp:dns/recordSet:RecordSet", "dns-record");
         const policy = rec.inputs.routingPolicy as Values;
@@ -125,7 +125,7 @@ describe("dns failover and drill outputs in the stack plans", () => {
         );
         assert.equal(policy.primaryBackup.backupGeos[0].location, "asia-northeast1");
         assert.equal(policy.primaryBackup.primary.externalEndpoints.length, 1);
-        assert.equal(run.outputs.worstCaseFailoverSeconds, 150);
+        assert.equal(run.outputs.worstCaseFailoverSeconds, 165);
         assert.equal(parseDrillOutputs(run.outputs, "gcp outputs").dns.provider, "clouddns");
         assert.equal(run.ofType("aws:route53/healthCheck:HealthCheck").length, 0);
     });

@@ -1,7 +1,9 @@
 /**
- * Drill test support: moto_server on a free port (bounded start and stop), a scripted world (health,
- * DNS, Velero backups) the tests drive, and tiny DNS and Kubernetes API servers for the CLI child
- * process tests.
+ * Drill test support: moto_server on a free port (bounded start and stop) and a loopback world the
+ * CLI child process drives for real: a DNS server, one HTTPS ingress per region (127.0.0.2 and
+ * 127.0.0.3, TLS with SNI) and one Kubernetes API per region. The world is wired like the real one:
+ * a DENY AuthorizationPolicy on a region's gateway makes its ingress answer 403, and DNS moves to
+ * the secondary `failoverMs` after the primary's ingress fails or its health check is inverted.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as dgram from "dgram";
@@ -10,12 +12,17 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { CreateHealthCheckCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { execFileSync } from "child_process";
+import * as https from "https";
+import {
+    CreateHealthCheckCommand,
+    Route53Client,
+    GetHealthCheckCommand,
+} from "@aws-sdk/client-route-53";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DrillOutputs, DrillRegionOutput } from "../../lib/drill-contract";
-import type { BackupInfo, DrillPorts, Health } from "../../drill/ports";
-import { Route53Health, S3Replicas } from "../../drill/aws";
-import { ASSESSMENT_SCHEDULE, veleroPrefix } from "../../components/backup/naming";
+import { SMOKE_SERVICE } from "../../lib/drill-contract";
+import { dataSha256 } from "../../drill/kube";
 
 process.env.AWS_ACCESS_KEY_ID ??= "testing";
 process.env.AWS_SECRET_ACCESS_KEY ??= "testing";
@@ -97,71 +104,58 @@ export class Moto {
 }
 
 export const HOSTNAME = "app.example.com";
-export const PRIMARY_LB = "primary-lb-123.elb.ap-southeast-1.amazonaws.com";
-export const SECONDARY_LB = "secondary-lb-456.elb.ap-northeast-1.amazonaws.com";
-export const SECONDARY_BUCKET = "backups-tokyo-test";
+export const PRIMARY_LB = "primary-lb.elb.ap-southeast-1.amazonaws.com";
+export const SECONDARY_LB = "secondary-lb.elb.ap-northeast-1.amazonaws.com";
+export const PRIMARY_IP = "127.0.0.2";
+export const SECONDARY_IP = "127.0.0.3";
+export const TABLE = "mesh-platform-drill-drilltest";
 
 export interface AwsWorld {
     readonly primaryCheck: string;
     readonly secondaryCheck: string;
 }
 
-/** Create the two health checks (right after seeding, so ids repeat) and the secondary's bucket. */
-export async function seedAws(
-    moto: Moto,
-    opts: { primaryInverted?: boolean; replicaBackup?: string } = {},
-): Promise<AwsWorld> {
+/** The two calculated health checks (ids repeat after seeding) and the lock table. */
+export async function seedAws(moto: Moto): Promise<AwsWorld> {
     await moto.seed(42);
     const r53 = new Route53Client({ region: "us-east-1", endpoint: moto.endpoint });
-    const check = async (ref: string, fqdn: string, inverted: boolean) => {
-        const out = await r53.send(
-            new CreateHealthCheckCommand({
-                CallerReference: ref,
-                HealthCheckConfig: {
-                    Type: "HTTP",
-                    FullyQualifiedDomainName: fqdn,
-                    Port: 15021,
-                    ResourcePath: "/healthz/ready",
-                    RequestInterval: 10,
-                    FailureThreshold: 3,
-                    Inverted: inverted,
-                },
-            }),
-        );
-        return out.HealthCheck!.Id!;
-    };
-    const primaryCheck = await check("primary", PRIMARY_LB, opts.primaryInverted ?? false);
-    const secondaryCheck = await check("secondary", SECONDARY_LB, false);
-    const s3 = new S3Client({
-        region: "ap-northeast-1",
-        endpoint: moto.endpoint,
-        forcePathStyle: true,
-    });
-    await s3.send(
-        new CreateBucketCommand({
-            Bucket: SECONDARY_BUCKET,
-            CreateBucketConfiguration: { LocationConstraint: "ap-northeast-1" },
+    const check = async (ref: string) =>
+        (
+            await r53.send(
+                new CreateHealthCheckCommand({
+                    CallerReference: ref,
+                    HealthCheckConfig: {
+                        Type: "CALCULATED",
+                        ChildHealthChecks: [],
+                        HealthThreshold: 1,
+                    },
+                }),
+            )
+        ).HealthCheck!.Id!;
+    const primaryCheck = await check(`primary-${Date.now()}`);
+    const secondaryCheck = await check(`secondary-${Date.now()}`);
+    const ddb = new DynamoDBClient({ region: "ap-northeast-1", endpoint: moto.endpoint });
+    await ddb.send(
+        new CreateTableCommand({
+            TableName: TABLE,
+            BillingMode: "PAY_PER_REQUEST",
+            KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+            AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
         }),
     );
-    if (opts.replicaBackup) {
-        await s3.send(
-            new PutObjectCommand({
-                Bucket: SECONDARY_BUCKET,
-                Key: `${veleroPrefix("singapore")}/backups/${opts.replicaBackup}/velero-backup.json`,
-                Body: "{}",
-            }),
-        );
-    }
     return { primaryCheck, secondaryCheck };
+}
+
+export async function inverted(moto: Moto, id: string): Promise<boolean> {
+    const r53 = new Route53Client({ region: "us-east-1", endpoint: moto.endpoint });
+    const out = await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }));
+    return out.HealthCheck?.HealthCheckConfig?.Inverted === true;
 }
 
 export function drillOutputs(
     world: AwsWorld,
-    kubeconfigs: { primary: string; secondary: string } = {
-        primary: "[secret]",
-        secondary: "[secret]",
-    },
-    targets: Partial<DrillOutputs["targets"]> = {},
+    kubeconfigs: { primary: string; secondary: string },
+    opts: { environment?: string; stopAlarms?: { name: string; region: string }[] } = {},
 ): DrillOutputs {
     const region = (name: string, primary: boolean): DrillRegionOutput => ({
         name,
@@ -172,12 +166,17 @@ export function drillOutputs(
         kubeconfig: primary ? kubeconfigs.primary : kubeconfigs.secondary,
         ingressHostname: primary ? PRIMARY_LB : SECONDARY_LB,
         healthCheckId: primary ? world.primaryCheck : world.secondaryCheck,
-        backupBucket: primary ? "backups-singapore-test" : SECONDARY_BUCKET,
+        ingressGateway: {
+            namespace: "istio-gateways",
+            deployment: "istio-ingressgateway",
+            selector: { istio: "ingressgateway" },
+        },
+        backupBucket: `backups-${name}`,
         veleroNamespace: "velero",
     });
     return {
         stack: "drilltest",
-        environment: "prod",
+        environment: opts.environment ?? "staging",
         primaryRegion: "singapore",
         regions: [region("singapore", true), region("tokyo", false)],
         dns: {
@@ -186,128 +185,19 @@ export function drillOutputs(
             hostname: HOSTNAME,
             ttlSeconds: 60,
             healthCheckIntervalSeconds: 10,
-            healthCheckFailureThreshold: 3,
-            worstCaseFailoverSeconds: 90,
+            healthCheckFailureThreshold: 2,
+            worstCaseFailoverSeconds: 102,
         },
+        smoke: { ...SMOKE_SERVICE },
+        lock: { tableName: TABLE, region: "ap-northeast-1" },
+        fis: null,
+        stopAlarms: opts.stopAlarms ?? [],
         targets: {
             detectionSeconds: 120,
             failoverSeconds: 120,
             recoverySeconds: 1800,
             examsRpoMinutes: 60,
-            ...targets,
         },
-    };
-}
-
-/** A recorded call to a region-bound port. */
-export interface RegionCall {
-    readonly port: string;
-    readonly region: string;
-    readonly at: number;
-}
-
-/**
- * The world as the tests script it. Route 53 control (the inverted flag) is real (moto); the
- * observations Route 53 cannot give under moto are derived here: a region is unhealthy when its
- * flag is inverted (after `detectDelayMs`) or when the test says so, and DNS answers the primary
- * unless it is unhealthy (after `dnsDelayMs`).
- */
-export class ScriptedWorld {
-    readonly route53: Route53Health;
-    readonly calls: RegionCall[] = [];
-    readonly restores = new Map<
-        string,
-        { backupName: string; namespaces: readonly string[]; created: number }
-    >();
-    readonly forcedUnhealthy = new Set<string>();
-    backups: BackupInfo[] = [];
-    detectDelayMs = 0;
-    dnsDelayMs = 0;
-    restoreMs = 30;
-    /** When set, DNS keeps answering this no matter what. */
-    dnsPinned?: string;
-    private unhealthySince = new Map<string, number>();
-
-    constructor(
-        readonly moto: Moto,
-        readonly outputs: DrillOutputs,
-    ) {
-        this.route53 = new Route53Health({ endpoint: moto.endpoint, requestTimeoutMs: 2000 });
-    }
-
-    private async effective(region: DrillRegionOutput): Promise<Health> {
-        const inverted = await this.route53.getInverted(region.healthCheckId);
-        const down = inverted || this.forcedUnhealthy.has(region.name);
-        if (!down) {
-            this.unhealthySince.delete(region.name);
-            return "healthy";
-        }
-        const since = this.unhealthySince.get(region.name) ?? Date.now();
-        this.unhealthySince.set(region.name, since);
-        return Date.now() - since >= this.detectDelayMs ? "unhealthy" : "healthy";
-    }
-
-    ports(): DrillPorts {
-        const record = (port: string, region: DrillRegionOutput) =>
-            this.calls.push({ port, region: region.name, at: Date.now() });
-        const [primary, secondary] = this.outputs.regions;
-        return {
-            control: this.route53,
-            health: { status: (r) => this.effective(r) },
-            dns: {
-                answer: async () => {
-                    if (this.dnsPinned) return [this.dnsPinned];
-                    const h = await this.effective(primary);
-                    const since = this.unhealthySince.get(primary.name);
-                    const moved =
-                        h === "unhealthy" &&
-                        since !== undefined &&
-                        Date.now() - since >= this.detectDelayMs + this.dnsDelayMs;
-                    return [moved ? secondary.ingressHostname : primary.ingressHostname];
-                },
-            },
-            backups: {
-                list: async (cluster, schedule) => {
-                    record("backups", cluster);
-                    return schedule === ASSESSMENT_SCHEDULE ? this.backups : [];
-                },
-            },
-            replicas: {
-                exists: (region, bucket, key) => {
-                    record("replicas", region);
-                    return new S3Replicas({
-                        endpoint: this.moto.endpoint,
-                        requestTimeoutMs: 2000,
-                    }).exists(region, bucket, key);
-                },
-            },
-            restores: {
-                create: async (cluster, name, backupName, namespaces) => {
-                    record("restores", cluster);
-                    this.restores.set(name, { backupName, namespaces, created: Date.now() });
-                },
-                phase: async (cluster, name) => {
-                    record("restores", cluster);
-                    const r = this.restores.get(name);
-                    if (!r) return undefined;
-                    return Date.now() - r.created >= this.restoreMs ? "Completed" : "InProgress";
-                },
-            },
-            clusters: {
-                reachable: async (cluster) => {
-                    record("clusters", cluster);
-                },
-            },
-        };
-    }
-}
-
-export function completedBackup(name: string, ageMinutes: number): BackupInfo {
-    return {
-        name,
-        phase: "Completed",
-        completedAt: new Date(Date.now() - ageMinutes * 60000),
-        storageLocation: "replica-singapore",
     };
 }
 
@@ -315,114 +205,344 @@ export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/* ------------------------------------------------------------------ servers for the CLI child */
-
-/** A DNS server answering CNAME `target()` for every question (enough for the drill's resolver). */
-export async function startDnsServer(
-    target: () => string,
-): Promise<{ address: string; close: () => Promise<void> }> {
-    const sock = dgram.createSocket("udp4");
-    const encodeName = (name: string) =>
-        Buffer.concat([
-            ...name
-                .split(".")
-                .filter(Boolean)
-                .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-            Buffer.from([0]),
-        ]);
-    sock.on("message", (msg, rinfo) => {
-        let off = 12;
-        while (msg[off] !== 0) off += msg[off] + 1;
-        const questionEnd = off + 5;
-        const question = msg.subarray(12, questionEnd);
-        const rdata = encodeName(target());
-        const header = Buffer.alloc(12);
-        msg.copy(header, 0, 0, 2);
-        header.writeUInt16BE(0x8400, 2); // response, authoritative
-        header.writeUInt16BE(1, 4);
-        header.writeUInt16BE(1, 6);
-        const answer = Buffer.alloc(12);
-        answer.writeUInt16BE(0xc00c, 0); // pointer to the question name
-        answer.writeUInt16BE(5, 2); // CNAME
-        answer.writeUInt16BE(1, 4); // IN
-        answer.writeUInt32BE(60, 6);
-        answer.writeUInt16BE(rdata.length, 10);
-        sock.send(Buffer.concat([header, question, answer, rdata]), rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((resolve) => sock.bind(0, "127.0.0.1", () => resolve()));
-    const port = sock.address().port;
-    return {
-        address: `127.0.0.1:${port}`,
-        close: () => new Promise((resolve) => sock.close(() => resolve())),
-    };
+/** A self-signed certificate for the public hostname (openssl, once per test file). */
+export function certificate(dir: string): { key: string; cert: string; caFile: string } {
+    const key = path.join(dir, "key.pem");
+    const cert = path.join(dir, "cert.pem");
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            `/CN=${HOSTNAME}`,
+            "-addext",
+            `subjectAltName=DNS:${HOSTNAME}`,
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        { stdio: "ignore", timeout: 10000 },
+    );
+    return { key: fs.readFileSync(key, "utf8"), cert: fs.readFileSync(cert, "utf8"), caFile: cert };
 }
 
 export interface KubeRequest {
     readonly method: string;
     readonly url: string;
     readonly at: number;
-    readonly body?: Record<string, any>;
+}
+
+/** One region's Kubernetes API: the subset of paths the drill uses, kept in memory. */
+export class KubeStandIn {
+    readonly requests: KubeRequest[] = [];
+    readonly objects = new Map<string, Record<string, any>>();
+    /** Accept connections and never answer (a hung endpoint). */
+    hang = false;
+    backups: Record<string, any>[] = [];
+    private srv?: http.Server;
+    server = "";
+
+    constructor(readonly name: string) {}
+
+    async start(): Promise<void> {
+        this.srv = http.createServer((req, res) => {
+            let text = "";
+            req.on("data", (d) => (text += String(d)));
+            req.on("end", () => {
+                this.requests.push({
+                    method: req.method ?? "",
+                    url: req.url ?? "",
+                    at: Date.now(),
+                });
+                if (this.hang) return; // never answers
+                this.handle(
+                    req.method ?? "GET",
+                    req.url ?? "/",
+                    text ? JSON.parse(text) : undefined,
+                    res,
+                );
+            });
+        });
+        await new Promise<void>((r) => this.srv!.listen(0, "127.0.0.1", () => r()));
+        this.server = `http://127.0.0.1:${(this.srv.address() as net.AddressInfo).port}`;
+    }
+
+    kubeconfig(): string {
+        return kubeconfigFor(this.server, this.name);
+    }
+
+    /** Objects whose key starts with a collection path. */
+    list(prefix: string): Record<string, any>[] {
+        return [...this.objects.entries()]
+            .filter(([k]) => k.startsWith(`${prefix}/`))
+            .map(([, v]) => v);
+    }
+
+    private handle(method: string, url: string, body: any, res: http.ServerResponse) {
+        const send = (code: number, obj: unknown) => {
+            res.writeHead(code, { "content-type": "application/json" });
+            res.end(JSON.stringify(obj));
+        };
+        const notFound = () => send(404, { kind: "Status", code: 404, reason: "NotFound" });
+        const [p, query = ""] = url.split("?");
+        if (p === "/version") return send(200, { major: "1", minor: "33" });
+        if (p.endsWith("/backups")) return send(200, { items: this.backups });
+        const podLog = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(p);
+        if (podLog) {
+            const job = this.list(`/apis/batch/v1/namespaces/${podLog[1]}/jobs`)[0];
+            if (!job) return notFound();
+            const started = Math.floor(job.createdAt / 1000);
+            const now = Math.floor(Date.now() / 1000);
+            const lines = [];
+            for (let t = started; t <= now; t++) lines.push(`${t} 200`);
+            res.writeHead(200, { "content-type": "text/plain" });
+            return res.end(`${lines.join("\n")}\n`);
+        }
+        if (method === "GET" && /\/pods$/.test(p)) {
+            const ns = p.split("/")[4];
+            const jobs = this.list(`/apis/batch/v1/namespaces/${ns}/jobs`);
+            return send(200, {
+                items: jobs.map((j) => ({ metadata: { name: `${j.metadata.name}-pod` } })),
+            });
+        }
+        if (method === "POST") {
+            const key = `${p}/${body.metadata.name}`;
+            if (this.objects.has(key))
+                return send(409, { kind: "Status", code: 409, reason: "AlreadyExists" });
+            this.objects.set(key, { ...body, createdAt: Date.now() });
+            if (p.endsWith("/restores")) this.restore(body);
+            return send(201, body);
+        }
+        if (method === "GET" && this.objects.has(p)) {
+            const obj = this.objects.get(p)!;
+            return send(
+                200,
+                p.includes("/restores/")
+                    ? {
+                          ...obj,
+                          status: {
+                              phase: "Completed",
+                              warnings: 1,
+                              errors: 0,
+                              progress: { totalItems: 3, itemsRestored: 3 },
+                          },
+                      }
+                    : obj,
+            );
+        }
+        if (method === "GET") {
+            // a collection
+            return send(200, { items: this.list(p) });
+        }
+        if (method === "DELETE") {
+            if (!this.objects.has(p)) return notFound();
+            this.objects.delete(p);
+            if (/^\/api\/v1\/namespaces\/[^/]+$/.test(p) || p.startsWith("/api/v1/namespaces/")) {
+                for (const k of [...this.objects.keys()])
+                    if (k.startsWith(`${p}/`)) this.objects.delete(k);
+            }
+            return send(200, { kind: "Status", status: "Success" });
+        }
+        void query;
+        notFound();
+    }
+
+    /** A Velero restore: copy the backup's namespace (the stand-in's "backup" content) into the mapped one. */
+    private restore(body: any) {
+        for (const [from, to] of Object.entries(
+            body.spec.namespaceMapping as Record<string, string>,
+        )) {
+            this.objects.set(`/api/v1/namespaces/${to}`, { metadata: { name: to } });
+            const data = {
+                writtenAt: "2026-12-02T00:00:00.000Z",
+                purpose: "DR drill known object",
+            };
+            this.objects.set(`/api/v1/namespaces/${to}/configmaps/dr-canary`, {
+                metadata: {
+                    name: "dr-canary",
+                    namespace: to,
+                    annotations: { "mesh-platform.io/dr-canary-sha256": dataSha256(data) },
+                },
+                data,
+            });
+            this.objects.set(`/api/v1/namespaces/${to}/services/exams`, {
+                metadata: { name: "exams", namespace: to },
+            });
+            this.objects.set(`/apis/apps/v1/namespaces/${to}/deployments/exams`, {
+                metadata: { name: "exams", namespace: to },
+            });
+            void from;
+        }
+    }
+
+    denyPolicies(): Record<string, any>[] {
+        return this.list(
+            "/apis/security.istio.io/v1/namespaces/istio-gateways/authorizationpolicies",
+        );
+    }
+
+    async close(): Promise<void> {
+        this.srv?.closeAllConnections();
+        await new Promise<void>((r) => (this.srv ? this.srv.close(() => r()) : r()));
+    }
 }
 
 /**
- * A Kubernetes API answering /version, listing Velero Backups and creating / reading Velero Restores
- * (a created Restore reads back `Completed`). Records every request with its time.
+ * The loopback world: two Kubernetes APIs, two HTTPS ingresses and a DNS server that fails over
+ * `failoverMs` after the primary's ingress denies traffic or its health check is inverted.
  */
-export async function startKubeApi(
-    backups: () => object[],
-): Promise<{ server: string; requests: KubeRequest[]; close: () => Promise<void> }> {
-    const requests: KubeRequest[] = [];
-    const restores = new Map<string, Record<string, any>>();
-    const srv = http.createServer((req, res) => {
-        const send = (code: number, body: object) => {
-            res.writeHead(code, { "content-type": "application/json" });
-            res.end(JSON.stringify(body));
-        };
-        let text = "";
-        req.on("data", (d) => (text += String(d)));
-        req.on("end", () => {
-            const body = text ? JSON.parse(text) : undefined;
-            requests.push({ method: req.method ?? "", url: req.url ?? "", at: Date.now(), body });
-            const restorePath = "/apis/velero.io/v1/namespaces/velero/restores";
-            if (req.url === "/version")
-                return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
-            if (req.url?.startsWith("/apis/velero.io/v1/namespaces/velero/backups")) {
-                return send(200, {
-                    apiVersion: "velero.io/v1",
-                    kind: "BackupList",
-                    metadata: {},
-                    items: backups(),
-                });
+export class World {
+    readonly primaryKube = new KubeStandIn("singapore");
+    readonly secondaryKube = new KubeStandIn("tokyo");
+    failoverMs = 1500;
+    /** The secondary's ingress fails too (a stop-condition scenario). */
+    secondaryBroken = false;
+    primaryDownSince?: number;
+    dnsServer = "";
+    ingressPort = 0;
+    private servers: { close: () => Promise<void> }[] = [];
+    private ticker?: NodeJS.Timeout;
+
+    constructor(
+        readonly moto: Moto,
+        readonly aws: AwsWorld,
+        readonly tls: { key: string; cert: string; caFile: string },
+    ) {}
+
+    primaryFailing(): boolean {
+        return this.primaryKube.denyPolicies().length > 0;
+    }
+
+    async start(): Promise<void> {
+        await this.primaryKube.start();
+        await this.secondaryKube.start();
+        let flag = false;
+        this.ticker = setInterval(() => {
+            inverted(this.moto, this.aws.primaryCheck).then(
+                (v) => (flag = v),
+                () => undefined,
+            );
+            const down = flag || this.primaryFailing();
+            if (down && this.primaryDownSince === undefined) this.primaryDownSince = Date.now();
+            if (!down) this.primaryDownSince = undefined;
+        }, 100);
+        this.ticker.unref();
+        // Both ingresses on one port, on their own loopback addresses.
+        for (let attempt = 0; ; attempt++) {
+            const port = await freePort();
+            try {
+                const a = await this.ingress(PRIMARY_IP, port, () =>
+                    this.primaryFailing() ? 403 : 200,
+                );
+                const b = await this.ingress(SECONDARY_IP, port, () =>
+                    this.secondaryBroken ? 503 : 200,
+                );
+                this.servers.push(a, b);
+                this.ingressPort = port;
+                break;
+            } catch (e) {
+                if (attempt > 5) throw e;
             }
-            if (req.method === "POST" && req.url?.startsWith(restorePath)) {
-                restores.set(body.metadata.name, body);
-                return send(201, body);
-            }
-            const name =
-                req.method === "GET" && req.url?.startsWith(`${restorePath}/`)
-                    ? req.url.slice(restorePath.length + 1)
-                    : undefined;
-            if (name && restores.has(name))
-                return send(200, { ...restores.get(name), status: { phase: "Completed" } });
-            send(404, {
-                kind: "Status",
-                apiVersion: "v1",
-                status: "Failure",
-                code: 404,
-                reason: "NotFound",
-            });
+        }
+        const dns = await startDnsServer((name) => {
+            if (name === PRIMARY_LB) return PRIMARY_IP;
+            if (name === SECONDARY_LB) return SECONDARY_IP;
+            const moved =
+                this.primaryDownSince !== undefined &&
+                Date.now() - this.primaryDownSince >= this.failoverMs;
+            return moved ? SECONDARY_IP : PRIMARY_IP;
         });
+        this.servers.push(dns);
+        this.dnsServer = dns.address;
+    }
+
+    private ingress(
+        host: string,
+        port: number,
+        status: () => number,
+    ): Promise<{ close: () => Promise<void> }> {
+        const srv = https.createServer({ key: this.tls.key, cert: this.tls.cert }, (req, res) => {
+            const ok = req.headers.host === HOSTNAME && req.url === "/smoke/status/200";
+            res.writeHead(ok ? status() : 404);
+            res.end();
+        });
+        return new Promise((resolve, reject) => {
+            srv.once("error", reject);
+            srv.listen(port, host, () =>
+                resolve({
+                    close: () =>
+                        new Promise<void>((r) => {
+                            srv.closeAllConnections();
+                            srv.close(() => r());
+                        }),
+                }),
+            );
+        });
+    }
+
+    outputs(opts: Parameters<typeof drillOutputs>[2] = {}): DrillOutputs {
+        return drillOutputs(
+            this.aws,
+            { primary: this.primaryKube.kubeconfig(), secondary: this.secondaryKube.kubeconfig() },
+            opts,
+        );
+    }
+
+    async close(): Promise<void> {
+        clearInterval(this.ticker);
+        for (const s of this.servers) await s.close();
+        await this.primaryKube.close();
+        await this.secondaryKube.close();
+    }
+}
+
+/** A DNS server answering an A record `address(name)` for every question. */
+export async function startDnsServer(
+    address: (name: string) => string,
+): Promise<{ address: string; close: () => Promise<void> }> {
+    const sock = dgram.createSocket("udp4");
+    sock.on("message", (msg, rinfo) => {
+        let off = 12;
+        const labels: string[] = [];
+        while (msg[off] !== 0) {
+            labels.push(msg.subarray(off + 1, off + 1 + msg[off]).toString());
+            off += msg[off] + 1;
+        }
+        const qtype = msg.readUInt16BE(off + 1);
+        const question = msg.subarray(12, off + 5);
+        const header = Buffer.alloc(12);
+        msg.copy(header, 0, 0, 2);
+        header.writeUInt16BE(0x8400, 2);
+        header.writeUInt16BE(1, 4);
+        header.writeUInt16BE(qtype === 1 ? 1 : 0, 6);
+        const parts = [header, question];
+        if (qtype === 1) {
+            const answer = Buffer.alloc(16);
+            answer.writeUInt16BE(0xc00c, 0);
+            answer.writeUInt16BE(1, 2);
+            answer.writeUInt16BE(1, 4);
+            answer.writeUInt32BE(1, 6);
+            answer.writeUInt16BE(4, 10);
+            address(labels.join("."))
+                .split(".")
+                .forEach((o, i) => answer.writeUInt8(Number(o), 12 + i));
+            parts.push(answer);
+        }
+        sock.send(Buffer.concat(parts), rinfo.port, rinfo.address);
     });
-    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", () => resolve()));
-    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => sock.bind(0, "127.0.0.1", () => resolve()));
     return {
-        server: `http://127.0.0.1:${port}`,
-        requests,
-        close: () =>
-            new Promise((resolve) => {
-                srv.closeAllConnections();
-                srv.close(() => resolve());
-            }),
+        address: `127.0.0.1:${sock.address().port}`,
+        close: () => new Promise((resolve) => sock.close(() => resolve())),
     };
 }
 
@@ -435,4 +555,69 @@ export function kubeconfigFor(server: string, name: string): string {
         contexts: [{ name, context: { cluster: name, user: name } }],
         users: [{ name, user: { token: "test-token" } }],
     });
+}
+
+export interface CliRun {
+    readonly proc: ChildProcess;
+    readonly done: Promise<{
+        code: number | null;
+        signal: NodeJS.Signals | null;
+        stdout: string;
+        stderr: string;
+    }>;
+    output(): string;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Run the CLI (ts-node, or `npm run drill` with `npm: true`) in its own process group. */
+export function runCli(args: string[], opts: { npm?: boolean; timeoutMs?: number } = {}): CliRun {
+    const cmd = opts.npm ? "npm" : process.execPath;
+    const argv = opts.npm
+        ? ["run", "--silent", "drill", "--", ...args]
+        : ["-r", "ts-node/register", path.join(ROOT, "drill", "cli.ts"), ...args];
+    const proc = spawn(cmd, argv, {
+        cwd: ROOT,
+        detached: true,
+        env: {
+            ...process.env,
+            TS_NODE_TRANSPILE_ONLY: "true",
+            AWS_ACCESS_KEY_ID: "testing",
+            AWS_SECRET_ACCESS_KEY: "testing",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (d) => (stdout += String(d)));
+    proc.stderr.on("data", (d) => (stderr += String(d)));
+    const timer = setTimeout(() => {
+        try {
+            process.kill(-proc.pid!, "SIGKILL");
+        } catch {
+            // gone
+        }
+    }, opts.timeoutMs ?? 45000);
+    const done = new Promise<{
+        code: number | null;
+        signal: NodeJS.Signals | null;
+        stdout: string;
+        stderr: string;
+    }>((resolve) =>
+        proc.on("exit", (code, signal) => {
+            clearTimeout(timer);
+            // let the pipes drain
+            setTimeout(() => resolve({ code, signal, stdout, stderr }), 50);
+        }),
+    );
+    return { proc, done, output: () => stdout + stderr };
+}
+
+/** Wait (bounded) until `cond`. */
+export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+    const end = Date.now() + ms;
+    while (!cond()) {
+        if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+        await sleep(50);
+    }
 }

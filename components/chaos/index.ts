@@ -1,0 +1,2 @@
+/** Chaos area: the DR drill's lock table and the optional AWS FIS experiment template. */
+export * from "./drill";
