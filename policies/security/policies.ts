@@ -6,6 +6,8 @@ import type { PackPolicy } from "../lib/policy";
 import { defaultDenyPerAppNamespace, noAllowAll } from "./rules/authz";
 import { backupBuckets } from "./rules/backup";
 import {
+    apiServerNotWorldOpen,
+    eastWestGatewayInternal,
     eksControlPlaneLogs,
     eksPrivateEndpoint,
     eksPublicAccessRestricted,
@@ -14,10 +16,11 @@ import {
     gkeShieldedNodes,
     gkeWorkloadIdentity,
     kmsKeyRotation,
+    launchTemplateHardening,
 } from "./rules/clusters";
 import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
-import { mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
+import { destinationRuleMtls, mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
 import { helmReleasePinned, noPlaintextSecretMaterial, sidecarInjection } from "./rules/workloads";
 
 export const SECURITY_PACK = "mesh-platform-security";
@@ -42,4 +45,9 @@ export const securityPolicies: PackPolicy[] = [
     noPlaintextSecretMaterial,
     sidecarInjection,
     meshConsistency,
+    // --- policy gating and coverage (issue 18) ---
+    destinationRuleMtls,
+    launchTemplateHardening,
+    apiServerNotWorldOpen,
+    eastWestGatewayInternal,
 ];
