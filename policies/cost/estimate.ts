@@ -602,7 +602,7 @@ export function estimateCost(
                         ? `region ${region} is not in the price table`
                         : "region unknown",
                 });
-                continue;
+                break; // one entry per resource: every item of it lacks the region's prices
             }
             const usd = item.price(prices, region, "desired");
             if (usd === undefined) {
