@@ -304,10 +304,11 @@ function itemsOf(
             ];
         case T.eksNodeGroup: {
             const desired = Number(get(p, "scalingConfig.desiredSize") ?? 0);
+            // A desired size outside [min, max] widens the range rather than hiding the cost.
             const counts: Counts = {
                 desired,
-                min: Number(get(p, "scalingConfig.minSize") ?? desired),
-                max: Number(get(p, "scalingConfig.maxSize") ?? desired),
+                min: Math.min(desired, Number(get(p, "scalingConfig.minSize") ?? desired)),
+                max: Math.max(desired, Number(get(p, "scalingConfig.maxSize") ?? desired)),
             };
             const type = display(asArray(p.instanceTypes)[0], "t3.medium");
             const spot = asString(p.capacityType) === "SPOT";
