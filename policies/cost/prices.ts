@@ -7,8 +7,35 @@
  * and Google price sizes linearly (m6i.xlarge = 2 x m6i.large; n2-standard-4 = 2 x n2-standard-2).
  */
 
-export const PRICE_TABLE_DATE = "2025-06-01";
-export const PRICE_SOURCES: readonly string[] = [
+import { REFRESHED } from "./prices.refreshed";
+
+/** Prices read from the providers' price APIs by `npm run prices` (tools/prices.ts). */
+export interface RefreshedTable {
+    /** YYYY-MM-DD the prices were read. */
+    readonly date: string;
+    readonly sources: readonly string[];
+    /** Per region: USD per size unit-hour by family (as this table stores them) and single prices. */
+    readonly regions: Readonly<
+        Record<
+            string,
+            {
+                readonly vcpuHour: Readonly<Record<string, number>>;
+                readonly natGatewayHour?: number;
+                readonly natGb?: number;
+                readonly controlPlaneHour?: number;
+            }
+        >
+    >;
+}
+
+/** Date of the pinned (hand-written) table below. */
+export const PINNED_TABLE_DATE = "2025-06-01";
+/**
+ * Date of the prices in use: the refresh's when `npm run prices` has written prices.refreshed.ts
+ * (its rows override the measured regions below), else the pinned table's.
+ */
+export const PRICE_TABLE_DATE = REFRESHED ? REFRESHED.date : PINNED_TABLE_DATE;
+const PINNED_SOURCES: readonly string[] = [
     "https://aws.amazon.com/ec2/pricing/on-demand/",
     "https://aws.amazon.com/vpc/pricing/ (NAT gateway hour)",
     "https://aws.amazon.com/elasticloadbalancing/pricing/ (Network Load Balancer hour)",
@@ -25,6 +52,10 @@ export const PRICE_SOURCES: readonly string[] = [
     "https://aws.amazon.com/cloudwatch/pricing/ (Logs ingestion, storage)",
     "https://aws.amazon.com/s3/pricing/ (Replication Time Control per GB)",
     "https://aws.amazon.com/elasticloadbalancing/pricing/ (NLCU hour)",
+];
+export const PRICE_SOURCES: readonly string[] = [
+    ...(REFRESHED ? REFRESHED.sources.map((s) => `${s}, read ${REFRESHED!.date}`) : []),
+    ...PINNED_SOURCES,
 ];
 
 /**
@@ -396,6 +427,19 @@ export const ESTIMATED_REGIONS: readonly string[] = [
 ];
 
 /** Every region's prices: measured where the table has them, else the base region times its multiplier. */
+/** A measured row with the refreshed prices of its region laid over it. */
+function refreshed(region: string, row: RegionPrices): RegionPrices {
+    const r = REFRESHED?.regions[region];
+    if (!r) return row;
+    return {
+        ...row,
+        vcpuHour: { ...row.vcpuHour, ...r.vcpuHour },
+        natGatewayHour: r.natGatewayHour ?? row.natGatewayHour,
+        controlPlaneHour: r.controlPlaneHour ?? row.controlPlaneHour,
+        usage: { ...row.usage, natGb: r.natGb ?? row.usage.natGb },
+    };
+}
+
 export const PRICES: Readonly<Record<string, RegionPrices>> = {
     ...Object.fromEntries(
         (["aws", "gcp"] as const).flatMap((cloud) =>
@@ -405,7 +449,9 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
             ]),
         ),
     ),
-    ...MEASURED_PRICES,
+    ...Object.fromEntries(
+        Object.entries(MEASURED_PRICES).map(([region, row]) => [region, refreshed(region, row)]),
+    ),
 };
 
 /** Family key of an instance type in the table: `m6i.large` -> `m6i`, `n2-standard-4` -> `n2-standard`. */
