@@ -76,7 +76,7 @@ function serve(
             );
             const page = url.searchParams.get("pageToken") ? gcp[1] : gcp[0];
             res.setHeader("content-type", "application/json");
-            res.end(JSON.stringify(page));
+            return res.end(JSON.stringify(page));
         });
     });
     return new Promise((resolve) =>

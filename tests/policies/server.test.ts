@@ -9,7 +9,7 @@ import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
-import { createRequire } from "module";
+import { builtinModules, createRequire } from "module";
 import * as path from "path";
 import {
     evaluatePack,
@@ -339,7 +339,7 @@ describe("policies: built packs, installed alone", function () {
                         .readFileSync(path.join(dir, "index.js"), "utf8")
                         .matchAll(/require\("([^"]+)"\)/g),
                 ].map((m) => m[1]);
-                const builtin = new Set(require("module").builtinModules as string[]);
+                const builtin = new Set(builtinModules);
                 assert.deepStrictEqual(
                     [...new Set(requires.filter((r) => !builtin.has(r.replace(/^node:/, ""))))],
                     ["@pulumi/policy"],

@@ -109,8 +109,10 @@ export function tlsOnly(policy: string | undefined): string | undefined {
         return "policy is not JSON";
     }
     const statements = asArray(get(doc, "Statement"));
-    const list = (v: unknown) =>
-        Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
+    const list = (v: unknown): string[] =>
+        (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) =>
+            typeof x === "string" ? x : JSON.stringify(x),
+        );
     const ok = statements.some((st) => {
         if (get(st, "Effect") !== "Deny") return false;
         const principal = get(st, "Principal");
@@ -326,7 +328,7 @@ function checkDeletion(
             `backup bucket ${b.name} is not protected: set the protect resource option (required in this environment) so a preview cannot plan its deletion`,
             b.urn,
         );
-    if (ifKnown(() => b.props.forceDestroy, false) === true)
+    if (ifKnown((): unknown => b.props.forceDestroy, false) === true)
         report(
             `backup bucket ${b.name} sets forceDestroy: true, so deleting it would delete every backup and version in it`,
             b.urn,

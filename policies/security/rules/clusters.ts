@@ -207,7 +207,7 @@ export const launchTemplateHardening = resourcePolicy({
 
 /** Does a port range include 443 (the EKS API server)? All traffic (-1 / "all") does. */
 function reaches443(from: unknown, to: unknown, protocol: unknown): boolean {
-    const proto = String(protocol ?? "");
+    const proto = typeof protocol === "number" ? String(protocol) : (asString(protocol) ?? "");
     if (proto === "-1" || proto === "all") return true;
     if (proto !== "tcp" && proto !== "6") return false;
     const lo = Number(from);
