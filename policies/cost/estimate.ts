@@ -687,6 +687,10 @@ export function formatEstimate(stack: string, e: CostEstimate, budgetUsd?: numbe
         out.push(
             `    budget           ${usd(budgetUsd)} (${e.totalUsd <= budgetUsd ? "within" : "OVER"})`,
         );
+    const t = e.traffic;
+    out.push(
+        `    assumed usage: ${t.natGbPerGateway} GB per NAT gateway, ${t.interRegionGbPerRegion} GB per region to the others, ${t.logsGbPerLogGroup} GB per log group, ${t.replicatedGbPerBucket} GB replicated per bucket, ${t.lcuPerLoadBalancer} LCU per load balancer (monthly-cost-budget.traffic)`,
+    );
     for (const u of e.unpriced) out.push(`    not priced: ${u.urn.split("::").pop()}: ${u.reason}`);
     return out;
 }

@@ -121,6 +121,31 @@ const ROWS: Row[] = [
         },
         expect: [["istio-destination-rule-mtls", "mode SIMPLE"]],
     },
+    {
+        stack: "prod",
+        what: "workload PeerAuthentication with a port-level DISABLE",
+        mutate: (p) => {
+            const pa = p.ofType(":PeerAuthentication")[0];
+            pa.inputs.spec = {
+                selector: { matchLabels: { app: "exam-engine" } },
+                mtls: { mode: "STRICT" },
+                portLevelMtls: { "8080": { mode: "DISABLE" } },
+            };
+        },
+        expect: [["istio-no-mtls-downgrade", "port-level mtls.mode DISABLE on port 8080"]],
+    },
+    {
+        stack: "prod",
+        what: "the recorded plan carries additionalSecretOutputs to the policies",
+        mutate: (p) => {
+            // A PEM in a property the resource declares secret is exempt only through that list.
+            const obj = p.resources.find((r) =>
+                (r.additionalSecretOutputs ?? []).includes("content"),
+            )!;
+            obj.inputs.content = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+        },
+        expect: [],
+    },
     // --- backup buckets
     {
         stack: "prod",
