@@ -30,6 +30,11 @@ export interface PlanResource {
      * inherited from aliased parents), sorted. Absent when the resource has none.
      */
     readonly aliases?: readonly string[];
+    /**
+     * The resource's `additionalSecretOutputs` option (property names the engine keeps secret), sorted.
+     * Absent when the resource declares none.
+     */
+    readonly additionalSecretOutputs?: readonly string[];
 }
 
 export interface PlanDocument {

@@ -15,7 +15,7 @@ import { GcpNetwork } from "../components/network/gcp-network";
 import { GcpNetworkPeering, VpcPeering, pairs } from "../components/network/peering";
 import { ManagementPeering } from "../components/network/management-peering";
 import { ClusterInfo, toLabels } from "../components/types";
-import { regionTags } from "./tags";
+import { regionTags, stackTags } from "./tags";
 
 /**
  * GKE release channel per environment: production follows STABLE (upgrades land last, most tested),
@@ -55,6 +55,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
         if (region.cloud === "aws") {
             const provider = new aws.Provider(`aws-${region.name}`, {
                 region: region.region as aws.Region,
+                defaultTags: { tags },
             });
             const network = new AwsNetwork(
                 region.name,
@@ -74,6 +75,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
         const provider = new gcp.Provider(`gcp-${region.name}`, {
             project: cfg.gcpProject,
             region: region.region,
+            defaultLabels: labels,
         });
         const network = new GcpNetwork(
             region.name,
@@ -203,7 +205,10 @@ function deployerAccess(
     const cidrs = [...new Set([...(cfg.deployer?.cidrs ?? []), ...(mgmt ? [mgmt.cidr] : [])])];
     const peerings = new Map<string, ManagementPeering[]>();
     if (!mgmt || awsParts.length === 0) return { cidrs, peerings };
-    const provider = new aws.Provider("aws-management", { region: mgmt.region as aws.Region });
+    const provider = new aws.Provider("aws-management", {
+        region: mgmt.region as aws.Region,
+        defaultTags: { tags: stackTags(cfg) },
+    });
     for (const p of awsParts) {
         peerings.set(p.region.name, [
             new ManagementPeering(`management-${p.region.name}`, {

@@ -11,3 +11,9 @@ export function regionTags(cfg: PlatformConfig, region: RegionConfig): Record<st
         stack: cfg.stack,
     };
 }
+
+/** The stack-wide tags (no region): defaultTags of providers that serve the whole stack. */
+export function stackTags(cfg: PlatformConfig): Record<string, string> {
+    const { region: _region, ...rest } = regionTags(cfg, { name: "" } as RegionConfig);
+    return rest;
+}

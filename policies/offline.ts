@@ -9,7 +9,8 @@
  *
  * Differences from a real run, by necessity: resource inputs stand in for stack-policy outputs (the
  * plan has no cloud outputs), Pulumi secrets arrive as the string "[secret]" (CrossGuard would show the
- * plaintext), and property dependencies are not known per property.
+ * plaintext), and property dependencies are not known per property. Each resource's
+ * `additionalSecretOutputs` option comes from the plan, as the engine passes it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -26,7 +27,14 @@ import {
     UnknownValueError,
 } from "@pulumi/policy";
 import { COST_PACK, costPolicies } from "./cost/policies";
-import { CostEstimate, CostResource, estimateCost, formatEstimate } from "./cost/estimate";
+import {
+    CostEstimate,
+    CostResource,
+    estimateCost,
+    EstimateOptions,
+    formatEstimate,
+    TrafficAssumptions,
+} from "./cost/estimate";
 import { enforcementOf, propertiesOf, validatePackConfig } from "./lib/packconfig";
 import type { PackPolicy } from "./lib/policy";
 import { SECURITY_PACK, securityPolicies } from "./security/policies";
@@ -107,7 +115,7 @@ function optionsOf(r: PlanResource): PolicyResourceOptions {
         ignoreChanges: [],
         aliases: [],
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
+        additionalSecretOutputs: [...(r.additionalSecretOutputs ?? [])],
         ...(r.parent ? { parent: r.parent } : {}),
     };
 }
@@ -299,8 +307,20 @@ export function toCostResources(resources: readonly PlanResource[]): CostResourc
 }
 
 /** Estimated monthly cost of a plan, from the pinned price table (policies/cost/prices.ts). */
-export function estimateMonthlyCost(resources: PlanResource[]): CostEstimate {
-    return estimateCost(toCostResources(resources));
+export function estimateMonthlyCost(
+    resources: PlanResource[],
+    opts: EstimateOptions = {},
+): CostEstimate {
+    return estimateCost(toCostResources(resources), opts);
+}
+
+/** The traffic assumptions of an environment's cost config (monthly-cost-budget.traffic). */
+export function trafficFor(environment: Environment): Partial<TrafficAssumptions> {
+    const pack = PACKS.find((p) => p.dir === "cost")!;
+    const entry = loadPackConfig(pack, environment)["monthly-cost-budget"];
+    return typeof entry === "object" && entry.traffic
+        ? (entry.traffic as Partial<TrafficAssumptions>)
+        : {};
 }
 
 /** The budget that applies to a stack in its environment's cost config. */
@@ -320,7 +340,7 @@ export function printCostEstimate(
 ): void {
     for (const line of formatEstimate(
         opts.stack,
-        estimateMonthlyCost(resources),
+        estimateMonthlyCost(resources, { traffic: trafficFor(opts.environment) }),
         budgetFor(opts.stack, opts.environment),
     ))
         log(line);

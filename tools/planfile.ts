@@ -21,6 +21,9 @@ export function toPlanDocument(run: RunResult): PlanDocument {
             dependencies: [...r.dependencies].sort(),
             // Omitted when empty, so that a plan without aliases reads as it did before aliases were recorded.
             ...(r.aliases.length > 0 ? { aliases: [...r.aliases].sort() } : {}),
+            ...(r.additionalSecretOutputs.length > 0
+                ? { additionalSecretOutputs: [...r.additionalSecretOutputs].sort() }
+                : {}),
         })),
     };
 }

@@ -1,10 +1,13 @@
 /**
  * Estimated monthly cost of a stack from its declared resources and the pinned price table
- * (policies/cost/prices.ts): instances (node groups and node pools at their desired size), managed
- * control planes, NAT gateways, load balancers (including the LoadBalancer Services that gateway
- * charts create) and block storage (node disks, volumes, PVCs, chart volume claims and ECK
- * Elasticsearch data volumes). Usage-based
- * charges (data transfer, requests, logs ingestion) are out of scope.
+ * (policies/cost/prices.ts): instances (node groups and node pools at their minimum, desired and
+ * maximum size: EKS scalingConfig min/desired/max, GKE autoscaling totals or per-zone counts times
+ * zones, initialNodeCount as desired), managed control planes (EKS extended support by the dated
+ * calendar in prices.ts), NAT gateways, load balancers (including the LoadBalancer Services that
+ * gateway charts create) with their capacity units, public IPv4 addresses, block storage (node disks,
+ * volumes, PVCs, chart volume claims and ECK Elasticsearch data volumes), and the usage charges that
+ * are material here, from explicit traffic assumptions (`TrafficAssumptions`, pack config): NAT data
+ * processing, data transfer between regions, log ingestion and storage, S3 Replication Time Control.
  *
  * Works on a neutral resource view so the same code serves the CrossGuard stack policy (PolicyResource)
  * and the offline plan (PlanResource).
@@ -18,6 +21,7 @@ import {
     asArray,
     asRecord,
     asString,
+    asStringMap,
     display,
     get,
     GIB,
@@ -29,6 +33,7 @@ import {
 } from "../lib/values";
 import {
     EKS_EXTENDED_SUPPORT_HOUR,
+    EKS_STANDARD_SUPPORT_END,
     HOURS_PER_MONTH,
     instanceHourly,
     PRICE_SOURCES,
@@ -51,19 +56,85 @@ export interface CostResource {
 }
 
 export type CostCategory =
-    "instances" | "control-planes" | "nat-gateways" | "load-balancers" | "storage";
+    | "instances"
+    | "control-planes"
+    | "nat-gateways"
+    | "load-balancers"
+    | "storage"
+    | "public-ipv4"
+    | "data-transfer"
+    | "logs"
+    | "backup-replication";
+
+export const COST_CATEGORIES: readonly CostCategory[] = [
+    "instances",
+    "control-planes",
+    "nat-gateways",
+    "load-balancers",
+    "storage",
+    "public-ipv4",
+    "data-transfer",
+    "logs",
+    "backup-replication",
+];
+
+/**
+ * Usage the estimate assumes (monthly, per stack unless said otherwise). Explicit because no plan can
+ * know traffic; the cost pack config carries the figures per environment.
+ */
+export interface TrafficAssumptions {
+    /** GB processed by each NAT gateway (AWS) / Cloud NAT gateway (GCP) per month. */
+    readonly natGbPerGateway: number;
+    /** GB each region sends to the other regions per month (east-west mesh traffic, telemetry). */
+    readonly interRegionGbPerRegion: number;
+    /** GB ingested into each CloudWatch log group per month (EKS control plane logs, flow logs). */
+    readonly logsGbPerLogGroup: number;
+    /** GB of backups each replicating bucket copies to its peer region per month. */
+    readonly replicatedGbPerBucket: number;
+    /** Average load balancer capacity units (NLCU) per load balancer. */
+    readonly lcuPerLoadBalancer: number;
+    /** Public IPv4 addresses of an internet-facing load balancer (one per subnet / zone). */
+    readonly publicIpsPerInternetLoadBalancer: number;
+}
+
+export const DEFAULT_TRAFFIC: TrafficAssumptions = {
+    natGbPerGateway: 100,
+    interRegionGbPerRegion: 200,
+    logsGbPerLogGroup: 10,
+    replicatedGbPerBucket: 50,
+    lcuPerLoadBalancer: 1,
+    publicIpsPerInternetLoadBalancer: 3,
+};
+
+export interface EstimateOptions {
+    readonly traffic?: Partial<TrafficAssumptions>;
+    /** The date the EKS calendar is read at (YYYY-MM-DD); default today. */
+    readonly asOf?: string;
+}
+
+export type Scenario = "min" | "desired" | "max";
 
 export interface CostLine {
     readonly category: CostCategory;
     readonly region: string;
     readonly urn: string;
     readonly description: string;
+    /** At desired size. */
     readonly monthlyUsd: number;
+    /** Every autoscaled group at its minimum / maximum size. */
+    readonly minUsd: number;
+    readonly maxUsd: number;
 }
 
 export interface CostEstimate {
     readonly currency: "USD";
+    /** At desired size (EKS desiredSize, GKE initial node count). */
     readonly totalUsd: number;
+    /** Every autoscaled group at its minimum size. */
+    readonly minTotalUsd: number;
+    /** Worst case: every autoscaled group at its maximum size. */
+    readonly maxTotalUsd: number;
+    readonly traffic: TrafficAssumptions;
     readonly byRegion: Readonly<Record<string, number>>;
     readonly byCategory: Readonly<Record<CostCategory, number>>;
     readonly lines: readonly CostLine[];
@@ -157,8 +228,18 @@ export function chartStorageGiB(values: unknown): number {
 interface Item {
     readonly category: CostCategory;
     readonly description: string;
-    /** USD per month given the region and its prices; undefined = cannot price. */
-    readonly price: (prices: RegionPrices, region: string) => number | undefined;
+    /** USD per month given the region, its prices and the scenario; undefined = cannot price. */
+    readonly price: (
+        prices: RegionPrices,
+        region: string,
+        scenario: Scenario,
+    ) => number | undefined;
+}
+
+interface Counts {
+    readonly min: number;
+    readonly desired: number;
+    readonly max: number;
 }
 
 /**
@@ -181,18 +262,27 @@ function nodeGroupDiskGiB(r: CostResource, byUrn: ReadonlyMap<string, CostResour
 const EKS_DEFAULT_DISK_GIB = 20;
 
 /** The billable items one resource stands for. */
-function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Item[] {
+function itemsOf(
+    r: CostResource,
+    byUrn: ReadonlyMap<string, CostResource>,
+    traffic: TrafficAssumptions,
+    asOf: string,
+): Item[] {
     const p = r.props;
     const month = (hourly: number) => hourly * HOURS_PER_MONTH;
     switch (r.type) {
-        case T.eksCluster:
-            if (asString(get(p, "upgradePolicy.supportType")) === "EXTENDED")
-                // Billed at this rate only once the version leaves standard support; priced as if it had,
-                // since the stack opted in to stay on a version past that date.
+        case T.eksCluster: {
+            const version = asString(p.version);
+            const standardEnd = version ? EKS_STANDARD_SUPPORT_END[version] : undefined;
+            const extended =
+                asString(get(p, "upgradePolicy.supportType")) === "EXTENDED" &&
+                // A version missing from the calendar is priced at the extended rate (errs expensive).
+                (standardEnd === undefined || asOf >= standardEnd);
+            if (extended)
                 return [
                     {
                         category: "control-planes",
-                        description: "managed control plane (EKS extended support)",
+                        description: `managed control plane (EKS extended support: ${version ?? "version unset"} left standard support ${standardEnd ?? "(not in the calendar)"})`,
                         price: () => month(EKS_EXTENDED_SUPPORT_HOUR),
                     },
                 ];
@@ -203,6 +293,7 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
                     price: (t) => month(t.controlPlaneHour),
                 },
             ];
+        }
         case T.gkeCluster:
             return [
                 {
@@ -212,40 +303,44 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
                 },
             ];
         case T.eksNodeGroup: {
-            const count = Number(get(p, "scalingConfig.desiredSize") ?? 0);
+            const desired = Number(get(p, "scalingConfig.desiredSize") ?? 0);
+            // A desired size outside [min, max] widens the range rather than hiding the cost.
+            const counts: Counts = {
+                desired,
+                min: Math.min(desired, Number(get(p, "scalingConfig.minSize") ?? desired)),
+                max: Math.max(desired, Number(get(p, "scalingConfig.maxSize") ?? desired)),
+            };
             const type = display(asArray(p.instanceTypes)[0], "t3.medium");
             const spot = asString(p.capacityType) === "SPOT";
             const disk = nodeGroupDiskGiB(r, byUrn);
-            return [
-                instanceItem(type, count, spot),
-                {
-                    category: "storage",
-                    description: `${count} x ${disk} GiB node disks`,
-                    price: (t) => t.storageGiBMonth * disk * count,
-                },
-            ];
+            return [instanceItem(type, counts, spot), diskItem(disk, counts)];
         }
         case T.gkeNodePool: {
             const location = asString(p.location) ?? "";
             const zones = asArray(p.nodeLocations).length || (isZone(location) ? 1 : 3);
-            const perZone = Number(
-                p.nodeCount ?? p.initialNodeCount ?? get(p, "autoscaling.minNodeCount") ?? 0,
-            );
-            const total = get(p, "autoscaling.totalMinNodeCount");
-            const count =
-                typeof total === "number" && p.nodeCount === undefined ? total : perZone * zones;
+            const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+            const fixed = num(p.nodeCount);
+            const perZoneMin = num(get(p, "autoscaling.minNodeCount"));
+            const perZoneMax = num(get(p, "autoscaling.maxNodeCount"));
+            const totalMin = num(get(p, "autoscaling.totalMinNodeCount"));
+            const totalMax = num(get(p, "autoscaling.totalMaxNodeCount"));
+            // Per-zone counts (nodeCount, initialNodeCount, min/maxNodeCount) apply in every zone.
+            const desired = (fixed ?? num(p.initialNodeCount) ?? perZoneMin ?? 0) * zones;
+            const counts: Counts =
+                fixed !== undefined
+                    ? { min: desired, desired, max: desired }
+                    : {
+                          desired,
+                          min:
+                              totalMin ?? (perZoneMin !== undefined ? perZoneMin * zones : desired),
+                          max:
+                              totalMax ?? (perZoneMax !== undefined ? perZoneMax * zones : desired),
+                      };
             const type = asString(get(p, "nodeConfig.machineType")) ?? "e2-medium";
             const spot =
                 get(p, "nodeConfig.spot") === true || get(p, "nodeConfig.preemptible") === true;
             const disk = Number(get(p, "nodeConfig.diskSizeGb") ?? 100);
-            return [
-                instanceItem(type, count, spot),
-                {
-                    category: "storage",
-                    description: `${count} x ${disk} GiB node disks`,
-                    price: (t) => t.storageGiBMonth * disk * count,
-                },
-            ];
+            return [instanceItem(type, counts, spot), diskItem(disk, counts)];
         }
         case T.natGateway:
         case T.gcpRouterNat:
@@ -255,25 +350,58 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
                     description: "NAT gateway",
                     price: (t) => month(t.natGatewayHour),
                 },
-            ];
-        case T.loadBalancer:
-        case T.gcpForwardingRule:
-            return [
                 {
-                    category: "load-balancers",
-                    description: "load balancer",
-                    price: (t) => month(t.loadBalancerHour),
+                    category: "data-transfer",
+                    description: `NAT data processing (${traffic.natGbPerGateway} GB assumed)`,
+                    price: (t) => t.usage.natGb * traffic.natGbPerGateway,
                 },
             ];
+        case T.eip:
+            return [publicIpItem("Elastic IP", 1)];
+        case T.gcpAddress:
+            return (asString(p.addressType) ?? "EXTERNAL") === "EXTERNAL"
+                ? [publicIpItem("external IP address", 1)]
+                : [];
+        case T.logGroup:
+            return logItems(
+                `log group (${traffic.logsGbPerLogGroup} GB/month assumed)`,
+                traffic.logsGbPerLogGroup,
+                typeof p.retentionInDays === "number" ? p.retentionInDays : undefined,
+            );
+        case T.s3Replication: {
+            const rtc = asArray(p.rules).some(
+                (rule) => get(rule, "destination.replicationTime.status") === "Enabled",
+            );
+            const gb = traffic.replicatedGbPerBucket;
+            const items: Item[] = [
+                {
+                    category: "data-transfer",
+                    description: `cross-region replication transfer (${gb} GB assumed)`,
+                    price: (t) => t.usage.interRegionGb * gb,
+                },
+            ];
+            if (rtc)
+                items.push({
+                    category: "backup-replication",
+                    description: `S3 Replication Time Control (${gb} GB assumed)`,
+                    price: (t) => t.usage.replicationTimeControlGb * gb,
+                });
+            return items;
+        }
+        case T.loadBalancer:
+        case T.gcpForwardingRule:
+            return loadBalancerItems(
+                "load balancer",
+                r.type === T.loadBalancer && p.internal !== true,
+                traffic,
+            );
         case T.service:
             return asString(get(p, "spec.type")) === "LoadBalancer"
-                ? [
-                      {
-                          category: "load-balancers",
-                          description: "Service type LoadBalancer",
-                          price: (t) => month(t.loadBalancerHour),
-                      },
-                  ]
+                ? loadBalancerItems(
+                      "Service type LoadBalancer",
+                      !internalService(asStringMap(get(p, "metadata.annotations"))),
+                      traffic,
+                  )
                 : [];
         case T.ebsVolume:
         case T.gcpDisk: {
@@ -303,11 +431,13 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
                 isGatewayRelease({ type: r.type, props: p }) &&
                 (asString(get(values, "service.type")) ?? "LoadBalancer") === "LoadBalancer"
             ) {
-                items.push({
-                    category: "load-balancers",
-                    description: `${chartName(p)} chart Service type LoadBalancer`,
-                    price: (t) => month(t.loadBalancerHour),
-                });
+                items.push(
+                    ...loadBalancerItems(
+                        `${chartName(p)} chart Service type LoadBalancer`,
+                        !internalService(asStringMap(get(values, "service.annotations"))),
+                        traffic,
+                    ),
+                );
             }
             const gib = chartStorageGiB(values);
             if (gib > 0)
@@ -350,29 +480,121 @@ function itemsOf(r: CostResource, byUrn: ReadonlyMap<string, CostResource>): Ite
     }
 }
 
-function instanceItem(type: string, count: number, spot: boolean): Item {
+function instanceItem(type: string, counts: Counts, spot: boolean): Item {
+    const range =
+        counts.min === counts.max
+            ? `${counts.desired}`
+            : `${counts.desired} (${counts.min}-${counts.max})`;
     return {
         category: "instances",
-        description: `${count} x ${type}${spot ? " (spot)" : ""}`,
-        price: (_prices, region) => {
+        description: `${range} x ${type}${spot ? " (spot)" : ""}`,
+        price: (_prices, region, scenario) => {
             const hourly = instanceHourly(region, type);
             return hourly === undefined
                 ? undefined
-                : hourly * HOURS_PER_MONTH * count * (spot ? SPOT_FACTOR : 1);
+                : hourly * HOURS_PER_MONTH * counts[scenario] * (spot ? SPOT_FACTOR : 1);
         },
     };
 }
 
-export function estimateCost(resources: readonly CostResource[]): CostEstimate {
+function diskItem(gib: number, counts: Counts): Item {
+    return {
+        category: "storage",
+        description: `${counts.desired} x ${gib} GiB node disks`,
+        price: (t, _region, scenario) => t.storageGiBMonth * gib * counts[scenario],
+    };
+}
+
+function publicIpItem(what: string, count: number): Item {
+    return {
+        category: "public-ipv4",
+        description: `${count} public IPv4 (${what})`,
+        price: (t) => t.usage.publicIpv4Hour * HOURS_PER_MONTH * count,
+    };
+}
+
+/** Ingestion of `gb` per month and its storage over the retention (a month's worth when unset: never expires). */
+function logItems(what: string, gb: number, retentionDays: number | undefined): Item[] {
+    const storedGb = gb * ((retentionDays ?? 30) / 30);
+    return [
+        {
+            category: "logs",
+            description: `${what}: ingestion`,
+            price: (t) => t.usage.logsIngestGb * gb,
+        },
+        {
+            category: "logs",
+            description: `${what}: storage (${retentionDays ?? "no"} day retention)`,
+            price: (t) => t.usage.logsStorageGbMonth * storedGb,
+        },
+    ];
+}
+
+/** A Service's annotations that make its load balancer internal (AWS LB controller, GKE). */
+function internalService(annotations: Record<string, string>): boolean {
+    const scheme = annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"];
+    if (scheme !== undefined) return scheme === "internal";
+    if (annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] === "true")
+        return true;
+    return /^internal$/i.test(annotations["networking.gke.io/load-balancer-type"] ?? "");
+}
+
+function loadBalancerItems(
+    what: string,
+    internetFacing: boolean,
+    traffic: TrafficAssumptions,
+): Item[] {
+    const hour = (h: number) => h * HOURS_PER_MONTH;
+    const items: Item[] = [
+        {
+            category: "load-balancers",
+            description: what,
+            price: (t) => hour(t.loadBalancerHour),
+        },
+        {
+            category: "load-balancers",
+            description: `${what}: capacity units (${traffic.lcuPerLoadBalancer} assumed)`,
+            price: (t) => hour(t.usage.lbCapacityUnitHour) * traffic.lcuPerLoadBalancer,
+        },
+    ];
+    if (internetFacing)
+        items.push(
+            publicIpItem(`internet-facing ${what}`, traffic.publicIpsPerInternetLoadBalancer),
+        );
+    return items;
+}
+
+/** Data sent from each region to the others (assumption), priced at the sending region's rate. */
+function interRegionLines(
+    regions: readonly string[],
+    traffic: TrafficAssumptions,
+): { region: string; usd: number }[] {
+    if (regions.length < 2) return [];
+    return regions
+        .filter((r) => PRICES[r])
+        .map((region) => ({
+            region,
+            usd: PRICES[region].usage.interRegionGb * traffic.interRegionGbPerRegion,
+        }));
+}
+
+export function estimateCost(
+    resources: readonly CostResource[],
+    opts: EstimateOptions = {},
+): CostEstimate {
+    const traffic: TrafficAssumptions = { ...DEFAULT_TRAFFIC, ...(opts.traffic ?? {}) };
+    const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
     const regionOf = regionResolver(resources);
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const lines: CostLine[] = [];
     const unpriced: { urn: string; reason: string }[] = [];
+    const clusterRegions = new Set<string>();
     for (const r of resources) {
-        const items = itemsOf(r, byUrn);
+        const items = itemsOf(r, byUrn, traffic, asOf);
         if (items.length === 0) continue;
         const region = regionOf(r);
         const prices = region ? PRICES[region] : undefined;
+        if (region && CLUSTER_TYPES.includes(r.type)) clusterRegions.add(region);
         for (const item of items) {
             if (!region || !prices) {
                 unpriced.push({
@@ -381,39 +603,54 @@ export function estimateCost(resources: readonly CostResource[]): CostEstimate {
                         ? `region ${region} is not in the price table`
                         : "region unknown",
                 });
-                continue;
+                break; // one entry per resource: every item of it lacks the region's prices
             }
-            const usd = item.price(prices, region);
+            const usd = item.price(prices, region, "desired");
             if (usd === undefined) {
                 unpriced.push({ urn: r.urn, reason: `${item.description}: no price in ${region}` });
                 continue;
             }
-            if (usd === 0) continue;
+            const min = item.price(prices, region, "min") ?? usd;
+            const max = item.price(prices, region, "max") ?? usd;
+            if (usd === 0 && max === 0) continue;
             lines.push({
                 category: item.category,
                 region,
                 urn: r.urn,
                 description: item.description,
                 monthlyUsd: round2(usd),
+                minUsd: round2(min),
+                maxUsd: round2(max),
             });
         }
     }
+    const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "(stack)";
+    for (const { region, usd } of interRegionLines([...clusterRegions].sort(), traffic))
+        lines.push({
+            category: "data-transfer",
+            region,
+            urn: stack,
+            description: `data transfer to the other regions (${traffic.interRegionGbPerRegion} GB assumed)`,
+            monthlyUsd: round2(usd),
+            minUsd: round2(usd),
+            maxUsd: round2(usd),
+        });
     const byRegion: Record<string, number> = {};
-    const byCategory: Record<CostCategory, number> = {
-        instances: 0,
-        "control-planes": 0,
-        "nat-gateways": 0,
-        "load-balancers": 0,
-        storage: 0,
-    };
+    const byCategory = Object.fromEntries(COST_CATEGORIES.map((c) => [c, 0])) as Record<
+        CostCategory,
+        number
+    >;
     for (const l of lines) {
         byRegion[l.region] = round2((byRegion[l.region] ?? 0) + l.monthlyUsd);
         byCategory[l.category] = round2(byCategory[l.category] + l.monthlyUsd);
     }
-    const totalUsd = round2(lines.reduce((s, l) => s + l.monthlyUsd, 0));
+    const sum = (f: (l: CostLine) => number) => round2(lines.reduce((s, l) => s + f(l), 0));
     return {
         currency: "USD",
-        totalUsd,
+        totalUsd: sum((l) => l.monthlyUsd),
+        minTotalUsd: sum((l) => l.minUsd),
+        maxTotalUsd: sum((l) => l.maxUsd),
+        traffic,
         byRegion,
         byCategory,
         lines,
@@ -440,7 +677,7 @@ export function fromPolicyResources(resources: readonly PolicyResource[]): CostR
 export function formatEstimate(stack: string, e: CostEstimate, budgetUsd?: number): string[] {
     const usd = (n: number) => `$${n.toFixed(2)}`;
     const out = [
-        `\nEstimated monthly cost of ${stack}: ${usd(e.totalUsd)} (list prices of ${e.priceTableDate}, policies/cost/prices.ts)`,
+        `\nEstimated monthly cost of ${stack}: ${usd(e.totalUsd)} at desired size, ${usd(e.minTotalUsd)} at minimum, ${usd(e.maxTotalUsd)} worst case (every autoscaler at its maximum) (list prices of ${e.priceTableDate}, policies/cost/prices.ts)`,
     ];
     for (const [region, total] of Object.entries(e.byRegion).sort())
         out.push(`    ${region.padEnd(16)} ${usd(total)}`);
@@ -450,6 +687,10 @@ export function formatEstimate(stack: string, e: CostEstimate, budgetUsd?: numbe
         out.push(
             `    budget           ${usd(budgetUsd)} (${e.totalUsd <= budgetUsd ? "within" : "OVER"})`,
         );
+    const t = e.traffic;
+    out.push(
+        `    assumed usage: ${t.natGbPerGateway} GB per NAT gateway, ${t.interRegionGbPerRegion} GB per region to the others, ${t.logsGbPerLogGroup} GB per log group, ${t.replicatedGbPerBucket} GB replicated per bucket, ${t.lcuPerLoadBalancer} LCU per load balancer (monthly-cost-budget.traffic)`,
+    );
     for (const u of e.unpriced) out.push(`    not priced: ${u.urn.split("::").pop()}: ${u.reason}`);
     return out;
 }

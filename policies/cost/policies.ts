@@ -3,11 +3,11 @@
  * policy server (tests and the offline plan use this list; index.ts hands it to `new PolicyPack`).
  */
 import type { PackPolicy } from "../lib/policy";
-import { monthlyBudget } from "./rules/budget";
-import { instanceFamilies, spotForNonProd } from "./rules/compute";
+import { estimateComplete, monthlyBudget } from "./rules/budget";
+import { instanceFamilies, instanceSizeCeiling, spotForNonProd } from "./rules/compute";
 import { autoscalingTargets, istiodSizing, sidecarResources, traceSampling } from "./rules/mesh";
 import { retention } from "./rules/retention";
-import { costAllocationTags } from "./rules/tags";
+import { costAllocationTags, providerDefaultTags } from "./rules/tags";
 
 export const COST_PACK = "mesh-platform-cost";
 
@@ -21,4 +21,8 @@ export const costPolicies: PackPolicy[] = [
     traceSampling,
     costAllocationTags,
     monthlyBudget,
+    // --- policy gating and coverage ---
+    instanceSizeCeiling,
+    providerDefaultTags,
+    estimateComplete,
 ];

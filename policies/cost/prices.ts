@@ -7,8 +7,35 @@
  * and Google price sizes linearly (m6i.xlarge = 2 x m6i.large; n2-standard-4 = 2 x n2-standard-2).
  */
 
-export const PRICE_TABLE_DATE = "2025-06-01";
-export const PRICE_SOURCES: readonly string[] = [
+import { REFRESHED } from "./prices.refreshed";
+
+/** Prices read from the providers' price APIs by `npm run prices` (tools/prices.ts). */
+export interface RefreshedTable {
+    /** YYYY-MM-DD the prices were read. */
+    readonly date: string;
+    readonly sources: readonly string[];
+    /** Per region: USD per size unit-hour by family (as this table stores them) and single prices. */
+    readonly regions: Readonly<
+        Record<
+            string,
+            {
+                readonly vcpuHour: Readonly<Record<string, number>>;
+                readonly natGatewayHour?: number;
+                readonly natGb?: number;
+                readonly controlPlaneHour?: number;
+            }
+        >
+    >;
+}
+
+/** Date of the pinned (hand-written) table below. */
+export const PINNED_TABLE_DATE = "2025-06-01";
+/**
+ * Date of the prices in use: the refresh's when `npm run prices` has written prices.refreshed.ts
+ * (its rows override the measured regions below), else the pinned table's.
+ */
+export const PRICE_TABLE_DATE = REFRESHED ? REFRESHED.date : PINNED_TABLE_DATE;
+const PINNED_SOURCES: readonly string[] = [
     "https://aws.amazon.com/ec2/pricing/on-demand/",
     "https://aws.amazon.com/vpc/pricing/ (NAT gateway hour)",
     "https://aws.amazon.com/elasticloadbalancing/pricing/ (Network Load Balancer hour)",
@@ -20,6 +47,15 @@ export const PRICE_SOURCES: readonly string[] = [
     "https://cloud.google.com/nat/pricing",
     "https://cloud.google.com/vpc/network-pricing (forwarding rules)",
     "https://cloud.google.com/compute/disks-image-pricing (pd-balanced GB-month)",
+    "https://aws.amazon.com/vpc/pricing/ (NAT data processing per GB; public IPv4 $0.005 per hour)",
+    "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer (inter-region)",
+    "https://aws.amazon.com/cloudwatch/pricing/ (Logs ingestion, storage)",
+    "https://aws.amazon.com/s3/pricing/ (Replication Time Control per GB)",
+    "https://aws.amazon.com/elasticloadbalancing/pricing/ (NLCU hour)",
+];
+export const PRICE_SOURCES: readonly string[] = [
+    ...(REFRESHED ? REFRESHED.sources.map((s) => `${s}, read ${REFRESHED!.date}`) : []),
+    ...PINNED_SOURCES,
 ];
 
 /**
@@ -29,6 +65,23 @@ export const PRICE_SOURCES: readonly string[] = [
  * pricing", effective 2024-04-01; read 2026-12-02).
  */
 export const EKS_EXTENDED_SUPPORT_HOUR = 0.6;
+
+/**
+ * EKS Kubernetes version calendar carried inside the pack (it must not import config/): the first day a
+ * minor is no longer in standard support (then billed at the extended rate when the cluster's
+ * upgradePolicy.supportType is EXTENDED; with STANDARD, AWS upgrades it). Same dates as
+ * config/catalog.ts KUBERNETES_VERSIONS (AWS "Amazon EKS Kubernetes versions" release calendar, via
+ * endoflife.date products/amazon-eks.md @ a70eca33, 2026-07-08); tests/policies/cost.test.ts keeps
+ * the two equal.
+ */
+export const EKS_STANDARD_SUPPORT_END: Readonly<Record<string, string>> = {
+    "1.32": "2026-03-23",
+    "1.33": "2026-07-29",
+    "1.34": "2026-12-02",
+    "1.35": "2027-03-27",
+    "1.36": "2027-08-02",
+};
+export const EKS_CALENDAR_DATE = "2026-07-08";
 
 /** Hours in a billing month as both clouds count it (365 x 24 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -51,7 +104,69 @@ export interface RegionPrices {
     readonly loadBalancerHour: number;
     /** Block storage (gp3 / pd-balanced), USD per GiB-month. */
     readonly storageGiBMonth: number;
+    /** Usage prices (see USAGE_PRICES); the traffic they apply to is an assumption of the pack config. */
+    readonly usage: UsagePrices;
 }
+
+export interface UsagePrices {
+    /** NAT gateway (AWS) / Cloud NAT (GCP) data processing, USD per GB. */
+    readonly natGb: number;
+    /** Data transfer to another region of the same cloud, USD per GB (the sender pays). */
+    readonly interRegionGb: number;
+    /** A public IPv4 address in use, USD per hour. */
+    readonly publicIpv4Hour: number;
+    /** Log ingestion (CloudWatch Logs / Cloud Logging), USD per GB. */
+    readonly logsIngestGb: number;
+    /** Log storage, USD per GB-month. */
+    readonly logsStorageGbMonth: number;
+    /** S3 Replication Time Control (AWS) / turbo replication (GCP), USD per GB replicated. */
+    readonly replicationTimeControlGb: number;
+    /** Load balancer capacity unit (AWS NLCU), USD per LCU-hour; 0 where the cloud has none. */
+    readonly lbCapacityUnitHour: number;
+}
+
+/**
+ * Usage prices per region (same date and sources as the rest of the table; `npm run prices` refreshes
+ * the AWS and GCP rows from the price APIs into policies/cost/prices.generated.ts when run).
+ */
+export const USAGE_PRICES: Readonly<Record<string, UsagePrices>> = {
+    "ap-southeast-1": {
+        natGb: 0.059,
+        interRegionGb: 0.09,
+        publicIpv4Hour: 0.005,
+        logsIngestGb: 0.7,
+        logsStorageGbMonth: 0.033,
+        replicationTimeControlGb: 0.015,
+        lbCapacityUnitHour: 0.006,
+    },
+    "ap-northeast-1": {
+        natGb: 0.062,
+        interRegionGb: 0.09,
+        publicIpv4Hour: 0.005,
+        logsIngestGb: 0.76,
+        logsStorageGbMonth: 0.033,
+        replicationTimeControlGb: 0.015,
+        lbCapacityUnitHour: 0.006,
+    },
+    aws: {
+        natGb: 0.045,
+        interRegionGb: 0.02,
+        publicIpv4Hour: 0.005,
+        logsIngestGb: 0.5,
+        logsStorageGbMonth: 0.03,
+        replicationTimeControlGb: 0.015,
+        lbCapacityUnitHour: 0.006,
+    },
+    gcp: {
+        natGb: 0.045,
+        interRegionGb: 0.08,
+        publicIpv4Hour: 0.005,
+        logsIngestGb: 0.5,
+        logsStorageGbMonth: 0.01,
+        replicationTimeControlGb: 0.04,
+        lbCapacityUnitHour: 0,
+    },
+};
 
 /** AWS large (2 vCPU) price / 2. */
 const aws = (large: Record<string, number>): Record<string, number> =>
@@ -90,6 +205,7 @@ const MEASURED_PRICES: Readonly<Record<string, RegionPrices>> = {
         natGatewayHour: 0.059,
         loadBalancerHour: 0.0252,
         storageGiBMonth: 0.096,
+        usage: USAGE_PRICES["ap-southeast-1"],
     },
     // Asia Pacific (Tokyo)
     "ap-northeast-1": {
@@ -113,6 +229,7 @@ const MEASURED_PRICES: Readonly<Record<string, RegionPrices>> = {
         natGatewayHour: 0.062,
         loadBalancerHour: 0.0243,
         storageGiBMonth: 0.096,
+        usage: USAGE_PRICES["ap-northeast-1"],
     },
     // Singapore
     "asia-southeast1": {
@@ -132,6 +249,7 @@ const MEASURED_PRICES: Readonly<Record<string, RegionPrices>> = {
         natGatewayHour: 0.044,
         loadBalancerHour: 0.025,
         storageGiBMonth: 0.11,
+        usage: USAGE_PRICES.gcp,
     },
     // Tokyo
     "asia-northeast1": {
@@ -151,6 +269,7 @@ const MEASURED_PRICES: Readonly<Record<string, RegionPrices>> = {
         natGatewayHour: 0.044,
         loadBalancerHour: 0.025,
         storageGiBMonth: 0.12,
+        usage: USAGE_PRICES.gcp,
     },
 };
 
@@ -179,6 +298,7 @@ const AWS_BASE: RegionPrices = {
     natGatewayHour: 0.045,
     loadBalancerHour: 0.0225,
     storageGiBMonth: 0.08,
+    usage: USAGE_PRICES.aws,
 };
 const GCP_BASE: RegionPrices = {
     cloud: "gcp",
@@ -197,6 +317,7 @@ const GCP_BASE: RegionPrices = {
     natGatewayHour: 0.044,
     loadBalancerHour: 0.025,
     storageGiBMonth: 0.1,
+    usage: USAGE_PRICES.gcp,
 };
 
 /**
@@ -295,6 +416,7 @@ function scaled(base: RegionPrices, m: number): RegionPrices {
         natGatewayHour: r6(base.natGatewayHour),
         loadBalancerHour: r6(base.loadBalancerHour),
         storageGiBMonth: r6(base.storageGiBMonth),
+        usage: base.usage,
     };
 }
 
@@ -305,6 +427,19 @@ export const ESTIMATED_REGIONS: readonly string[] = [
 ];
 
 /** Every region's prices: measured where the table has them, else the base region times its multiplier. */
+/** A measured row with the refreshed prices of its region laid over it. */
+function refreshed(region: string, row: RegionPrices): RegionPrices {
+    const r = REFRESHED?.regions[region];
+    if (!r) return row;
+    return {
+        ...row,
+        vcpuHour: { ...row.vcpuHour, ...r.vcpuHour },
+        natGatewayHour: r.natGatewayHour ?? row.natGatewayHour,
+        controlPlaneHour: r.controlPlaneHour ?? row.controlPlaneHour,
+        usage: { ...row.usage, natGb: r.natGb ?? row.usage.natGb },
+    };
+}
+
 export const PRICES: Readonly<Record<string, RegionPrices>> = {
     ...Object.fromEntries(
         (["aws", "gcp"] as const).flatMap((cloud) =>
@@ -314,7 +449,9 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
             ]),
         ),
     ),
-    ...MEASURED_PRICES,
+    ...Object.fromEntries(
+        Object.entries(MEASURED_PRICES).map(([region, row]) => [region, refreshed(region, row)]),
+    ),
 };
 
 /** Family key of an instance type in the table: `m6i.large` -> `m6i`, `n2-standard-4` -> `n2-standard`. */

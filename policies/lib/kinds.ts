@@ -29,6 +29,14 @@ export const T = {
     s3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     s3Lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     s3Replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    s3BucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    eip: "aws:ec2/eip:Eip",
+    gcpAddress: "gcp:compute/address:Address",
+    awsProvider: "pulumi:providers:aws",
+    gcpProvider: "pulumi:providers:gcp",
     gkeCluster: "gcp:container/cluster:Cluster",
     gkeNodePool: "gcp:container/nodePool:NodePool",
     gcsBucket: "gcp:storage/bucket:Bucket",
@@ -49,6 +57,7 @@ export const isAuthorizationPolicy = (type: string) =>
 export const isRequestAuthentication = (type: string) =>
     isKind(type, ISTIO_SECURITY, "RequestAuthentication");
 export const isIstioGateway = (type: string) => isKind(type, ISTIO_NETWORKING, "Gateway");
+export const isVirtualService = (type: string) => isKind(type, ISTIO_NETWORKING, "VirtualService");
 export const isTelemetry = (type: string) => isKind(type, ISTIO_TELEMETRY, "Telemetry");
 
 /** metadata.name / metadata.namespace of a Kubernetes object's inputs (undefined when not set). */

@@ -45,6 +45,21 @@ export function asRecord(v: unknown): Props {
     return isObject(v) ? v : {};
 }
 
+/**
+ * A provider input that is an object: the engine hands provider configuration over with every
+ * non-string value JSON-encoded (`defaultTags: "{\"tags\":{...}}"`), so parse strings that hold JSON.
+ */
+export function providerObject(v: unknown): Props {
+    if (typeof v === "string" && v.trim().startsWith("{")) {
+        try {
+            return asRecord(JSON.parse(v));
+        } catch {
+            return {};
+        }
+    }
+    return asRecord(v);
+}
+
 /** String map (labels, tags, annotations); non-string values are dropped. */
 export function asStringMap(v: unknown): Record<string, string> {
     const out: Record<string, string> = {};

@@ -7,6 +7,8 @@ import { accessMatrix } from "./rules/access";
 import { defaultDenyPerAppNamespace, noAllowAll } from "./rules/authz";
 import { backupBuckets } from "./rules/backup";
 import {
+    apiServerNotWorldOpen,
+    eastWestGatewayInternal,
     eksControlPlaneLogs,
     eksPrivateEndpoint,
     eksPublicAccessRestricted,
@@ -15,6 +17,7 @@ import {
     gkeShieldedNodes,
     gkeWorkloadIdentity,
     kmsKeyRotation,
+    launchTemplateHardening,
 } from "./rules/clusters";
 import {
     claimsNeedRequestAuthentication,
@@ -24,7 +27,7 @@ import {
 } from "./rules/identity";
 import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
-import { mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
+import { destinationRuleMtls, mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
 import { helmReleasePinned, noPlaintextSecretMaterial, sidecarInjection } from "./rules/workloads";
 import {
     backupAccessLogging,
@@ -66,4 +69,9 @@ export const securityPolicies: PackPolicy[] = [
     backupAccessLogging,
     veleroRepositoryPassword,
     launchTemplateVolumeKms,
+    // --- policy gating and coverage ---
+    destinationRuleMtls,
+    launchTemplateHardening,
+    apiServerNotWorldOpen,
+    eastWestGatewayInternal,
 ];

@@ -1,6 +1,11 @@
 import * as assert from "assert";
-import { monthlyBudget } from "../../policies/cost/rules/budget";
-import { instanceFamilies, spotForNonProd } from "../../policies/cost/rules/compute";
+import { KUBERNETES_RELEASES } from "../../config/catalog";
+import { estimateComplete, monthlyBudget } from "../../policies/cost/rules/budget";
+import {
+    instanceFamilies,
+    instanceSizeCeiling,
+    spotForNonProd,
+} from "../../policies/cost/rules/compute";
 import {
     autoscalingTargets,
     istiodSizing,
@@ -9,13 +14,14 @@ import {
     traceSampling,
 } from "../../policies/cost/rules/mesh";
 import { retention } from "../../policies/cost/rules/retention";
-import { costAllocationTags } from "../../policies/cost/rules/tags";
-import { chartStorageGiB } from "../../policies/cost/estimate";
+import { costAllocationTags, providerDefaultTags } from "../../policies/cost/rules/tags";
+import { chartStorageGiB, TrafficAssumptions } from "../../policies/cost/estimate";
 import {
     instanceHourly,
     PRICES,
     ESTIMATED_REGIONS,
     EKS_EXTENDED_SUPPORT_HOUR,
+    EKS_STANDARD_SUPPORT_END,
     PRICE_SOURCES,
     PRICE_TABLE_DATE,
 } from "../../policies/cost/prices";
@@ -24,6 +30,7 @@ import {
     awsProvider,
     check,
     cr,
+    found,
     gcpProvider,
     k8sProvider,
     messages,
@@ -39,6 +46,22 @@ const eksCluster = res(
     { provider: aws },
 );
 const k8s = k8sProvider("singapore-k8s", eksCluster);
+
+/** No usage at all: isolates the resource-priced lines. */
+const NO_TRAFFIC: TrafficAssumptions = {
+    natGbPerGateway: 0,
+    interRegionGbPerRegion: 0,
+    logsGbPerLogGroup: 0,
+    replicatedGbPerBucket: 0,
+    lcuPerLoadBalancer: 0,
+    publicIpsPerInternetLoadBalancer: 0,
+};
+const zeroUsage = {
+    "public-ipv4": 0,
+    "data-transfer": 0,
+    logs: 0,
+    "backup-replication": 0,
+};
 
 const istiodValues = (o: Record<string, unknown> = {}) => ({
     resources: {
@@ -559,10 +582,11 @@ describe("policies/cost: cost-allocation tags", () => {
         assert.deepStrictEqual(v, []);
     });
 
-    it("fails taggable resources without the tags (even with no tags input)", () => {
+    it("fails resources whose own tags lack a key, and providers without default tags", () => {
         const v = check(
             costAllocationTags,
             [
+                // No own tags: the provider's defaultTags apply, checked by provider-default-tags.
                 res("aws:ec2/natGateway:NatGateway", "nat", { subnetId: "s" }, { provider: aws }),
                 res("aws:kms/key:Key", "key", { tags: { team: "platform" } }, { provider: aws }),
                 res(
@@ -575,9 +599,29 @@ describe("policies/cost: cost-allocation tags", () => {
             required,
         );
         assert.deepStrictEqual(messages(v), [
-            "missing cost-allocation tags: team, cost-center, environment",
             "missing cost-allocation tags: cost-center, environment",
             "missing cost-allocation labels: cost-center",
+        ]);
+        const tags = { team: "platform", "cost-center": "edtech", environment: "prod" };
+        const providers = [
+            awsProvider("bare", "ap-southeast-1"),
+            // The engine hands provider objects over JSON-encoded.
+            awsProvider("encoded", "ap-southeast-1", { defaultTags: JSON.stringify({ tags }) }),
+            awsProvider("partial", "ap-southeast-1", { defaultTags: { tags: { team: "x" } } }),
+            res("pulumi:providers:gcp", "gcp", {
+                region: "asia-southeast1",
+                defaultLabels: JSON.stringify(tags),
+            }),
+        ];
+        assert.deepStrictEqual(found(check(providerDefaultTags, providers, required)), [
+            [
+                "bare",
+                "AWS provider defaultTags.tags lacks team, cost-center, environment; set them on the provider so every resource it manages carries them",
+            ],
+            [
+                "partial",
+                "AWS provider defaultTags.tags lacks cost-center, environment; set them on the provider so every resource it manages carries them",
+            ],
         ]);
     });
 });
@@ -646,7 +690,12 @@ describe("policies/cost: price table and monthly estimate", () => {
             },
             { provider: k8s },
         );
-        const e = estimateMonthlyCost([aws, eksCluster, k8s, nodes, spot, nat, gw, internal, prom]);
+        const e = estimateMonthlyCost(
+            [aws, eksCluster, k8s, nodes, spot, nat, gw, internal, prom],
+            {
+                traffic: NO_TRAFFIC,
+            },
+        );
         assert.deepStrictEqual(e.unpriced, []);
         assert.deepStrictEqual(e.byCategory, {
             instances: 385.44, // 2 x 0.24 x 730 + 0.4 x 0.12 x 730
@@ -654,9 +703,126 @@ describe("policies/cost: price table and monthly estimate", () => {
             "nat-gateways": 43.07,
             "load-balancers": 18.4,
             storage: 30.72, // (2 x 50 + 20) GiB node disks + 2 x 100 GiB claims, at 0.096
+            ...zeroUsage,
         });
         assert.strictEqual(e.totalUsd, 550.63);
         assert.deepStrictEqual(e.byRegion, { "ap-southeast-1": 550.63 });
+        // Minimum: 1 x m6i.xlarge + 1 spot m6i.large, (50 + 20) GiB disks; maximum: 4 + 2 nodes.
+        assert.strictEqual(e.minTotalUsd, 370.63); // 175.2 + 35.04 + 73 + 43.07 + 18.4 + 6.72 + 19.2
+        assert.strictEqual(e.maxTotalUsd, 947.59); // 700.8 + 70.08 + 73 + 43.07 + 18.4 + 23.04 + 19.2
+    });
+
+    it("prices EKS and GKE node groups alike at min, desired and max", () => {
+        const gcp = gcpProvider("gcp-singapore", "asia-southeast1");
+        const regional = res(
+            "gcp:container/nodePool:NodePool",
+            "regional",
+            {
+                location: "asia-southeast1",
+                initialNodeCount: 2,
+                autoscaling: { totalMinNodeCount: 3, totalMaxNodeCount: 12 },
+                nodeConfig: { machineType: "n2-standard-4", diskSizeGb: 0 },
+            },
+            { provider: gcp },
+        );
+        const zonal = res(
+            "gcp:container/nodePool:NodePool",
+            "per-zone",
+            {
+                location: "asia-southeast1",
+                nodeLocations: ["asia-southeast1-a", "asia-southeast1-b"],
+                initialNodeCount: 1,
+                autoscaling: { minNodeCount: 1, maxNodeCount: 3 },
+                nodeConfig: { machineType: "n2-standard-2", diskSizeGb: 0 },
+            },
+            { provider: gcp },
+        );
+        const e = estimateMonthlyCost([gcp, regional, zonal], { traffic: NO_TRAFFIC });
+        assert.deepStrictEqual(
+            e.lines.map((l) => [l.description, l.minUsd, l.monthlyUsd, l.maxUsd]),
+            [
+                // 0.239 per hour: 3 / 6 (2 per zone x 3 zones) / 12 nodes
+                ["6 (3-12) x n2-standard-4", 523.41, 1046.82, 2093.64],
+                // 0.1195 per hour: 2 / 2 / 6 nodes (per-zone counts x 2 zones)
+                ["2 (2-6) x n2-standard-2", 174.47, 174.47, 523.41],
+            ],
+        );
+    });
+
+    it("prices usage from the traffic assumptions: NAT, inter-region, IPv4, logs, RTC, LCUs", () => {
+        const tokyo = awsProvider("aws-tokyo", "ap-northeast-1");
+        const tokyoEks = res("aws:eks/cluster:Cluster", "tokyo-eks", {}, { provider: tokyo });
+        const traffic: TrafficAssumptions = {
+            natGbPerGateway: 100,
+            interRegionGbPerRegion: 200,
+            logsGbPerLogGroup: 10,
+            replicatedGbPerBucket: 50,
+            lcuPerLoadBalancer: 1,
+            publicIpsPerInternetLoadBalancer: 3,
+        };
+        const e = estimateMonthlyCost(
+            [
+                aws,
+                tokyo,
+                eksCluster,
+                tokyoEks,
+                res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: aws }),
+                res("aws:ec2/eip:Eip", "eip", { domain: "vpc" }, { provider: aws }),
+                res(
+                    "aws:cloudwatch/logGroup:LogGroup",
+                    "logs",
+                    { retentionInDays: 7 },
+                    { provider: aws },
+                ),
+                res(
+                    "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                    "rep",
+                    {
+                        rules: [
+                            {
+                                status: "Enabled",
+                                destination: {
+                                    bucket: "arn:aws:s3:::b",
+                                    replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                                },
+                            },
+                        ],
+                    },
+                    { provider: aws },
+                ),
+                res(
+                    "aws:lb/loadBalancer:LoadBalancer",
+                    "nlb",
+                    { loadBalancerType: "network" },
+                    { provider: aws },
+                ),
+                res(
+                    "aws:lb/loadBalancer:LoadBalancer",
+                    "internal",
+                    { internal: true },
+                    { provider: tokyo },
+                ),
+            ],
+            { traffic },
+        );
+        const usage = e.lines
+            .filter((l) => !["control-planes", "nat-gateways"].includes(l.category))
+            .map((l) => [l.urn.split("::").pop(), l.category, l.description, l.monthlyUsd]);
+        assert.deepStrictEqual(usage, [
+            ["nat", "data-transfer", "NAT data processing (100 GB assumed)", 5.9], // 0.059
+            ["eip", "public-ipv4", "1 public IPv4 (Elastic IP)", 3.65], // 0.005 x 730
+            ["logs", "logs", "log group (10 GB/month assumed): ingestion", 7], // 0.70
+            ["logs", "logs", "log group (10 GB/month assumed): storage (7 day retention)", 0.08],
+            ["rep", "data-transfer", "cross-region replication transfer (50 GB assumed)", 4.5],
+            ["rep", "backup-replication", "S3 Replication Time Control (50 GB assumed)", 0.75],
+            ["nlb", "load-balancers", "load balancer", 18.4], // 0.0252 x 730
+            ["nlb", "load-balancers", "load balancer: capacity units (1 assumed)", 4.38], // 0.006 x 730
+            ["nlb", "public-ipv4", "3 public IPv4 (internet-facing load balancer)", 10.95],
+            ["internal", "load-balancers", "load balancer", 17.74], // 0.0243 x 730
+            ["internal", "load-balancers", "load balancer: capacity units (1 assumed)", 4.38],
+            ["(stack)", "data-transfer", "data transfer to the other regions (200 GB assumed)", 18],
+            ["(stack)", "data-transfer", "data transfer to the other regions (200 GB assumed)", 18],
+        ]);
     });
 
     it("prices a node group's disk from its launch template when the group has no diskSize", () => {
@@ -760,52 +926,122 @@ describe("policies/cost: price table and monthly estimate", () => {
         ]);
     });
 
-    it("prices an EKS control plane that opted into extended support at $0.60 per cluster-hour", () => {
-        const extended = res(
-            "aws:eks/cluster:Cluster",
-            "extended",
-            { ...eksCluster.inputs, upgradePolicy: { supportType: "EXTENDED" } },
-            { provider: aws },
+    it("prices extended support by the dated calendar: only a version past standard support", () => {
+        const cluster = (name: string, version: string, supportType: string) =>
+            res(
+                "aws:eks/cluster:Cluster",
+                name,
+                { ...eksCluster.inputs, version, upgradePolicy: { supportType } },
+                { provider: aws },
+            );
+        const e = estimateMonthlyCost(
+            [
+                aws,
+                cluster("old", "1.33", "EXTENDED"),
+                cluster("current", "1.35", "EXTENDED"),
+                cluster("standard", "1.33", "STANDARD"),
+            ],
+            { asOf: "2026-12-02", traffic: NO_TRAFFIC },
         );
-        const standard = res(
-            "aws:eks/cluster:Cluster",
-            "standard",
-            { ...eksCluster.inputs, upgradePolicy: { supportType: "STANDARD" } },
-            { provider: aws },
-        );
-        const e = estimateMonthlyCost([aws, extended, standard]);
         assert.deepStrictEqual(
             e.lines.map((l) => [l.urn.split("::").pop(), l.description, l.monthlyUsd]),
             [
-                ["extended", "managed control plane (EKS extended support)", 438], // 0.60 x 730
-                ["standard", "managed control plane", 73], // 0.10 x 730
+                [
+                    "old",
+                    "managed control plane (EKS extended support: 1.33 left standard support 2026-07-29)",
+                    438, // 0.60 x 730
+                ],
+                ["current", "managed control plane", 73], // 1.35 is in standard support until 2027-03-27
+                ["standard", "managed control plane", 73], // AWS upgrades it instead
             ],
         );
         assert.strictEqual(EKS_EXTENDED_SUPPORT_HOUR, 0.6);
     });
 
-    it("passes within budget and fails over budget or when the estimate is incomplete", () => {
-        const nat = res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: aws });
+    it("carries the same EKS calendar as config/catalog.ts", () => {
         assert.deepStrictEqual(
-            check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 200 }),
+            EKS_STANDARD_SUPPORT_END,
+            Object.fromEntries(
+                Object.entries(KUBERNETES_RELEASES).map(([v, r]) => [v, r.eksEndOfStandard]),
+            ),
+        );
+    });
+
+    it("passes within budget and fails over budget, worst case, or (advisory) when incomplete", () => {
+        const nat = res("aws:ec2/natGateway:NatGateway", "nat", {}, { provider: aws });
+        const cfg = { traffic: NO_TRAFFIC };
+        assert.deepStrictEqual(
+            check(monthlyBudget, [aws, eksCluster, nat], { ...cfg, budgetUsd: 200 }),
             [],
         );
         assert.deepStrictEqual(
-            messages(check(monthlyBudget, [aws, eksCluster, nat], { budgetUsd: 100 })),
+            messages(check(monthlyBudget, [aws, eksCluster, nat], { ...cfg, budgetUsd: 100 })),
             [
-                "estimated monthly cost $116.07 exceeds the budget of $100.00 for stack test (control-planes $73.00, nat-gateways $43.07; prices of 2025-06-01)",
+                "estimated monthly cost $116.07 at desired size exceeds the budget of $100.00 for stack test (control-planes $73.00, nat-gateways $43.07; prices of 2025-06-01)",
             ],
         );
         assert.strictEqual(
             check(monthlyBudget, [aws, eksCluster, nat], {
+                ...cfg,
                 budgetUsd: 100,
                 stackBudgetsUsd: { test: 150 },
             }).length,
             0,
         );
+        const elastic = res(
+            "aws:eks/nodeGroup:NodeGroup",
+            "elastic",
+            {
+                instanceTypes: ["m6i.large"],
+                diskSize: 0,
+                scalingConfig: { desiredSize: 2, minSize: 2, maxSize: 40 },
+            },
+            { provider: aws },
+        );
+        assert.deepStrictEqual(
+            messages(
+                check(monthlyBudget, [aws, elastic], {
+                    ...cfg,
+                    budgetUsd: 1000,
+                    worstCaseBudgetUsd: 1000,
+                }),
+            ),
+            [
+                "worst-case monthly cost $3504.00 (every autoscaler at its maximum; $175.20 at desired size) exceeds the worst-case budget of $1000.00 for stack test: elastic 2 (2-40) x m6i.large up to $3504.00",
+            ],
+        );
         const lost = res("aws:ec2/natGateway:NatGateway", "lost", {});
-        assert.deepStrictEqual(messages(check(monthlyBudget, [lost], { budgetUsd: 100 })), [
-            "cost estimate is incomplete: lost (region unknown)",
-        ]);
+        assert.deepStrictEqual(check(monthlyBudget, [lost], { ...cfg, budgetUsd: 100 }), []);
+        assert.deepStrictEqual(
+            check(estimateComplete, [lost], cfg, "advisory").map((v) => [
+                v.enforcementLevel,
+                v.message,
+            ]),
+            [
+                [
+                    "advisory",
+                    "cost estimate is incomplete: lost (region unknown); the budget check leaves it out",
+                ],
+            ],
+        );
+        assert.strictEqual(estimateComplete.enforcementLevel, "advisory");
+    });
+
+    it("caps instance sizes per environment", () => {
+        const ng = (t: string) =>
+            res("aws:eks/nodeGroup:NodeGroup", t, { instanceTypes: [t] }, { provider: aws });
+        assert.deepStrictEqual(
+            found(
+                check(instanceSizeCeiling, [ng("t3.large"), ng("m6i.xlarge"), ng("m6i.24xlarge")], {
+                    maxVcpus: 4,
+                }),
+            ),
+            [
+                [
+                    "m6i.24xlarge",
+                    "instance type m6i.24xlarge (96 vCPUs) is above this environment's ceiling of 4 vCPUs; use a smaller size or more nodes",
+                ],
+            ],
+        );
     });
 });

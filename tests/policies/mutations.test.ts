@@ -279,7 +279,12 @@ const ROWS: Row[] = [
             [
                 "istio-no-allow-all-authorization",
                 "mesh-singapore-authorizationpolicy-user-user-data-protection",
-                "conditions are split across OR-ed rules (rules[0] has only from, rules[1] has only to, rules[2] has only when); each rule alone grants access. Put from, to and when in one rule so they are AND-ed",
+                "rules[1] admits any caller (no source field with a concrete value) to a whole path pattern; only exact paths (e.g. /healthz) may be open to every caller, so this ALLOW policy admits every request; rules are OR-ed, so keep who (from) and what (to.paths) in the same rule",
+            ],
+            [
+                "istio-no-allow-all-authorization",
+                "mesh-singapore-authorizationpolicy-user-user-data-protection",
+                "rules[2] admits any caller (no source field with a concrete value: wildcards and negations admit everyone else) on any path, so this ALLOW policy admits every request; rules are OR-ed, so keep who (from) and what (to.paths) in the same rule",
             ],
         ],
     },
@@ -359,7 +364,32 @@ const ROWS: Row[] = [
             [
                 "istio-ingress-jwt",
                 "mesh-tokyo-ingress",
-                "ingress gateway istio-ingressgateway in cluster tokyo-k8s accepts requests without a JWT: no AuthorizationPolicy selecting it requires one (DENY with notRequestPrincipals or ALLOW with requestPrincipals); a RequestAuthentication alone only rejects invalid tokens",
+                "ingress gateway istio-ingressgateway in cluster tokyo-k8s routes exact /api/v1/users (VirtualService public-routes) without requiring a JWT: no AuthorizationPolicy selecting it requires a token for every request to that path (DENY notRequestPrincipals or ALLOW requestPrincipals, not narrowed by methods, hosts, ports or when)",
+            ],
+            [
+                "istio-ingress-jwt",
+                "mesh-tokyo-ingress",
+                "ingress gateway istio-ingressgateway in cluster tokyo-k8s routes prefix /api/v1/users/ (VirtualService public-routes) without requiring a JWT: no AuthorizationPolicy selecting it requires a token for every request to that path (DENY notRequestPrincipals or ALLOW requestPrincipals, not narrowed by methods, hosts, ports or when)",
+            ],
+            [
+                "istio-ingress-jwt",
+                "mesh-tokyo-ingress",
+                "ingress gateway istio-ingressgateway in cluster tokyo-k8s routes exact /api/v1/content (VirtualService public-routes) without requiring a JWT: no AuthorizationPolicy selecting it requires a token for every request to that path (DENY notRequestPrincipals or ALLOW requestPrincipals, not narrowed by methods, hosts, ports or when)",
+            ],
+            [
+                "istio-ingress-jwt",
+                "mesh-tokyo-ingress",
+                "ingress gateway istio-ingressgateway in cluster tokyo-k8s routes prefix /api/v1/content/ (VirtualService public-routes) without requiring a JWT: no AuthorizationPolicy selecting it requires a token for every request to that path (DENY notRequestPrincipals or ALLOW requestPrincipals, not narrowed by methods, hosts, ports or when)",
+            ],
+            [
+                "istio-ingress-jwt",
+                "mesh-tokyo-ingress",
+                "ingress gateway istio-ingressgateway in cluster tokyo-k8s routes exact /api/v1/exams (VirtualService public-routes) without requiring a JWT: no AuthorizationPolicy selecting it requires a token for every request to that path (DENY notRequestPrincipals or ALLOW requestPrincipals, not narrowed by methods, hosts, ports or when)",
+            ],
+            [
+                "istio-ingress-jwt",
+                "mesh-tokyo-ingress",
+                "ingress gateway istio-ingressgateway in cluster tokyo-k8s routes prefix /api/v1/exams/ (VirtualService public-routes) without requiring a JWT: no AuthorizationPolicy selecting it requires a token for every request to that path (DENY notRequestPrincipals or ALLOW requestPrincipals, not narrowed by methods, hosts, ports or when)",
             ],
         ],
     },
@@ -1128,11 +1158,11 @@ const ROWS: Row[] = [
     {
         stack: "prod",
         rule: "cost-allocation-tags",
-        breaks: "a NAT gateway without its cost-center tag",
+        breaks: "a NAT gateway blanking its cost-center tag (own tags override the provider's defaults)",
         mutate: (p) => {
-            delete p.resources.find((r) => r.type === "aws:ec2/natGateway:NatGateway")!.inputs.tags[
+            p.resources.find((r) => r.type === "aws:ec2/natGateway:NatGateway")!.inputs.tags[
                 "cost-center"
-            ];
+            ] = "";
         },
         expect: [
             [
@@ -1145,9 +1175,9 @@ const ROWS: Row[] = [
     {
         stack: "gcp",
         rule: "cost-allocation-tags",
-        breaks: "a GKE cluster without its team label",
+        breaks: "a GKE cluster blanking its team label",
         mutate: (p) => {
-            delete p.named("singapore-gke").inputs.resourceLabels.team;
+            p.named("singapore-gke").inputs.resourceLabels.team = "";
         },
         expect: [["cost-allocation-tags", "singapore-gke", "missing cost-allocation labels: team"]],
     },
@@ -1163,7 +1193,129 @@ const ROWS: Row[] = [
             [
                 "monthly-cost-budget",
                 "mesh-platform-prod",
-                "estimated monthly cost $23199.39 exceeds the budget of $4000.00 for stack prod (instances $21908.76, control-planes $146.00, nat-gateways $264.99, load-balancers $72.28, storage $807.36; prices of 2025-06-01)",
+                "estimated monthly cost $23376.67 at desired size exceeds the budget of $4000.00 for stack prod (instances $21908.76, control-planes $146.00, nat-gateways $264.99, load-balancers $89.80, storage $807.36, public-ipv4 $43.80, data-transfer $81.30, logs $33.16, backup-replication $1.50; prices of 2025-06-01)",
+            ],
+            [
+                "monthly-cost-budget",
+                "mesh-platform-prod",
+                "worst-case monthly cost $23939.83 (every autoscaler at its maximum; $23376.67 at desired size) exceeds the worst-case budget of $8000.00 for stack prod: tokyo-system 3 (3-6) x m6i.large up to $543.12; singapore-system 3 (3-6) x m6i.large up to $525.60; singapore-system 3 x 50 GiB node disks up to $28.80",
+            ],
+        ],
+    },
+    // --- issue 18: classes the packs used to miss
+    {
+        stack: "prod",
+        rule: "istio-destination-rule-mtls",
+        breaks: "a DestinationRule disabling TLS to a mesh host",
+        mutate: (p) => {
+            p.resources.find((r) =>
+                r.type.endsWith(":DestinationRule"),
+            )!.inputs.spec.trafficPolicy = { tls: { mode: "DISABLE" } };
+        },
+        expect: [
+            [
+                "istio-destination-rule-mtls",
+                "mesh-singapore-destinationrule-analytics-learning-analytics",
+                "trafficPolicy.tls.mode DISABLE towards mesh host learning-analytics.analytics.svc.cluster.local sends plaintext, which the STRICT mesh's sidecars reject (or, with PERMISSIVE, accept unauthenticated); remove it (Istio uses ISTIO_MUTUAL automatically) or set ISTIO_MUTUAL",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "node-launch-template-hardening",
+        breaks: "IMDSv1 allowed on a node launch template",
+        mutate: (p) => {
+            p.named(
+                "tokyo-system",
+                "launchTemplate:LaunchTemplate",
+            ).inputs.metadataOptions.httpTokens = "optional";
+        },
+        expect: [
+            [
+                "node-launch-template-hardening",
+                "tokyo-system",
+                'metadataOptions.httpTokens is optional; set "required" (IMDSv2 only: IMDSv1 answers any unauthenticated GET)',
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "eks-api-security-group-not-world-open",
+        breaks: "the API security group open to ::/0",
+        mutate: (p) => {
+            const r = p.named("tokyo-api-10-0-0-0-16");
+            delete r.inputs.cidrIpv4;
+            r.inputs.cidrIpv6 = "::/0";
+        },
+        expect: [
+            [
+                "eks-api-security-group-not-world-open",
+                "tokyo-api-10-0-0-0-16",
+                "rule tokyo-api-10-0-0-0-16 admits ::/0 to port 443 of tokyo-api, a security group of an EKS cluster: the API server is open to the internet",
+            ],
+        ],
+    },
+    {
+        stack: "gcp",
+        rule: "eastwest-gateway-internal",
+        breaks: "the east-west gateway's internal load balancer annotation removed",
+        mutate: (p) => {
+            delete p.named("mesh-singapore-eastwest").inputs.values.service.annotations[
+                "networking.gke.io/load-balancer-type"
+            ];
+        },
+        expect: [
+            [
+                "eastwest-gateway-internal",
+                "mesh-singapore-eastwest",
+                "east-west gateway mesh-singapore-eastwest gets an internet-facing load balancer: its values.service.annotations do not make it internal (service.beta.kubernetes.io/aws-load-balancer-scheme: internal, networking.gke.io/load-balancer-type: Internal); the peered networks reach it privately",
+            ],
+        ],
+    },
+    {
+        stack: "staging",
+        rule: "instance-size-ceiling",
+        breaks: "an m6i.4xlarge in a staging launch template",
+        mutate: (p) => {
+            p.named("tokyo-system", "launchTemplate:LaunchTemplate").inputs.instanceType =
+                "m6i.4xlarge";
+        },
+        expect: [
+            [
+                "instance-size-ceiling",
+                "tokyo-system",
+                "instance type m6i.4xlarge (16 vCPUs) is above this environment's ceiling of 8 vCPUs; use a smaller size or more nodes",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "provider-default-tags",
+        breaks: "a provider without defaultTags",
+        mutate: (p) => {
+            delete p.named("aws-singapore", "providers:aws").inputs.defaultTags;
+        },
+        expect: [
+            [
+                "provider-default-tags",
+                "aws-singapore",
+                "AWS provider defaultTags.tags lacks team, cost-center, environment; set them on the provider so every resource it manages carries them",
+            ],
+        ],
+    },
+    {
+        stack: "dev",
+        rule: "cost-estimate-complete",
+        breaks: "an unpriced region-less NAT gateway (advisory in every environment)",
+        mutate: (p) => {
+            const nat = p.resources.find((r) => r.type === "aws:ec2/natGateway:NatGateway")!;
+            delete nat.provider;
+        },
+        expect: [
+            [
+                "cost-estimate-complete",
+                "singapore-nat-0",
+                "cost estimate is incomplete: singapore-nat-0 (region unknown); the budget check leaves it out",
             ],
         ],
     },

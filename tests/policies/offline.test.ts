@@ -56,8 +56,8 @@ describe("policies: packs", () => {
         }
         const names = [...securityPolicies, ...costPolicies].map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(securityPolicies.length, 19 + 4 + 4 + 1); // + rules/identity.ts, rules/secrets.ts, rules/access.ts
-        assert.strictEqual(costPolicies.length, 9);
+        assert.strictEqual(securityPolicies.length, 19 + 4 + 4 + 4 + 1); // + rules/identity.ts, rules/secrets.ts, the hardening rules, rules/access.ts
+        assert.strictEqual(costPolicies.length, 12);
     });
 });
 
@@ -109,7 +109,7 @@ describe("policies: config files", () => {
                     'trace-sampling-cap.enforcementLevel: must be one of "advisory", "mandatory", "remediate", "disabled" (got "strict")',
                     "monthly-cost-budget.budgetUsd: must be >= 0 (got -5)",
                     'monthly-cost-budget.stackBudgetsUsd.prod: must be number (got "lots")',
-                    "monthly-cost-budget.currency: unknown config property; allowed: enforcementLevel, budgetUsd, stackBudgetsUsd",
+                    "monthly-cost-budget.currency: unknown config property; allowed: enforcementLevel, budgetUsd, stackBudgetsUsd, worstCaseBudgetUsd, stackWorstCaseBudgetsUsd, traffic",
                     "instance-families-allowed.allowedFamilies: needs at least 1 item(s) (got 0)",
                     "retention-periods: must be an enforcement level or an object (got 7)",
                 ]);
@@ -202,12 +202,15 @@ describe("policies: offline runner", () => {
     it("hands resource policies faithful ResourceValidationArgs and stack policies linked resources", () => {
         const aws = awsProvider("aws-singapore", "ap-southeast-1");
         const parent = res("mesh-platform:cluster:EksCluster", "singapore", {});
-        const key = res(
-            "aws:kms/key:Key",
-            "singapore-key",
-            { enableKeyRotation: true },
-            { provider: aws, parent, protect: true },
-        );
+        const key = {
+            ...res(
+                "aws:kms/key:Key",
+                "singapore-key",
+                { enableKeyRotation: true },
+                { provider: aws, parent, protect: true },
+            ),
+            additionalSecretOutputs: ["description"],
+        };
         const seen: ResourceValidationArgs[] = [];
         let stackSeen: StackValidationArgs | undefined;
         class KeyClass {
@@ -258,7 +261,8 @@ describe("policies: offline runner", () => {
             ignoreChanges: [],
             aliases: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-            additionalSecretOutputs: [],
+            // As the plan records it (plan.json additionalSecretOutputs), not an empty list.
+            additionalSecretOutputs: ["description"],
             parent: parent.urn,
         });
         assert.deepStrictEqual(

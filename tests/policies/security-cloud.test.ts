@@ -318,9 +318,33 @@ describe("policies/security: backup buckets", () => {
                             id: "expire",
                             status: "Enabled",
                             expiration: { days: opts.expirationDays ?? 45 },
-                            noncurrentVersionExpiration: { noncurrentDays: 7 },
+                            noncurrentVersionExpiration: { noncurrentDays: 30 },
                         },
                     ],
+                },
+                dep,
+            ),
+            tlsOnly: res(
+                "aws:s3/bucketPolicy:BucketPolicy",
+                `${name}-tls-only`,
+                {
+                    bucket: `${name}-1a2b3c4`,
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "DenyInsecureTransport",
+                                Effect: "Deny",
+                                Principal: "*",
+                                Action: "s3:*",
+                                Resource: [
+                                    `arn:aws:s3:::${name}-1a2b3c4`,
+                                    `arn:aws:s3:::${name}-1a2b3c4/*`,
+                                ],
+                                Condition: { Bool: { "aws:SecureTransport": "false" } },
+                            },
+                        ],
+                    }),
                 },
                 dep,
             ),

@@ -223,8 +223,55 @@ describe("policies/security: authorization", () => {
         assert.deepStrictEqual(messages(check(noAllowAll, [empty, emptySource, split])), [
             "rules[0] constrains nothing, so this ALLOW policy allows every request",
             "rules[0] constrains nothing, so this ALLOW policy allows every request",
-            "conditions are split across OR-ed rules (rules[0] has only from, rules[1] has only to, rules[2] has only when); each rule alone grants access. Put from, to and when in one rule so they are AND-ed",
+            "rules[1] admits any caller (no source field with a concrete value) to a whole path pattern; only exact paths (e.g. /healthz) may be open to every caller, so this ALLOW policy admits every request; rules are OR-ed, so keep who (from) and what (to.paths) in the same rule",
+            "rules[2] admits any caller (no source field with a concrete value: wildcards and negations admit everyone else) on any path, so this ALLOW policy admits every request; rules are OR-ed, so keep who (from) and what (to.paths) in the same rule",
         ]);
+    });
+
+    it("decides by the set of requests a rule admits: wildcards and negations admit everyone", () => {
+        const rules = (r: unknown[]) => authz("p", "user", { rules: r });
+        const principal = { source: { principals: ["cluster.local/ns/user/sa/frontend-service"] } };
+        const cases: [string, unknown[], number][] = [
+            [
+                "healthz open + one principal",
+                [{ to: [{ operation: { paths: ["/healthz"] } }] }, { from: [principal] }],
+                0,
+            ],
+            [
+                "wildcard principal, all paths",
+                [
+                    {
+                        from: [{ source: { principals: ["*"] } }],
+                        to: [{ operation: { paths: ["*"] } }],
+                    },
+                ],
+                1,
+            ],
+            [
+                "negated principal only",
+                [{ from: [{ source: { notPrincipals: ["cluster.local/ns/x/sa/y"] } }] }],
+                1,
+            ],
+            [
+                "notPaths only, one principal",
+                [{ from: [principal], to: [{ operation: { notPaths: ["/admin"] } }] }],
+                0,
+            ],
+            ["methods only, anyone", [{ to: [{ operation: { methods: ["GET"] } }] }], 1],
+            [
+                "header condition only (the caller sets headers)",
+                [{ when: [{ key: "request.headers[x]", values: ["y"] }] }],
+                1,
+            ],
+            [
+                "source.ip condition, all paths",
+                [{ when: [{ key: "source.ip", values: ["10.0.0.0/8"] }] }],
+                0,
+            ],
+            ["one open entry among from sources", [{ from: [principal, { source: {} }] }], 1],
+        ];
+        for (const [what, r, n] of cases)
+            assert.strictEqual(check(noAllowAll, [rules(r)]).length, n, what);
     });
 });
 

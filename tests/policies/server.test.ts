@@ -7,7 +7,9 @@
  */
 import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
-import { createRequire } from "module";
+import * as fs from "fs";
+import * as os from "os";
+import { builtinModules, createRequire } from "module";
 import * as path from "path";
 import {
     evaluatePack,
@@ -17,6 +19,7 @@ import {
     PlanResource,
     PolicyViolation,
 } from "../../policies/offline";
+import { buildPack, PACK_DEPENDENCIES } from "../../tools/build-packs";
 import { awsProvider, cr, k8sProvider, namespace, release, res, STACK } from "./support";
 
 // The policy SDK's own gRPC and protobuf modules (dependencies of @pulumi/pulumi).
@@ -35,21 +38,25 @@ interface Server {
     readonly client: any;
 }
 
-function startPack(pack: PackDefinition): Promise<Server> {
+/**
+ * Start a pack's policy server: by default the source folder under policies/, with the repository's
+ * run-policy-pack; `dir` and `runner` point at a built pack installed on its own.
+ */
+function startPack(
+    pack: PackDefinition,
+    dir = path.resolve(__dirname, "..", "..", "policies", pack.dir),
+    runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack"),
+): Promise<Server> {
     return new Promise((resolve, reject) => {
         // No TS_NODE_* settings of the test process leak in: the pack must start with its own config.
         const env = Object.fromEntries(
             Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_")),
         );
-        const child = spawn(
-            process.execPath,
-            [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."],
-            {
-                cwd: path.resolve(__dirname, "..", "..", "policies", pack.dir),
-                env,
-                stdio: ["ignore", "pipe", "pipe"],
-            },
-        );
+        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+            cwd: dir,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         let err = "";
         child.stderr.on("data", (d) => (err += d));
@@ -250,8 +257,11 @@ describe("policies: the packs as a policy server", function () {
                     info.getPoliciesList().map((p: any) => p.getName()),
                     pack.policies.map((p) => p.name),
                 );
-                for (const p of info.getPoliciesList())
-                    assert.strictEqual(LEVEL_NAMES[p.getEnforcementlevel()], "mandatory");
+                // Each policy's own default (cost-estimate-complete is advisory); config files set the rest.
+                assert.deepStrictEqual(
+                    info.getPoliciesList().map((p: any) => LEVEL_NAMES[p.getEnforcementlevel()]),
+                    pack.policies.map((p) => p.enforcementLevel ?? "mandatory"),
+                );
             });
 
             for (const env of ["prod", "dev"] as const) {
@@ -269,6 +279,93 @@ describe("policies: the packs as a policy server", function () {
                     );
                 });
             }
+        });
+    }
+});
+
+/**
+ * `npm run build:packs`, then each built pack copied alone into an empty directory with only its own
+ * dependencies (the two SDK packages, linked from the repository's node_modules: no network), and
+ * started with that copy's run-policy-pack: it must register and report exactly what the offline runner
+ * reports. The bundle may require nothing but its declared dependencies.
+ */
+describe("policies: built packs, installed alone", function () {
+    this.timeout(180000);
+    let tmp: string;
+    before(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "packs-"));
+    });
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    for (const pack of PACKS) {
+        describe(pack.dir, () => {
+            let server: Server | undefined;
+            let dir: string;
+            before(() => {
+                const built = buildPack(pack.dir, path.join(tmp, "dist"));
+                dir = path.join(tmp, "installed", pack.dir);
+                fs.mkdirSync(dir, { recursive: true });
+                for (const f of fs.readdirSync(built))
+                    fs.copyFileSync(path.join(built, f), path.join(dir, f));
+                const manifest = JSON.parse(
+                    fs.readFileSync(path.join(dir, "package.json"), "utf8"),
+                );
+                for (const dep of Object.keys(manifest.dependencies)) {
+                    const real = path.dirname(require.resolve(`${dep}/package.json`));
+                    const link = path.join(dir, "node_modules", dep);
+                    fs.mkdirSync(path.dirname(link), { recursive: true });
+                    fs.symlinkSync(real, link, "dir");
+                }
+            });
+            after(() => {
+                server?.child.removeAllListeners("exit");
+                server?.child.kill();
+            });
+
+            it("holds only index.js, PulumiPolicy.yaml and package.json with the pinned SDKs", () => {
+                assert.deepStrictEqual(fs.readdirSync(dir).sort(), [
+                    "PulumiPolicy.yaml",
+                    "index.js",
+                    "node_modules",
+                    "package.json",
+                ]);
+                const manifest = JSON.parse(
+                    fs.readFileSync(path.join(dir, "package.json"), "utf8"),
+                );
+                assert.strictEqual(manifest.main, "index.js");
+                assert.deepStrictEqual(Object.keys(manifest.dependencies), [...PACK_DEPENDENCIES]);
+                const requires = [
+                    ...fs
+                        .readFileSync(path.join(dir, "index.js"), "utf8")
+                        .matchAll(/require\("([^"]+)"\)/g),
+                ].map((m) => m[1]);
+                const builtin = new Set(builtinModules);
+                assert.deepStrictEqual(
+                    [...new Set(requires.filter((r) => !builtin.has(r.replace(/^node:/, ""))))],
+                    ["@pulumi/policy"],
+                );
+            });
+
+            it("loads under the policy server and reports what the offline runner reports", async () => {
+                server = await startPack(
+                    pack,
+                    dir,
+                    path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"),
+                );
+                const info = await call<any>(server.client, "getAnalyzerInfo", new Empty());
+                assert.strictEqual(info.getName(), pack.name);
+                assert.deepStrictEqual(
+                    info.getPoliciesList().map((p: any) => p.getName()),
+                    pack.policies.map((p) => p.name),
+                );
+                const config = loadPackConfig(pack, "prod");
+                await configure(server, pack, config);
+                const resources = fixtures();
+                assert.deepStrictEqual(
+                    sortRows(await serverViolations(server, pack, resources)),
+                    sortRows(offlineRows(evaluatePack(pack, config, resources, STACK))),
+                );
+            });
         });
     }
 });

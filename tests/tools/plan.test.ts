@@ -106,7 +106,15 @@ describe("offline plan", () => {
             for (const r of plan.resources) {
                 assert.deepEqual(
                     Object.keys(r)
-                        .filter((k) => k !== "parent" && k !== "provider" && k !== "aliases")
+                        .filter(
+                            (k) =>
+                                ![
+                                    "parent",
+                                    "provider",
+                                    "aliases",
+                                    "additionalSecretOutputs",
+                                ].includes(k),
+                        )
                         .sort(),
                     ["custom", "dependencies", "inputs", "name", "protect", "type", "urn"],
                 );

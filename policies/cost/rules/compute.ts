@@ -5,6 +5,7 @@
 import { T } from "../../lib/kinds";
 import { resourcePolicy } from "../../lib/policy";
 import { asArray, asString, asStringMap, get, Props } from "../../lib/values";
+import { sizeUnits } from "../prices";
 
 /** `m6i.large` -> `m6i`; `n2-standard-4` -> `n2`. */
 export function family(instanceType: string): string {
@@ -85,6 +86,34 @@ export const spotForNonProd = resourcePolicy<{ requireSpot: boolean }>({
             get(props, "nodeConfig.preemptible") !== true
         ) {
             report("workload node pool is not spot (nodeConfig.spot: true) outside production");
+        }
+    },
+});
+
+export const instanceSizeCeiling = resourcePolicy<{ maxVcpus: number }>({
+    name: "instance-size-ceiling",
+    description:
+        "Node groups, node pools and launch templates use instance sizes at or below the environment's ceiling (vCPUs: AWS normalized size, large = 2, xlarge = 4, Nxlarge = 4N; GCP the shape's vCPU count).",
+    types: [T.eksNodeGroup, T.launchTemplate, T.gkeNodePool, T.gkeCluster],
+    config: {
+        maxVcpus: {
+            type: "integer",
+            minimum: 1,
+            default: 16,
+            description: "Largest instance size allowed, in vCPUs.",
+        },
+    },
+    validate: (props, args, report, cfg) => {
+        for (const t of instanceTypesOf(args.type, props)) {
+            const units = sizeUnits(t);
+            if (units === undefined)
+                report(
+                    `instance type ${t} has a size the ceiling cannot read; use a standard size (large, xlarge, Nxlarge, -standard-N)`,
+                );
+            else if (units > cfg.maxVcpus)
+                report(
+                    `instance type ${t} (${units} vCPUs) is above this environment's ceiling of ${cfg.maxVcpus} vCPUs; use a smaller size or more nodes`,
+                );
         }
     },
 });

@@ -1,35 +1,14 @@
 /**
- * Cost allocation: every taggable AWS resource carries the required tags (its own tags merged over the
- * provider's defaultTags) and every labelled GCP resource the same keys as labels.
+ * Cost allocation. Every AWS provider sets `defaultTags.tags` and every GCP provider `defaultLabels`
+ * with the required keys, so every resource the provider manages carries them whether or not the
+ * resource (or a hard-coded list of taggable types) remembers to; a resource's own tags are merged over
+ * the provider's defaults and may not blank a required key. GCP resources with a labels input carry the
+ * keys as labels (GKE clusters: resourceLabels), own or by default. Provider objects arrive
+ * JSON-encoded (the engine's provider config encoding), see `providerObject`.
  */
 import { T } from "../../lib/kinds";
 import { resourcePolicy } from "../../lib/policy";
-import { asRecord, get, Props } from "../../lib/values";
-
-/** AWS types the platform declares that support tags, checked even when no `tags` input is given. */
-export const AWS_TAGGABLE: readonly string[] = [
-    T.eksCluster,
-    T.eksNodeGroup,
-    T.kmsKey,
-    T.natGateway,
-    T.loadBalancer,
-    T.ebsVolume,
-    T.logGroup,
-    T.s3Bucket,
-    T.s3BucketV2,
-    T.launchTemplate,
-    "aws:ec2/vpc:Vpc",
-    "aws:ec2/subnet:Subnet",
-    "aws:ec2/eip:Eip",
-    "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable",
-    "aws:ec2/securityGroup:SecurityGroup",
-    "aws:ec2/flowLog:FlowLog",
-    "aws:iam/role:Role",
-    "aws:iam/policy:Policy",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-    "aws:route53/healthCheck:HealthCheck",
-];
+import { asRecord, Props, providerObject } from "../../lib/values";
 
 /** GCP types with a labels input (GKE clusters call it resourceLabels). */
 const GCP_LABEL_FIELD: Readonly<Record<string, string>> = {
@@ -40,40 +19,55 @@ const GCP_LABEL_FIELD: Readonly<Record<string, string>> = {
     [T.gcpForwardingRule]: "labels",
 };
 
-function applies(type: string, props: Props): boolean {
-    if (type.startsWith("aws:")) return AWS_TAGGABLE.includes(type) || "tags" in props;
-    return type in GCP_LABEL_FIELD;
+const REQUIRED_TAGS = {
+    type: "array",
+    items: { type: "string" },
+    minItems: 1,
+    default: ["team", "cost-center", "environment"],
+} as const;
+
+function missing(required: readonly string[], tags: Props): string[] {
+    return required.filter((k) => typeof tags[k] !== "string" || tags[k] === "");
 }
+
+export const providerDefaultTags = resourcePolicy<{ requiredTags: string[] }>({
+    name: "provider-default-tags",
+    description:
+        "Every AWS provider sets defaultTags.tags and every GCP provider defaultLabels with the cost-allocation keys, so every resource it manages is tagged.",
+    types: [T.awsProvider, T.gcpProvider],
+    config: { requiredTags: { ...REQUIRED_TAGS, items: { type: "string" } } },
+    validate: (props, args, report, cfg) => {
+        const aws = args.type === T.awsProvider;
+        const defaults = aws
+            ? asRecord(providerObject(props.defaultTags).tags)
+            : providerObject(props.defaultLabels);
+        const gaps = missing(cfg.requiredTags, defaults);
+        if (gaps.length > 0)
+            report(
+                `${aws ? "AWS provider defaultTags.tags" : "GCP provider defaultLabels"} lacks ${gaps.join(", ")}; set them on the provider so every resource it manages carries them`,
+            );
+    },
+});
 
 export const costAllocationTags = resourcePolicy<{ requiredTags: string[] }>({
     name: "cost-allocation-tags",
     description:
-        "Taggable AWS resources carry the cost-allocation tags (own tags or provider defaultTags); GCP resources carry them as labels.",
+        "AWS resources that set tags keep the cost-allocation tags (own tags merged over the provider's defaultTags, none blanked); GCP resources with labels carry them (own or provider defaultLabels).",
     types: (t) => t.startsWith("aws:") || t in GCP_LABEL_FIELD,
-    config: {
-        requiredTags: {
-            type: "array",
-            items: { type: "string" },
-            minItems: 1,
-            default: ["team", "cost-center", "environment"],
-        },
-    },
+    config: { requiredTags: { ...REQUIRED_TAGS, items: { type: "string" } } },
     validate: (props, args, report, cfg) => {
-        if (!applies(args.type, props)) args.notApplicable("not taggable");
+        const aws = args.type.startsWith("aws:");
+        // Without its own tags an AWS resource gets exactly the provider's defaultTags, which
+        // provider-default-tags checks once per provider.
+        if (aws && !("tags" in props))
+            args.notApplicable("no own tags: provider defaultTags apply");
         const providerProps = asRecord(args.provider?.props);
-        const own = args.type.startsWith("aws:")
-            ? asRecord(props.tags)
-            : asRecord(props[GCP_LABEL_FIELD[args.type]]);
-        const defaults = args.type.startsWith("aws:")
-            ? asRecord(get(providerProps, "defaultTags.tags"))
-            : asRecord(get(providerProps, "defaultLabels"));
-        const merged = { ...defaults, ...own };
-        const missing = cfg.requiredTags.filter(
-            (k) => typeof merged[k] !== "string" || merged[k] === "",
-        );
-        if (missing.length > 0)
-            report(
-                `missing cost-allocation ${args.type.startsWith("aws:") ? "tags" : "labels"}: ${missing.join(", ")}`,
-            );
+        const own = aws ? asRecord(props.tags) : asRecord(props[GCP_LABEL_FIELD[args.type]]);
+        const defaults = aws
+            ? asRecord(providerObject(providerProps.defaultTags).tags)
+            : providerObject(providerProps.defaultLabels);
+        const gaps = missing(cfg.requiredTags, { ...defaults, ...own });
+        if (gaps.length > 0)
+            report(`missing cost-allocation ${aws ? "tags" : "labels"}: ${gaps.join(", ")}`);
     },
 });

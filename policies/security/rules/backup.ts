@@ -18,6 +18,7 @@ const SETTING_TYPES: string[] = [
     T.s3PublicAccessBlock,
     T.s3Lifecycle,
     T.s3Replication,
+    T.s3BucketPolicy,
 ];
 
 /** Is this bucket a backup bucket? Matches its logical name, bucket name/prefix and tags. */
@@ -91,6 +92,39 @@ export function bucketOf(
     return sameProvider.length === 1 ? sameProvider[0] : undefined;
 }
 
+const UNKNOWN_POLICY = "(unknown during preview)";
+
+/**
+ * Does the policy document deny every S3 action over plain HTTP? A Deny statement for every principal
+ * (`*` or `{"AWS": "*"}`) on `s3:*` with `Bool aws:SecureTransport false`. A document still unknown at
+ * preview (it embeds the bucket ARN) is judged at update time.
+ */
+export function tlsOnly(policy: string | undefined): string | undefined {
+    if (policy === UNKNOWN_POLICY) return undefined;
+    if (!policy) return "has no policy document";
+    let doc: unknown;
+    try {
+        doc = JSON.parse(policy);
+    } catch {
+        return "policy is not JSON";
+    }
+    const statements = asArray(get(doc, "Statement"));
+    const list = (v: unknown): string[] =>
+        (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) =>
+            typeof x === "string" ? x : JSON.stringify(x),
+        );
+    const ok = statements.some((st) => {
+        if (get(st, "Effect") !== "Deny") return false;
+        const principal = get(st, "Principal");
+        if (principal !== "*" && !list(get(principal, "AWS")).includes("*")) return false;
+        if (!list(get(st, "Action")).some((a) => a === "s3:*" || a === "*")) return false;
+        return list(get(st, "Condition.Bool.aws:SecureTransport")).includes("false");
+    });
+    return ok
+        ? undefined
+        : "has no Deny statement for Principal * on s3:* with Condition Bool aws:SecureTransport false";
+}
+
 function enabled(status: unknown): boolean {
     return status === "Enabled";
 }
@@ -128,9 +162,16 @@ function settingProblem(s: PolicyResource, minExpirationDays: number): string | 
                 const days = get(r, "expiration.days");
                 if (typeof days === "number" && days < minExpirationDays)
                     return `expires objects after ${days} days, before the ${minExpirationDays}-day backup retention`;
+                // A backup overwritten or deleted (by Velero's GC, a client or ransomware) survives only as
+                // a noncurrent version: it must outlive the retention too.
+                const noncurrent = get(r, "noncurrentVersionExpiration.noncurrentDays");
+                if (typeof noncurrent === "number" && noncurrent < minExpirationDays)
+                    return `expires noncurrent versions after ${noncurrent} days, before the ${minExpirationDays}-day backup retention`;
             }
             return undefined;
         }
+        case T.s3BucketPolicy:
+            return tlsOnly(ifKnown(() => asString(p.policy), UNKNOWN_POLICY));
         case T.s3Replication:
             // A destination still unknown at preview is the ARN of a bucket being created: it is set.
             return asArray(p.rules).some(
@@ -151,6 +192,8 @@ const LABEL: Record<string, string> = {
     [T.s3PublicAccessBlock]: "public access block (aws.s3.BucketPublicAccessBlock)",
     [T.s3Lifecycle]: "lifecycle rules (aws.s3.BucketLifecycleConfiguration)",
     [T.s3Replication]: "cross-region replication (aws.s3.BucketReplicationConfig)",
+    [T.s3BucketPolicy]:
+        "TLS-only bucket policy (aws.s3.BucketPolicy denying aws:SecureTransport false)",
 };
 
 function checkGcs(
@@ -168,6 +211,16 @@ function checkGcs(
     if (asArray(p.lifecycleRules).length === 0)
         report("backup bucket: lifecycleRules must be set", b.urn);
     for (const rule of asArray(p.lifecycleRules)) {
+        const noncurrent = get(rule, "condition.daysSinceNoncurrentTime");
+        if (
+            asString(get(rule, "action.type")) === "Delete" &&
+            typeof noncurrent === "number" &&
+            noncurrent < minExpirationDays
+        )
+            report(
+                `backup bucket: a lifecycle rule deletes noncurrent versions after ${noncurrent} days, before the ${minExpirationDays}-day backup retention`,
+                b.urn,
+            );
         const age = get(rule, "condition.age");
         if (
             asString(get(rule, "action.type")) === "Delete" &&
@@ -264,10 +317,32 @@ export function writtenByVelero(
 
 const UNKNOWN_NAME = "(unknown during preview)";
 
-export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationDays: number }>({
+/** Deletion guards of a backup bucket (either cloud): `protect` where required, never forceDestroy. */
+function checkDeletion(
+    b: PolicyResource,
+    requireProtect: boolean,
+    report: (m: string, urn?: string) => void,
+): void {
+    if (requireProtect && b.opts.protect !== true)
+        report(
+            `backup bucket ${b.name} is not protected: set the protect resource option (required in this environment) so a preview cannot plan its deletion`,
+            b.urn,
+        );
+    if (ifKnown((): unknown => b.props.forceDestroy, false) === true)
+        report(
+            `backup bucket ${b.name} sets forceDestroy: true, so deleting it would delete every backup and version in it`,
+            b.urn,
+        );
+}
+
+export const backupBuckets = stackPolicy<{
+    bucketPattern: string;
+    minExpirationDays: number;
+    requireProtect: boolean;
+}>({
     name: "backup-bucket-protection",
     description:
-        "Backup buckets are encrypted, versioned, block public access, have lifecycle rules and replicate to another region (S3 settings correlated by bucket).",
+        "Backup buckets are protected (where required), never forceDestroy, encrypted, versioned, block public access, deny non-TLS access (S3), keep current and noncurrent versions for the retention, and replicate to another region (S3 settings correlated by bucket).",
     config: {
         bucketPattern: {
             type: "string",
@@ -279,7 +354,13 @@ export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationD
             type: "integer",
             minimum: 1,
             default: 30,
-            description: "Lifecycle expiration may not delete backups earlier than this.",
+            description:
+                "Lifecycle expiration may not delete backups (current or noncurrent versions) earlier than this.",
+        },
+        requireProtect: {
+            type: "boolean",
+            default: false,
+            description: "Backup buckets must have the protect resource option (true in prod).",
         },
     },
     validate: (resources, _args, report, cfg) => {
@@ -297,6 +378,7 @@ export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationD
             buckets,
         );
         for (const bucket of buckets.filter((b) => isBackupBucket(b, pattern))) {
+            checkDeletion(bucket, cfg.requireProtect, report);
             const own = byBucket.get(bucket.urn) ?? [];
             const primary = writtenByVelero(bucket, resources);
             for (const type of SETTING_TYPES) {
@@ -333,7 +415,9 @@ export const backupBuckets = stackPolicy<{ bucketPattern: string; minExpirationD
         }
         for (const gcs of resources.filter(
             (r) => r.type === T.gcsBucket && isBackupBucket(r, pattern),
-        ))
+        )) {
+            checkDeletion(gcs, cfg.requireProtect, report);
             checkGcs(gcs, cfg.minExpirationDays, report);
+        }
     },
 });

@@ -3,13 +3,14 @@
  * workload or a port (guide: "mTLS for all inter-service communication").
  */
 import {
+    ISTIO_NETWORKING,
     isIstiodRelease,
     isPeerAuthentication,
     metaNamespace,
     releaseValues,
 } from "../../lib/kinds";
 import { providerKey, resourcePolicy, stackPolicy, urnName } from "../../lib/policy";
-import { asRecord, asString, get, isObject } from "../../lib/values";
+import { asArray, asRecord, asString, get, isKind, isObject } from "../../lib/values";
 
 const WEAK = ["PERMISSIVE", "DISABLE"];
 
@@ -76,6 +77,53 @@ export const noMtlsDowngrade = resourcePolicy({
                 report(
                     `port-level mtls.mode ${portMode} on port ${port} downgrades the mesh's STRICT mTLS`,
                 );
+        }
+    },
+});
+
+export const isDestinationRule = (type: string) =>
+    isKind(type, ISTIO_NETWORKING, "DestinationRule");
+
+/**
+ * Is this DestinationRule host served by the mesh? Kubernetes service names (`x`, `x.ns`,
+ * `x.ns.svc`, `*.svc.cluster.local`, `*.local`) and the catch-all `*`; external hosts (a ServiceEntry's
+ * FQDN) are not.
+ */
+export function isMeshHost(host: string): boolean {
+    if (host === "*" || !host.includes(".")) return true;
+    return /\.(svc|local)$|\.svc\.|\.cluster\.local$/.test(host);
+}
+
+/** Client TLS modes that, towards a mesh workload, replace Istio's mutual TLS. */
+const DOWNGRADING_CLIENT_TLS: Readonly<Record<string, string>> = {
+    DISABLE:
+        "sends plaintext, which the STRICT mesh's sidecars reject (or, with PERMISSIVE, accept unauthenticated)",
+    SIMPLE: "originates plain TLS without the workload certificate, so the server sees no peer identity",
+};
+
+export const destinationRuleMtls = resourcePolicy({
+    name: "istio-destination-rule-mtls",
+    description:
+        "No DestinationRule to a mesh host sets tls.mode DISABLE or SIMPLE (traffic policy, port-level settings or a subset): in a STRICT mesh that sends plaintext or identity-less TLS instead of ISTIO_MUTUAL.",
+    types: isDestinationRule,
+    validate: (props, _args, report) => {
+        const spec = asRecord(props.spec);
+        const host = asString(spec.host) ?? "";
+        if (!isMeshHost(host)) return;
+        const policies: [string, unknown][] = [["trafficPolicy", spec.trafficPolicy]];
+        for (const [i, subset] of asArray(spec.subsets).entries())
+            policies.push([`subsets[${i}].trafficPolicy`, get(subset, "trafficPolicy")]);
+        for (const [at, policy] of policies) {
+            const settings: [string, unknown][] = [[`${at}.tls`, get(policy, "tls")]];
+            for (const [j, port] of asArray(get(policy, "portLevelSettings")).entries())
+                settings.push([`${at}.portLevelSettings[${j}].tls`, get(port, "tls")]);
+            for (const [where, tls] of settings) {
+                const mode = asString(get(tls, "mode"));
+                if (mode && DOWNGRADING_CLIENT_TLS[mode])
+                    report(
+                        `${where}.mode ${mode} towards mesh host ${host} ${DOWNGRADING_CLIENT_TLS[mode]}; remove it (Istio uses ISTIO_MUTUAL automatically) or set ISTIO_MUTUAL`,
+                    );
+            }
         }
     },
 });

@@ -1,5 +1,5 @@
 /**
- * Where secrets live and who can read them (issue 17): the mesh CA material only in its vault, backup
+ * Where secrets live and who can read them: the mesh CA material only in its vault, backup
  * buckets with server access logs, Velero's kopia repository under a password of the stack's own, and
  * node volumes under a customer-managed KMS key.
  */
