@@ -18,6 +18,7 @@ import {
 import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
 import { mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
+import { kubernetesVersionSkew } from "./rules/versions";
 import { helmReleasePinned, noPlaintextSecretMaterial, sidecarInjection } from "./rules/workloads";
 
 export const SECURITY_PACK = "mesh-platform-security";
@@ -42,4 +43,5 @@ export const securityPolicies: PackPolicy[] = [
     noPlaintextSecretMaterial,
     sidecarInjection,
     meshConsistency,
+    kubernetesVersionSkew,
 ];
