@@ -162,6 +162,20 @@ describe("day 2: root CA rotation g1 -> g2 in three declarative steps", function
         });
     });
 
+    it("intermediates carry a Subject Key Identifier; roots too", () => {
+        const certs = plans[0].resources.filter((r) =>
+            [
+                "tls:index/locallySignedCert:LocallySignedCert",
+                "tls:index/selfSignedCert:SelfSignedCert",
+            ].includes(r.type),
+        );
+        assert.deepEqual(certs.map((r) => [r.name, r.inputs.setSubjectKeyId]).sort(), [
+            ["mesh-trust-root-g1", true],
+            ["mesh-trust-singapore-ca", true],
+            ["mesh-trust-tokyo-ca", true],
+        ]);
+    });
+
     it("every step is a safe transition with no finding and nothing stateful replaced or deleted", () => {
         for (let i = 1; i < plans.length; i++) {
             const s = step(plans[i - 1], plans[i], "prod");
