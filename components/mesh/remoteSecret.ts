@@ -9,8 +9,10 @@
  * watches every labelled secret in istio-system.
  *
  * Token rotation (docs/remote-secret-rotation.md): the token secret is named by the provider
- * (auto-naming) and replaced together with the mesh's `rotation` resource (`replaceWith`), which the
- * first `pulumi up --refresh` after its period, or a new `tokenGeneration`, replaces. A replacement is
+ * (auto-naming) and replaced together with the mesh's `rotation` resource: `replaceWith` when the
+ * rotation is replaced (new generation or period), and its `rotated-at` annotation (the rotation's base
+ * time, `replaceOnChanges`) when the time provider dropped the expired rotation on refresh and the same
+ * `pulumi up --refresh` created it anew. A replacement is
  * create-before-delete: the new token exists, the remote secret in the target is updated to it in place
  * (istiod 1.30.3+ rebuilds that cluster's client on change), and the old token secret is deleted only
  * after an `overlap` sleep resource tied to it has waited on its own delete, so old and new tokens are
@@ -25,6 +27,9 @@ import type { ClusterInfo } from "../types";
 import { readerBindingName, readerClusterRole, readerServiceAccountName } from "./naming";
 import { remoteKubeconfig, remoteSecretMetadata } from "./remote-secrets";
 import { LEGACY_REVISION } from "./version";
+
+/** On each reader token: the base time of the rotation that issued it. */
+export const ROTATED_AT_ANNOTATION = "mesh-platform.io/rotated-at";
 
 /** How long an old reader token stays valid after the remote secret carries the new one. */
 export const TOKEN_OVERLAP = "120s";
@@ -117,11 +122,23 @@ export class RemoteSecret extends pulumi.ComponentResource {
                 metadata: {
                     namespace: sa.metadata.namespace,
                     labels: { app: "istio-reader" },
-                    annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
+                    annotations: {
+                        "kubernetes.io/service-account.name": sa.metadata.name,
+                        // The rotation's base time: a re-created rotation (the time provider drops an
+                        // expired one on refresh, and the next up creates it) changes it.
+                        [ROTATED_AT_ANNOTATION]: args.rotation.rfc3339,
+                    },
                 },
                 type: "kubernetes.io/service-account-token",
             },
-            { ...inSource, additionalSecretOutputs: ["data"], replaceWith: [args.rotation] },
+            {
+                ...inSource,
+                additionalSecretOutputs: ["data"],
+                // Replaced with the rotation (a new generation or period), and whenever the rotation
+                // was re-created (its time changes the annotation).
+                replaceWith: [args.rotation],
+                replaceOnChanges: ["metadata.annotations"],
+            },
         );
         this.token = token;
         // Replaced with the token (its trigger is the token's name); its delete waits TOKEN_OVERLAP, and

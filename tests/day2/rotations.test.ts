@@ -63,6 +63,12 @@ describe("day 2: reader tokens rotate on a schedule", function () {
             assert.equal((t.props.metadata as Record<string, unknown>).name, undefined, t.name);
             const replaceWith = (t.opts.replaceWith ?? []) as pulumi.Resource[];
             assert.equal(replaceWith.length, 1, t.name);
+            assert.deepEqual(t.opts.replaceOnChanges, ["metadata.annotations"], t.name);
+            assert.ok(
+                "mesh-platform.io/rotated-at" in
+                    ((t.props.metadata as { annotations: object }).annotations ?? {}),
+                `${t.name} carries the rotation's base time`,
+            );
         }
         const sleeps = seen.filter((s) => s.type === "time:index/sleep:Sleep");
         assert.deepEqual(sleeps.map((s) => [s.name, s.props.destroyDuration]).sort(), [
