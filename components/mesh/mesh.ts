@@ -279,12 +279,10 @@ export class Mesh extends pulumi.ComponentResource {
                         target: target.cluster,
                         sourceIstioNamespace: s.istioNamespace,
                         targetIstioNamespace: t.istioNamespace,
-                        sourceRevisions: istio
-                            .get(source.name)!
-                            .revisions.map((r, i) => ({
-                                revision: r.revision,
-                                istiod: s.istiods[i],
-                            })),
+                        sourceRevisions: istio.get(source.name)!.revisions.map((r, i) => ({
+                            revision: r.revision,
+                            istiod: s.istiods[i],
+                        })),
                         rotation,
                         timeProvider,
                     },

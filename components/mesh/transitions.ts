@@ -38,9 +38,10 @@ function istioMinors(resources: readonly DeclaredResource[]): Map<string, number
 }
 
 /** Trusted and signing roots per cluster, from the `cacerts` annotations. */
-function trust(
-    resources: readonly DeclaredResource[],
-): { trusted: Set<string>; signing: Set<string> } {
+function trust(resources: readonly DeclaredResource[]): {
+    trusted: Set<string>;
+    signing: Set<string>;
+} {
     const trusted = new Set<string>();
     const signing = new Set<string>();
     for (const r of resources) {

@@ -61,7 +61,7 @@ describe("day 2: reader tokens rotate on a schedule", function () {
         ]);
         for (const t of tokens) {
             assert.equal((t.props.metadata as Record<string, unknown>).name, undefined, t.name);
-            const replaceWith = (t.opts.replaceWith ?? []) as pulumi.Resource[];
+            const replaceWith = t.opts.replaceWith ?? [];
             assert.equal(replaceWith.length, 1, t.name);
             assert.deepEqual(t.opts.replaceOnChanges, ["metadata.annotations"], t.name);
             assert.ok(

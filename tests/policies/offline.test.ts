@@ -56,7 +56,7 @@ describe("policies: packs", () => {
         }
         const names = [...securityPolicies, ...costPolicies].map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(securityPolicies.length, 19);
+        assert.strictEqual(securityPolicies.length, 20);
         assert.strictEqual(costPolicies.length, 9);
     });
 });
