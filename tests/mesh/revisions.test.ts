@@ -5,6 +5,7 @@ import {
     revisionTagWebhook,
 } from "../../components/mesh/revisions";
 import { readerBindingName, readerClusterRole } from "../../components/mesh/naming";
+import { collectClusterFacts } from "../../components/mesh/consistency";
 import { istioCharts, pinnedChart } from "../../lib/charts";
 
 describe("mesh: revisions and tags", () => {
@@ -133,5 +134,25 @@ describe("mesh: revisions and tags", () => {
             "unknown: the default pin",
         );
         assert.ok(compareVersions("1.31.0", "1.30.10") > 0);
+    });
+
+    it("counts a cluster with a canary revision once in the mesh facts", () => {
+        const istiod = (provider: string, revision: string, cluster: string) => ({
+            type: "kubernetes:helm.sh/v3:Release",
+            provider,
+            inputs: {
+                chart: "istiod",
+                values: { revision, global: { multiCluster: { clusterName: cluster } } },
+            },
+        });
+        const facts = collectClusterFacts([
+            istiod("p-sg", "1-30-3", "singapore"),
+            istiod("p-sg", "1-31-0", "singapore"),
+            istiod("p-tk", "1-30-3", "tokyo"),
+        ]);
+        assert.deepEqual(
+            facts.map((f) => f.cluster),
+            ["singapore", "tokyo"],
+        );
     });
 });
