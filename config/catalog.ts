@@ -286,3 +286,61 @@ export function gkeMasterCidr(index: number): string {
 export function eksClusterName(stack: string, regionName: string): string {
     return `mesh-${stack}-${regionName}`;
 }
+
+// --- Istio versions ---
+
+/**
+ * The Istio calendar: every minor the platform has pinned charts for (lib/charts.ts `ISTIO_VERSIONS`),
+ * with its dates and the Kubernetes minors upstream supports it on.
+ *
+ * Sources (read 2026-12-02):
+ * - istio.io data/compatibility/supportStatus.yml (raw.githubusercontent.com/istio/istio.io/master, the
+ *   snapshot in which 1.30 is the newest release): 1.30 released "May 14, 2026", end of life
+ *   "~Nov 2026 (Expected)", Kubernetes 1.32-1.36; the "master" row (the 1.31 line) Kubernetes 1.32-1.36.
+ * - github.com/istio/istio releases: 1.30.3 2026-07-13 (tag date), 1.30.4 2026-08-27, 1.31.0 2026-08-31;
+ *   istio.io/latest/news/releases/1.30.x lists 1.30.0 on May 18, 2026 (the announcement) and 1.30.5.
+ * - istioctl/pkg/install/k8sversion/version.go at 1.31.0-rc.0: MinK8SVersion = 32.
+ * - Support policy (istio.io/latest/docs/releases/supported-releases): a minor is supported until six weeks
+ *   after the release of the minor two later; the control plane may be one minor ahead of the data plane,
+ *   never behind it ("Control Plane/Data Plane Skew"). 1.30's end of life is taken as 2026-11-30 (the
+ *   "~Nov 2026" of the table; 1.32 was not yet released in the sources read). 1.31's is not announced.
+ */
+export interface IstioMinor {
+    /** Release of x.y.0 (istio.io announcement). */
+    readonly released: string;
+    /** First day without upstream patches; undefined = not announced yet. */
+    readonly endOfLife?: string;
+    /** Kubernetes minors upstream supports this Istio minor on. */
+    readonly kubernetes: readonly string[];
+}
+
+export const ISTIO_MINORS: Readonly<Record<string, IstioMinor>> = {
+    "1.30": {
+        released: "2026-05-18",
+        endOfLife: "2026-11-30",
+        kubernetes: ["1.32", "1.33", "1.34", "1.35", "1.36"],
+    },
+    "1.31": {
+        released: "2026-08-31",
+        kubernetes: ["1.32", "1.33", "1.34", "1.35", "1.36"],
+    },
+};
+
+/** How many minors apart the istiod revisions of one mesh may be (upstream skew: one). */
+export const ISTIO_MAX_MINOR_SKEW = 1;
+
+/** `1.30` of `1.30.3`. */
+export const istioMinorOf = (version: string): string => version.split(".").slice(0, 2).join(".");
+
+/** Whether `minor` is past its end of life on `now`; undefined when the minor is unknown. */
+export function istioEndOfLife(version: string, now: Date): boolean | undefined {
+    const m = ISTIO_MINORS[istioMinorOf(version)];
+    if (!m) return undefined;
+    return m.endOfLife !== undefined && now.toISOString().slice(0, 10) >= m.endOfLife;
+}
+
+/**
+ * Kubernetes version skew (kubernetes.io/releases/version-skew-policy): kubelet and kube-proxy may be up
+ * to three minors older than kube-apiserver, never newer; a control plane upgrades one minor at a time.
+ */
+export const KUBELET_MAX_MINOR_SKEW = 3;

@@ -13,7 +13,8 @@ import {
     PROFILES,
 } from "./profiles";
 import type { KeyName, Parsed } from "./schema";
-import type { DeployerConfig, PlatformConfig, RegionConfig } from "./types";
+import type { DeployerConfig, IstioConfig, PlatformConfig, RegionConfig } from "./types";
+import { ISTIO_VERSION } from "../lib/charts";
 import { eksDefaultServiceCidr } from "../components/cluster/service-cidr";
 
 export type NodeGroupRole = "system" | "workloads";
@@ -33,8 +34,39 @@ export function resolveRegions(parsed: Parsed): RegionConfig[] {
         servicesCidr: r.servicesCidr,
         availabilityZones: r.availabilityZones ?? 3,
         ...serviceCidrOf(r),
+        ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
+        ...(r.istio ? { istio: regionIstioOf(parsed, r.istio) } : {}),
     }));
 }
+
+// --- Istio and Kubernetes versions (day 2) ---
+type RawIstio = NonNullable<NonNullable<Parsed["mesh"]>["istio"]>;
+
+/** The stack's Istio: `mesh.istio` with defaults (the catalog's default version, tag `stable`). */
+export function istioOf(parsed: Parsed): IstioConfig {
+    const i = parsed.mesh?.istio ?? {};
+    return {
+        revisions: (i.revisions ?? [{ version: ISTIO_VERSION, tags: ["stable"] }]).map((r) => ({
+            version: r.version,
+            tags: r.tags ?? [],
+        })),
+        gatewayTag: i.gatewayTag ?? "stable",
+        namespaceTag: i.namespaceTag ?? "stable",
+    };
+}
+
+/** A region's Istio: each field it sets replaces the stack's. */
+export function regionIstioOf(parsed: Parsed, r: RawIstio): IstioConfig {
+    const stack = istioOf(parsed);
+    return {
+        revisions: r.revisions
+            ? r.revisions.map((x) => ({ version: x.version, tags: x.tags ?? [] }))
+            : stack.revisions,
+        gatewayTag: r.gatewayTag ?? stack.gatewayTag,
+        namespaceTag: r.namespaceTag ?? stack.namespaceTag,
+    };
+}
+// --- end Istio and Kubernetes versions ---
 
 /** EKS regions: the service CIDR, by default the one EKS assigns (see eksDefaultServiceCidr). */
 function serviceCidrOf(r: NonNullable<Parsed["regions"]>[number]): { serviceCidr?: string } {
@@ -158,6 +190,9 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             ingressTlsSecretName: mesh.ingressTlsSecretName ?? "ingress-tls",
             caGenerations: caGenerationsOf(parsed),
             readerTokenGeneration: mesh.readerTokenGeneration ?? "t1",
+            readerTokenRotationDays: mesh.readerTokenRotationDays ?? 30,
+            caRetiredGenerations: mesh.caRetiredGenerations ?? [],
+            istio: istioOf(parsed),
         },
         dns: {
             provider: dnsProviderOf(parsed),

@@ -23,6 +23,17 @@ export function meshRules({ parsed, env, add }: RuleContext): void {
     const caGenerations = caGenerationsOf(parsed);
     if (new Set(caGenerations).size !== caGenerations.length)
         add("mesh.caGenerations", caGenerations, "generations must be unique");
+    // --- CA rotation (day 2) ---
+    const retired = mesh?.caRetiredGenerations ?? [];
+    retired.forEach((g, i) => {
+        if (caGenerations.includes(g))
+            add(
+                `mesh.caRetiredGenerations[${i}]`,
+                g,
+                "is also in mesh.caGenerations; a root is either trusted or retired",
+            );
+        if (retired.indexOf(g) !== i) add(`mesh.caRetiredGenerations[${i}]`, g, "is listed twice");
+    });
 }
 
 export function dnsRules({ parsed, regionsKnown, clouds, add }: RuleContext): void {

@@ -5,6 +5,8 @@
  * the stack file (`regions[1]`), which is why rules see regions in file order.
  */
 import { ruleContext, RuleContext } from "./rule-context";
+// --- Istio and Kubernetes versions (day 2) ---
+import { istioRules, kubernetesVersionRules } from "./rules-versions";
 import {
     kubernetesRules,
     nodeGroupRules,
@@ -76,6 +78,9 @@ export const RULES: readonly ((ctx: RuleContext) => void)[] = [
     // --- CA vault and backup secrets ---
     caVaultRules,
     exampleServiceRules,
+    // --- Istio and Kubernetes versions (day 2) ---
+    kubernetesVersionRules,
+    istioRules,
 ];
 
 export function checkRules(ctx: RuleContext): void {

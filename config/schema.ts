@@ -18,6 +18,34 @@ const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
 
 const intIn = (min: number, max: number) => z.number().int().min(min).max(max);
 
+// --- Istio and Kubernetes versions (day 2) ---
+const ISTIO_TAG = z
+    .string()
+    .regex(
+        /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/,
+        "a revision tag: a lower-case DNS label like stable",
+    );
+/** Istio in a cluster: the istiod releases (version + tags) and the tags gateways and namespaces select. */
+const istioSchema = z
+    .object({
+        revisions: z
+            .array(
+                z
+                    .object({
+                        version: z.string(),
+                        tags: z.array(ISTIO_TAG).optional(),
+                    })
+                    .strict(),
+            )
+            .min(1)
+            .max(2)
+            .optional(),
+        gatewayTag: ISTIO_TAG.optional(),
+        namespaceTag: ISTIO_TAG.optional(),
+    })
+    .strict();
+// --- end Istio and Kubernetes versions ---
+
 const nodeGroupSchema = z
     .object({
         instanceTypes: z.array(z.string()).min(1).optional(),
@@ -59,6 +87,9 @@ const KEY_SCHEMAS = {
                     availabilityZones: intIn(2, 3).optional(),
                     // EKS only: the Kubernetes service (ClusterIP) range; see deployerRules/serviceCidrRules.
                     serviceCidr: cidr.optional(),
+                    // Day 2: this region's Kubernetes minor and Istio instead of the stack's (one goes first).
+                    kubernetesVersion: z.string().optional(),
+                    istio: istioSchema.optional(),
                 })
                 .strict(),
         )
@@ -116,6 +147,14 @@ const KEY_SCHEMAS = {
                 .string()
                 .regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like t2")
                 .optional(),
+            readerTokenRotationDays: intIn(1, 365).optional(),
+            caRetiredGenerations: z
+                .array(
+                    z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, "short lower-case ids like 2026"),
+                )
+                .max(4)
+                .optional(),
+            istio: istioSchema.optional(),
         })
         .strict(),
     dns: z

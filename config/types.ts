@@ -24,6 +24,20 @@ export interface RegionConfig {
      * VPC in 10.0.0.0/8, else 10.100.0.0/16), so clusters created before it was set keep theirs.
      */
     readonly serviceCidr?: string;
+    /** This region's Kubernetes minor instead of `kubernetes.version` (an upgrade, region by region). */
+    readonly kubernetesVersion?: string;
+    /** This region's Istio instead of `mesh.istio` (one cluster goes first in an upgrade). */
+    readonly istio?: IstioConfig;
+}
+
+/** Istio in a cluster: its istiod releases and the tags its gateways and app namespaces select. */
+export interface IstioConfig {
+    /** istiod releases (one or two): a version from lib/charts.ts ISTIO_VERSIONS and its tags. */
+    readonly revisions: readonly { readonly version: string; readonly tags: readonly string[] }[];
+    /** The tag the east-west and ingress gateways select. */
+    readonly gatewayTag: string;
+    /** The tag the app namespaces select. */
+    readonly namespaceTag: string;
 }
 
 /** An existing VPC the deployer and CI runners live in; the program peers it with every regional VPC. */
@@ -91,6 +105,12 @@ export interface MeshConfig {
      * link: new tokens are created, remote secrets switch to them, then the old tokens are deleted.
      */
     readonly readerTokenGeneration: string;
+    /** Days between automatic reader-token rotations (docs/remote-secret-rotation.md). */
+    readonly readerTokenRotationDays: number;
+    /** Root CA generations kept (protected) but no longer trusted: the last step of a rotation. */
+    readonly caRetiredGenerations: readonly string[];
+    /** The stack's Istio (regions may override it: RegionConfig.istio). */
+    readonly istio: IstioConfig;
 }
 
 export interface DnsConfig {

@@ -11,11 +11,21 @@ export interface PinnedChart {
 }
 
 /**
- * The Istio release the platform runs (1.30.3, July 2026). Istio 1.30 supports Kubernetes 1.32-1.36.
+ * The Istio releases the platform can install, each a full set of the three official charts (base, istiod,
+ * gateway) at that tag. A stack runs one or more of them side by side as istiod revisions
+ * (config `mesh.istio.revisions`; calendar with dates in config/catalog.ts `ISTIO_MINORS`).
  * Chart values keys used in components/mesh were read from manifests/charts/{base,istio-control/
- * istio-discovery,gateway}/values.yaml at tag 1.30.3.
+ * istio-discovery,gateway}/values.yaml of github.com/istio/istio:
+ * - 1.30.3 (tag 1.30.3, 2026-07-13);
+ * - 1.31.0 (GitHub release 2026-08-31, commit eed52eb = 1.31.0-rc.4): the keys were read at tag
+ *   1.31.0-rc.0 (2026-08-19; `revision`, `revisionTags`, `env`, `podAnnotations`, `autoscale*`,
+ *   `meshConfig`, `global.*` unchanged from 1.30.3), the newest tag in the snapshot read.
+ * Istio 1.30 and 1.31 support Kubernetes 1.32-1.36.
  */
-export const ISTIO_VERSION = "1.30.3";
+export const ISTIO_VERSIONS = ["1.30.3", "1.31.0"] as const;
+export type IstioVersion = (typeof ISTIO_VERSIONS)[number];
+/** The release a stack runs when it declares none (`mesh.istio.revisions` absent). */
+export const ISTIO_VERSION: IstioVersion = "1.30.3";
 const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
 
 export const CHARTS = {
@@ -110,7 +120,36 @@ export const CHARTS = {
 
 export type ChartKey = keyof typeof CHARTS;
 
-/** The catalog entry for a chart name and repository, if the platform pins that chart. */
-export function pinnedChart(chart: string, repo: string): PinnedChart | undefined {
-    return Object.values(CHARTS).find((c) => c.chart === chart && c.repo === repo);
+/** The Istio charts at one of ISTIO_VERSIONS (canary revisions run a newer set next to the default). */
+export function istioCharts(version: IstioVersion): {
+    base: PinnedChart;
+    istiod: PinnedChart;
+    gateway: PinnedChart;
+} {
+    return {
+        base: { chart: "base", version, repo: ISTIO_REPO },
+        istiod: { chart: "istiod", version, repo: ISTIO_REPO },
+        gateway: { chart: "gateway", version, repo: ISTIO_REPO },
+    };
+}
+
+/** Every pinned chart: the catalog above plus the Istio charts of every version in ISTIO_VERSIONS. */
+export const PINNED_CHARTS: readonly PinnedChart[] = [
+    ...Object.values(CHARTS),
+    ...ISTIO_VERSIONS.filter((v) => v !== ISTIO_VERSION).flatMap((v) =>
+        Object.values(istioCharts(v)),
+    ),
+];
+
+/**
+ * The catalog entry for a chart name and repository, if the platform pins that chart: the entry at
+ * `version` when the catalog pins that version (Istio: several), else the first entry.
+ */
+export function pinnedChart(
+    chart: string,
+    repo: string,
+    version?: string,
+): PinnedChart | undefined {
+    const all = PINNED_CHARTS.filter((c) => c.chart === chart && c.repo === repo);
+    return all.find((c) => c.version === version) ?? all[0];
 }

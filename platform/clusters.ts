@@ -109,7 +109,8 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                     cloudRegion: region.region,
                     primary: region.primary,
                     clusterName: eksClusterName(cfg.stack, region.name),
-                    version: cfg.kubernetes.version,
+                    // Per-region override: one region upgrades first (docs/upgrade-kubernetes.md).
+                    version: region.kubernetesVersion ?? cfg.kubernetes.version,
                     supportType: cfg.kubernetes.supportType,
                     adminRoleArn: cfg.kubernetes.adminRoleArn!,
                     publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,
@@ -140,7 +141,7 @@ export function createClusters(cfg: PlatformConfig): ClusterInfo[] {
                 vpcCidr: region.vpcCidr,
                 project: cfg.gcpProject!,
                 // A floor within the channel (GKE upgrades within it), not a pin.
-                minMasterVersion: cfg.kubernetes.version,
+                minMasterVersion: region.kubernetesVersion ?? cfg.kubernetes.version,
                 releaseChannel: GKE_RELEASE_CHANNEL[cfg.environment],
                 masterCidr: gkeMasterCidr(index),
                 publicAccessCidrs: cfg.kubernetes.publicAccessCidrs,

@@ -3,7 +3,8 @@
  * tenant joined to the mesh in every cluster.
  */
 import type { PlatformConfig } from "../config";
-import { Mesh, MeshArgs, MeshInfo, MeshMember } from "../components/mesh";
+import type { IstioConfig } from "../config/types";
+import { ClusterIstioArgs, Mesh, MeshArgs, MeshInfo, MeshMember } from "../components/mesh";
 import { EdTechTenant, publicRoutePaths } from "../components/tenant";
 import type { ClusterInfo } from "../components/types";
 
@@ -41,14 +42,32 @@ export function meshMembers(
     });
 }
 
+/** A cluster's Istio args from the resolved config (the region's override or the stack's). */
+export function clusterIstio(istio: IstioConfig): ClusterIstioArgs {
+    return {
+        revisions: istio.revisions.map((r) => ({ version: r.version, tags: [...r.tags] })),
+        gatewayTag: istio.gatewayTag,
+        namespaceTag: istio.namespaceTag,
+    };
+}
+
 /** The mesh's args from the stack config. */
 export function meshArgs(cfg: PlatformConfig, clusters: readonly ClusterInfo[]): MeshArgs {
     const members = meshMembers(cfg, clusters);
     return {
         meshId: cfg.mesh.meshId,
         trustGenerations: cfg.mesh.caGenerations,
+        retiredTrustGenerations: cfg.mesh.caRetiredGenerations,
         protect: cfg.protect,
-        members: members.map((m, i) => ({ ...m, cluster: clusters[i] })),
+        istio: clusterIstio(cfg.mesh.istio),
+        members: members.map((m, i) => {
+            const region = cfg.regions.find((r) => r.name === m.name);
+            return {
+                ...m,
+                cluster: clusters[i],
+                ...(region?.istio ? { istio: clusterIstio(region.istio) } : {}),
+            };
+        }),
         sizing: { serviceCount: cfg.mesh.serviceCount },
         minReplicas: cfg.profile.minReplicas,
         mtlsMode: cfg.mesh.mtlsMode,
@@ -61,6 +80,7 @@ export function meshArgs(cfg: PlatformConfig, clusters: readonly ClusterInfo[]):
         logLevel: cfg.observability.logLevel,
         traceSamplingPercent: cfg.observability.traceSamplingPercent,
         readerTokenGeneration: cfg.mesh.readerTokenGeneration,
+        readerTokenRotationDays: cfg.mesh.readerTokenRotationDays,
     };
 }
 
@@ -75,7 +95,9 @@ export function composeMesh(cfg: PlatformConfig, clusters: readonly ClusterInfo[
         tenants[cluster.name] = new EdTechTenant(`${MESH_NAME}-${cluster.name}`, {
             provider: cluster.provider,
             mesh: m.tenant,
-            clusterReady: cluster.ready,
+            // The tag webhooks first: a namespace labelled with a tag before its webhook exists would
+            // admit pods without a sidecar.
+            clusterReady: [...cluster.ready, ...m.component.tagWebhooks],
             // The URN, not the resource: the SDK walks an alias's value for unknowns, and a resource object drags
             // the whole component graph into that walk for every aliased child (8 regions: 20 s).
             formerParent: m.component.urn,

@@ -1,8 +1,9 @@
 /**
- * One cluster's part of the mesh: Istio's namespaces, the plug-in CA secret, the official charts
- * (base, istiod, east-west and ingress gateways) at the pinned revision, the ingress gateway's
- * LoadBalancer Service, and the mesh-wide security and telemetry resources (declared in every cluster,
- * because each primary reads only its own cluster's config). Tenants join through `tenantContext`.
+ * One cluster's part of the mesh: Istio's namespaces, the plug-in CA secret, the official charts (base,
+ * one istiod per revision, east-west and ingress gateways), the revision tags' webhooks, the ingress
+ * gateway's LoadBalancer Service, and the mesh-wide security and telemetry resources (declared in every
+ * cluster, because each primary reads only its own cluster's config). Tenants join through
+ * `tenantContext`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -17,7 +18,14 @@ import { PUBLIC_GATEWAY_REF } from "./gateways";
 import { istioResourceName } from "./istio-resource";
 import type { MeshMember } from "./member";
 import { meshIstioResources, MeshPolicy } from "./mesh-resources";
-import { injectedNamespaceLabels, istioNamespaceLabels, spiffePrincipal } from "./naming";
+import {
+    injectedNamespaceLabels,
+    istioNamespaceLabels,
+    spiffePrincipal,
+    TRUST_ROOTS_ANNOTATION,
+    SIGNING_ROOT_ANNOTATION,
+} from "./naming";
+import { ResolvedClusterIstio, ResolvedRevision, revisionTagWebhook } from "./revisions";
 import type { MeshTenantContext } from "./tenant-context";
 import type { ClusterCa } from "./trust";
 import {
@@ -27,7 +35,7 @@ import {
     ingressService,
     istiodValues,
 } from "./values";
-import { ISTIO_CHART_REPO, ISTIO_VERSION } from "./version";
+import { ISTIO_CHART_REPO } from "./version";
 
 export interface ClusterMeshArgs {
     /** The cluster: its Kubernetes provider, readiness and tags. */
@@ -42,6 +50,8 @@ export interface ClusterMeshArgs {
     readonly controlPlane: ControlPlaneSettings;
     /** Mesh-wide policy, the same in every cluster. */
     readonly policy: MeshPolicy;
+    /** This cluster's Istio revisions and tags (checked by resolveClusterIstio). */
+    readonly istio: ResolvedClusterIstio;
 }
 
 /** Helm timeout for charts whose resources include cloud load balancers. */
@@ -51,7 +61,10 @@ export class ClusterMesh extends pulumi.ComponentResource {
     readonly istioNamespace: k8s.core.v1.Namespace;
     readonly gatewayNamespace: k8s.core.v1.Namespace;
     readonly base: k8s.helm.v3.Release;
-    readonly istiod: k8s.helm.v3.Release;
+    /** One istiod release per revision, in `istio.revisions` order. */
+    readonly istiods: readonly k8s.helm.v3.Release[];
+    /** The revisions' tag webhooks. */
+    readonly tagWebhooks: readonly k8s.admissionregistration.v1.MutatingWebhookConfiguration[];
     readonly eastWestGateway: k8s.helm.v3.Release;
     readonly ingressGateway: k8s.helm.v3.Release;
     /** The public ingress gateway's load balancer hostname (AWS) or IP (GKE), from its Service status. */
@@ -97,11 +110,12 @@ export class ClusterMesh extends pulumi.ComponentResource {
             },
             on([]),
         );
+        // No revision label on the gateway namespace: each gateway's pods carry their own tag
+        // (`istio.io/rev`, chart value `revision`), matched by the tag webhook's object selector, so a
+        // gateway moves by its own setting.
         this.gatewayNamespace = new k8s.core.v1.Namespace(
             `${name}-gateways`,
-            {
-                metadata: { name: GATEWAY_NAMESPACE, labels: injectedNamespaceLabels() },
-            },
+            { metadata: { name: GATEWAY_NAMESPACE, labels: {} } },
             on([]),
         );
 
@@ -109,7 +123,16 @@ export class ClusterMesh extends pulumi.ComponentResource {
         const cacerts = new k8s.core.v1.Secret(
             `${name}-cacerts`,
             {
-                metadata: { name: "cacerts", namespace: this.istioNamespace.metadata.name },
+                metadata: {
+                    name: "cacerts",
+                    namespace: this.istioNamespace.metadata.name,
+                    // Which roots this cluster trusts and which one signs (public facts, for the
+                    // mesh-consistency policy and the rotation check: the data itself is secret).
+                    annotations: {
+                        [TRUST_ROOTS_ANNOTATION]: args.ca.trustedGenerations.join(","),
+                        [SIGNING_ROOT_ANNOTATION]: args.ca.signingGeneration,
+                    },
+                },
                 type: "Opaque",
                 stringData: {
                     "ca-cert.pem": args.ca.certPem,
@@ -121,9 +144,11 @@ export class ClusterMesh extends pulumi.ComponentResource {
             on([], { additionalSecretOutputs: ["stringData", "data"] }),
         );
 
+        const istio = args.istio;
         const release = (
             role: string,
             chart: string,
+            version: string,
             releaseName: string,
             namespace: k8s.core.v1.Namespace,
             values: pulumi.Inputs,
@@ -135,7 +160,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
                 {
                     name: releaseName,
                     chart,
-                    version: ISTIO_VERSION,
+                    version,
                     repositoryOpts: { repo: ISTIO_CHART_REPO },
                     namespace: namespace.metadata.name,
                     values,
@@ -145,38 +170,87 @@ export class ClusterMesh extends pulumi.ComponentResource {
                 on(dependsOn),
             );
 
-        this.base = release("base", "base", "istio-base", this.istioNamespace, baseValues(), []);
-        this.istiod = release(
-            "istiod",
-            "istiod",
-            "istiod",
+        // Base (CRDs) follows the newest installed version: CRDs are backward compatible, and upstream
+        // upgrades them before the new istiod.
+        this.base = release(
+            "base",
+            "base",
+            istio.baseVersion,
+            "istio-base",
             this.istioNamespace,
-            istiodValues(args.controlPlane, member, args.ca.digest),
-            [this.base, cacerts, ...cluster.ready],
+            baseValues(istio.defaultRevision.revision),
+            [],
         );
-        // Gateways are injected by istiod's revision webhook, so istiod comes first. The east-west
-        // chart renders its own LoadBalancer Service (internal NLB): it also waits for the LB controller.
+        const byRevision = new Map<string, k8s.helm.v3.Release>();
+        this.istiods = istio.revisions.map((r: ResolvedRevision) => {
+            const istiod = release(
+                `istiod${r.logicalSuffix}`,
+                "istiod",
+                r.version,
+                r.releaseName,
+                this.istioNamespace,
+                istiodValues(args.controlPlane, member, args.ca.digest, r.revision),
+                [this.base, cacerts, ...cluster.ready],
+            );
+            byRevision.set(r.revision, istiod);
+            return istiod;
+        });
+        // A tag's webhook points at its revision's istiod Service, so it waits for that release.
+        this.tagWebhooks = [...istio.tagRevision].map(([tag, r]) => {
+            const hook = revisionTagWebhook(tag, r.revision);
+            return new k8s.admissionregistration.v1.MutatingWebhookConfiguration(
+                `${name}-tag-${tag}`,
+                { metadata: hook.metadata, webhooks: hook.webhooks },
+                on([byRevision.get(r.revision)!]),
+            );
+        });
+        // Gateways are injected through their tag's webhook, so it and its istiod come first. The
+        // east-west chart renders its own LoadBalancer Service (internal NLB): it also waits for the LB
+        // controller. The gateway chart follows the version its tag points at.
+        const gatewayRevision = istio.tagRevision.get(istio.gatewayTag)!;
+        const gatewayReady = [byRevision.get(gatewayRevision.revision)!, ...this.tagWebhooks];
         this.eastWestGateway = release(
             "eastwest",
             "gateway",
+            gatewayRevision.version,
             EASTWEST_GATEWAY_NAME,
             this.gatewayNamespace,
-            gatewayValues(args.controlPlane, member, "eastwest", args.members, cluster.tags),
-            [this.istiod, ...cluster.loadBalancersReady],
+            gatewayValues(
+                args.controlPlane,
+                member,
+                "eastwest",
+                args.members,
+                cluster.tags,
+                istio.gatewayTag,
+            ),
+            [...gatewayReady, ...cluster.loadBalancersReady],
             GATEWAY_TIMEOUT_SECONDS,
         );
         this.ingressGateway = release(
             "ingress",
             "gateway",
+            gatewayRevision.version,
             INGRESS_GATEWAY_NAME,
             this.gatewayNamespace,
-            gatewayValues(args.controlPlane, member, "ingress", args.members, cluster.tags),
-            [this.istiod],
+            gatewayValues(
+                args.controlPlane,
+                member,
+                "ingress",
+                args.members,
+                cluster.tags,
+                istio.gatewayTag,
+            ),
+            gatewayReady,
             GATEWAY_TIMEOUT_SECONDS,
         );
 
         // CRDs come from base; the validating webhook from istiod; namespaces must exist.
-        const configReady = [this.base, this.istiod, this.istioNamespace, this.gatewayNamespace];
+        const configReady = [
+            this.base,
+            ...this.istiods,
+            this.istioNamespace,
+            this.gatewayNamespace,
+        ];
         for (const m of meshIstioResources(args.policy)) {
             new k8s.apiextensions.CustomResource(
                 istioResourceName(name, m),
@@ -207,10 +281,15 @@ export class ClusterMesh extends pulumi.ComponentResource {
             return ingress?.hostname ?? ingress?.ip ?? "";
         });
 
-        this.ready = [this.istiod, this.eastWestGateway, this.ingressGateway];
+        this.ready = [
+            ...this.istiods,
+            ...this.tagWebhooks,
+            this.eastWestGateway,
+            this.ingressGateway,
+        ];
         this.tenantContext = {
             clusterName: member.name,
-            injectionLabels: injectedNamespaceLabels(),
+            injectionLabels: injectedNamespaceLabels(istio.namespaceTag),
             gatewayNamespace: this.gatewayNamespace,
             gatewayNamespaceName: GATEWAY_NAMESPACE,
             publicGatewayRef: PUBLIC_GATEWAY_REF,

@@ -56,9 +56,16 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 
 /** Group declared resources by cluster (provider of each istiod release) and pull out the mesh facts. */
 export function collectClusterFacts(resources: readonly DeclaredResource[]): ClusterFacts[] {
-    const istiods = resources.filter(
-        (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === ISTIOD_CHART,
-    );
+    // One fact per cluster: a cluster running several revisions (a canary) is still one cluster; its
+    // revisions carry the same global values (components/mesh/values.ts), so the first one speaks for it.
+    const istiods = resources
+        .filter(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === ISTIOD_CHART,
+        )
+        .filter(
+            (r, i, all) =>
+                r.provider === undefined || all.findIndex((o) => o.provider === r.provider) === i,
+        );
     return istiods.map((istiod) => {
         const global = rec(rec(istiod.inputs.values).global);
         const cluster = str(rec(global.multiCluster).clusterName) ?? "";

@@ -2,7 +2,7 @@
  * The generic Istio mesh (reusable by another company): trust, per-cluster control planes, gateways,
  * remote secrets and mesh-wide policy. See ./mesh.ts; tenants join through ./tenant-context.ts.
  */
-export { Mesh } from "./mesh";
+export { DEFAULT_ISTIO, Mesh } from "./mesh";
 export type {
     ClusterMeshInfo,
     MeshArgs,
@@ -17,4 +17,5 @@ export type { SizeBand } from "./sizing";
 export type { MtlsMode } from "./security";
 export type { OutboundTrafficPolicy } from "./values";
 export { INGRESS_HEALTH_CHECK } from "./naming";
-export { ISTIO_REVISION, ISTIO_VERSION } from "./version";
+export { DEFAULT_TAG, ISTIO_REVISION, ISTIO_VERSION, ISTIO_VERSIONS, revisionOf } from "./version";
+export type { ClusterIstioArgs, IstioRevisionArgs } from "./revisions";

@@ -6,24 +6,37 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import * as time from "@pulumiverse/time";
 import type { ClusterInfo, LogLevel } from "../types";
 import { ClusterMesh } from "./cluster";
 import type { PublicIngress } from "./gateways";
 import type { MeshMember } from "./member";
 import { INGRESS_HEALTH_CHECK } from "./naming";
 import { RemoteSecret } from "./remoteSecret";
+import { ClusterIstioArgs, ResolvedClusterIstio, resolveClusterIstio } from "./revisions";
 import type { MtlsMode } from "./security";
 import { SizeBand, sizeBand } from "./sizing";
 import type { MeshTenantContext } from "./tenant-context";
 import { MeshTrust } from "./trust";
 import type { ControlPlaneSettings, OutboundTrafficPolicy } from "./values";
-import { ISTIO_REVISION, ISTIO_VERSION } from "./version";
+import { DEFAULT_TAG, ISTIO_VERSION, minorOf } from "./version";
 
 /** One cluster of the mesh: its mesh facts and the cluster itself. */
 export interface MeshMemberArgs extends MeshMember {
     /** The cluster (providers, endpoint, CA, tags). Its name, network and cloud must equal the member's. */
     readonly cluster: ClusterInfo;
+    /**
+     * This cluster's Istio revisions and tags, instead of the mesh's `istio` (one cluster goes first in
+     * an upgrade).
+     * @default args.istio
+     */
+    readonly istio?: ClusterIstioArgs;
 }
+
+/** The default Istio of a mesh: the catalog's default version, tagged `stable`. */
+export const DEFAULT_ISTIO: ClusterIstioArgs = {
+    revisions: [{ version: ISTIO_VERSION, tags: [DEFAULT_TAG] }],
+};
 
 /** istiod's size: from the number of services (guide bands) or a band chosen outright. */
 export type MeshSizing =
@@ -59,10 +72,21 @@ export interface MeshArgs {
      */
     readonly trustGenerations: readonly string[];
     /**
+     * Root CA generations kept but no longer trusted (the last step of a rotation, docs/ca-rotation.md).
+     * @default []
+     */
+    readonly retiredTrustGenerations?: readonly string[];
+    /**
      * Protect the root CA keys and certificates against deletion.
      * @default true
      */
     readonly protect?: boolean;
+    /**
+     * Istio revisions and tags of every cluster (a member's `istio` overrides it). Across the mesh the
+     * revisions' minors may be at most one apart (upstream skew).
+     * @default DEFAULT_ISTIO (the catalog's default version, tag `stable`)
+     */
+    readonly istio?: ClusterIstioArgs;
     /** The clusters of the mesh, primary first. Names and networks must be unique. */
     readonly members: readonly MeshMemberArgs[];
     /** istiod's size band. */
@@ -97,11 +121,17 @@ export interface MeshArgs {
      */
     readonly traceSamplingPercent?: number;
     /**
-     * Generation of the remote secrets' reader tokens; a new value rotates every link
+     * Generation of the remote secrets' reader tokens; a new value rotates every link at once
      * (docs/remote-secret-rotation.md). A short DNS label.
      * @default "t1"
      */
     readonly readerTokenGeneration?: string;
+    /**
+     * Days after which the first `pulumi up --refresh` issues new reader tokens for every link (a
+     * `@pulumiverse/time` Rotating resource). Whole days, 1-365.
+     * @default 30
+     */
+    readonly readerTokenRotationDays?: number;
 }
 
 /** What the mesh gives one cluster's later areas (tenants, certificates, observability, backup, dns). */
@@ -124,9 +154,22 @@ export interface ClusterMeshInfo {
 
 export interface MeshInfo {
     readonly meshId: string;
+    /** Istio version that the primary cluster's namespace tag points at. */
     readonly version: string;
-    /** Control plane revision (`istio.io/rev` value). */
+    /** Its revision (the tag's target, e.g. `1-30-3`). */
     readonly revision: string;
+    /** Per cluster: its revisions and which revision each tag points at. */
+    readonly istio: Readonly<
+        Record<
+            string,
+            {
+                readonly revisions: readonly { version: string; revision: string }[];
+                readonly tags: Readonly<Record<string, string>>;
+                readonly gatewayTag: string;
+                readonly namespaceTag: string;
+            }
+        >
+    >;
     readonly clusters: Readonly<Record<string, ClusterMeshInfo>>;
     /** Pulumi secret: JSON of every root and intermediate CA with certificates and keys (for encrypted backup). */
     readonly caMaterial: pulumi.Output<string>;
@@ -167,11 +210,24 @@ export class Mesh extends pulumi.ComponentResource {
             jwtRequiredPaths: [...args.jwt.requiredPaths],
         } as const;
 
+        const istio = new Map<string, ResolvedClusterIstio>(
+            args.members.map((m, i) => [
+                m.name,
+                resolveClusterIstio(
+                    `Mesh ${name}`,
+                    m.istio ?? args.istio ?? DEFAULT_ISTIO,
+                    m.istio ? `args.members[${i}].` : "args.",
+                ),
+            ]),
+        );
+        validateMeshSkew(name, istio);
+
         const trust = new MeshTrust(
             `${name}-trust`,
             {
                 meshId: args.meshId,
                 generations: args.trustGenerations,
+                retiredGenerations: args.retiredTrustGenerations ?? [],
                 clusters: members.map((m) => m.name),
                 protect: args.protect ?? true,
             },
@@ -191,11 +247,24 @@ export class Mesh extends pulumi.ComponentResource {
                         ca: trust.clusters[m.name],
                         controlPlane,
                         policy,
+                        istio: istio.get(m.name)!,
                     },
                     { parent: this },
                 ),
             );
         });
+
+        // Reader tokens rotate together: the first `pulumi up --refresh` after the period (or a new
+        // generation) replaces this resource, and every link's token with it (./remoteSecret.ts).
+        const timeProvider = new time.Provider(`${name}-time`, {}, { parent: this });
+        const rotation = new time.Rotating(
+            `${name}-reader-token-rotation`,
+            {
+                rotationDays: args.readerTokenRotationDays ?? 30,
+                triggers: { generation: args.readerTokenGeneration ?? "t1" },
+            },
+            { parent: this, provider: timeProvider },
+        );
 
         // Every ordered pair: N x (N - 1) remote secrets, none from a cluster to itself.
         for (const source of args.members) {
@@ -210,8 +279,12 @@ export class Mesh extends pulumi.ComponentResource {
                         target: target.cluster,
                         sourceIstioNamespace: s.istioNamespace,
                         targetIstioNamespace: t.istioNamespace,
-                        tokenGeneration: args.readerTokenGeneration ?? "t1",
-                        sourceIstiod: s.istiod,
+                        sourceRevisions: istio.get(source.name)!.revisions.map((r, i) => ({
+                            revision: r.revision,
+                            istiod: s.istiods[i],
+                        })),
+                        rotation,
+                        timeProvider,
                     },
                     { parent: this },
                 );
@@ -231,16 +304,48 @@ export class Mesh extends pulumi.ComponentResource {
                 component: cm,
             };
         }
+        const primary = istio.get(args.members[0].name)!;
+        const primaryRevision = primary.defaultRevision;
+        const istioInfo: MeshInfo["istio"] = Object.fromEntries(
+            [...istio].map(([cluster, c]) => [
+                cluster,
+                {
+                    revisions: c.revisions.map((r) => ({
+                        version: r.version,
+                        revision: r.revision,
+                    })),
+                    tags: Object.fromEntries([...c.tagRevision].map(([t, r]) => [t, r.revision])),
+                    gatewayTag: c.gatewayTag,
+                    namespaceTag: c.namespaceTag,
+                },
+            ]),
+        );
         this.info = {
             meshId: args.meshId,
-            version: ISTIO_VERSION,
-            revision: ISTIO_REVISION,
+            version: primaryRevision.version,
+            revision: primaryRevision.revision,
+            istio: istioInfo,
             clusters: infos,
             caMaterial: trust.material,
             rootBundlePem: trust.rootBundlePem,
         };
-        this.registerOutputs({ revision: ISTIO_REVISION, rootBundlePem: trust.rootBundlePem });
+        this.registerOutputs({
+            revision: primaryRevision.revision,
+            rootBundlePem: trust.rootBundlePem,
+        });
     }
+}
+
+/** Across the mesh, istiod minors at most one apart (the control plane may lead the data plane by one). */
+function validateMeshSkew(name: string, istio: ReadonlyMap<string, ResolvedClusterIstio>): void {
+    const all = [...istio].flatMap(([cluster, c]) =>
+        c.revisions.map((r) => ({ cluster, version: r.version })),
+    );
+    const minors = all.map((x) => minorOf(x.version));
+    if (Math.max(...minors) - Math.min(...minors) > 1)
+        throw new Error(
+            `Mesh ${name}: the clusters run Istio ${all.map((x) => `${x.cluster}=${x.version}`).join(", ")}, more than one minor apart; upstream supports one minor of skew: finish one upgrade before starting the next`,
+        );
 }
 
 /** Every arg the mesh can check before declaring anything; errors name the component and the arg path. */
@@ -307,6 +412,11 @@ function validateMeshArgs(name: string, args: MeshArgs): void {
     args.jwt.requiredPaths.forEach((p, i) => {
         if (!p.startsWith("/")) fail(`args.jwt.requiredPaths[${i}] "${p}" must start with /`);
     });
+    const days = args.readerTokenRotationDays;
+    if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 365))
+        fail(
+            `args.readerTokenRotationDays must be a whole number of days within 1-365 (got ${days})`,
+        );
     const gen = args.readerTokenGeneration;
     if (gen !== undefined && !TOKEN_GENERATION.test(gen)) {
         fail(

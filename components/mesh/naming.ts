@@ -4,7 +4,7 @@
  */
 import { ISTIO_NAMESPACE } from "../constants";
 import type { MeshMember } from "./member";
-import { ISTIO_REVISION, TRUST_DOMAIN } from "./version";
+import { LEGACY_REVISION, TRUST_DOMAIN } from "./version";
 
 export const NETWORK_LABEL = "topology.istio.io/network";
 export const REVISION_LABEL = "istio.io/rev";
@@ -32,8 +32,18 @@ export const remoteSecretName = (source: string): string => `istio-remote-secret
 export const readerServiceAccountName = (target: string): string => `istio-reader-${target}`;
 export const readerTokenSecretName = (target: string, generation: string): string =>
     `istio-reader-${target}-token-${generation}`;
-/** ClusterRole that the istiod chart creates for remote-secret readers (templates/reader-clusterrole.yaml). */
-export const READER_CLUSTER_ROLE = `istio-reader-clusterrole-${ISTIO_REVISION}-${ISTIO_NAMESPACE}`;
+/** ClusterRole that a revision's istiod chart creates for remote-secret readers (templates/reader-clusterrole.yaml). */
+export const readerClusterRole = (revision: string): string =>
+    `istio-reader-clusterrole-${revision}-${ISTIO_NAMESPACE}`;
+/**
+ * The binding of one link's reader to one revision's reader ClusterRole: one per installed revision, so
+ * adding or removing a revision adds or removes a binding and never rewrites one (a roleRef is immutable).
+ * LEGACY_REVISION's keeps the name it had before revisions were configurable.
+ */
+export const readerBindingName = (target: string, revision: string): string =>
+    revision === LEGACY_REVISION
+        ? readerServiceAccountName(target)
+        : `${readerServiceAccountName(target)}-${revision}`;
 
 export const spiffePrincipal = (namespace: string, serviceAccount: string): string =>
     `${TRUST_DOMAIN}/ns/${namespace}/sa/${serviceAccount}`;
@@ -43,7 +53,14 @@ export const serviceHost = (namespace: string, service: string): string =>
 export const istioNamespaceLabels = (member: MeshMember): Record<string, string> => ({
     [NETWORK_LABEL]: member.network,
 });
-/** Gateways and apps: injection by revision (never `istio-injection`, which would pin the default revision). */
-export const injectedNamespaceLabels = (): Record<string, string> => ({
-    [REVISION_LABEL]: ISTIO_REVISION,
+/**
+ * App namespaces: injection by revision tag (never `istio-injection`, which would pin the default
+ * revision, and never a raw revision, which would pin a version).
+ */
+export const injectedNamespaceLabels = (tag: string): Record<string, string> => ({
+    [REVISION_LABEL]: tag,
 });
+
+/** On each cluster's `cacerts`: the root generations it trusts (comma-separated), and the one signing. */
+export const TRUST_ROOTS_ANNOTATION = "mesh-platform.io/trusted-roots";
+export const SIGNING_ROOT_ANNOTATION = "mesh-platform.io/signing-root";

@@ -22,6 +22,13 @@ export interface MeshTrustArgs {
     readonly meshId: string;
     /** Root generations, all trusted; the last one signs the intermediates. */
     readonly generations: readonly string[];
+    /**
+     * Root generations kept (their keys and certificates stay in state, protected like the others) but no
+     * longer trusted: the last step of a rotation retires the old root instead of deleting it, so no
+     * state surgery is needed and a rollback can trust it again. Disjoint from `generations`.
+     * @default []
+     */
+    readonly retiredGenerations?: readonly string[];
     /** Cluster names that get an intermediate CA. */
     readonly clusters: readonly string[];
     /**
@@ -43,6 +50,10 @@ export interface ClusterCa {
     readonly certChainPem: pulumi.Output<string>;
     /** SHA-256 of the public CA material (bundle + intermediate): changes whenever istiod must reload. */
     readonly digest: pulumi.Output<string>;
+    /** The generations in `root-cert.pem`, the signing one first (plain data: policies and checks read it). */
+    readonly trustedGenerations: readonly string[];
+    /** The generation whose root signed `ca-cert.pem`. */
+    readonly signingGeneration: string;
 }
 
 export class MeshTrust extends pulumi.ComponentResource {
@@ -64,6 +75,13 @@ export class MeshTrust extends pulumi.ComponentResource {
                 `MeshTrust ${name}: args.generations must be unique (got ${JSON.stringify(args.generations)})`,
             );
         }
+        const retired = args.retiredGenerations ?? [];
+        retired.forEach((g, i) => {
+            if (args.generations.includes(g) || retired.indexOf(g) !== i)
+                throw new Error(
+                    `MeshTrust ${name}: args.retiredGenerations[${i}] "${g}" is trusted or listed twice; a retired root is in neither args.generations nor listed again`,
+                );
+        });
         const protectRoots = args.protect ?? true;
         const provider = new tls.Provider(`${name}-tls`, {}, { parent: this });
         const child = (protect: boolean, secrets: string[] = []): pulumi.CustomResourceOptions => ({
@@ -73,7 +91,7 @@ export class MeshTrust extends pulumi.ComponentResource {
             additionalSecretOutputs: secrets,
         });
 
-        const roots = args.generations.map((generation) => {
+        const declareRoot = (generation: string) => {
             const key = new tls.PrivateKey(
                 `${name}-root-${generation}-key`,
                 KEY,
@@ -95,7 +113,9 @@ export class MeshTrust extends pulumi.ComponentResource {
                 child(protectRoots),
             );
             return { generation, key, cert };
-        });
+        };
+        const roots = args.generations.map(declareRoot);
+        const retiredRoots = retired.map(declareRoot);
         const signing = roots[roots.length - 1];
         this.signingGeneration = signing.generation;
         const ordered = [signing, ...roots.filter((r) => r !== signing)];
@@ -132,6 +152,9 @@ export class MeshTrust extends pulumi.ComponentResource {
                     caCertPem: signing.cert.certPem,
                     caPrivateKeyPem: signing.key.privateKeyPem,
                     isCaCertificate: true,
+                    // Subject Key Identifier on the intermediate: chain building and the authority key id
+                    // of every workload certificate istiod issues refer to it.
+                    setSubjectKeyId: true,
                     maxPathLength: 0,
                     validityPeriodHours: INTERMEDIATE_VALIDITY_HOURS,
                     earlyRenewalHours: INTERMEDIATE_EARLY_RENEWAL_HOURS,
@@ -157,6 +180,8 @@ export class MeshTrust extends pulumi.ComponentResource {
                     .apply(([b, c]) =>
                         crypto.createHash("sha256").update(b).update(c).digest("hex"),
                     ),
+                trustedGenerations: ordered.map((r) => r.generation),
+                signingGeneration: signing.generation,
             };
             return { cluster, key, cert, certChainPem };
         });
@@ -166,10 +191,11 @@ export class MeshTrust extends pulumi.ComponentResource {
             pulumi
                 .all({
                     roots: pulumi.all(
-                        roots.map((r) =>
+                        [...roots, ...retiredRoots].map((r) =>
                             pulumi.all({
                                 generation: r.generation,
                                 signing: r === signing,
+                                trusted: roots.includes(r),
                                 certPem: r.cert.certPem,
                                 keyPem: r.key.privateKeyPem,
                             }),

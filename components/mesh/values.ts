@@ -26,7 +26,7 @@ import {
     SIDECAR_RESOURCES,
     SizeBand,
 } from "./sizing";
-import { ISTIO_REVISION, TRUST_DOMAIN } from "./version";
+import { TRUST_DOMAIN } from "./version";
 
 /** What proxies may reach outside the mesh's registry (meshConfig `outboundTrafficPolicy.mode`). */
 export type OutboundTrafficPolicy = "REGISTRY_ONLY" | "ALLOW_ANY";
@@ -85,30 +85,36 @@ export function meshConfig(settings: {
         ],
         defaultConfig: {
             // The agent asks for 24 h certificates; istiod caps them at 24 h too (env below).
-            proxyMetadata: { SECRET_TTL: WORKLOAD_CERT_TTL },
+            // PROXY_CONFIG_XDS_AGENT: the agent takes its trust bundle from istiod over xDS (PCDS), so a
+            // root added to or removed from cacerts reaches every proxy at once (ISTIO_MULTIROOT_MESH, below).
+            proxyMetadata: { SECRET_TTL: WORKLOAD_CERT_TTL, PROXY_CONFIG_XDS_AGENT: "true" },
             holdApplicationUntilProxyStarts: true,
         },
     };
 }
 
-/** Values of the `base` chart: CRDs, and the default-revision validator pointed at our revision. */
-export function baseValues(): Record<string, unknown> {
-    return { defaultRevision: ISTIO_REVISION, global: { istioNamespace: ISTIO_NAMESPACE } };
+/** Values of the `base` chart: CRDs, and the default-revision validator pointed at `defaultRevision`. */
+export function baseValues(defaultRevision: string): Record<string, unknown> {
+    return { defaultRevision, global: { istioNamespace: ISTIO_NAMESPACE } };
 }
 
 /**
- * Values of the `istiod` chart for one cluster. `caDigest` is a digest of the plugged-in CA so that a
- * CA change rolls istiod (istiod 1.30 hot-reloads a new intermediate but ignores a changed root bundle
- * unless ISTIO_MULTIROOT_MESH is on, which we keep off; a restart is the supported path).
+ * Values of the `istiod` chart for one revision in one cluster. `caDigest` is a digest of the plugged-in
+ * CA: a CA change also rolls istiod, so every pod runs with what it would load at start. With
+ * ISTIO_MULTIROOT_MESH on, istiod 1.30 and 1.31 reload a changed `cacerts` by themselves
+ * (pilot/pkg/bootstrap/istio_ca.go handleEvent: a root bundle that is a subset or superset of the
+ * current one is accepted, which covers adding and removing a root) and push the new trust bundle to
+ * the proxies (pilot/pkg/xds/pcds.go), see docs/ca-rotation.md.
  */
 export function istiodValues(
     settings: ControlPlaneSettings,
     member: MeshMember,
     caDigest: unknown,
+    revision: string,
 ): Record<string, unknown> {
     const band = settings.band;
     return {
-        revision: ISTIO_REVISION,
+        revision,
         global: {
             istioNamespace: ISTIO_NAMESPACE,
             meshID: settings.meshId,
@@ -138,6 +144,9 @@ export function istiodValues(
             // silently cut AWS networks off. An internal NLB name resolves in public DNS to its private
             // IPs, which the other regions reach over the VPC peering.
             RESOLVE_HOSTNAME_GATEWAYS: "true",
+            // Multi-root trust (pilot/pkg/features/pilot.go, default false): root CA rotation without
+            // restarts, as upstream's tests/integration/security/cacert_rotation runs it.
+            ISTIO_MULTIROOT_MESH: "true",
             DEFAULT_WORKLOAD_CERT_TTL: WORKLOAD_CERT_TTL,
             MAX_WORKLOAD_CERT_TTL: WORKLOAD_CERT_TTL,
         },
@@ -183,6 +192,8 @@ export function loadBalancerAnnotations(
 
 /**
  * Values of the `gateway` chart for the east-west (network) gateway or the public ingress gateway.
+ * `tag` is the revision tag the gateway's pods select (chart value `revision`, which becomes the pods'
+ * `istio.io/rev` label): moving it rolls the gateway onto the tag's revision.
  *
  * The ingress gateway's Service is not the chart's (`service.type: None`): the program declares it
  * (`ingressService`), so its load-balancer address is an output of a resource Pulumi creates and awaits.
@@ -195,6 +206,7 @@ export function gatewayValues(
     role: GatewayRole,
     members: readonly MeshMember[],
     tags: Readonly<Record<string, string>>,
+    tag: string,
 ): Record<string, unknown> {
     const minReplicas = settings.minReplicas;
     const service: Record<string, unknown> =
@@ -205,11 +217,14 @@ export function gatewayValues(
                   annotations: loadBalancerAnnotations(member.cloud, role, tags),
               };
     if (role === "eastwest") {
-        // Only the mesh's own address ranges may reach the cross-network port.
-        service.loadBalancerSourceRanges = members.flatMap((m) => m.addressRanges);
+        // Only the peer regions' address ranges may reach the cross-network port (nothing in the
+        // gateway's own cluster needs it). A mesh of one cluster keeps its own range: an empty list
+        // would mean "from anywhere".
+        const peers = members.filter((m) => m.name !== member.name).flatMap((m) => m.addressRanges);
+        service.loadBalancerSourceRanges = peers.length > 0 ? peers : [...member.addressRanges];
     }
     return {
-        revision: ISTIO_REVISION,
+        revision: tag,
         ...(role === "eastwest" ? { networkGateway: member.network } : {}),
         service,
         resources: GATEWAY_RESOURCES,

@@ -28,6 +28,7 @@ import {
 import { gatewayMinTls, ingressJwt } from "./rules/ingress";
 import { meshConsistency } from "./rules/mesh";
 import { destinationRuleMtls, mtlsStrictMeshWide, noMtlsDowngrade } from "./rules/mtls";
+import { kubernetesVersionSkew } from "./rules/versions";
 import { helmReleasePinned, noPlaintextSecretMaterial, sidecarInjection } from "./rules/workloads";
 import {
     backupAccessLogging,
@@ -74,4 +75,6 @@ export const securityPolicies: PackPolicy[] = [
     launchTemplateHardening,
     apiServerNotWorldOpen,
     eastWestGatewayInternal,
+    // --- Istio and Kubernetes versions ---
+    kubernetesVersionSkew,
 ];

@@ -95,11 +95,11 @@ const tenantFacts = (cfg: PlatformConfig): TenantMeshFacts => ({
 });
 
 describe("mesh: version pin", () => {
-    it("pins one Istio release and derives a DNS-safe revision from it", () => {
+    it("defaults to one pinned Istio release and derives a DNS-safe revision from it", () => {
         assert.equal(ISTIO_VERSION, "1.30.3");
         assert.equal(ISTIO_REVISION, "1-30-3");
-        assert.deepEqual(baseValues(), {
-            defaultRevision: "1-30-3",
+        assert.deepEqual(baseValues("1-31-0"), {
+            defaultRevision: "1-31-0",
             global: { istioNamespace: "istio-system" },
         });
     });
@@ -119,8 +119,12 @@ describe("mesh: istiod values", () => {
             "large",
         ]);
         const resources = (n: number) =>
-            istiodValues(controlPlane(testConfig({ mesh: rawMesh({ serviceCount: n }) })), sg, "d")
-                .resources;
+            istiodValues(
+                controlPlane(testConfig({ mesh: rawMesh({ serviceCount: n }) })),
+                sg,
+                "d",
+                "1-30-3",
+            ).resources;
         assert.deepEqual(resources(10), {
             requests: { cpu: "100m", memory: "512Mi" },
             limits: { cpu: "500m", memory: "1Gi" },
@@ -136,7 +140,7 @@ describe("mesh: istiod values", () => {
     });
 
     it("sets mesh identity, sidecar resources, autoscaling, TLS, logs, egress, tracing and certificate TTL", () => {
-        const v = istiodValues(controlPlane(cfg), sg, "digest-1") as Record<string, any>;
+        const v = istiodValues(controlPlane(cfg), sg, "digest-1", "1-30-3") as Record<string, any>;
         assert.equal(v.revision, "1-30-3");
         assert.deepEqual(v.global.multiCluster, { clusterName: "singapore" });
         assert.equal(v.global.meshID, "edtech-mesh");
@@ -152,6 +156,7 @@ describe("mesh: istiod values", () => {
         assert.deepEqual(v.memory, { targetAverageUtilization: 80 });
         assert.deepEqual(v.env, {
             RESOLVE_HOSTNAME_GATEWAYS: "true",
+            ISTIO_MULTIROOT_MESH: "true",
             DEFAULT_WORKLOAD_CERT_TTL: "24h",
             MAX_WORKLOAD_CERT_TTL: "24h",
         });
@@ -168,13 +173,19 @@ describe("mesh: istiod values", () => {
                 opentelemetry: { service: JAEGER_COLLECTOR_HOST, port: JAEGER_OTLP_GRPC_PORT },
             },
         ]);
-        assert.deepEqual(mc.defaultConfig.proxyMetadata, { SECRET_TTL: "24h" });
+        assert.deepEqual(mc.defaultConfig.proxyMetadata, {
+            SECRET_TTL: "24h",
+            PROXY_CONFIG_XDS_AGENT: "true",
+        });
         assert.equal(v.traceSampling, 1);
     });
 
     it("follows the environment: dev allows any egress, logs at debug and samples every trace", () => {
         const dev = testConfig({ environment: "dev" });
-        const v = istiodValues(controlPlane(dev), membersOf(dev)[0], "d") as Record<string, any>;
+        const v = istiodValues(controlPlane(dev), membersOf(dev)[0], "d", "1-30-3") as Record<
+            string,
+            any
+        >;
         assert.deepEqual(v.meshConfig.outboundTrafficPolicy, { mode: "ALLOW_ANY" });
         assert.equal(v.global.logging.level, "default:debug");
         assert.equal(v.global.proxy.logLevel, "debug");
@@ -188,14 +199,31 @@ describe("mesh: gateway values", () => {
     const members = membersOf(cfg);
     const tags = { team: "platform", environment: "prod" };
 
-    it("makes the east-west gateway a network gateway on an internal NLB reachable only from the mesh's ranges", () => {
-        const v = gatewayValues(controlPlane(cfg), members[0], "eastwest", members, tags) as Record<
-            string,
-            any
-        >;
+    it("makes the east-west gateway a network gateway on an internal NLB reachable only from the peer regions' ranges", () => {
+        const v = gatewayValues(
+            controlPlane(cfg),
+            members[0],
+            "eastwest",
+            members,
+            tags,
+            "stable",
+        ) as Record<string, any>;
         assert.equal(v.networkGateway, "network-singapore");
-        assert.equal(v.revision, "1-30-3");
-        assert.deepEqual(v.service.loadBalancerSourceRanges, ["10.10.0.0/16", "10.20.0.0/16"]);
+        assert.equal(v.revision, "stable", "the gateway selects a tag, never a raw revision");
+        assert.deepEqual(v.service.loadBalancerSourceRanges, ["10.20.0.0/16"]);
+        const alone = gatewayValues(
+            controlPlane(cfg),
+            members[0],
+            "eastwest",
+            [members[0]],
+            tags,
+            "stable",
+        ) as Record<string, any>;
+        assert.deepEqual(
+            alone.service.loadBalancerSourceRanges,
+            ["10.10.0.0/16"],
+            "never empty (= anywhere)",
+        );
         assert.deepEqual(v.service.annotations, {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
@@ -216,10 +244,14 @@ describe("mesh: gateway values", () => {
     });
 
     it("puts the ingress gateway on an internet-facing NLB, not a network gateway, with the program's own Service", () => {
-        const v = gatewayValues(controlPlane(cfg), members[0], "ingress", members, tags) as Record<
-            string,
-            any
-        >;
+        const v = gatewayValues(
+            controlPlane(cfg),
+            members[0],
+            "ingress",
+            members,
+            tags,
+            "stable",
+        ) as Record<string, any>;
         assert.equal(v.networkGateway, undefined);
         assert.deepEqual(
             v.service,
@@ -242,7 +274,7 @@ describe("mesh: gateway values", () => {
             gcpProject: "edtech-platform-dev",
         });
         const ms = membersOf(gcp);
-        const v = gatewayValues(controlPlane(gcp), ms[1], "eastwest", ms, {}) as Record<
+        const v = gatewayValues(controlPlane(gcp), ms[1], "eastwest", ms, {}, "stable") as Record<
             string,
             any
         >;
@@ -250,13 +282,11 @@ describe("mesh: gateway values", () => {
             "networking.gke.io/load-balancer-type": "Internal",
             "networking.gke.io/internal-load-balancer-allow-global-access": "true",
         });
+        // The peer region's VPC, pod and service ranges (its pods reach the gateway unmasqueraded).
         assert.deepEqual(v.service.loadBalancerSourceRanges, [
             "10.70.0.0/20",
             "10.72.0.0/14",
             "10.76.0.0/20",
-            "10.80.0.0/20",
-            "10.84.0.0/14",
-            "10.88.0.0/20",
         ]);
         assert.deepEqual(v.podDisruptionBudget, {});
         assert.deepEqual(
@@ -281,7 +311,7 @@ describe("mesh: gateway values", () => {
         ]);
         for (const role of ["eastwest", "ingress"] as const) {
             const keys = Object.keys(
-                gatewayValues(controlPlane(cfg), members[0], role, members, tags),
+                gatewayValues(controlPlane(cfg), members[0], role, members, tags, "stable"),
             );
             assert.deepEqual(
                 keys.filter((k) => !allowed.has(k)),

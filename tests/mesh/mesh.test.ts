@@ -104,8 +104,8 @@ describe("mesh: two AWS regions (prod)", () => {
             const kids = run.descendantsOf(cm.urn);
             assert.equal(
                 kids.length,
-                2 + 1 + 4 + 6 + 1,
-                "namespaces, cacerts, releases, mesh-wide Istio resources, ingress Service",
+                2 + 1 + 4 + 1 + 6 + 1,
+                "namespaces, cacerts, releases, the stable tag's webhook, mesh-wide Istio resources, ingress Service",
             );
             const tenantKids = run.descendantsOf(tenant.urn);
             assert.equal(
@@ -115,8 +115,8 @@ describe("mesh: two AWS regions (prod)", () => {
             );
             assert.equal(
                 kids.length + tenantKids.length,
-                6 + 16 + 1 + 4 + 48 + 1 + 2,
-                "the cluster's mesh and tenant together declare what the mesh did before the split, plus the tenant's two workload RequestAuthentications",
+                6 + 16 + 1 + 4 + 48 + 1 + 2 + 1,
+                "the cluster's mesh and tenant together declare what the mesh did before the split, plus the tenant's two workload RequestAuthentications and the tag webhook",
             );
             for (const k of [...kids, ...tenantKids])
                 assert.equal(
@@ -162,22 +162,22 @@ describe("mesh: two AWS regions (prod)", () => {
         );
     });
 
-    it("labels istio-system with the network and injects gateway and app namespaces by revision", () => {
+    it("labels istio-system with the network and injects app namespaces by tag (gateway pods carry their own)", () => {
         const ns = m.run
             .ofType("kubernetes:core/v1:Namespace")
             .filter((r) => r.name.startsWith("mesh-tokyo-"));
         assert.deepEqual(
             ns.map((r) => [meta(r).name, meta(r).labels]),
             [
-                ["istio-gateways", { "istio.io/rev": "1-30-3" }],
+                ["istio-gateways", {}],
                 ["istio-system", { "topology.istio.io/network": "network-tokyo" }],
-                ["analytics", { "istio.io/rev": "1-30-3", "mesh-platform.io/domain": "analytics" }],
+                ["analytics", { "istio.io/rev": "stable", "mesh-platform.io/domain": "analytics" }],
                 [
                     "assessment",
-                    { "istio.io/rev": "1-30-3", "mesh-platform.io/domain": "assessment" },
+                    { "istio.io/rev": "stable", "mesh-platform.io/domain": "assessment" },
                 ],
-                ["content", { "istio.io/rev": "1-30-3", "mesh-platform.io/domain": "content" }],
-                ["user", { "istio.io/rev": "1-30-3", "mesh-platform.io/domain": "user" }],
+                ["content", { "istio.io/rev": "stable", "mesh-platform.io/domain": "content" }],
+                ["user", { "istio.io/rev": "stable", "mesh-platform.io/domain": "user" }],
             ],
         );
         const sas = m.run
@@ -289,9 +289,10 @@ describe("mesh: two AWS regions (prod)", () => {
             name: "istio-reader-clusterrole-1-30-3-istio-system",
         });
         assert.equal(token.plainInputs.type, "kubernetes.io/service-account-token");
+        // No fixed name: the provider names it, so a rotation creates the new token before the old goes.
         assert.deepEqual(meta(token), {
-            name: "istio-reader-tokyo-token-t1",
             namespace: "istio-system",
+            labels: { app: "istio-reader" },
             annotations: { "kubernetes.io/service-account.name": "istio-reader-tokyo" },
         });
         assert.deepEqual(meta(secret), {
@@ -386,7 +387,7 @@ describe("mesh: two AWS regions (prod)", () => {
             singapore: { port: 15021, path: "/healthz/ready", protocol: "HTTP" },
             tokyo: { port: 15021, path: "/healthz/ready", protocol: "HTTP" },
         });
-        assert.deepEqual(m.run.outputs.readyCount, { singapore: 3, tokyo: 3 });
+        assert.deepEqual(m.run.outputs.readyCount, { singapore: 4, tokyo: 4 });
         assert.equal(m.run.outputs.revision, "1-30-3");
     });
 
@@ -560,12 +561,9 @@ describe("mesh: environments and rotation", () => {
             "signing root first",
         );
         assert.deepEqual(
-            run
-                .ofType("kubernetes:core/v1:Secret")
-                .filter((r) => r.plainInputs.type === "kubernetes.io/service-account-token")
-                .map((r) => meta(r).name)
-                .sort(),
-            ["istio-reader-singapore-token-t2", "istio-reader-tokyo-token-t2"],
+            run.ofType("time:index/rotating:Rotating").map((r) => r.plainInputs.triggers),
+            [{ generation: "t2" }],
+            "a new generation replaces the rotation, and every token with it",
         );
         assert.deepEqual(
             JSON.parse(run.outputs.caMaterial as string).roots.map((r: any) => [

@@ -151,11 +151,9 @@ describe("mesh split: the generic mesh alone (no tenant)", () => {
         );
         assert.deepEqual(
             run
-                .ofType("kubernetes:core/v1:Secret")
-                .filter((r) => r.plainInputs.type === "kubernetes.io/service-account-token")
-                .map((r) => meta(r).name)
-                .sort(),
-            ["istio-reader-singapore-token-t1", "istio-reader-tokyo-token-t1"],
+                .ofType("time:index/rotating:Rotating")
+                .map((r) => [r.plainInputs.rotationDays, r.plainInputs.triggers]),
+            [[30, { generation: "t1" }]],
         );
     });
 });

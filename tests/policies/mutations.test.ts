@@ -837,7 +837,12 @@ const ROWS: Row[] = [
             [
                 "istio-sidecar-injection",
                 "mesh-singapore-ns-user",
-                "namespace user selects istio.io/rev 1-29-0, which no istiod in cluster singapore-k8s serves (revisions: 1-30-3); its pods would get no sidecar",
+                "namespace user selects istio.io/rev 1-29-0, which no istiod in cluster singapore-k8s serves (revisions: 1-30-3, stable); its pods would get no sidecar",
+            ],
+            [
+                "mesh-consistency",
+                "mesh-singapore-ns-user",
+                "namespace user in cluster singapore selects istio.io/rev 1-29-0, which is neither a revision nor a tag there (1-30-3, stable); remove nothing a namespace still selects",
             ],
         ],
     },
@@ -881,12 +886,43 @@ const ROWS: Row[] = [
             [
                 "mesh-consistency",
                 "mesh-platform-prod",
-                "global.network network-singapore is used by more than one istiod; each cluster is its own network",
+                "global.network network-singapore is used by more than one cluster; each cluster is its own network",
             ],
             [
                 "mesh-consistency",
                 "mesh-tokyo-istio-system",
                 "namespace istio-system in tokyo-k8s has topology.istio.io/network network-tokyo; expected network-singapore",
+            ],
+        ],
+    },
+    {
+        stack: "prod",
+        rule: "mesh-consistency",
+        breaks: "a gateway selecting a tag no revision carries",
+        mutate: (p) => {
+            p.named("mesh-tokyo-ingress").inputs.values.revision = "canary";
+        },
+        expect: [
+            [
+                "mesh-consistency",
+                "mesh-tokyo-ingress",
+                "gateway istio-ingressgateway in cluster tokyo selects revision canary, which is neither a revision nor a tag there (1-30-3, stable); move the gateway first",
+            ],
+        ],
+    },
+    // --- security: Kubernetes version skew
+    {
+        stack: "prod",
+        rule: "kubernetes-version-skew",
+        breaks: "a node group newer than its control plane",
+        mutate: (p) => {
+            p.named("singapore-workloads", "NodeGroup").inputs.version = "1.36";
+        },
+        expect: [
+            [
+                "kubernetes-version-skew",
+                "singapore-workloads",
+                "node group singapore-workloads runs Kubernetes 1.36, newer than its control plane 1.35; upgrade the control plane first",
             ],
         ],
     },

@@ -56,7 +56,7 @@ describe("policies: packs", () => {
         }
         const names = [...securityPolicies, ...costPolicies].map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(securityPolicies.length, 19 + 4 + 4 + 4 + 1); // + rules/identity.ts, rules/secrets.ts, the hardening rules, rules/access.ts
+        assert.strictEqual(securityPolicies.length, 19 + 1 + 4 + 4 + 4 + 1); // + rules/versions.ts, rules/identity.ts, rules/secrets.ts, the hardening rules, rules/access.ts
         assert.strictEqual(costPolicies.length, 12);
     });
 });

@@ -560,6 +560,49 @@ describe("policies/security: mesh consistency", () => {
         assert.deepStrictEqual(check(meshConsistency, good()), []);
     });
 
+    const singaporeValues = (revision: string, network = "network-singapore") => ({
+        revision,
+        global: {
+            meshID: "edtech-mesh",
+            multiCluster: { clusterName: "singapore" },
+            network,
+        },
+    });
+
+    it("accepts a second revision in a cluster (a canary) without a finding", () => {
+        const canary = release(
+            "mesh-singapore-istiod-1-28-0",
+            "istiod",
+            singaporeValues("1-28-0"),
+            sg,
+            { version: "1.28.0" },
+        );
+        assert.deepStrictEqual(messages(check(meshConsistency, [...good(), canary])), []);
+    });
+
+    it("fails a revision installed twice in one cluster and revisions of one cluster that disagree", () => {
+        const twice = release("mesh-singapore-istiod-again", "istiod", singaporeValues(""), sg);
+        const other = release(
+            "mesh-singapore-istiod-1-28-0",
+            "istiod",
+            singaporeValues("1-31-0", "network-elsewhere"),
+            sg,
+        );
+        const v = messages(check(meshConsistency, [...good(), twice, other]));
+        assert.ok(
+            v.includes("revision default is installed more than once in cluster singapore"),
+            v.join("\n"),
+        );
+        assert.ok(
+            v.some((m) =>
+                /the istiod revisions of .* disagree on network: network-elsewhere, network-singapore/.test(
+                    m,
+                ),
+            ),
+            v.join("\n"),
+        );
+    });
+
     it("fails two meshIDs, duplicate cluster names and networks", () => {
         const v = check(meshConsistency, [
             istiod(sg, "singapore"),
@@ -575,8 +618,8 @@ describe("policies/security: mesh consistency", () => {
         ]);
         assert.deepStrictEqual(messages(v), [
             "istiod releases disagree on global.meshID: edtech-mesh, other-mesh; a multi-primary mesh has one meshID",
-            "global.multiCluster.clusterName singapore is used by more than one istiod",
-            "global.network network-singapore is used by more than one istiod; each cluster is its own network",
+            "global.multiCluster.clusterName singapore is used by more than one cluster",
+            "global.network network-singapore is used by more than one cluster; each cluster is its own network",
         ]);
     });
 

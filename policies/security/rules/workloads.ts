@@ -42,7 +42,7 @@ export const helmReleasePinned = resourcePolicy({
             );
         else if (!/^(https|oci):\/\//.test(repo))
             report(`repositoryOpts.repo ${repo} must be an https:// or oci:// URL`);
-        const pinned = repo ? pinnedChart(chart, repo) : undefined;
+        const pinned = repo ? pinnedChart(chart, repo, version) : undefined;
         if (pinned && version && PINNED.test(version) && version !== pinned.version) {
             report(
                 `chart ${chart} from ${repo} is at ${version}, but the reviewed catalog (lib/charts.ts) pins ${pinned.version}; change the catalog, not the release`,
@@ -113,13 +113,27 @@ export const noPlaintextSecretMaterial = resourcePolicy({
     },
 });
 
-/** Revisions the istiod releases of a cluster serve: `revision` ("default" when empty) and `revisionTags`. */
-function servedRevisions(istiods: readonly PolicyResource[]): Set<string> {
+/**
+ * Revisions the istiod releases of a cluster serve: `revision` ("default" when empty) and `revisionTags`,
+ * plus the revision tags declared as their own webhooks (`istio.io/tag` label, pointing at a served
+ * revision; see components/mesh/revisions.ts).
+ */
+function servedRevisions(
+    istiods: readonly PolicyResource[],
+    others: readonly PolicyResource[] = [],
+): Set<string> {
     const out = new Set<string>();
     for (const r of istiods) {
         const values = releaseValues(r.props);
         out.add(asString(values.revision) || "default");
         for (const tag of asArray(values.revisionTags)) if (typeof tag === "string") out.add(tag);
+    }
+    for (const w of others) {
+        if (w.type !== "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration")
+            continue;
+        const labels = asStringMap(get(asRecord(w.props.metadata), "labels"));
+        const tag = labels["istio.io/tag"];
+        if (tag && out.has(labels["istio.io/rev"] ?? "")) out.add(tag);
     }
     return out;
 }
@@ -153,6 +167,7 @@ export const sidecarInjection = stackPolicy<{ appNamespaces: string[] }>({
             else if (injection !== "enabled" && rev) {
                 const served = servedRevisions(
                     istiods.filter((i) => providerKey(i) === providerKey(ns)),
+                    resources.filter((w) => providerKey(w) === providerKey(ns)),
                 );
                 if (served.size > 0 && !served.has(rev)) {
                     report(
