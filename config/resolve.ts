@@ -20,6 +20,12 @@ import { eksDefaultServiceCidr } from "../components/cluster/service-cidr";
 export type NodeGroupRole = "system" | "workloads";
 export const NODE_GROUP_ROLES: readonly NodeGroupRole[] = ["system", "workloads"];
 
+// --- observability: per-service critical error rates (the guide: payment 1 %, exams 2 %) ---
+export const DEFAULT_CRITICAL_ERROR_RATES: Readonly<Record<string, number>> = {
+    "payment-service": 1,
+    "exam-service": 2,
+};
+
 export const environmentOf = (parsed: Parsed): Environment => parsed.environment ?? "dev";
 
 /** Regions in stack-file order (the rules name them by index), with defaults applied. */
@@ -208,7 +214,8 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
             hostnames: parsed.certificates!.hostnames ?? [dns.hostname],
             issuer:
                 parsed.certificates!.issuer ??
-                (env === "prod" ? "letsencrypt-prod" : "letsencrypt-staging"),
+                // --- observability/certificates: staging is long-lived and public-facing: trusted certs ---
+                (env === "dev" ? "letsencrypt-staging" : "letsencrypt-prod"),
         },
         alerting: {
             pagerRoutingKey: secretOf("alertingPagerKey"),
@@ -228,6 +235,9 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
                           ),
                       )
                     : undefined,
+            // --- observability: per-service critical error rates, database probes ---
+            criticalErrorRates: parsed.alerting!.criticalErrorRates ?? DEFAULT_CRITICAL_ERROR_RATES,
+            databaseTargets: parsed.alerting!.databaseTargets ?? [],
         },
         observability: {
             logLevel: obs.logLevel ?? profile.logLevel,

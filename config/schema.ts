@@ -195,6 +195,39 @@ const KEY_SCHEMAS = {
                 )
                 .refine((u) => u.includes("{cluster}"), "must contain {cluster}")
                 .optional(),
+            // --- observability: per-service critical error rates, database probes ---
+            criticalErrorRates: z
+                .record(
+                    z
+                        .string()
+                        .regex(
+                            /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+                            "a Kubernetes Service name (destination_service_name)",
+                        ),
+                    z
+                        .number()
+                        .gt(0, "a percentage above 0")
+                        .max(100, "a percentage of at most 100"),
+                )
+                .optional(),
+            databaseTargets: z
+                .array(
+                    z
+                        .object({
+                            name: z
+                                .string()
+                                .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a short name [a-z0-9-]"),
+                            host: z
+                                .string()
+                                .regex(
+                                    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+                                    "a DNS name or IPv4 address",
+                                ),
+                            port: intIn(1, 65535),
+                        })
+                        .strict(),
+                )
+                .optional(),
         })
         .strict(),
     alertingSmtpPassword: z.string().min(8),

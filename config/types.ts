@@ -151,6 +151,15 @@ export interface AlertingConfig {
      * left in: each cluster replaces it with its name (one heartbeat check per region).
      */
     readonly heartbeatUrl?: pulumi.Output<string>;
+    // --- observability: per-service critical error rates, database probes ---
+    /**
+     * Percent of 5xx responses above which a service's CriticalServiceHighErrorRate fires, by
+     * `destination_service_name` (`alerting.criticalErrorRates`).
+     * @default { "payment-service": 1, "exam-service": 2 } (the guide's thresholds)
+     */
+    readonly criticalErrorRates: Readonly<Record<string, number>>;
+    /** Databases probed over TCP from every cluster (`alerting.databaseTargets`). @default [] */
+    readonly databaseTargets: readonly { name: string; host: string; port: number }[];
 }
 
 export interface ObservabilityConfig {

@@ -106,6 +106,30 @@ export const CHARTS = {
         repo: "https://vmware-tanzu.github.io/helm-charts",
     },
     /**
+     * stevehipwell/helm-charts: chart thanos 1.24.1 (2026-08-12) ships Thanos v0.42.4 (store gateway,
+     * compactor, query). Values keys checked against charts/thanos/values.yaml at tag thanos-1.24.1:
+     * fullnameOverride, objstoreConfig.{create,name,key}, additionalReplicaLabels, serviceMonitor.enabled,
+     * query.{enabled,enableDnsDiscovery,replicas,podDisruptionBudget,podLabels,podAnnotations,
+     * additionalEndpoints,extraArgs,resources,priorityClassName}, storeGateway.* and compact.* (same
+     * names, plus serviceAccount.annotations, persistence.{enabled,size,storageClass}).
+     */
+    thanos: {
+        chart: "thanos",
+        version: "1.24.1",
+        repo: "https://stevehipwell.github.io/helm-charts/",
+    },
+    /**
+     * prometheus-community: chart prometheus-blackbox-exporter 11.17.2 (blackbox_exporter TCP probes of
+     * the databases). Values keys checked against charts/prometheus-blackbox-exporter/values.yaml at
+     * tag prometheus-blackbox-exporter-11.17.2: fullnameOverride, config.modules, resources,
+     * priorityClassName, replicas, podDisruptionBudget.
+     */
+    blackboxExporter: {
+        chart: "prometheus-blackbox-exporter",
+        version: "11.17.2",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
+    /**
      * argoproj/argo-helm: chart 2.41.0 (tag argo-rollouts-2.41.0, 2026-06-05), the newest chart release, ships
      * Argo Rollouts v1.9.0; components/rollouts overrides the image to v1.9.1 (2026-07-06, CVE-2026-35469 and a
      * traffic-routing fix; no CRD or API change from v1.9.0). Values keys checked against

@@ -7,7 +7,10 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { AlertingConfig, PlatformConfig } from "../config";
 import type { Environment } from "../config/profiles";
 import { CertManager, CertManagerArgs, Dns01Target } from "../components/certificates";
-import { Observability, ObservabilityArgs } from "../components/observability";
+import { Observability, ObservabilityArgs, ThanosBucket } from "../components/observability";
+import type { LongTermStoreArgs } from "../components/observability";
+import type { ServiceErrorRate } from "../components/observability/rules/types";
+import { DEFAULT_SERVICE_ERROR_RATES } from "../components/observability/rules/alerts";
 import { MonitoringSizes, res, SMALL_MONITORING_SIZES } from "../components/observability/sizing";
 import { GATEWAY_NAMESPACE } from "../components/constants";
 import type { ClusterInfo } from "../components/types";
@@ -15,6 +18,23 @@ import type { ClusterInfo } from "../components/types";
 export interface AddonInputs {
     /** The mesh's gateway namespace in this cluster: the ingress certificate's secret lands there. */
     readonly gatewayNamespace: k8s.core.v1.Namespace;
+    /** The mesh's labels and readiness for namespaces that join it (the Thanos namespace). */
+    readonly tenant?: {
+        readonly injectionLabels: Readonly<Record<string, string>>;
+        readonly ready: readonly pulumi.Resource[];
+    };
+}
+
+/**
+ * `alerting.criticalErrorRates` as the rules' per-service thresholds; the owning team is the guide's
+ * for the default services and `backend` for any other.
+ */
+export function serviceErrorRates(rates: Readonly<Record<string, number>>): ServiceErrorRate[] {
+    return Object.entries(rates).map(([service, maxErrorPercent]) => ({
+        service,
+        maxErrorPercent,
+        team: DEFAULT_SERVICE_ERROR_RATES.find((d) => d.service === service)?.team ?? "backend",
+    }));
 }
 
 /** Jaeger's Badger volume per environment: a week of spans at the environment's sampling rate. */
@@ -91,17 +111,24 @@ export const MONITORING_SIZES: Readonly<Record<Environment, MonitoringSizes>> = 
     dev: SMALL_MONITORING_SIZES,
 };
 
-export function observabilityArgs(cfg: PlatformConfig, cluster: ClusterInfo): ObservabilityArgs {
+export function observabilityArgs(
+    cfg: PlatformConfig,
+    cluster: ClusterInfo,
+    longTermStore?: LongTermStoreArgs,
+): ObservabilityArgs {
     const obs = cfg.observability;
     return {
         cluster,
         sizes: MONITORING_SIZES[cfg.environment],
+        longTermStore,
         metrics: {
             retentionDays: obs.metricsRetentionDays,
             storageGiB: obs.prometheusStorageGiB,
             replicas: cfg.profile.minReplicas,
             alerting: cfg.alerting,
+            databaseTargets: cfg.alerting.databaseTargets,
             rules: {
+                serviceErrorRates: serviceErrorRates(cfg.alerting.criticalErrorRates),
                 backupMaxAge: [
                     {
                         schedule: ".*assessment.*",
@@ -129,7 +156,9 @@ export function observabilityArgs(cfg: PlatformConfig, cluster: ClusterInfo): Ob
 }
 
 /** Messages naming the alerting secrets that are not set, and how to set them; empty when all are. */
-export function alertingAdvisories(alerting: AlertingConfig): string[] {
+export function alertingAdvisories(
+    alerting: Pick<AlertingConfig, "pagerRoutingKey" | "chatWebhookUrl" | "heartbeatUrl">,
+): string[] {
     const out: string[] = [];
     if (alerting.pagerRoutingKey === undefined) {
         out.push(
@@ -158,13 +187,29 @@ export function composeClusterAddons(
         `${cluster.name}-certificates`,
         certManagerArgs(cfg, cluster, mesh),
     );
-    // Nothing in observability needs the mesh (namespaces outside it, no Istio CRDs), so it installs in parallel.
+    // The region's long-term metrics bucket and its one identity (cloud resources, the cluster's provider).
+    const bucket = new ThanosBucket(`${cluster.name}-thanos-bucket`, {
+        cluster,
+        protect: cfg.protect,
+    });
+    const longTermStore: LongTermStoreArgs | undefined = mesh.tenant
+        ? {
+              objstoreConfig: bucket.objstoreConfig,
+              serviceAccountAnnotations: bucket.serviceAccountAnnotations,
+              regions: cfg.regions.map((r) => r.name),
+              meshNamespaceLabels: mesh.tenant.injectionLabels,
+              meshReady: [...mesh.tenant.ready],
+              replicas: cfg.profile.minReplicas,
+          }
+        : undefined;
+    // Only the Thanos namespace joins the mesh (for the cross-region StoreAPI); the rest of
+    // observability stays outside it and installs in parallel with the mesh.
     const observability = new Observability(
         `${cluster.name}-observability`,
-        observabilityArgs(cfg, cluster),
+        observabilityArgs(cfg, cluster, longTermStore),
     );
     const advisories = alertingAdvisories(cfg.alerting);
     if (advisories.length > 0)
         pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, observability.metrics);
-    return [certificates, observability];
+    return [certificates, bucket, observability];
 }

@@ -12,3 +12,6 @@ export { Observability } from "./observability";
 export type { ObservabilityArgs } from "./observability";
 export { Tracing } from "./tracing";
 export type { TracingArgs } from "./tracing";
+export { Thanos, ThanosBucket, THANOS_RETENTION } from "./thanos";
+export type { LongTermStoreArgs, ThanosBucketArgs } from "./thanos";
+export type { DatabaseTarget } from "./probes";

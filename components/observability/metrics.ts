@@ -25,7 +25,19 @@ import {
     SMTP_PASSWORD_FILE,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
+import { PLATFORM_DASHBOARDS, renderDashboard } from "./dashboards/platform";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
+import { OBJSTORE_KEY, OBJSTORE_SECRET, objstoreSecret, THANOS_GLOBAL_QUERY_URL } from "./thanos";
+import {
+    BLACKBOX_RELEASE,
+    blackboxValues,
+    DatabaseTarget,
+    databaseProbe,
+    databaseTargetProblems,
+} from "./probes";
+
+/** uid of Grafana's Thanos data source (dashboards of the long-term view reference it). */
+export const THANOS_DATASOURCE_UID = "thanos";
 import { ArgProblems } from "./validate";
 import type { RuleContext } from "./rules";
 import { MonitoringSizes, SMALL_MONITORING_SIZES } from "./sizing";
@@ -63,6 +75,22 @@ export interface MetricsArgs {
      * @default the defaults of RuleContext
      */
     readonly rules?: Omit<RuleContext, "cluster" | "region">;
+    /**
+     * Long-term store: the Thanos sidecar uploads every block to the region's bucket, with the bucket
+     * identity on Prometheus's service account (see thanos.ts).
+     * @default none: Prometheus keeps only its own retention
+     */
+    readonly thanos?: {
+        /** The objstore config of the bucket (written to the `thanos-objstore` Secret). */
+        readonly objstoreConfig: pulumi.Input<string>;
+        /** Annotations of Prometheus's service account (IRSA role / Google service account). */
+        readonly serviceAccountAnnotations: pulumi.Input<Record<string, string>>;
+    };
+    /**
+     * Databases the blackbox exporter probes over TCP (DatabaseConnectivityLost).
+     * @default [] (no probes)
+     */
+    readonly databaseTargets?: readonly DatabaseTarget[];
 }
 
 /** What prometheusStackValues needs: plain data decided before any resource exists. */
@@ -87,6 +115,11 @@ export interface PrometheusStackInputs {
     readonly sizes?: MonitoringSizes;
     /** Priority class of every pod of the release. @default "" (none) */
     readonly priorityClassName?: string;
+    /**
+     * Thanos sidecar: annotations of Prometheus's service account (the bucket identity).
+     * @default none: no sidecar
+     */
+    readonly thanos?: { readonly serviceAccountAnnotations: Record<string, string> };
 }
 
 /** Samples one scrape may return before the target fails (cardinality guard). */
@@ -109,6 +142,8 @@ export function metricsArgProblems(
         .integer("args.retentionDays", args.retentionDays, 1)
         .integer("args.storageGiB", args.storageGiB, 2);
     checkAlertingArgs(problems, "args.alerting", args.alerting);
+    for (const m of databaseTargetProblems("args.databaseTargets", args.databaseTargets ?? []))
+        problems.check(false, m);
     return problems;
 }
 
@@ -163,7 +198,24 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
         "prometheus-node-exporter": { resources: sizes.nodeExporter, priorityClassName },
         prometheus: {
             podDisruptionBudget: pdb,
+            ...(p.thanos
+                ? {
+                      serviceAccount: { annotations: p.thanos.serviceAccountAnnotations },
+                      // Headless Service the Thanos Query discovers the sidecars through (SRV _grpc._tcp).
+                      thanosService: { enabled: true },
+                  }
+                : {}),
             prometheusSpec: {
+                ...(p.thanos
+                    ? {
+                          thanos: {
+                              objectStorageConfig: {
+                                  existingSecret: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
+                              },
+                              resources: sizes.thanosSidecar,
+                          },
+                      }
+                    : {}),
                 replicas,
                 resources: sizes.prometheus,
                 priorityClassName,
@@ -198,7 +250,7 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             defaultDashboardsTimezone: "utc",
             resources: sizes.grafana,
             priorityClassName,
-            additionalDataSources: grafanaDataSources(),
+            additionalDataSources: grafanaDataSources(p.thanos !== undefined),
             envValueFrom: {
                 ES_READER_PASSWORD: { secretKeyRef: { name: GRAFANA_ES_SECRET, key: "password" } },
             },
@@ -215,9 +267,26 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
     };
 }
 
-/** Grafana data sources besides Prometheus: Jaeger (traces) and Elasticsearch (logs, read-only user). */
-export function grafanaDataSources(): Record<string, unknown>[] {
+/**
+ * Grafana data sources besides the local Prometheus: the global Thanos Query (both regions, a year of
+ * downsampled data) when there is a long-term store, Jaeger (traces) and Elasticsearch (logs,
+ * read-only user).
+ */
+export function grafanaDataSources(thanos = false): Record<string, unknown>[] {
     return [
+        ...(thanos
+            ? [
+                  {
+                      name: "Thanos (all regions)",
+                      uid: THANOS_DATASOURCE_UID,
+                      type: "prometheus",
+                      access: "proxy",
+                      url: THANOS_GLOBAL_QUERY_URL,
+                      jsonData: { prometheusType: "Thanos", timeInterval: "30s" },
+                      editable: false,
+                  },
+              ]
+            : []),
         {
             name: "Jaeger",
             uid: "jaeger",
@@ -292,31 +361,67 @@ export class Metrics extends pulumi.ComponentResource {
             );
         }
 
+        if (args.thanos) {
+            dependsOn.push(
+                objstoreSecret(
+                    `${name}-objstore`,
+                    MONITORING_NAMESPACE,
+                    args.thanos.objstoreConfig,
+                    {
+                        parent: this,
+                        provider,
+                        dependsOn: [args.namespace],
+                    },
+                ),
+            );
+        }
         this.release = pinnedRelease(
             `${name}-release`,
             CHARTS.kubePrometheusStack,
             {
                 releaseName: "kube-prometheus-stack",
                 namespace: MONITORING_NAMESPACE,
-                values: prometheusStackValues({
-                    cluster: cluster.name,
-                    cloud: cluster.cloud,
-                    region: cluster.cloudRegion,
-                    retentionDays: args.retentionDays,
-                    storageGiB: args.storageGiB,
-                    replicas,
-                    alerting,
-                    receivers,
-                    sizes: args.sizes,
-                    priorityClassName: args.priorityClassName,
-                }),
+                values: pulumi.output(args.thanos?.serviceAccountAnnotations).apply((annotations) =>
+                    prometheusStackValues({
+                        cluster: cluster.name,
+                        cloud: cluster.cloud,
+                        region: cluster.cloudRegion,
+                        retentionDays: args.retentionDays,
+                        storageGiB: args.storageGiB,
+                        replicas,
+                        alerting,
+                        receivers,
+                        sizes: args.sizes,
+                        priorityClassName: args.priorityClassName,
+                        thanos: annotations
+                            ? { serviceAccountAnnotations: annotations }
+                            : undefined,
+                    }),
+                ),
             },
             { parent: this, provider, dependsOn },
         );
 
+        const databases = args.databaseTargets ?? [];
+        if (databases.length > 0) {
+            pinnedRelease(
+                `${name}-blackbox`,
+                CHARTS.blackboxExporter,
+                {
+                    releaseName: BLACKBOX_RELEASE,
+                    namespace: MONITORING_NAMESPACE,
+                    values: blackboxValues(
+                        (args.sizes ?? SMALL_MONITORING_SIZES).blackboxExporter,
+                        args.priorityClassName ?? "",
+                    ),
+                },
+                { parent: this, provider, dependsOn: [args.namespace] },
+            );
+        }
         this.manifests = [
             prometheusRule({ ...args.rules, cluster: cluster.name, region: cluster.cloudRegion }),
             ...scrapeMonitors(),
+            ...(databases.length > 0 ? [databaseProbe(databases)] : []),
         ];
         for (const m of this.manifests) {
             new k8s.apiextensions.CustomResource(
@@ -342,6 +447,21 @@ export class Metrics extends pulumi.ComponentResource {
             },
             { parent: this, provider, dependsOn: [args.namespace] },
         );
+
+        for (const d of PLATFORM_DASHBOARDS) {
+            new k8s.core.v1.ConfigMap(
+                `${name}-dashboard-${d.uid}`,
+                {
+                    metadata: {
+                        name: `${d.uid}-dashboard`,
+                        namespace: MONITORING_NAMESPACE,
+                        labels: { grafana_dashboard: "1" },
+                    },
+                    data: { [d.file]: JSON.stringify(renderDashboard(d), null, 2) },
+                },
+                { parent: this, provider, dependsOn: [args.namespace] },
+            );
+        }
 
         this.registerOutputs({ releaseStatus: this.release.status });
     }

@@ -14,6 +14,7 @@ import { Metrics, MetricsArgs, metricsArgProblems } from "./metrics";
 import { Tracing, TracingArgs, tracingArgProblems } from "./tracing";
 import { ArgProblems } from "./validate";
 import { MonitoringSizes, SMALL_MONITORING_SIZES } from "./sizing";
+import { LongTermStoreArgs, Thanos } from "./thanos";
 
 /**
  * The platform's own components schedule before, and are evicted after, application pods (below the
@@ -25,7 +26,13 @@ export const PLATFORM_PRIORITY = 1000000;
 /** The args of a child component, without what Observability itself supplies (cluster, namespace). */
 type ChildArgs<T> = Omit<
     T,
-    "cluster" | "namespace" | "sizes" | "priorityClassName" | "resources" | "monitoringNamespace"
+    | "cluster"
+    | "namespace"
+    | "sizes"
+    | "priorityClassName"
+    | "resources"
+    | "monitoringNamespace"
+    | "thanos"
 >;
 
 export interface ObservabilityArgs {
@@ -43,6 +50,12 @@ export interface ObservabilityArgs {
      */
     readonly sizes?: MonitoringSizes;
     /**
+     * Long-term metrics (Thanos sidecar, store gateway, compactor, regional and global Query) on the
+     * region's bucket (ThanosBucket, created by the composition with the cloud's provider).
+     * @default none: Prometheus keeps only its own retention
+     */
+    readonly longTermStore?: LongTermStoreArgs;
+    /**
      * Resources the namespaces (and so everything else) are created after, besides `cluster.ready`.
      * @default none: only the cluster's readiness.
      */
@@ -55,6 +68,7 @@ export class Observability extends pulumi.ComponentResource {
     readonly tracing: Tracing;
     readonly logging: Logging;
     readonly priorityClass: k8s.scheduling.v1.PriorityClass;
+    readonly thanos?: Thanos;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Observability", name, {}, opts);
@@ -94,9 +108,29 @@ export class Observability extends pulumi.ComponentResource {
 
         this.metrics = new Metrics(
             `${name}-metrics`,
-            { ...args.metrics, cluster, namespace: monitoring, sizes, priorityClassName },
+            {
+                ...args.metrics,
+                cluster,
+                namespace: monitoring,
+                sizes,
+                priorityClassName,
+                thanos: args.longTermStore,
+            },
             { parent: this, dependsOn: [this.priorityClass] },
         );
+        if (args.longTermStore) {
+            this.thanos = new Thanos(
+                `${name}-thanos`,
+                {
+                    ...args.longTermStore,
+                    cluster,
+                    sizes,
+                    priorityClassName,
+                    after: [this.metrics.release],
+                },
+                { parent: this, dependsOn: [this.priorityClass] },
+            );
+        }
         this.tracing = new Tracing(
             `${name}-tracing`,
             {

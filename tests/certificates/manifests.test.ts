@@ -197,6 +197,11 @@ describe("certificates: manifests", () => {
         });
         assert.equal(dev.replicas, 1, "dev runs the profile's single replica");
         assert.equal(dev.issuer, "letsencrypt-staging");
+        // Staging is long-lived and browsed by people: its certificate must be trusted.
+        const staging = certManagerArgs(testConfig({ environment: "staging" }), cluster, {
+            gatewayNamespace,
+        });
+        assert.equal(staging.issuer, "letsencrypt-prod");
         const gcpCfg = parseConfig("gcp-test", validGcpRawConfig());
         assert.throws(
             () =>
