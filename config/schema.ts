@@ -198,17 +198,20 @@ const KEY_SCHEMAS = {
             // --- observability: per-service critical error rates, database probes ---
             criticalErrorRates: z
                 .record(
-                    z
-                        .string()
-                        .regex(
-                            /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-                            "a Kubernetes Service name (destination_service_name)",
-                        ),
+                    z.string(),
                     z
                         .number()
-                        .gt(0, "a percentage above 0")
-                        .max(100, "a percentage of at most 100"),
+                        .refine((v) => v > 0 && v <= 100, "a percentage above 0 and at most 100"),
                 )
+                .superRefine((rates, ctx) => {
+                    for (const service of Object.keys(rates))
+                        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(service))
+                            ctx.addIssue({
+                                code: z.ZodIssueCode.custom,
+                                path: [service],
+                                message: `key "${service}" must be a Kubernetes Service name (destination_service_name: [a-z0-9-])`,
+                            });
+                })
                 .optional(),
             databaseTargets: z
                 .array(

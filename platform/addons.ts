@@ -156,9 +156,7 @@ export function observabilityArgs(
 }
 
 /** Messages naming the alerting secrets that are not set, and how to set them; empty when all are. */
-export function alertingAdvisories(
-    alerting: Pick<AlertingConfig, "pagerRoutingKey" | "chatWebhookUrl" | "heartbeatUrl">,
-): string[] {
+export function alertingAdvisories(alerting: Partial<AlertingConfig>): string[] {
     const out: string[] = [];
     if (alerting.pagerRoutingKey === undefined) {
         out.push(
