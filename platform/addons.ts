@@ -100,6 +100,8 @@ export const MONITORING_SIZES: Readonly<Record<Environment, MonitoringSizes>> = 
         fluentBit: res("100m", "128Mi", "512Mi"),
         kibana: res("500m", "2Gi"),
         jaeger: res("250m", "512Mi", "2Gi"),
+        // Memory per node is ES_MEMORY; the CPU request is per band.
+        elasticsearch: res("1", ES_MEMORY.prod),
     },
     staging: {
         ...SMALL_MONITORING_SIZES,

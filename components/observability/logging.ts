@@ -236,11 +236,15 @@ export function indexTemplate(replicas: number): Record<string, unknown> {
     };
 }
 
+/** Label ECK puts on every pod of an Elasticsearch cluster. */
+const ES_CLUSTER_LABEL = "elasticsearch.k8s.elastic.co/cluster-name";
+
 export function elasticsearchManifest(
     nodes: number,
     storageGiB: number,
     memory: string,
     priorityClassName?: string,
+    cpu = "500m",
 ): Record<string, unknown> {
     return {
         apiVersion: "elasticsearch.k8s.elastic.co/v1",
@@ -252,6 +256,15 @@ export function elasticsearchManifest(
             auth: {
                 roles: [{ secretName: ES_ROLES_SECRET }],
                 fileRealm: Object.values(ES_USERS).map((u) => ({ secretName: u.secret })),
+            },
+            // Explicit, not ECK's default: one node at a time may be evicted. With three nodes
+            // (prod) the cluster stays available with replicas; a single node (staging, dev) may be
+            // drained (Fluent Bit buffers meanwhile) instead of blocking node upgrades for ever.
+            podDisruptionBudget: {
+                spec: {
+                    maxUnavailable: 1,
+                    selector: { matchLabels: { [ES_CLUSTER_LABEL]: ELASTICSEARCH_NAME } },
+                },
             },
             nodeSets: [
                 {
@@ -270,7 +283,7 @@ export function elasticsearchManifest(
                                 {
                                     name: "elasticsearch",
                                     resources: {
-                                        requests: { memory, cpu: "500m" },
+                                        requests: { memory, cpu },
                                         limits: { memory },
                                     },
                                 },
@@ -549,6 +562,7 @@ export class Logging extends pulumi.ComponentResource {
                 args.elasticsearchStorageGiB,
                 args.elasticsearchMemory,
                 priorityClassName,
+                sizes.elasticsearch.requests.cpu,
             ) as k8s.apiextensions.CustomResourceArgs,
             {
                 parent: this,

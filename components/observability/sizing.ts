@@ -26,6 +26,11 @@ export interface MonitoringSizes {
     readonly blackboxExporter: WorkloadResources;
     readonly fluentBit: WorkloadResources;
     readonly esExporter: WorkloadResources;
+    /**
+     * Elasticsearch per node: the CPU request counts; the memory comes from LoggingArgs.elasticsearchMemory
+     * (request = limit, the JVM heap is half of it).
+     */
+    readonly elasticsearch: WorkloadResources;
     readonly kibana: WorkloadResources;
     readonly jaeger: WorkloadResources;
 }
@@ -50,6 +55,7 @@ export const SMALL_MONITORING_SIZES: MonitoringSizes = {
     blackboxExporter: res("10m", "32Mi", "64Mi"),
     fluentBit: res("50m", "64Mi", "256Mi"),
     esExporter: res("10m", "32Mi", "64Mi"),
+    elasticsearch: res("500m", "2Gi"),
     kibana: res("100m", "1Gi"),
     jaeger: res("100m", "256Mi", "1Gi"),
 };

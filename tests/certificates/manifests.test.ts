@@ -89,11 +89,11 @@ describe("certificates: manifests", () => {
         assert.ok(hours(m.spec.duration as string) > hours(m.spec.renewBefore));
     });
 
-    it("staging and dev use the staging issuer unless told otherwise", () => {
+    it("staging uses the trusted issuer and dev the staging issuer unless told otherwise", () => {
         assert.deepEqual(certOf(testConfig({ environment: "staging" })).spec.issuerRef, {
             group: "cert-manager.io",
             kind: "ClusterIssuer",
-            name: "letsencrypt-staging",
+            name: "letsencrypt-prod",
         });
         assert.deepEqual(certOf(testConfig({ environment: "dev" })).spec.issuerRef, {
             group: "cert-manager.io",

@@ -52,7 +52,7 @@ describe("observability: database probes and critical error rates", function () 
             validateManifest("prometheus-operator", {
                 ...p,
                 spec: { ...spec, targets: { staticConfig: { static: "not-a-list" } } },
-            }),
+            } as { apiVersion: string; kind: string }),
         );
     });
 
