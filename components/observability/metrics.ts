@@ -25,7 +25,7 @@ import {
     SMTP_PASSWORD_FILE,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
-import { PLATFORM_DASHBOARDS, renderDashboard } from "./dashboards/platform";
+import { PLATFORM_DASHBOARDS, renderDashboard } from "./dashboards/catalog";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
 import { OBJSTORE_KEY, OBJSTORE_SECRET, objstoreSecret, THANOS_GLOBAL_QUERY_URL } from "./thanos";
 import {

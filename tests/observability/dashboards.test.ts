@@ -16,7 +16,7 @@ import {
     EDTECH_DASHBOARD,
     PLATFORM_DASHBOARDS,
     renderDashboard,
-} from "../../components/observability/dashboards/platform";
+} from "../../components/observability/dashboards/catalog";
 import { isAlertingRule, ruleGroups } from "../../components/observability/rules";
 import { prometheusStackValues } from "../../components/observability/metrics";
 import { runStack } from "../harness";

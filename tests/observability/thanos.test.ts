@@ -25,7 +25,7 @@ function seconds(d: string): number {
     if (!m) throw new Error(`unparsed duration ${d}`);
     return Number(m[1]) * { d: DAY, w: 7 * DAY, y: 365 * DAY }[m[2] as "d" | "w" | "y"];
 }
-const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v) as any;
+const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
 const values = (r: RecordedResource) => r.inputs.values as any;
 
 describe("observability: Thanos long-term store", function () {
