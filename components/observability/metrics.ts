@@ -27,7 +27,13 @@ import {
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
 import { PLATFORM_DASHBOARDS, renderDashboard } from "./dashboards/catalog";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
-import { OBJSTORE_KEY, OBJSTORE_SECRET, objstoreSecret, THANOS_GLOBAL_QUERY_URL } from "./thanos";
+import {
+    OBJSTORE_KEY,
+    OBJSTORE_SECRET,
+    objstoreSecret,
+    THANOS_GLOBAL_QUERY_URL,
+    thanosServiceAccounts,
+} from "./thanos";
 import {
     BLACKBOX_RELEASE,
     blackboxValues,
@@ -200,7 +206,10 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             podDisruptionBudget: pdb,
             ...(p.thanos
                 ? {
-                      serviceAccount: { annotations: p.thanos.serviceAccountAnnotations },
+                      serviceAccount: {
+                          name: thanosServiceAccounts(p.cluster)[0].name,
+                          annotations: p.thanos.serviceAccountAnnotations,
+                      },
                       // Headless Service the Thanos Query discovers the sidecars through (SRV _grpc._tcp).
                       thanosService: { enabled: true },
                   }

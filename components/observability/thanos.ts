@@ -39,7 +39,10 @@ export const THANOS_NAMESPACE = "thanos";
 export const THANOS_RELEASE = "thanos";
 /** Release of the global Query (resources `thanos-global-*`). */
 export const THANOS_GLOBAL_RELEASE = "thanos-global";
-/** kube-prometheus-stack's Prometheus service account (`<fullname>-prometheus`): the sidecar's identity. */
+/**
+ * kube-prometheus-stack's Prometheus service account (`<fullname>-prometheus`); with the sidecar it is
+ * named per region (thanosServiceAccounts).
+ */
 export const PROMETHEUS_SERVICE_ACCOUNT = "kube-prometheus-stack-prometheus";
 /** Secret (in monitoring and in thanos) holding the objstore config, and its key. */
 export const OBJSTORE_SECRET = "thanos-objstore";
@@ -59,12 +62,17 @@ export const THANOS_RETENTION = { raw: "30d", fiveMinutes: "1y", oneHour: "1y" }
 /** Global Query of this cluster: what Grafana's Thanos data source reads. */
 export const THANOS_GLOBAL_QUERY_URL = `http://${THANOS_GLOBAL_RELEASE}-query.${THANOS_NAMESPACE}.svc:${THANOS_HTTP_PORT}`;
 
-/** The Kubernetes service accounts that may use the bucket identity: sidecar, store gateway, compactor. */
-export function thanosServiceAccounts(): { namespace: string; name: string }[] {
+/**
+ * The Kubernetes service accounts that may use region `region`'s bucket identity: sidecar (Prometheus),
+ * store gateway, compactor. Named per region: on GKE, Workload Identity names a KSA by project,
+ * namespace and name only, so same-named accounts in the two clusters of one project would be one
+ * principal and each region could write the other's bucket.
+ */
+export function thanosServiceAccounts(region: string): { namespace: string; name: string }[] {
     return [
-        { namespace: MONITORING_NAMESPACE, name: PROMETHEUS_SERVICE_ACCOUNT },
-        { namespace: THANOS_NAMESPACE, name: `${THANOS_RELEASE}-store-gateway` },
-        { namespace: THANOS_NAMESPACE, name: `${THANOS_RELEASE}-compact` },
+        { namespace: MONITORING_NAMESPACE, name: `${PROMETHEUS_SERVICE_ACCOUNT}-${region}` },
+        { namespace: THANOS_NAMESPACE, name: `${THANOS_RELEASE}-store-gateway-${region}` },
+        { namespace: THANOS_NAMESPACE, name: `${THANOS_RELEASE}-compact-${region}` },
     ];
 }
 
@@ -74,7 +82,11 @@ export function regionalQueryService(region: string): string {
 }
 
 /** IRSA trust for several service accounts of one cluster (sub in the list, aud sts.amazonaws.com). */
-export function thanosTrustPolicy(oidcProviderArn: string, oidcIssuer: string): string {
+export function thanosTrustPolicy(
+    oidcProviderArn: string,
+    oidcIssuer: string,
+    region: string,
+): string {
     const issuer = oidcIssuer.replace(/^https:\/\//, "");
     return JSON.stringify({
         Version: "2012-10-17",
@@ -85,7 +97,7 @@ export function thanosTrustPolicy(oidcProviderArn: string, oidcIssuer: string): 
                 Action: "sts:AssumeRoleWithWebIdentity",
                 Condition: {
                     StringEquals: {
-                        [`${issuer}:sub`]: thanosServiceAccounts().map(
+                        [`${issuer}:sub`]: thanosServiceAccounts(region).map(
                             (s) => `system:serviceaccount:${s.namespace}:${s.name}`,
                         ),
                         [`${issuer}:aud`]: "sts.amazonaws.com",
@@ -250,7 +262,7 @@ export class ThanosBucket extends pulumi.ComponentResource {
                     description: `Thanos sidecar, store gateway and compactor of cluster ${cluster.name}`,
                     assumeRolePolicy: pulumi
                         .all([cluster.oidcProviderArn, cluster.oidcIssuer])
-                        .apply(([arn, issuer]) => thanosTrustPolicy(arn, issuer)),
+                        .apply(([arn, issuer]) => thanosTrustPolicy(arn, issuer, cluster.name)),
                     tags: cluster.tags,
                 },
                 child,
@@ -308,7 +320,7 @@ export class ThanosBucket extends pulumi.ComponentResource {
                 },
                 child,
             );
-            for (const sa of thanosServiceAccounts()) {
+            for (const sa of thanosServiceAccounts(cluster.name)) {
                 new gcp.serviceaccount.IAMMember(
                     `${name}-wi-${sa.name}`,
                     {
@@ -379,7 +391,8 @@ export function thanosValues(p: {
     const sizes = p.sizes ?? SMALL_MONITORING_SIZES;
     const priorityClassName = p.priorityClassName ?? null;
     const pdb = { enabled: p.replicas > 1, minAvailable: 1 };
-    const sa = { create: true, annotations: p.serviceAccountAnnotations };
+    const [, storeSa, compactSa] = thanosServiceAccounts(p.cluster);
+    const sa = (name: string) => ({ create: true, name, annotations: p.serviceAccountAnnotations });
     return {
         fullnameOverride: THANOS_RELEASE,
         // The Secret is created next to the release (its content carries the bucket's outputs).
@@ -407,7 +420,7 @@ export function thanosValues(p: {
             replicas: p.replicas,
             podDisruptionBudget: pdb,
             podAnnotations: HTTP_BYPASS,
-            serviceAccount: sa,
+            serviceAccount: sa(storeSa.name),
             resources: sizes.thanosStore,
             priorityClassName,
             persistence: { enabled: true, size: "10Gi", storageClass: null },
@@ -415,7 +428,7 @@ export function thanosValues(p: {
         compact: {
             enabled: true,
             podAnnotations: HTTP_BYPASS,
-            serviceAccount: sa,
+            serviceAccount: sa(compactSa.name),
             resources: sizes.thanosCompact,
             priorityClassName,
             // Downsampling is on unless --downsampling.disable is given.

@@ -13,10 +13,10 @@ import {
     thanosValues,
 } from "../../components/observability/thanos";
 
-const SUBS = [
-    "system:serviceaccount:monitoring:kube-prometheus-stack-prometheus",
-    "system:serviceaccount:thanos:thanos-store-gateway",
-    "system:serviceaccount:thanos:thanos-compact",
+const SUBS = (region: string) => [
+    `system:serviceaccount:monitoring:kube-prometheus-stack-prometheus-${region}`,
+    `system:serviceaccount:thanos:thanos-store-gateway-${region}`,
+    `system:serviceaccount:thanos:thanos-compact-${region}`,
 ];
 const DAY = 86400;
 /** Prometheus model durations (as Thanos parses its retention flags): 1y = 365d. */
@@ -123,14 +123,14 @@ describe("observability: Thanos long-term store", function () {
                 const eq = st.Condition.StringEquals;
                 const sub = Object.keys(eq).find((k) => k.endsWith(":sub"))!;
                 const aud = Object.keys(eq).find((k) => k.endsWith(":aud"))!;
-                assert.deepEqual([...eq[sub]].sort(), [...SUBS].sort());
+                assert.deepEqual([...eq[sub]].sort(), [...SUBS(region)].sort());
                 assert.equal(eq[aud], "sts.amazonaws.com");
                 assert.equal(Object.keys(st.Condition).length, 1, "no wildcard conditions");
                 assert.deepEqual(
-                    thanosServiceAccounts().map(
+                    thanosServiceAccounts(region).map(
                         (s) => `system:serviceaccount:${s.namespace}:${s.name}`,
                     ),
-                    SUBS,
+                    SUBS(region),
                 );
 
                 const own = json(
@@ -255,6 +255,7 @@ describe("observability: Thanos long-term store", function () {
                 .ofType("gcp:storage/bucket:Bucket")
                 .filter((b) => b.name.endsWith("-thanos-bucket"));
             assert.ok(buckets.length >= 2, "a bucket per region");
+            const members: string[] = [];
             for (const b of buckets) {
                 assert.equal(b.inputs.uniformBucketLevelAccess, true);
                 assert.equal(b.inputs.publicAccessPrevention, "enforced");
@@ -277,11 +278,15 @@ describe("observability: Thanos long-term store", function () {
                     .sort();
                 assert.deepEqual(
                     wi,
-                    SUBS.map((s) =>
-                        s.replace("system:serviceaccount:", "").replace(":", "/"),
-                    ).sort(),
+                    SUBS(region)
+                        .map((s) => s.replace("system:serviceaccount:", "").replace(":", "/"))
+                        .sort(),
                 );
+                // Workload Identity names a KSA by project/namespace/name: the regions' accounts differ,
+                // so neither region's pods can act as the other's bucket identity.
+                members.push(...wi);
             }
+            assert.equal(new Set(members).size, members.length, "a KSA bound in two regions");
             // No project-level storage role for the Thanos account.
             for (const m of run.ofType("gcp:projects/iAMMember:IAMMember"))
                 assert.ok(!/thanos/.test(String(m.inputs.member)), String(m.inputs.member));
