@@ -466,6 +466,7 @@ function networkRows(
                 reason: found.secret
                     ? "the Kubernetes provider's kubeconfig is a secret here"
                     : "no kubeconfig --role-arn found",
+                ...(found.secret ? { maskedSecret: true } : {}),
             });
         }
         for (const d of deployers) {

@@ -41,6 +41,11 @@ export interface SkippedCheck {
     readonly kind: Kind;
     readonly what: string;
     readonly reason: string;
+    /**
+     * The input is a masked secret of the offline runner, not an unknown: a real preview shows the
+     * policy the plaintext, and the offline plan's own access step (tools/plan.ts) evaluates the row.
+     */
+    readonly maskedSecret?: boolean;
 }
 
 export function fromPlan(resources: readonly PlanResource[]): AccessResource[] {

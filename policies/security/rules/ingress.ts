@@ -122,7 +122,14 @@ export function routedPaths(
             }
         }
     }
-    return out;
+    // One entry per path: routes split by method (idempotent retries) repeat the same uri match.
+    const seen = new Set<string>();
+    return out.filter((r) => {
+        const key = `${r.kind} ${r.path} ${r.via}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
 }
 
 /** Does an Istio `paths` entry match every request of this route? (`*`, the exact path, a covering prefix.) */
