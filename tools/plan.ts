@@ -19,7 +19,7 @@
  *
  * `--now <YYYY-MM-DD>` checks the Kubernetes support windows against that day instead of today.
  *
- * Exit codes: 0 ok (with --against: also no dangerous change and no alias conflict; adds, updates,
+ * Exit codes: 0 ok (with --against: also no dangerous change, no unsafe day-2 step and no alias conflict; adds, updates,
  * renames and non-dangerous replaces are fine); 1 program error, missing provider, mandatory policy
  * violation, an access-matrix row whose result differs from its expectation, a dangerous delete/replace (unless --allow-dangerous) or an alias conflict the engine would
  * reject; 2 bad config or usage (also: an unreadable --against file or one of another stack).
@@ -45,6 +45,7 @@ import { diffPlans, formatDiff, isEmptyDiff, useColor, type PlanDiff } from "./p
 import { runPlanPolicies } from "./planpolicies";
 import { apiReachability, formatReachability } from "./reachability";
 import { runAccessStep } from "../policies/access";
+import { transitionProblems } from "../components/mesh/transitions";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -268,6 +269,11 @@ export async function runPlan(args: Args, io: PlanIo = consoleIo()): Promise<num
             if (isEmptyDiff(diff)) io.log("  no changes");
             for (const line of formatDiff(diff, io.color)) io.log(line);
             io.log(`Wrote ${path.relative(process.cwd(), result.dir) || result.dir}/diff.json`);
+            // Day-2 steps: one Istio minor at a time, no cluster signing with a root its peers do not
+            // trust yet (components/mesh/transitions.ts).
+            const unsafe = transitionProblems(old.resources, result.plan.resources);
+            for (const p of unsafe) io.error(`error: unsafe step: ${p}`);
+            if (unsafe.length > 0) code = 1;
             if (diff.conflicts.length > 0) {
                 io.error(
                     `\nerror: ${diff.conflicts.length} alias conflict(s): the engine would reject this program`,

@@ -574,6 +574,34 @@ describe("plan --against (tools/plan.ts)", () => {
             io.err.join("\n"),
         );
         assert.match(io.err.join("\n"), /allowed by --allow-dangerous/);
+
+        // An old plan whose istiod ran two minors behind: the step skips a minor (exit 1, named).
+        const behind: PlanDocument = {
+            stack: "dev",
+            resources: plan.resources.map((r) =>
+                r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "istiod"
+                    ? { ...r, inputs: { ...r.inputs, version: "1.28.2" } }
+                    : r,
+            ),
+        };
+        assert.ok(
+            behind.resources.some((r, i) => r !== plan.resources[i]),
+            "dev has istiod releases",
+        );
+        const behindFile = path.join(tmp, "behind-plan.json");
+        fs.writeFileSync(behindFile, canonicalJson(behind));
+        io = capture();
+        assert.equal(
+            await runPlan(
+                parseArgs(["--stack", "dev", "--no-tree", "--out", out, "--against", behindFile]),
+                io,
+            ),
+            1,
+        );
+        assert.match(
+            io.err.join("\n"),
+            /unsafe step: .*Istio 1\.30 would run next to or after 1\.28/,
+        );
     });
 
     it("refuses a plan of another stack or a file that is not a plan (exit 2)", async function () {
