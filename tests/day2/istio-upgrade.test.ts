@@ -110,6 +110,9 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
             "update mesh-singapore-ns-assessment [metadata]",
             "update mesh-singapore-ns-content [metadata]",
             "update mesh-singapore-ns-user [metadata]",
+            // The platform's own meshed namespaces (smoke service, Thanos) follow the namespace tag too.
+            "update singapore-ns-mesh-smoke-namespace [metadata]",
+            "update singapore-observability-thanos-namespace [metadata]",
         ]);
         const ns = plans.moveNamespaces.resources.find((r) => r.name === "mesh-singapore-ns-user")!;
         assert.equal(
@@ -152,6 +155,9 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
             "update mesh-tokyo-eastwest [version]",
             "update mesh-tokyo-ingress [version]",
             "update mesh-tokyo-tag-stable [metadata,webhooks]",
+            // The platform's own meshed namespaces (smoke service, Thanos) follow the namespace tag too.
+            "update singapore-ns-mesh-smoke-namespace [metadata]",
+            "update singapore-observability-thanos-namespace [metadata]",
         ]);
     });
 

@@ -140,9 +140,9 @@ const ROWS: Row[] = [
         mutate: (p) => {
             // A PEM in a property the resource declares secret is exempt only through that list.
             const obj = p.resources.find((r) =>
-                (r.additionalSecretOutputs ?? []).includes("content"),
+                (r.additionalSecretOutputs ?? []).includes("secretString"),
             )!;
-            obj.inputs.content = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+            obj.inputs.secretString = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
         },
         expect: [],
     },

@@ -13,13 +13,16 @@ import { PRICES } from "../../policies/cost/prices";
 import { runPlan } from "../../tools/plan";
 import { ROOT, TEST_NOW } from "../harness";
 import { validRawConfig } from "../support/fixtures";
+import { FIXTURE_SECRET_KEYS } from "../support/config";
 
 type Raw = Record<string, unknown>;
 
 function writeStack(dir: string, stack: string, raw: Raw): void {
     const config: Raw = { "pulumi:disable-default-providers": ["*"] };
     for (const [k, v] of Object.entries(raw))
-        config[k.includes(":") ? k : `mesh-platform:${k}`] = v;
+        config[k.includes(":") ? k : `mesh-platform:${k}`] =
+            // A secret key arrives as the stack file's `secure:` form, as `pulumi config set --secret` writes it.
+            FIXTURE_SECRET_KEYS.includes(k) ? { secure: "AAABAFixtureCiphertext" } : v;
     fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), toYaml({ config }));
 }
 

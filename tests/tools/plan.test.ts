@@ -8,6 +8,7 @@ import { canonicalJson } from "../../lib/plan-format";
 import { planStack, PlanResult } from "../../tools/plan";
 import { estimateDeploy, manifestsByCluster, toPlanDocument } from "../../tools/planfile";
 import { runPlanPolicies } from "../../tools/planpolicies";
+import { runAccessStep } from "../../policies/access";
 import { readStackFile } from "../../tools/runtime";
 import { committedStacks, ROOT, runStack } from "../harness";
 import { validRawConfig } from "../support/fixtures";
@@ -46,6 +47,7 @@ async function artefactsOfHarnessRun(stack: string, dir: string): Promise<void> 
     for (const [cluster, yaml] of manifestsByCluster(run)) {
         fs.writeFileSync(path.join(dir, "manifests", `${cluster}.yaml`), yaml);
     }
+    runAccessStep(run.resources, dir, silent);
     await runPlanPolicies(plan, readStackFile(ROOT, stack).config, dir, silent);
 }
 
@@ -86,6 +88,7 @@ describe("offline plan", () => {
             assert.ok(
                 files(a.dir).includes("plan.json") &&
                     files(a.dir).includes("policy.json") &&
+                    files(a.dir).includes("access.json") &&
                     files(a.dir).includes("outputs.json"),
             );
             for (const f of files(a.dir)) {
