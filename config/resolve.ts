@@ -147,6 +147,16 @@ export function dnsProviderOf(parsed: Parsed): "route53" | "clouddns" {
     );
 }
 
+/**
+ * `<region>.<hostname>` per region when Route 53 fails over: each region's app health check calls its
+ * own ingress by that name (TLS with SNI), so the certificate, the public gateway and the public routes
+ * must serve it (components/dns/failover.ts regionalHostname).
+ */
+export function regionalHostnamesOf(parsed: Parsed, hostname: string): string[] {
+    if (dnsProviderOf(parsed) !== "route53") return [];
+    return resolveRegions(parsed).map((r) => `${r.name}.${hostname}`);
+}
+
 /** The resolved config. Call only when the rules found no problem (required keys are then present). */
 export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
     const env = environmentOf(parsed);
@@ -211,7 +221,10 @@ export function resolveConfig(stack: string, parsed: Parsed): PlatformConfig {
         },
         certificates: {
             acmeEmail: parsed.certificates!.acmeEmail,
-            hostnames: parsed.certificates!.hostnames ?? [dns.hostname],
+            hostnames: parsed.certificates!.hostnames ?? [
+                dns.hostname,
+                ...regionalHostnamesOf(parsed, dns.hostname),
+            ],
             issuer:
                 parsed.certificates!.issuer ??
                 // --- observability/certificates: staging is long-lived and public-facing: trusted certs ---

@@ -2,7 +2,13 @@
 import { APP_NAMESPACES } from "../components/tenant/domains";
 import { CONFIG_NAMESPACE } from "./errors";
 import { PROFILES } from "./profiles";
-import { caGenerationsOf, dnsProviderOf, mtlsModeOf, traceSamplingOf } from "./resolve";
+import {
+    caGenerationsOf,
+    dnsProviderOf,
+    mtlsModeOf,
+    regionalHostnamesOf,
+    traceSamplingOf,
+} from "./resolve";
 import type { RuleContext } from "./rule-context";
 
 export function meshRules({ parsed, env, add }: RuleContext): void {
@@ -62,6 +68,17 @@ export function dnsRules({ parsed, regionsKnown, clouds, add }: RuleContext): vo
 export function certificateRules({ parsed, add }: RuleContext): void {
     const zone = parsed.dns?.zoneName;
     if (!zone || !parsed.certificates?.hostnames) return;
+    const listed = parsed.certificates.hostnames;
+    const hostname = parsed.dns?.hostname;
+    const missing = hostname
+        ? regionalHostnamesOf(parsed, hostname).filter((h) => !listed.includes(h))
+        : [];
+    if (missing.length > 0)
+        add(
+            "certificates.hostnames",
+            listed,
+            `must also list ${missing.join(", ")}: each region's Route 53 app health check calls its ingress by its regional name (TLS with SNI), so without it no check passes and DNS never fails over (or leave certificates.hostnames unset for the default)`,
+        );
     parsed.certificates.hostnames.forEach((h, i) => {
         if (h !== zone && !h.endsWith(`.${zone}`)) {
             add(

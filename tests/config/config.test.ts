@@ -468,12 +468,17 @@ const BAD: BadCase[] = [
             ...base(),
             certificates: {
                 acmeEmail: "platform@example.com",
-                hostnames: ["app.example.com", "learn.example.org"],
+                hostnames: [
+                    "app.example.com",
+                    "singapore.app.example.com",
+                    "tokyo.app.example.com",
+                    "learn.example.org",
+                ],
             },
         },
         expect: [
             {
-                key: "mesh-platform:certificates.hostnames[1]",
+                key: "mesh-platform:certificates.hostnames[3]",
                 fragment: "outside the DNS zone example.com",
                 value: '"learn.example.org"',
             },

@@ -149,3 +149,27 @@ describe("config: deployer network and service CIDR", () => {
         );
     });
 });
+
+describe("config: regional hostnames for the Route 53 app health checks", () => {
+    const base = validRawConfig();
+    const dns = base.dns as { hostname: string; zoneName: string };
+    const certs = base.certificates as Raw;
+
+    it("serves <region>.<hostname> by default on Route 53, and not on Cloud DNS", () => {
+        const cfg = parseConfig("t", { ...base, certificates: { ...certs, hostnames: undefined } });
+        const regions = cfg.regions.map((r) => `${r.name}.${dns.hostname}`);
+        assert.deepEqual(cfg.certificates.hostnames, [dns.hostname, ...regions]);
+        const gcp = parseConfig("t", validGcpRawConfig());
+        assert.ok(gcp.certificates.hostnames.every((h) => !/^(singapore|tokyo)\./.test(h)));
+    });
+
+    it("refuses explicit hostnames that leave a regional name out, naming the key and what is missing", () => {
+        const found = problems({ ...base, certificates: { ...certs, hostnames: [dns.hostname] } });
+        assert.equal(found.length, 1, JSON.stringify(found));
+        assert.equal(found[0].key, "mesh-platform:certificates.hostnames");
+        assert.match(
+            found[0].message,
+            new RegExp(`must also list singapore\\.${dns.hostname.replace(/\./g, "\\.")}`),
+        );
+    });
+});

@@ -20,7 +20,13 @@ const FILES = fs
     .sort();
 const VALIDATOR = path.join(ROOT, "node_modules", ".bin", "action-validator");
 
-type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = {
+    name?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+};
 type Job = {
     "runs-on"?: unknown;
     environment?: string;
@@ -324,13 +330,16 @@ describe("CI workflows: the weekly game day", () => {
         assert.deepEqual(wf.on.schedule, [{ cron: "0 1 * * 1" }]);
         const job = wf.jobs["game-day"];
         assert.equal(job.environment, "drill-staging");
-        assert.equal(job["runs-on"].group, "mesh-platform-deploy");
+        assert.equal((job["runs-on"] as { group?: string }).group, "mesh-platform-deploy");
         const run = job.steps
             .map((s) => String(s.run ?? ""))
             .find((r) => r.includes("npm run drill"))!;
         for (const flag of ["--execute", "--yes", "--fault ingress-outage", "--restore"])
             assert.ok(run.includes(flag), `${flag} missing in: ${run}`);
-        const matrix = job.strategy.matrix.include as { stack: string; driven: boolean }[];
+        const matrix = job.strategy!.matrix.include as unknown as {
+            stack: string;
+            driven: boolean;
+        }[];
         assert.deepEqual(
             matrix.filter((m) => m.driven).map((m) => m.stack),
             ["staging"],
