@@ -11,6 +11,7 @@ export {
     VELERO_PLUGINS,
     VELERO_REPO_CREDENTIALS,
     VELERO_SERVICE_ACCOUNT,
+    veleroServiceAccount,
     Velero,
     veleroAwsPolicy,
 } from "./velero";

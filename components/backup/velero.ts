@@ -40,8 +40,22 @@ export const VELERO_REPO_CREDENTIALS = {
     secret: "velero-repo-credentials",
     key: "repository-password",
 } as const;
-/** Kubernetes service account of the Velero server (and node agent). */
+/** Kubernetes service account of the Velero server (and node agent) on AWS. */
 export const VELERO_SERVICE_ACCOUNT = "velero";
+
+/**
+ * The Velero server's (and node agent's) Kubernetes service account in a cluster. On GKE every cluster
+ * of a project shares the workload pool `<project>.svc.id.goog`, so a member
+ * `serviceAccount:<pool>[velero/velero]` names the KSA of every cluster: each region's Velero gets its
+ * own name (`velero-<region>`) and its GSA trusts only that one, so it cannot act as the peer's GSA and
+ * write or delete the peer's backups. On EKS the IRSA trust is per cluster (its own OIDC issuer), so
+ * the name stays `velero`.
+ */
+export function veleroServiceAccount(cluster: Pick<ClusterInfo, "cloud" | "name">): string {
+    return cluster.cloud === "gcp"
+        ? `${VELERO_SERVICE_ACCOUNT}-${cluster.name}`
+        : VELERO_SERVICE_ACCOUNT;
+}
 
 /** Where this region can read the peer region's backups. */
 export interface VeleroReplica {
@@ -103,13 +117,14 @@ export class Velero extends pulumi.ComponentResource {
         if (problems.length > 0) throw new Error(`Velero ${name}: ${problems.join("; ")}`);
         const { cluster, bucket, replica } = args;
         const isAws = cluster.cloud === "aws";
+        const serviceAccount = veleroServiceAccount(cluster);
 
         this.identity = new WorkloadIdentity(
             `${name}-identity`,
             {
                 cluster,
                 namespace: VELERO_NAMESPACE,
-                serviceAccount: VELERO_SERVICE_ACCOUNT,
+                serviceAccount,
                 aws: isAws
                     ? {
                           policy: pulumi
@@ -270,7 +285,7 @@ export class Velero extends pulumi.ComponentResource {
                     serviceAccount: {
                         server: {
                             create: true,
-                            name: VELERO_SERVICE_ACCOUNT,
+                            name: serviceAccount,
                             annotations: this.identity.annotations,
                         },
                     },

@@ -10,6 +10,7 @@
  * renewal margin is for an issuer outage, not for a race.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterInfo } from "../types";
 import { CERT_MANAGER_NAMESPACE, GATEWAY_NAMESPACE } from "../constants";
@@ -164,10 +165,23 @@ export class CertManager extends pulumi.ComponentResource {
                     target.provider === "route53"
                         ? { policy: route53Policy(target.hostedZoneId) }
                         : undefined,
-                gcp: target.provider === "clouddns" ? { roles: ["roles/dns.admin"] } : undefined,
             },
             { parent: this },
         );
+        if (target.provider === "clouddns" && cluster.cloud === "gcp") {
+            // On the platform's managed zone only, not the project (every zone). Enough because the
+            // solver names the zone (hostedZoneName), so cert-manager never lists managed zones.
+            new gcp.dns.DnsManagedZoneIamMember(
+                `${name}-dns01-zone-dns-admin`,
+                {
+                    project: target.project,
+                    managedZone: target.managedZone,
+                    role: "roles/dns.admin",
+                    member: pulumi.interpolate`serviceAccount:${identity.gcpServiceAccountEmail!}`,
+                },
+                { parent: this, provider: cluster.gcpProvider },
+            );
+        }
 
         this.release = pinnedRelease(
             `${name}-release`,

@@ -65,6 +65,23 @@ export const GCP_ROLES: Readonly<Record<string, GcpRole>> = {
         permissions: ["secretmanager.versions.add"],
         source: page("secretmanager"),
     },
+    "roles/secretmanager.secretVersionManager": {
+        // Adds and manages versions (enable, disable, destroy) and reads metadata; no
+        // secretmanager.versions.access (the payload). The page's role table was not in the excerpt
+        // read on GCP_ROLES_AS_OF; the role is the one the "Disable a secret version" page names
+        // (https://cloud.google.com/secret-manager/docs/disable-secret-version).
+        permissions: [
+            "secretmanager.versions.add",
+            "secretmanager.versions.enable",
+            "secretmanager.versions.disable",
+            "secretmanager.versions.destroy",
+            "secretmanager.versions.get",
+            "secretmanager.versions.list",
+            "secretmanager.secrets.get",
+            "secretmanager.secrets.list",
+        ],
+        source: page("secretmanager"),
+    },
     "roles/secretmanager.viewer": {
         // Metadata only: no secretmanager.versions.access.
         permissions: [

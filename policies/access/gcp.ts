@@ -202,11 +202,16 @@ function ksas(model: GcpModel): Ksa[] {
 }
 
 /** A KSA's identities: itself (both member syntaxes) and every GSA it may mint tokens for. */
-function ksaPrincipal(model: GcpModel, k: Ksa, label: string): Principal & { via: string[] } {
+function ksaPrincipal(
+    model: GcpModel,
+    k: Ksa,
+    label: string,
+): Principal & { via: string[]; gsaLabels: string[] } {
     const self = `serviceAccount:${k.pool}[${k.ns}/${k.name}]`;
     const direct: Principal = { label, members: [self] };
     const members = [self];
     const via: string[] = [];
+    const gsaLabels: string[] = [];
     for (const g of gsas(model)) {
         const c = gcpCan(model, direct, "iam.serviceAccounts.getAccessToken", [
             gsaScope(g),
@@ -215,6 +220,7 @@ function ksaPrincipal(model: GcpModel, k: Ksa, label: string): Principal & { via
         if (c.allowed) {
             members.push(`serviceAccount:${g.email}`);
             via.push(`acts as ${g.email}: ${c.why[0]}`);
+            gsaLabels.push(g.label);
         }
     }
     // principal:// members of Workload Identity Federation for GKE name the same KSA.
@@ -223,7 +229,7 @@ function ksaPrincipal(model: GcpModel, k: Ksa, label: string): Principal & { via
         for (const m of b.members)
             if (m.startsWith("principal://") && m.endsWith(suffix) && !members.includes(m))
                 members.push(m);
-    return { label, members, via };
+    return { label, members, via, gsaLabels };
 }
 
 interface Cluster {
@@ -339,6 +345,12 @@ export function gcpIamRows(model: GcpModel, push: Push): void {
         }
         for (const k of ks.filter((x) => x.pool === c.pool)) {
             const p = ksaPrincipal(model, k, `${k.ns}/${k.name} (${c.label})`);
+            // A KSA lives in the clusters of the pool whose components made a GSA for it (velero-<region>
+            // in its region only); one that no such cluster's GSA trusts is checked in every cluster.
+            const homes = p.gsaLabels.filter((l) =>
+                cl.some((x) => x.pool === c.pool && x.label === l),
+            );
+            if (homes.length > 0 && !homes.includes(c.label)) continue;
             // Mesh root CA material: no cluster identity may read it.
             if (stores.length > 0) {
                 const why: string[] = [];
@@ -360,7 +372,8 @@ export function gcpIamRows(model: GcpModel, push: Push): void {
                 });
             }
             // Velero: its own bucket read/write, the peer's bucket read, never the peer's bucket write.
-            if (k.ns === "velero" && k.name === "velero") {
+            // (`velero`, or `velero-<region>` where clusters share a workload pool).
+            if (k.ns === "velero" && /^velero(-[a-z0-9-]+)?$/.test(k.name)) {
                 const own = backupBucket(c.label);
                 const peers = cl.filter((x) => x !== c).map((x) => backupBucket(x.label));
                 const cases: [string, AccessResource | undefined, string, "allow" | "deny"][] = [

@@ -7,39 +7,13 @@ import { accessMatrix, failing, kubeconfigRoles, type AccessRow } from "../../po
 import type { PlanResource } from "../../lib/plan-format";
 import { committedStacks, runStack, type RecordedResource } from "../harness";
 
-/** Why a row is known not to hold, and what empties it. */
-const CA_VAULT =
-    "mesh CA material still lives in the backup buckets, which Velero can read; empties when the CA vault (issue 17a: Secrets Manager / Secret Manager with CMEK, deployer and break-glass only) merges";
-const DNS_PROJECT_WIDE =
-    "cert-manager's GSA holds roles/dns.admin on the project (components/certificates/cert-manager.ts): every managed zone; fix: roles/dns.admin on the platform's managed zone only (gcp.dns.DnsManagedZoneIamMember)";
-const WI_SAMENESS =
-    "Workload Identity sameness: both GKE clusters share the pool <project>.svc.id.goog, so velero/velero of either cluster may act as both Velero GSAs (roles/iam.workloadIdentityUser); fix: a per-cluster Kubernetes service account name or namespace (components/cluster/identity.ts, components/backup)";
-
 /**
  * Rows known not to hold on this branch, keyed `kind|subject|action` (or `kind|subject|action|resource`
  * where one action has rows that hold and rows that do not), with the reason. The committed-stacks
  * test prints the ones it excuses, per stack, and fails on an entry no stack needs any more, so the
- * set shrinks as the fixes merge.
+ * set shrinks as the fixes merge. Empty: every row of every committed stack holds.
  */
-export const KNOWN_FAILING: ReadonlyMap<string, string> = new Map([
-    ["iam|velero/velero (singapore)|read mesh root CA private key", CA_VAULT],
-    ["iam|velero/velero (tokyo)|read mesh root CA private key", CA_VAULT],
-    [
-        "iam|cert-manager/cert-manager (singapore)|dns.changes.create + dns.resourceRecordSets.create (TXT)|any other managed zone of edtech-platform-prod",
-        DNS_PROJECT_WIDE,
-    ],
-    [
-        "iam|cert-manager/cert-manager (tokyo)|dns.changes.create + dns.resourceRecordSets.create (TXT)|any other managed zone of edtech-platform-prod",
-        DNS_PROJECT_WIDE,
-    ],
-    ...["singapore", "tokyo"].flatMap((l): [string, string][] => [
-        [`iam|velero/velero (${l})|write the peer's bucket (storage.objects.create)`, WI_SAMENESS],
-        [
-            `iam|velero/velero (${l})|delete in the peer's bucket (storage.objects.delete)`,
-            WI_SAMENESS,
-        ],
-    ]),
-]);
+export const KNOWN_FAILING: ReadonlyMap<string, string> = new Map<string, string>([]);
 const key = (r: AccessRow) => `${r.kind}|${r.subject}|${r.action}`;
 /** The KNOWN_FAILING entry that excuses `r`, if any. */
 const knownAs = (r: AccessRow) =>
@@ -319,11 +293,12 @@ describe("access matrix", function () {
                 ),
                 /internet.*15443 to the nodes.*tokyo/,
             ));
-        it("grant the node service account objectViewer on the project", () =>
+        // The CA material lives in Secret Manager (the CA vault), no longer in the backup buckets.
+        it("grant the node service account secretAccessor on the project", () =>
             caught(
-                add("gcp:projects/iAMMember:IAMMember", "nodes-object-viewer", {
+                add("gcp:projects/iAMMember:IAMMember", "nodes-secret-accessor", {
                     project: "edtech-platform-prod",
-                    role: "roles/storage.objectViewer",
+                    role: "roles/secretmanager.secretAccessor",
                     member: "serviceAccount:singapore-gke-nodes@edtech-platform-prod.iam.gserviceaccount.com",
                 }),
                 /singapore-gke-nodes.*node SA.*read mesh root CA/,
@@ -348,6 +323,27 @@ describe("access matrix", function () {
                               : r,
                     ),
                 /cert-manager\/cert-manager \(tokyo\).*read mesh root CA.*secret mesh-ca-root/,
+            ));
+        it("bind the Tokyo Velero GSA to the Singapore Velero KSA (workload pool sameness)", () =>
+            caught(
+                edit(
+                    "gcp:serviceaccount/iAMMember:IAMMember",
+                    (r) => r.name === "backup-tokyo-velero-identity-wi-user",
+                    (i) => ({
+                        ...i,
+                        member: "serviceAccount:edtech-platform-prod.svc.id.goog[velero/velero-singapore]",
+                    }),
+                ),
+                /velero\/velero-singapore \(singapore\).*write the peer's bucket.*backup-tokyo/,
+            ));
+        it("grant cert-manager's GSA roles/dns.admin on the project", () =>
+            caught(
+                add("gcp:projects/iAMMember:IAMMember", "cm-project-dns-admin", {
+                    project: "edtech-platform-prod",
+                    role: "roles/dns.admin",
+                    member: "serviceAccount:singapore-certificates-dns01@edtech-platform-prod.iam.gserviceaccount.com",
+                }),
+                /cert-manager\/cert-manager \(singapore\).*any other managed zone/,
             ));
         it("let default/default act as the Velero GSA", () =>
             caught(

@@ -616,6 +616,22 @@ describe("backup: GCP (dual-region GCS with turbo replication)", () => {
         assert.deepEqual(v.serviceAccount.server.annotations, {
             "iam.gke.io/gcp-service-account": email,
         });
+        // Both clusters share the workload pool: each region's Velero has its own KSA name, and each
+        // GSA trusts only its own region's KSA (never velero/velero, which names both clusters' KSAs).
+        assert.equal(v.serviceAccount.server.name, "velero-tokyo");
+        for (const region of ["singapore", "tokyo"])
+            assert.match(
+                String(
+                    byName(
+                        run,
+                        "gcp:serviceaccount/iAMMember:IAMMember",
+                        `backup-${region}-velero-identity-wi-user`,
+                    ).inputs.member,
+                ),
+                new RegExp(
+                    `^serviceAccount:[a-z0-9-]+\\.svc\\.id\\.goog\\[velero/velero-${region}\\]$`,
+                ),
+            );
         assert.equal(
             run.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig").length,
             0,

@@ -278,11 +278,15 @@ describe("certificates: CertManager on GKE", () => {
                     tlsSecretName: "ingress-tls",
                 }),
         );
+        // Cloud DNS admin on the platform's managed zone only, never on the project (every zone).
+        assert.equal(run.ofType("gcp:projects/iAMMember:IAMMember").length, 0);
         const member = run.one(
-            "gcp:projects/iAMMember:IAMMember",
-            "singapore-certificates-dns01-dns-admin",
+            "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember",
+            "singapore-certificates-dns01-zone-dns-admin",
         );
         assert.equal(member.inputs.role, "roles/dns.admin");
+        assert.equal(member.inputs.managedZone, "example-com");
+        assert.equal(member.inputs.project, "edtech-platform-prod");
         assert.equal(run.providerOf(member)?.name, "singapore-gcp");
         const wi = run.one(
             "gcp:serviceaccount/iAMMember:IAMMember",
