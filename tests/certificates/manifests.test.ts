@@ -77,7 +77,14 @@ describe("certificates: manifests", () => {
         const m = certOf(cfg);
         await validateManifest("cert-manager", m);
         assert.equal(m.metadata.namespace, GATEWAY_NAMESPACE);
-        assert.deepEqual(m.spec.dnsNames, ["app.example.com"]);
+        assert.deepEqual(
+            m.spec.dnsNames,
+            [
+                "app.example.com",
+                "singapore.app.example.com",
+                "tokyo.app.example.com",
+            ] /* + the regional names the Route 53 app checks call */,
+        );
         assert.equal(m.spec.secretName, cfg.mesh.ingressTlsSecretName);
         assert.deepEqual(m.spec.issuerRef, {
             group: "cert-manager.io",
@@ -184,7 +191,11 @@ describe("certificates: manifests", () => {
                 },
                 zoneName: "example.com",
                 acmeEmail: "platform@example.com",
-                hostnames: ["app.example.com"],
+                hostnames: [
+                    "app.example.com",
+                    "singapore.app.example.com",
+                    "tokyo.app.example.com",
+                ],
                 issuer: "letsencrypt-prod",
                 tlsSecretName: cfg.mesh.ingressTlsSecretName,
                 gatewayNamespace: GATEWAY_NAMESPACE,

@@ -142,7 +142,8 @@ const ROWS: Row[] = [
             const obj = p.resources.find((r) =>
                 (r.additionalSecretOutputs ?? []).includes("secretString"),
             )!;
-            obj.inputs.secretString = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+            obj.inputs.secretString =
+                "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
         },
         expect: [],
     },
