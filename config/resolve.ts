@@ -58,6 +58,7 @@ export function istioOf(parsed: Parsed): IstioConfig {
         })),
         gatewayTag: i.gatewayTag ?? "stable",
         namespaceTag: i.namespaceTag ?? "stable",
+        namespaceTags: { ...(i.namespaceTags ?? {}) },
     };
 }
 
@@ -70,6 +71,7 @@ export function regionIstioOf(parsed: Parsed, r: RawIstio): IstioConfig {
             : stack.revisions,
         gatewayTag: r.gatewayTag ?? stack.gatewayTag,
         namespaceTag: r.namespaceTag ?? stack.namespaceTag,
+        namespaceTags: r.namespaceTags ? { ...r.namespaceTags } : stack.namespaceTags,
     };
 }
 // --- end Istio and Kubernetes versions ---

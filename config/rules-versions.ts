@@ -3,6 +3,7 @@
  * EKS, inside the support windows) and the Istio revisions of every region (pinned versions, tags that
  * exist, minors upstream supports on the region's Kubernetes and at most one apart across the mesh).
  */
+import { APP_NAMESPACES } from "../components/tenant/domains";
 import { EKS_ADDON_VERSIONS } from "../components/cluster/versions";
 import { ISTIO_VERSIONS } from "../lib/charts";
 import {
@@ -112,6 +113,20 @@ export function istioRules({ parsed, regions, add: addProblem }: RuleContext): v
                     istio[k],
                     `is not a tag of any revision; tags here: ${[...tags.keys()].join(", ") || "none"}`,
                 );
+        for (const [ns, tag] of Object.entries(istio.namespaceTags)) {
+            if (!APP_NAMESPACES.includes(ns))
+                add(
+                    `${where}.namespaceTags.${ns}`,
+                    tag,
+                    `names no app namespace; allowed: ${APP_NAMESPACES.join(", ")}`,
+                );
+            if (!tags.has(tag))
+                add(
+                    `${where}.namespaceTags.${ns}`,
+                    tag,
+                    `is not a tag of any revision; tags here: ${[...tags.keys()].join(", ") || "none"}`,
+                );
+        }
     };
     if (regions.length === 0) check("mesh.istio", stack, stackK8s);
     regions.forEach((r, i) =>

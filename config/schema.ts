@@ -42,6 +42,8 @@ const istioSchema = z
             .optional(),
         gatewayTag: ISTIO_TAG.optional(),
         namespaceTag: ISTIO_TAG.optional(),
+        /** Per app namespace, a tag other than namespaceTag (one namespace goes first). */
+        namespaceTags: z.record(z.string(), ISTIO_TAG).optional(),
     })
     .strict();
 // --- end Istio and Kubernetes versions ---

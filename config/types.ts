@@ -38,6 +38,8 @@ export interface IstioConfig {
     readonly gatewayTag: string;
     /** The tag the app namespaces select. */
     readonly namespaceTag: string;
+    /** App namespaces that select another tag than namespaceTag (one namespace moves first). @default {} */
+    readonly namespaceTags: Readonly<Record<string, string>>;
 }
 
 /** An existing VPC the deployer and CI runners live in; the program peers it with every regional VPC. */

@@ -48,6 +48,7 @@ export function clusterIstio(istio: IstioConfig): ClusterIstioArgs {
         revisions: istio.revisions.map((r) => ({ version: r.version, tags: [...r.tags] })),
         gatewayTag: istio.gatewayTag,
         namespaceTag: istio.namespaceTag,
+        namespaceTags: { ...istio.namespaceTags },
     };
 }
 

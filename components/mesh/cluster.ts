@@ -290,6 +290,12 @@ export class ClusterMesh extends pulumi.ComponentResource {
         this.tenantContext = {
             clusterName: member.name,
             injectionLabels: injectedNamespaceLabels(istio.namespaceTag),
+            namespaceInjectionLabels: Object.fromEntries(
+                Object.entries(istio.namespaceTags).map(([ns, tag]) => [
+                    ns,
+                    injectedNamespaceLabels(tag),
+                ]),
+            ),
             gatewayNamespace: this.gatewayNamespace,
             gatewayNamespaceName: GATEWAY_NAMESPACE,
             publicGatewayRef: PUBLIC_GATEWAY_REF,

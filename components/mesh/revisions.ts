@@ -52,6 +52,11 @@ export interface ClusterIstioArgs {
      * @default "stable"
      */
     readonly namespaceTag?: string;
+    /**
+     * App namespaces that select another tag than `namespaceTag`, so one namespace moves first.
+     * @default {}
+     */
+    readonly namespaceTags?: Readonly<Record<string, string>>;
 }
 
 /** A revision as the builders use it. */
@@ -69,6 +74,8 @@ export interface ResolvedClusterIstio {
     readonly revisions: readonly ResolvedRevision[];
     readonly gatewayTag: string;
     readonly namespaceTag: string;
+    /** App namespace -> its tag, where it differs from namespaceTag. */
+    readonly namespaceTags: Readonly<Record<string, string>>;
     /** Tag -> the revision it points at. */
     readonly tagRevision: ReadonlyMap<string, ResolvedRevision>;
     /** Version of the base chart (CRDs): the newest installed version (CRDs are backward compatible). */
@@ -136,6 +143,12 @@ export function resolveClusterIstio(
                 `${p}istio.${key} "${tag}" is not a tag of any revision (tags: ${[...tagRevision.keys()].join(", ") || "none"}); gateways and namespaces select a tag`,
             );
     }
+    const namespaceTags = { ...(args.namespaceTags ?? {}) };
+    for (const [ns, tag] of Object.entries(namespaceTags))
+        if (!tagRevision.has(tag))
+            fail(
+                `${p}istio.namespaceTags.${ns} "${tag}" is not a tag of any revision (tags: ${[...tagRevision.keys()].join(", ") || "none"}); namespaces select a tag`,
+            );
     const minors = revisions.map((r) => minorOf(r.version));
     if (Math.max(...minors) - Math.min(...minors) > 1)
         fail(
@@ -146,6 +159,7 @@ export function resolveClusterIstio(
         revisions,
         gatewayTag,
         namespaceTag,
+        namespaceTags,
         tagRevision,
         baseVersion: newest.version,
         defaultRevision: tagRevision.get(namespaceTag)!,

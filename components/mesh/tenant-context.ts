@@ -12,6 +12,11 @@ export interface MeshTenantContext {
     readonly clusterName: string;
     /** Labels that put a namespace's pods into the mesh (sidecar injection by revision, `istio.io/rev`). */
     readonly injectionLabels: Readonly<Record<string, string>>;
+    /**
+     * Per namespace, labels that replace `injectionLabels` (a namespace moved to another revision tag
+     * first). @default {}
+     */
+    readonly namespaceInjectionLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     /** The gateway namespace (a Kubernetes object): public VirtualServices live here. */
     readonly gatewayNamespace: k8s.core.v1.Namespace;
     /** Its fixed name (`istio-gateways`). */

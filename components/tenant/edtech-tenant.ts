@@ -69,7 +69,11 @@ export class EdTechTenant extends pulumi.ComponentResource {
                 {
                     metadata: {
                         name: ns,
-                        labels: { ...args.mesh.injectionLabels, "mesh-platform.io/domain": ns },
+                        labels: {
+                            ...(args.mesh.namespaceInjectionLabels?.[ns] ??
+                                args.mesh.injectionLabels),
+                            "mesh-platform.io/domain": ns,
+                        },
                     },
                 },
                 on([...(args.clusterReady ?? [])]),

@@ -103,6 +103,22 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
         );
     });
 
+    it("2a. (or first) move one namespace: only that namespace's label changes", async () => {
+        const one = setRegion(configs.canary, 0, (r) => {
+            r.istio!.namespaceTags = { assessment: "canary" };
+        });
+        const plan = await cachedPlan("prod", one, secretKeys);
+        const s = step(plans.canary, plan, "prod");
+        assert.deepEqual(s.changes, ["update mesh-singapore-ns-assessment [metadata]"]);
+        const ns = plan.resources.find((r) => r.name === "mesh-singapore-ns-assessment")!;
+        assert.equal(
+            (ns.inputs.metadata as { labels: Record<string, string> }).labels["istio.io/rev"],
+            "canary",
+        );
+        assert.deepEqual(mandatory(plan), []);
+        assert.deepEqual(transitionProblems(plans.canary.resources, plan.resources), []);
+    });
+
     it("2. move Singapore's app namespaces to the canary tag: only their label (and the default validator) change", () => {
         assert.deepEqual(steps.moveNamespaces.changes, [
             "update mesh-singapore-base [values]",
@@ -199,6 +215,22 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
             assert.deepEqual(problems, [
                 "mesh-platform:mesh.istio.gatewayTag: is not a tag of any revision; tags here: canary",
                 "mesh-platform:mesh.istio.namespaceTag: is not a tag of any revision; tags here: canary",
+            ]);
+        });
+
+        it("config: a namespace moved to a tag no revision has, or a namespace that is no app namespace", () => {
+            const problems = configProblems(() =>
+                parseConfig(
+                    "prod",
+                    withMeshIstio({
+                        ...STABLE_ONLY,
+                        namespaceTags: { assessment: "canary", billing: "stable" },
+                    }),
+                ),
+            );
+            assert.deepEqual(problems, [
+                "mesh-platform:mesh.istio.namespaceTags.assessment: is not a tag of any revision; tags here: stable",
+                "mesh-platform:mesh.istio.namespaceTags.billing: names no app namespace; allowed: user, content, assessment, analytics",
             ]);
         });
 
