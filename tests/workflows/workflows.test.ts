@@ -357,3 +357,15 @@ describe("CI workflows: the weekly game day", () => {
         );
     });
 });
+
+describe("CI workflows: scheduled rotations", () => {
+    it("deploys weekly with refresh in the gated preview and in the approved up (reader-token rotation)", () => {
+        const wf = load("deploy.yml");
+        assert.deepEqual(wf.on.schedule, [{ cron: "0 2 * * 1" }]);
+        const runs = Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => String(s.run ?? "")));
+        const previews = runs.filter((r) => r.includes("pulumi preview --stack"));
+        const ups = runs.filter((r) => r.includes("pulumi up --stack"));
+        assert.ok(previews.length > 0 && ups.length > 0);
+        for (const r of [...previews, ...ups]) assert.match(r, /--refresh\b/, r);
+    });
+});
