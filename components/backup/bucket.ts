@@ -161,57 +161,12 @@ export class BackupBucket extends pulumi.ComponentResource {
                 { ...stateful, provider },
             );
             const child = { parent: this, provider };
-            new aws.s3.BucketOwnershipControls(
-                `${name}-ownership`,
-                {
-                    bucket: bucket.id,
-                    rule: { objectOwnership: "BucketOwnerEnforced" },
-                },
+            this.versioning = privateBucketControls(
+                name,
+                bucket,
+                { kmsKeyArn: key.arn, versioned: true, tlsOnly: true },
                 child,
-            );
-            const publicBlock = new aws.s3.BucketPublicAccessBlock(
-                `${name}-public-access`,
-                {
-                    bucket: bucket.id,
-                    blockPublicAcls: true,
-                    blockPublicPolicy: true,
-                    ignorePublicAcls: true,
-                    restrictPublicBuckets: true,
-                },
-                child,
-            );
-            this.versioning = new aws.s3.BucketVersioning(
-                `${name}-versioning`,
-                {
-                    bucket: bucket.id,
-                    versioningConfiguration: { status: "Enabled" },
-                },
-                child,
-            );
-            new aws.s3.BucketServerSideEncryptionConfiguration(
-                `${name}-encryption`,
-                {
-                    bucket: bucket.id,
-                    rules: [
-                        {
-                            applyServerSideEncryptionByDefault: {
-                                sseAlgorithm: "aws:kms",
-                                kmsMasterKeyId: key.arn,
-                            },
-                            bucketKeyEnabled: true,
-                        },
-                    ],
-                },
-                child,
-            );
-            new aws.s3.BucketPolicy(
-                `${name}-tls-only`,
-                {
-                    bucket: bucket.id,
-                    policy: bucket.arn.apply(tlsOnlyPolicy),
-                },
-                { ...child, dependsOn: [publicBlock] },
-            );
+            ).versioning;
             new aws.s3.BucketLifecycleConfiguration(
                 `${name}-lifecycle`,
                 {
@@ -314,30 +269,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     ): aws.s3.Bucket {
         const child = { parent: this, provider };
         const logs = new aws.s3.Bucket(name, { forceDestroy: false, tags }, { ...child, protect });
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        const publicBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
-            {
-                bucket: logs.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: logs.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-            },
-            child,
-        );
+        const { publicBlock } = privateBucketControls(name, logs, {}, child);
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
             {
@@ -428,4 +360,88 @@ export function tlsOnlyPolicy(bucketArn: string): string {
             },
         ],
     });
+}
+
+/** What {@link privateBucketControls} adds to a bucket. */
+export interface PrivateBucketControlsArgs {
+    /** Default encryption with this KMS key (and S3 Bucket Keys). @default SSE-S3 (AES256) */
+    readonly kmsKeyArn?: pulumi.Input<string>;
+    /** Turn versioning on (`<name>-versioning`). @default false */
+    readonly versioned?: boolean;
+    /** A bucket policy that denies every request not over TLS (`<name>-tls-only`). @default false */
+    readonly tlsOnly?: boolean;
+}
+
+/**
+ * The controls every private S3 bucket of the platform carries: objects owned by the bucket owner (no
+ * ACLs, `<name>-ownership`), every kind of public access blocked (`<name>-public-access`), default
+ * encryption (`<name>-encryption`), and, as asked, versioning and a TLS-only policy. Bucket policies wait
+ * for the public-access block, so the caller's own policy should depend on the returned `publicBlock`.
+ */
+export function privateBucketControls(
+    name: string,
+    bucket: aws.s3.Bucket,
+    args: PrivateBucketControlsArgs & { readonly versioned: true },
+    opts: pulumi.CustomResourceOptions,
+): { publicBlock: aws.s3.BucketPublicAccessBlock; versioning: aws.s3.BucketVersioning };
+export function privateBucketControls(
+    name: string,
+    bucket: aws.s3.Bucket,
+    args: PrivateBucketControlsArgs,
+    opts: pulumi.CustomResourceOptions,
+): { publicBlock: aws.s3.BucketPublicAccessBlock; versioning?: aws.s3.BucketVersioning };
+export function privateBucketControls(
+    name: string,
+    bucket: aws.s3.Bucket,
+    args: PrivateBucketControlsArgs,
+    opts: pulumi.CustomResourceOptions,
+): { publicBlock: aws.s3.BucketPublicAccessBlock; versioning?: aws.s3.BucketVersioning } {
+    new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        opts,
+    );
+    const publicBlock = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        opts,
+    );
+    const versioning = args.versioned
+        ? new aws.s3.BucketVersioning(
+              `${name}-versioning`,
+              { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+              opts,
+          )
+        : undefined;
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [
+                args.kmsKeyArn === undefined
+                    ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
+                    : {
+                          applyServerSideEncryptionByDefault: {
+                              sseAlgorithm: "aws:kms",
+                              kmsMasterKeyId: args.kmsKeyArn,
+                          },
+                          bucketKeyEnabled: true,
+                      },
+            ],
+        },
+        opts,
+    );
+    if (args.tlsOnly)
+        new aws.s3.BucketPolicy(
+            `${name}-tls-only`,
+            { bucket: bucket.id, policy: bucket.arn.apply(tlsOnlyPolicy) },
+            { ...opts, dependsOn: [publicBlock] },
+        );
+    return { publicBlock, ...(versioning ? { versioning } : {}) };
 }

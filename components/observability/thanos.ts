@@ -29,7 +29,7 @@ import type { ClusterInfo } from "../types";
 import { toLabels } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
 import { ANNOTATION_AWS_ROLE, ANNOTATION_GCP_SA, gcpAccountId } from "../cluster/identity";
-import { tlsOnlyPolicy } from "../backup/bucket";
+import { privateBucketControls } from "../backup/bucket";
 import { CHARTS, fixedNamespace, pinnedRelease } from "./charts";
 import { MonitoringSizes, SMALL_MONITORING_SIZES } from "./sizing";
 
@@ -195,47 +195,11 @@ export class ThanosBucket extends pulumi.ComponentResource {
                 { forceDestroy: false, tags: cluster.tags },
                 { ...stateful, provider },
             );
-            new aws.s3.BucketOwnershipControls(
-                `${name}-ownership`,
-                { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            const { versioning } = privateBucketControls(
+                name,
+                bucket,
+                { kmsKeyArn: key.arn, versioned: true, tlsOnly: true },
                 child,
-            );
-            const publicBlock = new aws.s3.BucketPublicAccessBlock(
-                `${name}-public-access`,
-                {
-                    bucket: bucket.id,
-                    blockPublicAcls: true,
-                    blockPublicPolicy: true,
-                    ignorePublicAcls: true,
-                    restrictPublicBuckets: true,
-                },
-                child,
-            );
-            const versioning = new aws.s3.BucketVersioning(
-                `${name}-versioning`,
-                { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-                child,
-            );
-            new aws.s3.BucketServerSideEncryptionConfiguration(
-                `${name}-encryption`,
-                {
-                    bucket: bucket.id,
-                    rules: [
-                        {
-                            applyServerSideEncryptionByDefault: {
-                                sseAlgorithm: "aws:kms",
-                                kmsMasterKeyId: key.arn,
-                            },
-                            bucketKeyEnabled: true,
-                        },
-                    ],
-                },
-                child,
-            );
-            new aws.s3.BucketPolicy(
-                `${name}-tls-only`,
-                { bucket: bucket.id, policy: bucket.arn.apply(tlsOnlyPolicy) },
-                { ...child, dependsOn: [publicBlock] },
             );
             // The compactor owns retention (it deletes whole blocks); versions it deletes are kept a
             // week against a mistaken deletion, then expire.
