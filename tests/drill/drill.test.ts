@@ -6,69 +6,33 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { inverted, Moto, runCli, seedAws, tempDir, World, certificate } from "./support";
+import { drillWorld, inverted, runCli } from "./support";
 
 describe("drill: faults, probes and restore (moto + loopback stand-ins)", function () {
     this.timeout(60000);
-    let moto: Moto;
-    let world: World;
-    let dir: string;
-
-    before(async () => {
-        moto = await Moto.start();
-        dir = tempDir("drill-");
-        world = new World(moto, await seedAws(moto), certificate(dir));
-        await world.start();
-    });
-    after(async () => {
-        await world?.close();
-        await moto?.stop();
-    });
-
-    const common = (outputs: string, reportDir: string) => [
-        "--stack",
-        "drilltest",
-        "--outputs",
-        outputs,
-        "--aws-endpoint",
-        moto.endpoint,
-        "--dns-server",
-        world.dnsServer,
-        "--probe-port",
-        String(world.ingressPort),
-        "--probe-ca",
-        path.join(dir, "cert.pem"),
-        "--poll",
-        "0.2",
-        "--call-timeout",
-        "2",
-        "--hold",
-        "1",
-        "--report-dir",
-        reportDir,
-        "--state-dir",
-        path.join(reportDir, "state"),
-    ];
-    const writeOutputs = (name: string) => {
-        const f = path.join(dir, name);
-        fs.writeFileSync(f, JSON.stringify({ drill: world.outputs() }));
-        return f;
-    };
-    const reportOf = (reportDir: string) => {
-        const f = fs.readdirSync(reportDir).find((n) => n.endsWith(".json"))!;
-        return JSON.parse(fs.readFileSync(path.join(reportDir, f), "utf8"));
-    };
+    const w = drillWorld("drill-");
+    const common = (outputs: string, reportDir: string) =>
+        w.cliArgs(
+            outputs,
+            reportDir,
+            "--call-timeout",
+            "2",
+            "--hold",
+            "1",
+            "--state-dir",
+            path.join(reportDir, "state"),
+        );
 
     it("ingress-outage: denies at the primary's gateway, measures the user-visible RTO, restores into a scratch namespace and heals", async () => {
-        const reportDir = path.join(dir, "r1");
+        const reportDir = path.join(w.dir, "r1");
         const run = runCli([
-            ...common(writeOutputs("o1.json"), reportDir),
+            ...common(w.writeOutputs("o1.json"), reportDir),
             "--execute",
             "--fault",
             "ingress-outage",
             "--restore",
         ]);
-        world.secondaryKube.backups = [
+        w.world.secondaryKube.backups = [
             {
                 metadata: { name: "b1" },
                 spec: { storageLocation: "replica-singapore" },
@@ -80,13 +44,13 @@ describe("drill: faults, probes and restore (moto + loopback stand-ins)", functi
             },
         ];
         let sawDeny = false;
-        const t = setInterval(() => (sawDeny ||= world.primaryFailing()), 20);
+        const t = setInterval(() => (sawDeny ||= w.world.primaryFailing()), 20);
         const res = await run.done;
         clearInterval(t);
         assert.strictEqual(res.code, 0, run.output());
         assert.ok(sawDeny, "the DENY policy was in place during the drill");
-        assert.deepStrictEqual(world.primaryKube.denyPolicies(), [], "the DENY policy is gone");
-        const r = reportOf(reportDir);
+        assert.deepStrictEqual(w.world.primaryKube.denyPolicies(), [], "the DENY policy is gone");
+        const r = w.reportOf(reportDir);
         assert.strictEqual(r.verdict, "PASSED");
         assert.ok(
             r.measurements.userVisibleRtoSeconds > 1,
@@ -106,22 +70,22 @@ describe("drill: faults, probes and restore (moto + loopback stand-ins)", functi
             r.measurements.rpoMinutes >= 20 && r.measurements.rpoMinutes < 21,
             String(r.measurements.rpoMinutes),
         );
-        const restoreReq = world.secondaryKube.requests.find(
+        const restoreReq = w.world.secondaryKube.requests.find(
             (q) => q.method === "POST" && q.url.endsWith("/restores"),
         );
         assert.ok(restoreReq);
         assert.ok(
-            !world.secondaryKube.objects.has(`/api/v1/namespaces/${r.restore.scratchNamespace}`),
+            !w.world.secondaryKube.objects.has(`/api/v1/namespaces/${r.restore.scratchNamespace}`),
         );
         assert.deepStrictEqual(
-            world.secondaryKube.list("/apis/batch/v1/namespaces/mesh-smoke/jobs"),
+            w.world.secondaryKube.list("/apis/batch/v1/namespaces/mesh-smoke/jobs"),
             [],
         );
         // The primary's API saw nothing between injection and failback.
         const failbackAt = Date.parse(
             r.phases.find((p: { name: string }) => p.name === "failback").start,
         );
-        const between = world.primaryKube.requests.filter(
+        const between = w.world.primaryKube.requests.filter(
             (q) => q.at > r.injectedAt + 50 && q.at < failbackAt,
         );
         assert.deepStrictEqual(between, []);
@@ -136,16 +100,16 @@ describe("drill: faults, probes and restore (moto + loopback stand-ins)", functi
     });
 
     it("dns: inverts the primary's calculated health check and puts it back", async () => {
-        const reportDir = path.join(dir, "r2");
+        const reportDir = path.join(w.dir, "r2");
         const run = runCli([
-            ...common(writeOutputs("o2.json"), reportDir),
+            ...common(w.writeOutputs("o2.json"), reportDir),
             "--execute",
             "--fault",
             "dns",
         ]);
         let sawInverted = false;
         const t = setInterval(() => {
-            inverted(moto, world.aws.primaryCheck).then(
+            inverted(w.moto, w.world.aws.primaryCheck).then(
                 (v) => (sawInverted ||= v),
                 () => undefined,
             );
@@ -154,30 +118,30 @@ describe("drill: faults, probes and restore (moto + loopback stand-ins)", functi
         clearInterval(t);
         assert.strictEqual(res.code, 0, run.output());
         assert.ok(sawInverted);
-        assert.strictEqual(await inverted(moto, world.aws.primaryCheck), false);
-        const r = reportOf(reportDir);
+        assert.strictEqual(await inverted(w.moto, w.world.aws.primaryCheck), false);
+        const r = w.reportOf(reportDir);
         assert.strictEqual(r.fault, "dns");
         assert.ok(r.measurements.failoverSeconds > 1);
     });
 
     it("a stop condition (the secondary fails too) aborts and rolls back", async () => {
-        const reportDir = path.join(dir, "r3");
-        world.secondaryBroken = true;
+        const reportDir = path.join(w.dir, "r3");
+        w.world.secondaryBroken = true;
         try {
             const run = runCli([
-                ...common(writeOutputs("o3.json"), reportDir),
+                ...common(w.writeOutputs("o3.json"), reportDir),
                 "--execute",
                 "--expected-window",
                 "2",
             ]);
             const res = await run.done;
             assert.strictEqual(res.code, 3, run.output());
-            const r = reportOf(reportDir);
+            const r = w.reportOf(reportDir);
             assert.strictEqual(r.verdict, "ABORTED");
             assert.match(r.reason, /error rate/);
-            assert.deepStrictEqual(world.primaryKube.denyPolicies(), []);
+            assert.deepStrictEqual(w.world.primaryKube.denyPolicies(), []);
         } finally {
-            world.secondaryBroken = false;
+            w.world.secondaryBroken = false;
         }
     });
 });

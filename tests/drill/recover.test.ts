@@ -5,75 +5,41 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { certificate, inverted, Moto, runCli, seedAws, tempDir, until, World } from "./support";
+import { drillWorld, inverted, runCli, until } from "./support";
 
 describe("drill: recover and usage (moto + loopback stand-ins)", function () {
     this.timeout(60000);
-    let moto: Moto;
-    let world: World;
-    let dir: string;
+    const w = drillWorld("drill-recover-");
     let outputs: string;
-
-    before(async () => {
-        moto = await Moto.start();
-        dir = tempDir("drill-recover-");
-        world = new World(moto, await seedAws(moto), certificate(dir));
-        await world.start();
-        outputs = path.join(dir, "outputs.json");
-        fs.writeFileSync(outputs, JSON.stringify({ drill: world.outputs() }));
+    before(() => {
+        outputs = w.writeOutputs("outputs.json");
     });
-    after(async () => {
-        await world?.close();
-        await moto?.stop();
-    });
-
-    const args = (reportDir: string, extra: string[] = []) => [
-        "--stack",
-        "drilltest",
-        "--outputs",
-        outputs,
-        "--aws-endpoint",
-        moto.endpoint,
-        "--dns-server",
-        world.dnsServer,
-        "--probe-port",
-        String(world.ingressPort),
-        "--probe-ca",
-        path.join(dir, "cert.pem"),
-        "--poll",
-        "0.2",
-        "--call-timeout",
-        "1",
-        "--lease",
-        "2",
-        "--report-dir",
-        reportDir,
-        ...extra,
-    ];
+    const args = (reportDir: string, extra: string[] = []) =>
+        w.cliArgs(outputs, reportDir, "--call-timeout", "1", "--lease", "2", ...extra);
 
     it("after SIGKILL a dry run reports NOT PASSED and recover puts the flag back", async () => {
-        const reportDir = path.join(dir, "kill");
+        const reportDir = path.join(w.dir, "kill");
         const run = runCli(args(reportDir, ["--execute", "--fault", "dns", "--hold", "60"]));
         await until(() => /inject health check/.test(run.output()), 30000, "the injection");
         await new Promise((r) => setTimeout(r, 300));
         process.kill(-run.proc.pid!, "SIGKILL");
         await run.done;
-        assert.strictEqual(await inverted(moto, world.aws.primaryCheck), true, "left inverted");
+        assert.strictEqual(await inverted(w.moto, w.world.aws.primaryCheck), true, "left inverted");
         const md = fs.readdirSync(reportDir).find((n) => n.endsWith(".md"))!;
         assert.match(
             fs.readFileSync(path.join(reportDir, md), "utf8"),
             /inject health check/,
             "events were on disk",
         );
-        const dry = await runCli(args(path.join(dir, "dry"))).done;
+        const dry = await runCli(args(path.join(w.dir, "dry"))).done;
         assert.strictEqual(dry.code, 1, dry.stdout);
         assert.match(dry.stdout, /NOT PASSED/);
         assert.match(dry.stdout, /npm run drill -- recover/);
         await new Promise((r) => setTimeout(r, 2500)); // the dead drill's lease runs out
-        const rec = await runCli(["recover", ...args(path.join(dir, "rec"))]).done;
+        const rec = await runCli(["recover", ...args(path.join(w.dir, "rec"))]).done;
         assert.strictEqual(rec.code, 0, rec.stdout + rec.stderr);
         assert.match(rec.stdout, /RECOVERED/);
-        assert.strictEqual(await inverted(moto, world.aws.primaryCheck), false);
+        assert.strictEqual(await inverted(w.moto, w.world.aws.primaryCheck), false);
     });
 
     it("--help, --flag=value and bad usage", async () => {

@@ -621,3 +621,81 @@ export async function until(cond: () => boolean, ms: number, what: string): Prom
         await sleep(50);
     }
 }
+
+/**
+ * One moto_server and loopback world for a test file (its mocha `before`/`after` hooks included), and
+ * the drill flags that point at them: `cliArgs(outputs, reportDir, ...extra)` gives --stack, --outputs,
+ * --aws-endpoint, --dns-server, --probe-port, --probe-ca, --poll 0.2 and --report-dir; each file adds
+ * the deadlines and holds it tests.
+ */
+export function drillWorld(prefix: string): {
+    readonly moto: Moto;
+    readonly world: World;
+    readonly dir: string;
+    /** The world's drill outputs written to `<dir>/<name>`; returns the path. */
+    writeOutputs(name: string): string;
+    cliArgs(outputs: string, reportDir: string, ...extra: string[]): string[];
+    /** The JSON report a run wrote into reportDir. */
+    reportOf(reportDir: string): any;
+} {
+    let moto: Moto | undefined;
+    let world: World | undefined;
+    let dir = "";
+    before(async () => {
+        moto = await Moto.start();
+        dir = tempDir(prefix);
+        world = new World(moto, await seedAws(moto), certificate(dir));
+        await world.start();
+    });
+    after(async () => {
+        await world?.close();
+        await moto?.stop();
+    });
+    const ready = <T>(v: T | undefined, what: string): T => {
+        if (v === undefined)
+            throw new Error(`drillWorld: ${what} is used before the before() hook ran`);
+        return v;
+    };
+    return {
+        get moto() {
+            return ready(moto, "moto");
+        },
+        get world() {
+            return ready(world, "world");
+        },
+        get dir() {
+            return dir;
+        },
+        writeOutputs(name) {
+            const f = path.join(dir, name);
+            fs.writeFileSync(f, JSON.stringify({ drill: ready(world, "world").outputs() }));
+            return f;
+        },
+        cliArgs(outputs, reportDir, ...extra) {
+            const w = ready(world, "world");
+            return [
+                "--stack",
+                "drilltest",
+                "--outputs",
+                outputs,
+                "--aws-endpoint",
+                ready(moto, "moto").endpoint,
+                "--dns-server",
+                w.dnsServer,
+                "--probe-port",
+                String(w.ingressPort),
+                "--probe-ca",
+                path.join(dir, "cert.pem"),
+                "--poll",
+                "0.2",
+                "--report-dir",
+                reportDir,
+                ...extra,
+            ];
+        },
+        reportOf(reportDir) {
+            const f = fs.readdirSync(reportDir).find((n) => n.endsWith(".json"))!;
+            return JSON.parse(fs.readFileSync(path.join(reportDir, f), "utf8"));
+        },
+    };
+}
