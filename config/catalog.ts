@@ -304,6 +304,8 @@ export function eksClusterName(stack: string, regionName: string): string {
  *   after the release of the minor two later; the control plane may be one minor ahead of the data plane,
  *   never behind it ("Control Plane/Data Plane Skew"). 1.30's end of life is taken as 2026-11-30 (the
  *   "~Nov 2026" of the table; 1.32 was not yet released in the sources read). 1.31's is not announced.
+ * - istio.io content/en/news/releases/1.31.x/announcing-1.31.1 (published 2026-09-21) and
+ *   1.30.x/announcing-1.30.5 (2026-09-21): 1.31.1 carries security fixes 1.31.0 lacks (ISTIO_PATCHES).
  */
 export interface IstioMinor {
     /** Release of x.y.0 (istio.io announcement). */
@@ -323,6 +325,19 @@ export const ISTIO_MINORS: Readonly<Record<string, IstioMinor>> = {
     "1.31": {
         released: "2026-08-31",
         kubernetes: ["1.32", "1.33", "1.34", "1.35", "1.36"],
+    },
+};
+
+/**
+ * Pinned patch releases that supersede an older pinned patch of the same minor, with why (the release
+ * note): a revision on the older patch is told to move (a new revision, docs/upgrade-istio.md).
+ */
+export const ISTIO_PATCHES: Readonly<
+    Record<string, { readonly supersedes: string; readonly why: string }>
+> = {
+    "1.31.1": {
+        supersedes: "1.31.0",
+        why: "security fixes (GHSA-qm8v-g4f9-qhjx BackendTLSPolicy fail-open, jwksUri SSRF block, annotation escaping in injection templates; istio.io announcing-1.31.1, 2026-09-21)",
     },
 };
 

@@ -9,6 +9,7 @@ import { didYouMean } from "../lib/suggest";
 import { ConfigError, ConfigProblem, CONFIG_NAMESPACE, problemCollector } from "./errors";
 import { resolveConfig } from "./resolve";
 import { checkRules, ruleContext } from "./rules";
+import { istioAdvisories } from "./rules-versions";
 import { parseKeys } from "./schema";
 import type { PlatformConfig } from "./types";
 
@@ -26,7 +27,15 @@ export function parseConfig(
     const parsed = parseKeys(raw, secretKeys, add);
     checkRules(ruleContext(parsed, raw, add, now));
     if (problems.length > 0) throw new ConfigError(problems);
-    return resolveConfig(stack, parsed);
+    const cfg = resolveConfig(stack, parsed);
+    const advisories = istioAdvisories(
+        cfg.regions.map((r) => ({
+            region: r.name,
+            versions: (r.istio ?? cfg.mesh.istio).revisions.map((x) => x.version),
+        })),
+        now,
+    );
+    return advisories.length > 0 ? { ...cfg, advisories } : cfg;
 }
 
 /**

@@ -214,6 +214,11 @@ export interface Tags {
 
 export interface PlatformConfig {
     readonly stack: string;
+    /**
+     * Warnings about a valid config, judged on the day it was loaded (e.g. an Istio revision past its end
+     * of life while the upgrade off it is under way); the program prints them and goes on.
+     */
+    readonly advisories?: readonly string[];
     readonly environment: Environment;
     readonly profile: Profile;
     readonly protect: boolean;

@@ -19,10 +19,16 @@ export interface PinnedChart {
  * - 1.30.3 (tag 1.30.3, 2026-07-13);
  * - 1.31.0 (GitHub release 2026-08-31, commit eed52eb = 1.31.0-rc.4): the keys were read at tag
  *   1.31.0-rc.0 (2026-08-19; `revision`, `revisionTags`, `env`, `podAnnotations`, `autoscale*`,
- *   `meshConfig`, `global.*` unchanged from 1.30.3), the newest tag in the snapshot read.
- * Istio 1.30 and 1.31 support Kubernetes 1.32-1.36.
+ *   `meshConfig`, `global.*` unchanged from 1.30.3), the newest tag in the snapshot read;
+ * - 1.31.1 (istio.io content/en/news/releases/1.31.x/announcing-1.31.1, published 2026-09-21: security
+ *   fixes, among them GHSA-qm8v-g4f9-qhjx, the jwksUri SSRF block and the escaping of sidecar.istio.io/*
+ *   annotations in injection templates): a patch release, which upstream keeps free of backward
+ *   incompatible changes (istio.io/latest/docs/releases/supported-releases, "Patch"), so the keys read
+ *   for 1.31.0 hold. Its charts were not re-read at tag 1.31.1 (no snapshot of that tag here).
+ * Istio 1.30 and 1.31 support Kubernetes 1.32-1.36. 1.30 is past its end of life (config/catalog.ts):
+ * 1.30.3 stays only so that live stacks can move off it by canary (docs/upgrade-istio.md).
  */
-export const ISTIO_VERSIONS = ["1.30.3", "1.31.0"] as const;
+export const ISTIO_VERSIONS = ["1.30.3", "1.31.0", "1.31.1"] as const;
 export type IstioVersion = (typeof ISTIO_VERSIONS)[number];
 /** The release a stack runs when it declares none (`mesh.istio.revisions` absent). */
 export const ISTIO_VERSION: IstioVersion = "1.30.3";

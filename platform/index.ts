@@ -22,6 +22,7 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
         pulumi.log.warn(
             `one region (${cfg.regions[0].name}): planned without cross-region backup replication, DNS failover to a second region, Istio remote secrets and east-west links; add a second region to regions for DR`,
         );
+    for (const advisory of cfg.advisories ?? []) pulumi.log.warn(advisory);
     const clusters = createClusters(cfg);
     const mesh = composeMesh(cfg, clusters);
     for (const cluster of clusters) composeClusterAddons(cfg, cluster, mesh.clusters[cluster.name]);

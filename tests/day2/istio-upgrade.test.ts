@@ -14,11 +14,13 @@ import { cachedPlan, configProblems, stackConfig, step, Step, StackConfig, withK
 
 type Region = Record<string, unknown> & { istio?: Record<string, unknown> };
 
+/** A day 1.30 was still supported: the start of the walk was deployed then. */
+const START_DAY = new Date("2026-11-29T00:00:00Z");
 const STABLE_ONLY = { revisions: [{ version: "1.30.3", tags: ["stable"] }] };
 const CANARY = {
     revisions: [
         { version: "1.30.3", tags: ["stable"] },
-        { version: "1.31.0", tags: ["canary"] },
+        { version: "1.31.1", tags: ["canary"] },
     ],
 };
 const setRegion = (c: StackConfig, i: number, edit: (r: Region) => void) =>
@@ -33,13 +35,14 @@ const mandatory = (plan: PlanDocument) =>
         .filter((v) => v.enforcementLevel === "mandatory")
         .map((v) => `${v.policyName}: ${v.message}`);
 
-describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
+describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.1)", function () {
     this.timeout(600000);
-    const { config: base, secretKeys } = stackConfig("prod");
-    // The steps of docs/upgrade-istio.md, as config.
+    // The committed stack is at step 1 (Istio 1.30 reached its end of life on 2026-11-30).
+    const { config: committed, secretKeys } = stackConfig("prod");
+    // The steps of docs/upgrade-istio.md, as config. The start was deployed while 1.30 was supported.
     const configs: Record<string, StackConfig> = {};
-    configs.start = base;
-    configs.canary = setRegion(base, 0, (r) => (r.istio = CANARY));
+    configs.start = setRegion(committed, 0, (r) => delete r.istio);
+    configs.canary = committed;
     configs.moveNamespaces = setRegion(
         configs.canary,
         0,
@@ -55,25 +58,34 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
         {
             revisions: [
                 { version: "1.30.3", tags: [] },
-                { version: "1.31.0", tags: ["stable"] },
+                { version: "1.31.1", tags: ["stable"] },
             ],
         },
     );
     configs.removeOld = setIstio(configs.promote, {
-        revisions: [{ version: "1.31.0", tags: ["stable"] }],
+        revisions: [{ version: "1.31.1", tags: ["stable"] }],
     });
     const order = ["start", "canary", "moveNamespaces", "moveGateways", "promote", "removeOld"];
     const plans: Record<string, PlanDocument> = {};
     const steps: Record<string, Step> = {};
 
     before(async () => {
-        for (const name of order) plans[name] = await cachedPlan("prod", configs[name], secretKeys);
+        for (const name of order)
+            plans[name] = await cachedPlan(
+                "prod",
+                configs[name],
+                secretKeys,
+                name === "start" ? START_DAY : undefined,
+            );
         for (let i = 1; i < order.length; i++)
             steps[order[i]] = step(plans[order[i - 1]], plans[order[i]], "prod");
     });
 
-    it("the committed stack declares its Istio by tag (stable -> 1.30.3)", () => {
-        const mesh = base["mesh-platform:mesh"] as { istio: unknown };
+    it("the committed stack is at step 1: Singapore runs the canary next to stable; Tokyo and the rest of the mesh stay on stable -> 1.30.3", () => {
+        const regions = committed["mesh-platform:regions"] as Region[];
+        assert.deepEqual(regions[0].istio, CANARY);
+        assert.equal(regions[1].istio, undefined);
+        const mesh = committed["mesh-platform:mesh"] as { istio: unknown };
         assert.deepEqual(mesh.istio, {
             ...STABLE_ONLY,
             gatewayTag: "stable",
@@ -83,23 +95,23 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
 
     it("1. canary in Singapore: a second istiod named by revision, its tag webhook, its reader binding, and the CRDs of 1.31", () => {
         assert.deepEqual(steps.canary.changes, [
-            "add mesh-singapore-istiod-1-31-0",
+            "add mesh-singapore-istiod-1-31-1",
             "add mesh-singapore-tag-canary",
-            "add mesh-singapore-to-tokyo-reader-binding-1-31-0",
+            "add mesh-singapore-to-tokyo-reader-binding-1-31-1",
             "update mesh-singapore-base [version]",
         ]);
         const istiod = plans.canary.resources.find(
-            (r) => r.name === "mesh-singapore-istiod-1-31-0",
+            (r) => r.name === "mesh-singapore-istiod-1-31-1",
         )!;
-        assert.equal(istiod.inputs.name, "istiod-1-31-0");
-        assert.equal(istiod.inputs.version, "1.31.0");
-        assert.equal((istiod.inputs.values as { revision: string }).revision, "1-31-0");
+        assert.equal(istiod.inputs.name, "istiod-1-31-1");
+        assert.equal(istiod.inputs.version, "1.31.1");
+        assert.equal((istiod.inputs.values as { revision: string }).revision, "1-31-1");
         const binding = plans.canary.resources.find(
-            (r) => r.name === "mesh-singapore-to-tokyo-reader-binding-1-31-0",
+            (r) => r.name === "mesh-singapore-to-tokyo-reader-binding-1-31-1",
         )!;
         assert.deepEqual(
             (binding.inputs.roleRef as { name: string }).name,
-            "istio-reader-clusterrole-1-31-0-istio-system",
+            "istio-reader-clusterrole-1-31-1-istio-system",
         );
     });
 
@@ -155,10 +167,10 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
         ]);
     });
 
-    it("5. promote: stable points at 1.31.0 everywhere; Tokyo gets the new istiod and its binding; the canary tag goes", () => {
+    it("5. promote: stable points at 1.31.1 everywhere; Tokyo gets the new istiod and its binding; the canary tag goes", () => {
         assert.deepEqual(steps.promote.changes, [
-            "add mesh-tokyo-istiod-1-31-0",
-            "add mesh-tokyo-to-singapore-reader-binding-1-31-0",
+            "add mesh-tokyo-istiod-1-31-1",
+            "add mesh-tokyo-to-singapore-reader-binding-1-31-1",
             "delete mesh-singapore-tag-canary",
             "update mesh-singapore-eastwest [values]",
             "update mesh-singapore-ingress [values]",
@@ -209,7 +221,7 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
             const problems = configProblems(() =>
                 parseConfig(
                     "prod",
-                    withMeshIstio({ revisions: [{ version: "1.31.0", tags: ["canary"] }] }),
+                    withMeshIstio({ revisions: [{ version: "1.31.1", tags: ["canary"] }] }),
                 ),
             );
             assert.deepEqual(problems, [
@@ -226,6 +238,8 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
                         ...STABLE_ONLY,
                         namespaceTags: { assessment: "canary", billing: "stable" },
                     }),
+                    undefined,
+                    START_DAY,
                 ),
             );
             assert.deepEqual(problems, [
@@ -261,7 +275,7 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
                     withMeshIstio({
                         revisions: [
                             { version: "1.30.3", tags: ["stable", "default"] },
-                            { version: "1.31.0", tags: ["stable"] },
+                            { version: "1.31.1", tags: ["stable"] },
                         ],
                     }),
                 ),
@@ -294,11 +308,11 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
         });
 
         it("policy: removing a revision a tag still points at", () => {
-            const broken = without(plans.promote, (r) => r.name === "mesh-tokyo-istiod-1-31-0");
+            const broken = without(plans.promote, (r) => r.name === "mesh-tokyo-istiod-1-31-1");
             const found = mandatory(broken);
             assert.ok(
                 found.some((f) =>
-                    /mesh-consistency: tag stable in cluster tokyo points at revision 1-31-0, which is not installed there/.test(
+                    /mesh-consistency: tag stable in cluster tokyo points at revision 1-31-1, which is not installed there/.test(
                         f,
                     ),
                 ),
@@ -309,7 +323,7 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
         it("policy: removing a revision a namespace or gateway still selects by name", () => {
             const labelled = edit(plans.canary, "mesh-tokyo-ns-user", (r) => {
                 (r.inputs.metadata as { labels: Record<string, string> }).labels["istio.io/rev"] =
-                    "1-31-0";
+                    "1-31-1";
                 return r;
             });
             const gateway = edit(labelled, "mesh-tokyo-ingress", (r) => {
@@ -319,7 +333,7 @@ describe("day 2: Istio canary upgrade of prod (1.30.3 -> 1.31.0)", function () {
             const found = mandatory(gateway);
             assert.ok(
                 found.some((f) =>
-                    /namespace user in cluster tokyo selects istio.io\/rev 1-31-0, which is neither a revision nor a tag there/.test(
+                    /namespace user in cluster tokyo selects istio.io\/rev 1-31-1, which is neither a revision nor a tag there/.test(
                         f,
                     ),
                 ),

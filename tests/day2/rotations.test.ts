@@ -128,6 +128,7 @@ describe("day 2: root CA rotation g1 -> g2 in three declarative steps", function
             "add mesh-trust-root-g2-key",
             "update mesh-singapore-cacerts [metadata]",
             "update mesh-singapore-istiod [values]",
+            "update mesh-singapore-istiod-1-31-1 [values]",
             "update mesh-tokyo-cacerts [metadata]",
             "update mesh-tokyo-istiod [values]",
         ]);
@@ -147,6 +148,7 @@ describe("day 2: root CA rotation g1 -> g2 in three declarative steps", function
         assert.deepEqual(s.changes, [
             "update mesh-singapore-cacerts [metadata]",
             "update mesh-singapore-istiod [values]",
+            "update mesh-singapore-istiod-1-31-1 [values]",
             "update mesh-tokyo-cacerts [metadata]",
             "update mesh-tokyo-istiod [values]",
             "update mesh-trust-singapore-ca [caCertPem]",

@@ -26,12 +26,13 @@ export async function planOf(
     stack: string,
     config: StackConfig,
     secretKeys: readonly string[],
+    now: Date = TEST_NOW,
 ): Promise<PlanDocument> {
     const run = await runUnderMocks({
         stack,
         config,
         secretKeys: [...secretKeys],
-        program: () => buildPlatform(loadConfig(TEST_NOW)),
+        program: () => buildPlatform(loadConfig(now)),
     });
     return toPlanDocument(run);
 }
@@ -90,11 +91,12 @@ export function cachedPlan(
     stack: string,
     config: StackConfig,
     secretKeys: readonly string[],
+    now: Date = TEST_NOW,
 ): Promise<PlanDocument> {
-    const key = `${stack}|${JSON.stringify(config)}`;
+    const key = `${stack}|${now.toISOString()}|${JSON.stringify(config)}`;
     let p = plans.get(key);
     if (!p) {
-        p = planOf(stack, config, secretKeys);
+        p = planOf(stack, config, secretKeys, now);
         plans.set(key, p);
     }
     return p;

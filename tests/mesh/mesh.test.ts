@@ -102,10 +102,11 @@ describe("mesh: two AWS regions (prod)", () => {
             const cm = run.one("mesh-platform:mesh:ClusterMesh", `mesh-${cluster}`);
             const tenant = run.one("mesh-platform:tenant:EdTechTenant", `mesh-${cluster}`);
             const kids = run.descendantsOf(cm.urn);
+            // The fixture is in a canary upgrade (1.30.3 stable, 1.31.1 canary): two istiods, two tags.
             assert.equal(
                 kids.length,
-                2 + 1 + 4 + 1 + 6 + 1,
-                "namespaces, cacerts, releases, the stable tag's webhook, mesh-wide Istio resources, ingress Service",
+                2 + 1 + 5 + 2 + 6 + 1,
+                "namespaces, cacerts, releases (base, two istiods, two gateways), the stable and canary tags' webhooks, mesh-wide Istio resources, ingress Service",
             );
             const tenantKids = run.descendantsOf(tenant.urn);
             assert.equal(
@@ -115,8 +116,8 @@ describe("mesh: two AWS regions (prod)", () => {
             );
             assert.equal(
                 kids.length + tenantKids.length,
-                6 + 16 + 1 + 4 + 48 + 1 + 2 + 1,
-                "the cluster's mesh and tenant together declare what the mesh did before the split, plus the tenant's two workload RequestAuthentications and the tag webhook",
+                6 + 16 + 1 + 4 + 48 + 1 + 2 + 1 + 2,
+                "the cluster's mesh and tenant together declare what the mesh did before the split, plus the tenant's two workload RequestAuthentications, the tag webhook, and the canary's istiod and webhook",
             );
             for (const k of [...kids, ...tenantKids])
                 assert.equal(
@@ -134,19 +135,37 @@ describe("mesh: two AWS regions (prod)", () => {
 
     it("installs the three official charts at one pinned version and repository, with the revision", () => {
         const releases = m.run.ofType("kubernetes:helm.sh/v3:Release");
-        assert.equal(releases.length, 8);
-        for (const r of releases) {
-            assert.equal(r.inputs.version, "1.30.3");
+        assert.equal(releases.length, 10);
+        for (const r of releases)
             assert.deepEqual(r.inputs.repositoryOpts, { repo: ISTIO_CHART_REPO });
-        }
         const sg = releases
             .filter((r) => r.name.startsWith("mesh-singapore-"))
-            .map((r) => [r.name, r.inputs.chart, r.inputs.name, r.inputs.namespace]);
+            .map((r) => [
+                r.name,
+                r.inputs.chart,
+                r.inputs.name,
+                r.inputs.namespace,
+                r.inputs.version,
+            ]);
+        // Each istiod at its own version; the CRDs (base) at the newest; gateways follow their tag (stable).
         assert.deepEqual(sg, [
-            ["mesh-singapore-base", "base", "istio-base", "istio-system"],
-            ["mesh-singapore-eastwest", "gateway", "istio-eastwestgateway", "istio-gateways"],
-            ["mesh-singapore-ingress", "gateway", "istio-ingressgateway", "istio-gateways"],
-            ["mesh-singapore-istiod", "istiod", "istiod", "istio-system"],
+            ["mesh-singapore-base", "base", "istio-base", "istio-system", "1.31.1"],
+            [
+                "mesh-singapore-eastwest",
+                "gateway",
+                "istio-eastwestgateway",
+                "istio-gateways",
+                "1.30.3",
+            ],
+            [
+                "mesh-singapore-ingress",
+                "gateway",
+                "istio-ingressgateway",
+                "istio-gateways",
+                "1.30.3",
+            ],
+            ["mesh-singapore-istiod", "istiod", "istiod", "istio-system", "1.30.3"],
+            ["mesh-singapore-istiod-1-31-1", "istiod", "istiod-1-31-1", "istio-system", "1.31.1"],
         ]);
         const istiod = m.run.one("kubernetes:helm.sh/v3:Release", "mesh-singapore-istiod");
         const cacerts = m.run.one("kubernetes:core/v1:Secret", "mesh-singapore-cacerts");
@@ -387,7 +406,8 @@ describe("mesh: two AWS regions (prod)", () => {
             singapore: { port: 15021, path: "/healthz/ready", protocol: "HTTP" },
             tokyo: { port: 15021, path: "/healthz/ready", protocol: "HTTP" },
         });
-        assert.deepEqual(m.run.outputs.readyCount, { singapore: 4, tokyo: 4 });
+        // Every istiod, every tag webhook and both gateways (the canary adds an istiod and a webhook).
+        assert.deepEqual(m.run.outputs.readyCount, { singapore: 6, tokyo: 6 });
         assert.equal(m.run.outputs.revision, "1-30-3");
     });
 

@@ -832,12 +832,12 @@ const ROWS: Row[] = [
             [
                 "istio-sidecar-injection",
                 "mesh-singapore-ns-user",
-                "namespace user selects istio.io/rev 1-29-0, which no istiod in cluster singapore-k8s serves (revisions: 1-30-3, stable); its pods would get no sidecar",
+                "namespace user selects istio.io/rev 1-29-0, which no istiod in cluster singapore-k8s serves (revisions: 1-30-3, 1-31-1, canary, stable); its pods would get no sidecar",
             ],
             [
                 "mesh-consistency",
                 "mesh-singapore-ns-user",
-                "namespace user in cluster singapore selects istio.io/rev 1-29-0, which is neither a revision nor a tag there (1-30-3, stable); remove nothing a namespace still selects",
+                "namespace user in cluster singapore selects istio.io/rev 1-29-0, which is neither a revision nor a tag there (1-30-3, 1-31-1, canary, stable); remove nothing a namespace still selects",
             ],
         ],
     },

@@ -41,6 +41,13 @@ export function validRawConfig(): Record<string, unknown> {
         mesh: {
             meshId: "edtech-mesh",
             serviceCount: 120,
+            // Istio 1.30 is past its end of life (2026-11-30): 1.31.1 runs next to it as the canary.
+            istio: {
+                revisions: [
+                    { version: "1.30.3", tags: ["stable"] },
+                    { version: "1.31.1", tags: ["canary"] },
+                ],
+            },
             jwt: {
                 issuer: "https://auth.example.com/",
                 jwksUri: "https://auth.example.com/.well-known/jwks.json",

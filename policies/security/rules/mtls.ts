@@ -27,11 +27,15 @@ export const mtlsStrictMeshWide = stackPolicy<{ rootNamespace: string }>({
     },
     validate: (resources, _args, report, cfg) => {
         const istiods = resources.filter((r) => isIstiodRelease(r));
+        // Once per cluster and root namespace: a cluster in a canary upgrade runs two istiods.
+        const judged = new Set<string>();
         for (const istiod of istiods) {
             const cluster = providerKey(istiod);
             const root =
                 asString(get(releaseValues(istiod.props), "meshConfig.rootNamespace")) ??
                 cfg.rootNamespace;
+            if (judged.has(`${cluster}|${root}`)) continue;
+            judged.add(`${cluster}|${root}`);
             const meshWide = resources.filter(
                 (r) =>
                     isPeerAuthentication(r.type) &&
