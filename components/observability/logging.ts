@@ -9,6 +9,13 @@
  * `logLevel` (WARN in prod, INFO in staging, DEBUG in dev). Lines without a level are kept. Chunks are
  * buffered on the node's disk, so an Elasticsearch outage delays logs instead of losing them.
  *
+ * TLS: Elasticsearch serves an HTTP certificate the platform issues (./es-tls.ts: a CA per cluster in
+ * the Pulumi state, a leaf renewed by the weekly refresh) instead of ECK's self-signed one, so every
+ * client verifies it against a CA known before the cluster is touched: Fluent Bit, the exporter and
+ * the lifecycle Job mount `ca.crt` from a ConfigMap the program writes, Grafana gets it in its data
+ * source, and Kibana through ECK's association (ECK copies `ca.crt` into ES_CA_SECRET and from there
+ * into Kibana's namespace).
+ *
  * Least privilege: nothing but the ECK operator and Kibana's own service token uses the `elastic`
  * superuser. File-realm users (ECK `spec.auth`) with their own roles: `fluent-bit` may only create
  * documents and indices in `k8s-logs-*`; `log-lifecycle` (the one-shot Job) may only manage the
@@ -30,12 +37,23 @@ import { customParsers, LOG_LEVELS, logFilters } from "./log-pipeline";
 import { MonitoringSizes, SMALL_MONITORING_SIZES, WorkloadResources } from "./sizing";
 import { CHARTS, ELASTIC_STACK_VERSION, pinnedRelease } from "./charts";
 import { ArgProblems } from "./validate";
+import { issueHttpCertificate, serviceDnsNames } from "./es-tls";
 
 export const ELASTICSEARCH_NAME = "logs";
 export const KIBANA_NAME = "logs";
 /** Names ECK derives from the Elasticsearch name. */
 export const ES_HTTP_SERVICE = `${ELASTICSEARCH_NAME}-es-http`;
+/**
+ * ECK's public copy of the HTTP certificate (`tls.crt`, and `ca.crt` = the platform CA). Only ECK's
+ * Kibana association reads it; the platform's own clients use ES_CA_CONFIGMAP.
+ */
 export const ES_CA_SECRET = `${ELASTICSEARCH_NAME}-es-http-certs-public`;
+/** The Secret (`tls.crt`, `tls.key`, `ca.crt`) Elasticsearch serves HTTPS with (`spec.http.tls.certificate`). */
+export const ES_HTTP_CERT_SECRET = `${ELASTICSEARCH_NAME}-es-http-tls`;
+/** The ConfigMap with the platform CA (`ca.crt`) the clients in the logging namespace verify Elasticsearch with. */
+export const ES_CA_CONFIGMAP = `${ELASTICSEARCH_NAME}-es-ca`;
+/** Pod annotation carrying the CA's digest: a new CA rolls every client that mounts it. */
+export const ES_CA_DIGEST_ANNOTATION = "mesh-platform/es-ca-sha256";
 export const LOG_INDEX_PREFIX = "k8s-logs";
 export const ILM_POLICY_NAME = "k8s-logs-retention";
 /** TLS versions Elasticsearch and Kibana accept (guide: TLS 1.2 minimum). */
@@ -48,6 +66,11 @@ export const ECK_WEBHOOK_PORT = 10250;
 export const ILM_JOB_DEADLINE_SECONDS = 1800;
 
 export { LOG_LEVELS } from "./log-pipeline";
+
+/** The names Elasticsearch's HTTP certificate is valid for (every spelling of its Service in the cluster). */
+export function esHttpDnsNames(): string[] {
+    return serviceDnsNames(ES_HTTP_SERVICE, LOGGING_NAMESPACE);
+}
 
 /** Kibana's HTTP service and the public CA of its certificate (ECK names). */
 export const KB_HTTP_SERVICE = `${KIBANA_NAME}-kb-http`;
@@ -166,14 +189,20 @@ export interface FluentBitScheduling {
     readonly priorityClassName: string;
 }
 
+/**
+ * Fluent Bit's chart values. `caDigest` (the platform CA's SHA-256) goes into a pod annotation, so a
+ * new CA rolls the DaemonSet in the deploy that writes it (Fluent Bit reads `tls.ca_file` at start).
+ */
 export function fluentBitValues(
     level: LogLevel,
     scheduling: FluentBitScheduling,
+    caDigest?: pulumi.Input<string>,
 ): Record<string, unknown> {
     return {
         kind: "DaemonSet",
         resources: scheduling.resources,
         priorityClassName: scheduling.priorityClassName,
+        ...(caDigest ? { podAnnotations: { [ES_CA_DIGEST_ANNOTATION]: caDigest } } : {}),
         // Scraped by the monitoring namespace's Prometheus (it selects every ServiceMonitor).
         serviceMonitor: { enabled: true, interval: "30s" },
         // Every node, including tainted system nodes.
@@ -187,7 +216,7 @@ export function fluentBitValues(
         extraVolumes: [
             {
                 name: "es-ca",
-                secret: { secretName: ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] },
+                configMap: { name: ES_CA_CONFIGMAP, items: [{ key: "ca.crt", path: "ca.crt" }] },
             },
         ],
         extraVolumeMounts: [{ name: "es-ca", mountPath: "/fluent-bit/es-ca", readOnly: true }],
@@ -252,6 +281,8 @@ export function elasticsearchManifest(
         metadata: { name: ELASTICSEARCH_NAME, namespace: LOGGING_NAMESPACE },
         spec: {
             version: ELASTIC_STACK_VERSION,
+            // HTTPS with the platform-issued certificate (./es-tls.ts) instead of ECK's self-signed one.
+            http: { tls: { certificate: { secretName: ES_HTTP_CERT_SECRET } } },
             // Least-privilege users and their roles (ECK file realm).
             auth: {
                 roles: [{ secretName: ES_ROLES_SECRET }],
@@ -357,24 +388,33 @@ until kb "$KB/api/status" >/dev/null; do echo "waiting for Kibana"; sleep 10; do
 kb -X POST "$KB/api/data_views/data_view" -d "$DATA_VIEW"
 `;
 
-/** prometheus-elasticsearch-exporter values: TLS to the ECK service with its CA, the monitor-only user. */
+/**
+ * prometheus-elasticsearch-exporter values: TLS to the ECK service verified with the platform CA
+ * (ES_CA_CONFIGMAP; `caDigest` in a pod annotation rolls the exporter onto a new CA), the
+ * monitor-only user.
+ */
 export function esExporterValues(
     resources: WorkloadResources,
     priorityClassName: string,
+    caDigest?: pulumi.Input<string>,
 ): Record<string, unknown> {
     return {
         resources,
         priorityClassName,
+        ...(caDigest ? { podAnnotations: { [ES_CA_DIGEST_ANNOTATION]: caDigest } } : {}),
         es: {
             uri: `https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200`,
             ssl: {
                 enabled: true,
+                // No certificate Secret of the chart's own: the CA is the file mounted below.
                 useExistingSecrets: true,
                 ca: { path: "/ssl/ca.crt" },
                 client: { enabled: false },
             },
         },
-        secretMounts: [{ name: "es-ca", secretName: ES_CA_SECRET, path: "/ssl" }],
+        // The chart mounts only Secrets through secretMounts; a ConfigMap goes through extraVolumes.
+        extraVolumes: [{ name: "es-ca", configMap: { name: ES_CA_CONFIGMAP } }],
+        extraVolumeMounts: [{ name: "es-ca", mountPath: "/ssl", readOnly: true }],
         // The exporter reads ES_USERNAME / ES_PASSWORD (basic auth) from its environment.
         extraEnvSecrets: {
             ES_USERNAME: { secret: ES_USERS.exporter.secret, key: "username" },
@@ -408,8 +448,9 @@ export interface LoggingArgs {
     /** Fluent Bit drops records below this level; records without a level are kept. */
     readonly logLevel: LogLevel;
     /**
-     * Protect the Elasticsearch cluster (it holds the logs) against deletion.
-     * @default true: deleting it needs an explicit `protect: false` first.
+     * Protect the Elasticsearch cluster (it holds the logs) and the CA of its HTTP certificate against
+     * deletion.
+     * @default true: deleting them needs an explicit `protect: false` first.
      */
     readonly protect?: boolean;
     /**
@@ -472,6 +513,15 @@ export class Logging extends pulumi.ComponentResource {
     readonly ilmJob: k8s.batch.v1.Job;
     /** The Elasticsearch exporter (metrics for Prometheus). */
     readonly exporter: k8s.helm.v3.Release;
+    /**
+     * The CA (PEM, public) of Elasticsearch's HTTP certificate: what a client outside the logging
+     * namespace (Grafana) verifies Elasticsearch with.
+     */
+    readonly elasticsearchCaPem: pulumi.Output<string>;
+    /** The Secret Elasticsearch serves HTTPS with (ES_HTTP_CERT_SECRET). */
+    readonly httpCertSecret: k8s.core.v1.Secret;
+    /** The platform CA for the clients in the logging namespace (ES_CA_CONFIGMAP). */
+    readonly caConfigMap: k8s.core.v1.ConfigMap;
 
     constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:observability:Logging", name, {}, opts);
@@ -514,6 +564,48 @@ export class Logging extends pulumi.ComponentResource {
         );
         const passwords = {} as Record<EsUser, pulumi.Output<string>>;
         const tlsProvider = new tls.Provider(`${name}-tls`, {}, { parent: this });
+
+        // Elasticsearch's HTTP certificate: CA and leaf in the Pulumi state, the CA key nowhere else.
+        const http = issueHttpCertificate(
+            `${name}-es-http`,
+            {
+                clusterName: args.cluster.name,
+                service: ES_HTTP_SERVICE,
+                namespace: LOGGING_NAMESPACE,
+                purpose: "Elasticsearch HTTP",
+                protect: args.protect ?? true,
+            },
+            { parent: this, provider: tlsProvider },
+        );
+        this.elasticsearchCaPem = http.caCertPem;
+        this.httpCertSecret = new k8s.core.v1.Secret(
+            `${name}-es-http-tls`,
+            {
+                metadata: { name: ES_HTTP_CERT_SECRET, namespace: LOGGING_NAMESPACE },
+                type: "kubernetes.io/tls",
+                // ECK copies these into the Secret the Elasticsearch pods mount (they reload it without
+                // a restart) and publishes tls.crt and ca.crt in ES_CA_SECRET.
+                stringData: {
+                    "tls.crt": http.certPem,
+                    "tls.key": http.keyPem,
+                    "ca.crt": http.caCertPem,
+                },
+            },
+            {
+                parent: this,
+                provider,
+                dependsOn: [args.namespace],
+                additionalSecretOutputs: ["data", "stringData"],
+            },
+        );
+        this.caConfigMap = new k8s.core.v1.ConfigMap(
+            `${name}-es-ca`,
+            {
+                metadata: { name: ES_CA_CONFIGMAP, namespace: LOGGING_NAMESPACE },
+                data: { "ca.crt": http.caCertPem },
+            },
+            { parent: this, provider, dependsOn: [args.namespace] },
+        );
         const userSecrets = (Object.keys(ES_USERS) as EsUser[]).map((u) => {
             const user = ES_USERS[u];
             passwords[u] = generatedPassword(`${name}-${user.username}-password`, {
@@ -567,7 +659,7 @@ export class Logging extends pulumi.ComponentResource {
             {
                 parent: this,
                 provider,
-                dependsOn: [this.operator, roles, ...userSecrets],
+                dependsOn: [this.operator, roles, ...userSecrets, this.httpCertSecret],
                 protect: args.protect ?? true,
             },
         );
@@ -592,7 +684,13 @@ export class Logging extends pulumi.ComponentResource {
                     backoffLimit: 6,
                     activeDeadlineSeconds: ILM_JOB_DEADLINE_SECONDS,
                     template: {
-                        metadata: { annotations: { "sidecar.istio.io/inject": "false" } },
+                        metadata: {
+                            annotations: {
+                                "sidecar.istio.io/inject": "false",
+                                // A new CA replaces the Job (its template is immutable), which runs again.
+                                [ES_CA_DIGEST_ANNOTATION]: http.caDigest,
+                            },
+                        },
                         spec: {
                             restartPolicy: "OnFailure",
                             securityContext: {
@@ -641,7 +739,7 @@ export class Logging extends pulumi.ComponentResource {
                                 },
                             ],
                             volumes: [
-                                { name: "es-ca", secret: { secretName: ES_CA_SECRET } },
+                                { name: "es-ca", configMap: { name: ES_CA_CONFIGMAP } },
                                 { name: "kb-ca", secret: { secretName: KB_CA_SECRET } },
                             ],
                         },
@@ -651,7 +749,7 @@ export class Logging extends pulumi.ComponentResource {
             {
                 parent: this,
                 provider,
-                dependsOn: [this.elasticsearch, this.kibana],
+                dependsOn: [this.elasticsearch, this.kibana, this.caConfigMap],
                 customTimeouts: { create: ilmTimeout, update: ilmTimeout },
             },
         );
@@ -664,12 +762,17 @@ export class Logging extends pulumi.ComponentResource {
             {
                 releaseName: "fluent-bit",
                 namespace: LOGGING_NAMESPACE,
-                values: fluentBitValues(args.logLevel, {
-                    resources: sizes.fluentBit,
-                    priorityClassName: priorityClassName ?? "",
-                }),
+                values: fluentBitValues(
+                    args.logLevel,
+                    { resources: sizes.fluentBit, priorityClassName: priorityClassName ?? "" },
+                    http.caDigest,
+                ),
             },
-            { parent: this, provider, dependsOn: [this.elasticsearch, this.ilmJob] },
+            {
+                parent: this,
+                provider,
+                dependsOn: [this.elasticsearch, this.ilmJob, this.caConfigMap],
+            },
         );
 
         this.exporter = pinnedRelease(
@@ -678,9 +781,9 @@ export class Logging extends pulumi.ComponentResource {
             {
                 releaseName: "es-exporter",
                 namespace: LOGGING_NAMESPACE,
-                values: esExporterValues(sizes.esExporter, priorityClassName ?? ""),
+                values: esExporterValues(sizes.esExporter, priorityClassName ?? "", http.caDigest),
             },
-            { parent: this, provider, dependsOn: [this.elasticsearch] },
+            { parent: this, provider, dependsOn: [this.elasticsearch, this.caConfigMap] },
         );
 
         this.registerOutputs({

@@ -97,9 +97,15 @@ export interface MetricsArgs {
      * @default [] (no probes)
      */
     readonly databaseTargets?: readonly DatabaseTarget[];
+    /**
+     * The CA (PEM) of Elasticsearch's HTTP certificate (Logging.elasticsearchCaPem): Grafana's
+     * Elasticsearch data source verifies the server with it.
+     * @default none: no Elasticsearch data source (Grafana never talks to it unverified)
+     */
+    readonly elasticsearchCaPem?: pulumi.Input<string>;
 }
 
-/** What prometheusStackValues needs: plain data decided before any resource exists. */
+/** What prometheusStackValues needs: plain data decided before any resource exists (but the CA PEM). */
 export interface PrometheusStackInputs {
     /** Cluster short name (`cluster` external label). */
     readonly cluster: string;
@@ -126,6 +132,12 @@ export interface PrometheusStackInputs {
      * @default none: no sidecar
      */
     readonly thanos?: { readonly serviceAccountAnnotations: Record<string, string> };
+    /**
+     * The CA (PEM) Grafana's Elasticsearch data source verifies the server with; the values carry it
+     * as given (an Output stays nested, so the rest of the values is known in a first preview).
+     * @default none: no Elasticsearch data source
+     */
+    readonly elasticsearchCaPem?: pulumi.Input<string>;
 }
 
 /** Samples one scrape may return before the target fails (cardinality guard). */
@@ -259,7 +271,10 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             defaultDashboardsTimezone: "utc",
             resources: sizes.grafana,
             priorityClassName,
-            additionalDataSources: grafanaDataSources(p.thanos !== undefined),
+            additionalDataSources: grafanaDataSources({
+                thanos: p.thanos !== undefined,
+                elasticsearchCaPem: p.elasticsearchCaPem,
+            }),
             envValueFrom: {
                 ES_READER_PASSWORD: { secretKeyRef: { name: GRAFANA_ES_SECRET, key: "password" } },
             },
@@ -276,14 +291,31 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
     };
 }
 
+/** Which of Grafana's additional data sources exist, and what they need. */
+export interface GrafanaDataSourceOptions {
+    /**
+     * The global Thanos Query (both regions, a year of downsampled data) as a data source.
+     * @default false
+     */
+    readonly thanos?: boolean;
+    /**
+     * The CA (PEM, public) of Elasticsearch's HTTP certificate; the Elasticsearch data source
+     * verifies the server with it (`tlsAuthWithCACert`).
+     * @default none: no Elasticsearch data source
+     */
+    readonly elasticsearchCaPem?: pulumi.Input<string>;
+}
+
 /**
- * Grafana data sources besides the local Prometheus: the global Thanos Query (both regions, a year of
- * downsampled data) when there is a long-term store, Jaeger (traces) and Elasticsearch (logs,
- * read-only user).
+ * Grafana data sources besides the local Prometheus: the global Thanos Query when there is a long-term
+ * store, Jaeger (traces) and Elasticsearch (logs, read-only user, TLS verified with the platform CA).
+ * kube-prometheus-stack writes them into a ConfigMap (`<release>-grafana-datasource`, templates/grafana/
+ * configmaps-datasources.yaml) that Grafana's sidecar loads: the CA is public, and the reader's
+ * password stays a `$__env{}` reference to the Secret.
  */
-export function grafanaDataSources(thanos = false): Record<string, unknown>[] {
+export function grafanaDataSources(o: GrafanaDataSourceOptions = {}): Record<string, unknown>[] {
     return [
-        ...(thanos
+        ...(o.thanos
             ? [
                   {
                       name: "Thanos (all regions)",
@@ -304,26 +336,34 @@ export function grafanaDataSources(thanos = false): Record<string, unknown>[] {
             url: `http://${JAEGER_QUERY_HOST}:${JAEGER_QUERY_PORT}`,
             editable: false,
         },
-        {
-            name: "Elasticsearch logs",
-            uid: "elasticsearch-logs",
-            type: "elasticsearch",
-            access: "proxy",
-            url: `https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200`,
-            basicAuth: true,
-            basicAuthUser: ES_USERS.reader.username,
-            // Grafana expands $__env{} in provisioning files: the password comes from the Secret.
-            secureJsonData: { basicAuthPassword: "$__env{ES_READER_PASSWORD}" },
-            jsonData: {
-                index: `${LOG_INDEX_PREFIX}-*`,
-                timeField: "@timestamp",
-                logMessageField: "log",
-                logLevelField: "level",
-                // ECK's self-signed HTTP CA is not mounted in Grafana: see the README (open point).
-                tlsSkipVerify: true,
-            },
-            editable: false,
-        },
+        ...(o.elasticsearchCaPem !== undefined
+            ? [
+                  {
+                      name: "Elasticsearch logs",
+                      uid: "elasticsearch-logs",
+                      type: "elasticsearch",
+                      access: "proxy",
+                      url: `https://${ES_HTTP_SERVICE}.${LOGGING_NAMESPACE}.svc:9200`,
+                      basicAuth: true,
+                      basicAuthUser: ES_USERS.reader.username,
+                      // Grafana expands $__env{} in provisioning files: the password comes from the Secret.
+                      // tlsCACert is read only with tlsAuthWithCACert (grafana-plugin-sdk-go
+                      // backend/http_settings.go); the host name is verified against the certificate.
+                      secureJsonData: {
+                          basicAuthPassword: "$__env{ES_READER_PASSWORD}",
+                          tlsCACert: o.elasticsearchCaPem,
+                      },
+                      jsonData: {
+                          index: `${LOG_INDEX_PREFIX}-*`,
+                          timeField: "@timestamp",
+                          logMessageField: "log",
+                          logLevelField: "level",
+                          tlsAuthWithCACert: true,
+                      },
+                      editable: false,
+                  },
+              ]
+            : []),
     ];
 }
 
@@ -405,6 +445,7 @@ export class Metrics extends pulumi.ComponentResource {
                         thanos: annotations
                             ? { serviceAccountAnnotations: annotations }
                             : undefined,
+                        elasticsearchCaPem: args.elasticsearchCaPem,
                     }),
                 ),
             },

@@ -33,6 +33,7 @@ type ChildArgs<T> = Omit<
     | "resources"
     | "monitoringNamespace"
     | "thanos"
+    | "elasticsearchCaPem"
 >;
 
 export interface ObservabilityArgs {
@@ -106,6 +107,20 @@ export class Observability extends pulumi.ComponentResource {
         );
         const priorityClassName = PLATFORM_PRIORITY_CLASS;
 
+        // Logging first: Grafana's Elasticsearch data source verifies the CA Logging issues.
+        this.logging = new Logging(
+            `${name}-logging`,
+            {
+                ...args.logging,
+                cluster,
+                namespace: logging,
+                monitoringNamespace: monitoring,
+                sizes,
+                priorityClassName,
+            },
+            { parent: this, dependsOn: [this.priorityClass] },
+        );
+
         this.metrics = new Metrics(
             `${name}-metrics`,
             {
@@ -115,6 +130,7 @@ export class Observability extends pulumi.ComponentResource {
                 sizes,
                 priorityClassName,
                 thanos: args.longTermStore,
+                elasticsearchCaPem: this.logging.elasticsearchCaPem,
             },
             { parent: this, dependsOn: [this.priorityClass] },
         );
@@ -142,19 +158,6 @@ export class Observability extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.priorityClass] },
         );
-        this.logging = new Logging(
-            `${name}-logging`,
-            {
-                ...args.logging,
-                cluster,
-                namespace: logging,
-                monitoringNamespace: monitoring,
-                sizes,
-                priorityClassName,
-            },
-            { parent: this, dependsOn: [this.priorityClass] },
-        );
-
         this.registerOutputs({ namespaces: this.namespaces.map((n) => n.metadata.name) });
     }
 }

@@ -171,11 +171,12 @@ describe("day 2: root CA rotation g1 -> g2 in three declarative steps", function
     });
 
     it("intermediates carry a Subject Key Identifier; roots too", () => {
-        const certs = plans[0].resources.filter((r) =>
-            [
-                "tls:index/locallySignedCert:LocallySignedCert",
-                "tls:index/selfSignedCert:SelfSignedCert",
-            ].includes(r.type),
+        const certs = plans[0].resources.filter(
+            (r) =>
+                [
+                    "tls:index/locallySignedCert:LocallySignedCert",
+                    "tls:index/selfSignedCert:SelfSignedCert",
+                ].includes(r.type) && r.name.startsWith("mesh-trust-"),
         );
         assert.deepEqual(certs.map((r) => [r.name, r.inputs.setSubjectKeyId]).sort(), [
             ["mesh-trust-root-g1", true],
