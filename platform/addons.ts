@@ -1,14 +1,27 @@
 /**
  * Composition of the per-cluster add-ons: certificates (cert-manager) and observability. This is where
- * the stack config becomes the components' args, including the few sizes that follow the environment.
+ * the stack config becomes the components' args, including the few sizes that follow the environment,
+ * and where Grafana gets its own cloud identity (GrafanaIdentity, the cluster's provider) and the
+ * stack's backup replication for its DR dashboard (from the backup area's RegionBackup list).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AlertingConfig, PlatformConfig } from "../config";
 import type { Environment } from "../config/profiles";
 import { CertManager, CertManagerArgs, Dns01Target } from "../components/certificates";
-import { Observability, ObservabilityArgs, ThanosBucket } from "../components/observability";
-import type { LongTermStoreArgs } from "../components/observability";
+import {
+    GrafanaIdentity,
+    NO_REPLICATION,
+    Observability,
+    ObservabilityArgs,
+    ThanosBucket,
+} from "../components/observability";
+import type {
+    BackupReplication,
+    CloudMetricsArgs,
+    LongTermStoreArgs,
+} from "../components/observability";
+import type { RegionBackup } from "../components/backup";
 import type { ServiceErrorRate } from "../components/observability/rules/types";
 import { DEFAULT_SERVICE_ERROR_RATES } from "../components/observability/rules/alerts";
 import { MonitoringSizes, res, SMALL_MONITORING_SIZES } from "../components/observability/sizing";
@@ -113,10 +126,47 @@ export const MONITORING_SIZES: Readonly<Record<Environment, MonitoringSizes>> = 
     dev: SMALL_MONITORING_SIZES,
 };
 
+/**
+ * The replication of every region's backups, as the DR dashboard shows it: each S3 rule (both
+ * directions, with its source region) and each dual-region GCS bucket. Empty with a single region.
+ */
+export function backupReplication(
+    backups: readonly RegionBackup[],
+): pulumi.Output<BackupReplication> {
+    const s3 = backups.flatMap((b) => {
+        const r = b.replication;
+        if (r?.kind !== "s3" || b.peerRegion === undefined) return [];
+        const destinationRegion = b.peerRegion;
+        return [
+            pulumi
+                .all([r.sourceBucket, r.destinationBucket])
+                .apply(([sourceBucket, destinationBucket]) => ({
+                    sourceRegion: b.region,
+                    destinationRegion,
+                    cloudRegion: r.cloudRegion,
+                    sourceBucket,
+                    destinationBucket,
+                    ruleId: r.ruleId,
+                })),
+        ];
+    });
+    const gcsTurbo = backups.flatMap((b) => {
+        const r = b.replication;
+        if (r?.kind !== "gcs-turbo") return [];
+        return [r.bucket.apply((bucket) => ({ region: b.region, project: r.project, bucket }))];
+    });
+    return pulumi.all([pulumi.all(s3), pulumi.all(gcsTurbo)]).apply(([s3Rules, buckets]) => ({
+        ...NO_REPLICATION,
+        s3: s3Rules,
+        gcsTurbo: buckets,
+    }));
+}
+
 export function observabilityArgs(
     cfg: PlatformConfig,
     cluster: ClusterInfo,
     longTermStore?: LongTermStoreArgs,
+    cloudMetrics?: CloudMetricsArgs,
 ): ObservabilityArgs {
     const obs = cfg.observability;
     return {
@@ -129,6 +179,7 @@ export function observabilityArgs(
             replicas: cfg.profile.minReplicas,
             alerting: cfg.alerting,
             databaseTargets: cfg.alerting.databaseTargets,
+            cloudMetrics,
             rules: {
                 serviceErrorRates: serviceErrorRates(cfg.alerting.criticalErrorRates),
                 backupMaxAge: [
@@ -182,6 +233,7 @@ export function composeClusterAddons(
     cfg: PlatformConfig,
     cluster: ClusterInfo,
     mesh: AddonInputs,
+    backups: readonly RegionBackup[] = [],
 ): pulumi.Resource[] {
     const certificates = new CertManager(
         `${cluster.name}-certificates`,
@@ -202,14 +254,23 @@ export function composeClusterAddons(
               replicas: cfg.profile.minReplicas,
           }
         : undefined;
+    // Grafana's own identity (cloud resources, the cluster's provider): CloudWatch / Cloud Monitoring
+    // reads for the DR dashboard's replication panels, nothing else.
+    const grafana = new GrafanaIdentity(`${cluster.name}-grafana`, { cluster });
+    const cloudMetrics: CloudMetricsArgs = {
+        dataSource: grafana.dataSource,
+        serviceAccountName: grafana.serviceAccountName,
+        serviceAccountAnnotations: grafana.serviceAccountAnnotations,
+        replication: backupReplication(backups),
+    };
     // Only the Thanos namespace joins the mesh (for the cross-region StoreAPI); the rest of
     // observability stays outside it and installs in parallel with the mesh.
     const observability = new Observability(
         `${cluster.name}-observability`,
-        observabilityArgs(cfg, cluster, longTermStore),
+        observabilityArgs(cfg, cluster, longTermStore, cloudMetrics),
     );
     const advisories = alertingAdvisories(cfg.alerting);
     if (advisories.length > 0)
         pulumi.log.warn(`${cluster.name}: ${advisories.join("; ")}`, observability.metrics);
-    return [certificates, bucket, observability];
+    return [certificates, bucket, grafana, observability];
 }

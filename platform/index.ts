@@ -1,7 +1,7 @@
 /**
  * Composition of the whole platform for one stack: the only code that reads the stack config. It maps
  * the config to each component's own args, area by area (platform/<area>.ts), in dependency order:
- * clusters -> mesh -> per-cluster add-ons (certificates, observability) -> backup -> dns -> outputs.
+ * clusters -> mesh -> backup -> per-cluster add-ons (certificates, observability) -> dns -> outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
@@ -25,9 +25,11 @@ export function buildPlatform(cfg: PlatformConfig): PlatformOutputs {
     for (const advisory of cfg.advisories ?? []) pulumi.log.warn(advisory);
     const clusters = createClusters(cfg);
     const mesh = composeMesh(cfg, clusters);
-    for (const cluster of clusters) composeClusterAddons(cfg, cluster, mesh.clusters[cluster.name]);
-    composeEgress(cfg, clusters, mesh);
+    // Backups before the add-ons: Grafana's DR dashboard names the buckets and replication rules.
     const backups = composeBackups(cfg, clusters, mesh.caMaterial);
+    for (const cluster of clusters)
+        composeClusterAddons(cfg, cluster, mesh.clusters[cluster.name], backups);
+    composeEgress(cfg, clusters, mesh);
     const ingress = Object.fromEntries(
         clusters.map((c) => [c.name, mesh.clusters[c.name].ingressHostname]),
     );

@@ -28,7 +28,30 @@ export interface RegionBackup {
     readonly alarmTopicArn?: pulumi.Output<string>;
     /** The region whose backups this cluster can restore from its replica location. */
     readonly peerRegion?: string;
+    /**
+     * How this region's backups reach the peer region, as its cloud's metrics name it: the S3
+     * replication rule (AWS; metrics in the source region) or the dual-region bucket with turbo
+     * replication (GCP). None with a single region.
+     */
+    readonly replication?: BackupReplicationMetrics;
 }
+
+/** What the cloud's replication metrics of one region's backups are keyed by. */
+export type BackupReplicationMetrics =
+    | {
+          readonly kind: "s3";
+          /** Cloud region of the source bucket (S3 publishes the rule's metrics there). */
+          readonly cloudRegion: string;
+          readonly sourceBucket: pulumi.Output<string>;
+          readonly destinationBucket: pulumi.Output<string>;
+          readonly ruleId: string;
+      }
+    | {
+          readonly kind: "gcs-turbo";
+          /** The project of the dual-region bucket (its metrics are in that project). */
+          readonly project: string;
+          readonly bucket: pulumi.Output<string>;
+      };
 
 export interface BackupsArgs {
     /**
@@ -145,22 +168,38 @@ export class Backups extends pulumi.ComponentResource {
             const bucket = buckets.get(c.name)!;
             const peer = peerOf(clusters, c);
             let alarmTopicArn: pulumi.Output<string> | undefined;
+            let replication: BackupReplicationMetrics | undefined;
             if (peer && c.cloud === "aws" && peer.cloud === "aws") {
                 alarmTopicArn = this.alarmTopic(`${name}-${c.name}`, c, args.pagerUrl);
-                new BucketReplication(
+                const destination = buckets.get(peer.name)!;
+                const rule = new BucketReplication(
                     `${name}-${c.name}-to-${peer.name}`,
                     {
                         sourceRegion: c.name,
                         sourceCloudRegion: c.cloudRegion,
                         destinationCloudRegion: peer.cloudRegion,
                         source: bucket,
-                        destination: buckets.get(peer.name)!,
+                        destination,
                         provider: c.awsProvider,
                         tags: c.tags,
                         alarmTopicArn,
                     },
                     { parent: this },
                 );
+                replication = {
+                    kind: "s3",
+                    cloudRegion: c.cloudRegion,
+                    sourceBucket: bucket.bucketName,
+                    destinationBucket: destination.bucketName,
+                    ruleId: rule.ruleId,
+                };
+            } else if (peer && c.cloud === "gcp" && peer.cloud === "gcp") {
+                // The dual-region bucket with turbo replication (BackupBucket.gcpDataLocations above).
+                replication = {
+                    kind: "gcs-turbo",
+                    project: args.gcpProject ?? c.project,
+                    bucket: bucket.bucketName,
+                };
             }
             new Velero(
                 `${name}-${c.name}-velero`,
@@ -182,6 +221,7 @@ export class Backups extends pulumi.ComponentResource {
                 veleroNamespace: VELERO_NAMESPACE,
                 peerRegion: peer?.name,
                 alarmTopicArn,
+                replication,
             });
         }
         this.regions = regions;

@@ -39,6 +39,11 @@ export interface BucketReplicationArgs {
 /** RTC threshold (minutes): replication time and metrics event threshold. */
 export const REPLICATION_TIME_MINUTES = 15;
 
+/** Id of the replication rule of `sourceRegion`'s prefix: the `RuleId` dimension of its S3 metrics. */
+export function replicationRuleId(sourceRegion: string): string {
+    return `velero-${sourceRegion}`;
+}
+
 /** Every problem with the args, each naming the arg path; empty when the args are usable. */
 export function bucketReplicationProblems(args: BucketReplicationArgs): string[] {
     const problems: string[] = [];
@@ -68,6 +73,8 @@ export function bucketReplicationProblems(args: BucketReplicationArgs): string[]
 
 export class BucketReplication extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
+    /** The rule's id (CloudWatch dimension `RuleId`, with `SourceBucket` and `DestinationBucket`). */
+    readonly ruleId: string;
 
     constructor(name: string, args: BucketReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-platform:backup:BucketReplication", name, {}, opts);
@@ -118,7 +125,8 @@ export class BucketReplication extends pulumi.ComponentResource {
             child,
         );
         const prefix = `${veleroPrefix(args.sourceRegion)}/`;
-        const ruleId = `velero-${args.sourceRegion}`;
+        const ruleId = replicationRuleId(args.sourceRegion);
+        this.ruleId = ruleId;
         new aws.s3.BucketReplicationConfig(
             `${name}-config`,
             {

@@ -1,7 +1,9 @@
 /**
  * Metrics and alerting in one cluster: kube-prometheus-stack (Prometheus on persistent storage with the
  * given retention, Alertmanager, Grafana), the platform's PrometheusRule, Istio and cert-manager
- * scrape targets, and the golden-signals dashboard.
+ * scrape targets, and the golden-signals dashboard. With `cloudMetrics`, Grafana's service account
+ * carries its own cloud identity (grafana-identity.ts) and a CloudWatch / Google Cloud Monitoring data
+ * source reads the backup replication metrics the DR dashboard shows.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -25,7 +27,16 @@ import {
     SMTP_PASSWORD_FILE,
 } from "./alertmanager";
 import { DASHBOARD_FILE, goldenSignalsDashboard } from "./dashboards/golden-signals";
-import { PLATFORM_DASHBOARDS, renderDashboard } from "./dashboards/catalog";
+import {
+    BackupReplication,
+    CLOUD_MONITORING_DATASOURCE_UID,
+    CLOUDWATCH_DATASOURCE_UID,
+    DR_DASHBOARD,
+    drDashboard,
+    PLATFORM_DASHBOARDS,
+    renderDashboard,
+} from "./dashboards/catalog";
+import type { CloudMetricsDataSource } from "./grafana-identity";
 import { Manifest, prometheusRule, scrapeMonitors } from "./monitors";
 import {
     OBJSTORE_KEY,
@@ -103,6 +114,28 @@ export interface MetricsArgs {
      * @default none: no Elasticsearch data source (Grafana never talks to it unverified)
      */
     readonly elasticsearchCaPem?: pulumi.Input<string>;
+    /**
+     * Grafana's cloud metrics: its service account gets the identity's annotations (GrafanaIdentity,
+     * created by the composition), a CloudWatch (AWS) or Google Cloud Monitoring (GCP) data source
+     * reads with it, and the DR dashboard shows the backups' replication from it.
+     * @default none: Grafana has no cloud identity and the DR dashboard no replication panels
+     */
+    readonly cloudMetrics?: CloudMetricsArgs;
+}
+
+/** Grafana's cloud identity, its data source and what the DR dashboard shows through it. */
+export interface CloudMetricsArgs {
+    /** The data source: the cluster's own cloud (AWS region, GCP project). */
+    readonly dataSource: CloudMetricsDataSource;
+    /** Grafana's Kubernetes service account in `monitoring` (the name the identity trusts). */
+    readonly serviceAccountName: string;
+    /** Its annotations (IRSA role ARN / Google service account). */
+    readonly serviceAccountAnnotations: pulumi.Input<Record<string, string>>;
+    /**
+     * The stack's backup replication (bucket names are outputs).
+     * @default NO_REPLICATION: no replication panels
+     */
+    readonly replication?: pulumi.Input<BackupReplication>;
 }
 
 /** What prometheusStackValues needs: plain data decided before any resource exists (but the CA PEM). */
@@ -138,6 +171,15 @@ export interface PrometheusStackInputs {
      * @default none: no Elasticsearch data source
      */
     readonly elasticsearchCaPem?: pulumi.Input<string>;
+    /**
+     * Grafana's cloud identity (service account name and annotations) and its metrics data source.
+     * @default none: the chart's own service account, no cloud data source
+     */
+    readonly cloudMetrics?: {
+        readonly dataSource: CloudMetricsDataSource;
+        readonly serviceAccountName: string;
+        readonly serviceAccountAnnotations: Record<string, string>;
+    };
 }
 
 /** Samples one scrape may return before the target fails (cardinality guard). */
@@ -271,9 +313,20 @@ export function prometheusStackValues(p: PrometheusStackInputs): Record<string, 
             defaultDashboardsTimezone: "utc",
             resources: sizes.grafana,
             priorityClassName,
+            // Grafana subchart (12.11.1) `serviceAccount.name` / `.annotations`; kube-prometheus-stack
+            // already sets `create: true` and `autoMount: true`.
+            ...(p.cloudMetrics
+                ? {
+                      serviceAccount: {
+                          name: p.cloudMetrics.serviceAccountName,
+                          annotations: p.cloudMetrics.serviceAccountAnnotations,
+                      },
+                  }
+                : {}),
             additionalDataSources: grafanaDataSources({
                 thanos: p.thanos !== undefined,
                 elasticsearchCaPem: p.elasticsearchCaPem,
+                cloudMetrics: p.cloudMetrics?.dataSource,
             }),
             envValueFrom: {
                 ES_READER_PASSWORD: { secretKeyRef: { name: GRAFANA_ES_SECRET, key: "password" } },
@@ -304,11 +357,18 @@ export interface GrafanaDataSourceOptions {
      * @default none: no Elasticsearch data source
      */
     readonly elasticsearchCaPem?: pulumi.Input<string>;
+    /**
+     * The cloud's metrics (CloudWatch on AWS, Google Cloud Monitoring on GCP), read with Grafana's
+     * own identity (grafana-identity.ts).
+     * @default none
+     */
+    readonly cloudMetrics?: CloudMetricsDataSource;
 }
 
 /**
  * Grafana data sources besides the local Prometheus: the global Thanos Query when there is a long-term
- * store, Jaeger (traces) and Elasticsearch (logs, read-only user, TLS verified with the platform CA).
+ * store, the cloud's metrics (CloudWatch / Google Cloud Monitoring) when Grafana has a cloud identity,
+ * Jaeger (traces) and Elasticsearch (logs, read-only user, TLS verified with the platform CA).
  * kube-prometheus-stack writes them into a ConfigMap (`<release>-grafana-datasource`, templates/grafana/
  * configmaps-datasources.yaml) that Grafana's sidecar loads: the CA is public, and the reader's
  * password stays a `$__env{}` reference to the Secret.
@@ -328,6 +388,7 @@ export function grafanaDataSources(o: GrafanaDataSourceOptions = {}): Record<str
                   },
               ]
             : []),
+        ...(o.cloudMetrics ? [cloudMetricsDataSource(o.cloudMetrics)] : []),
         {
             name: "Jaeger",
             uid: "jaeger",
@@ -367,6 +428,33 @@ export function grafanaDataSources(o: GrafanaDataSourceOptions = {}): Record<str
     ];
 }
 
+/**
+ * Grafana's cloud metrics data source, provisioned. CloudWatch: `authType: default` (the AWS SDK's
+ * default chain, which reads the IRSA web identity token; `default` is among Grafana's default
+ * `[aws] allowed_auth_providers`), queries default to the cluster's region and each panel names its
+ * own. Google Cloud Monitoring (`stackdriver`): `authenticationType: gce` (the metadata server, which
+ * on GKE serves the Workload Identity account), queries default to the cluster's project.
+ */
+export function cloudMetricsDataSource(d: CloudMetricsDataSource): Record<string, unknown> {
+    return d.cloud === "aws"
+        ? {
+              name: "CloudWatch",
+              uid: CLOUDWATCH_DATASOURCE_UID,
+              type: "cloudwatch",
+              access: "proxy",
+              jsonData: { authType: "default", defaultRegion: d.region },
+              editable: false,
+          }
+        : {
+              name: "Google Cloud Monitoring",
+              uid: CLOUD_MONITORING_DATASOURCE_UID,
+              type: "stackdriver",
+              access: "proxy",
+              jsonData: { authenticationType: "gce", defaultProject: d.project },
+              editable: false,
+          };
+}
+
 export class Metrics extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
     readonly manifests: Manifest[];
@@ -376,6 +464,11 @@ export class Metrics extends pulumi.ComponentResource {
         const { cluster, alerting } = args;
         const replicas = args.replicas ?? DEFAULT_METRICS_REPLICAS;
         metricsArgProblems(name, args).throwIfAny();
+        const cloudMetrics = args.cloudMetrics;
+        if (cloudMetrics && cloudMetrics.dataSource.cloud !== cluster.cloud)
+            throw new Error(
+                `Metrics ${name}: args.cloudMetrics.dataSource.cloud is ${cloudMetrics.dataSource.cloud}, but args.cluster.cloud is ${cluster.cloud}; Grafana reads its own cloud's metrics`,
+            );
         const provider = cluster.provider;
         const receivers = receiverPresence(alerting);
 
@@ -430,24 +523,37 @@ export class Metrics extends pulumi.ComponentResource {
             {
                 releaseName: "kube-prometheus-stack",
                 namespace: MONITORING_NAMESPACE,
-                values: pulumi.output(args.thanos?.serviceAccountAnnotations).apply((annotations) =>
-                    prometheusStackValues({
-                        cluster: cluster.name,
-                        cloud: cluster.cloud,
-                        region: cluster.cloudRegion,
-                        retentionDays: args.retentionDays,
-                        storageGiB: args.storageGiB,
-                        replicas,
-                        alerting,
-                        receivers,
-                        sizes: args.sizes,
-                        priorityClassName: args.priorityClassName,
-                        thanos: annotations
-                            ? { serviceAccountAnnotations: annotations }
-                            : undefined,
-                        elasticsearchCaPem: args.elasticsearchCaPem,
-                    }),
-                ),
+                values: pulumi
+                    .all([
+                        args.thanos?.serviceAccountAnnotations,
+                        cloudMetrics?.serviceAccountAnnotations,
+                    ])
+                    .apply(([annotations, grafanaAnnotations]) =>
+                        prometheusStackValues({
+                            cluster: cluster.name,
+                            cloud: cluster.cloud,
+                            region: cluster.cloudRegion,
+                            retentionDays: args.retentionDays,
+                            storageGiB: args.storageGiB,
+                            replicas,
+                            alerting,
+                            receivers,
+                            sizes: args.sizes,
+                            priorityClassName: args.priorityClassName,
+                            thanos: annotations
+                                ? { serviceAccountAnnotations: annotations }
+                                : undefined,
+                            cloudMetrics:
+                                cloudMetrics && grafanaAnnotations
+                                    ? {
+                                          dataSource: cloudMetrics.dataSource,
+                                          serviceAccountName: cloudMetrics.serviceAccountName,
+                                          serviceAccountAnnotations: grafanaAnnotations,
+                                      }
+                                    : undefined,
+                            elasticsearchCaPem: args.elasticsearchCaPem,
+                        }),
+                    ),
             },
             { parent: this, provider, dependsOn },
         );
@@ -498,7 +604,13 @@ export class Metrics extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [args.namespace] },
         );
 
+        // The DR dashboard names the stack's buckets (outputs); the others are fixed JSON.
+        const replication = cloudMetrics?.replication;
         for (const d of PLATFORM_DASHBOARDS) {
+            const spec: pulumi.Input<typeof d> =
+                d.uid === DR_DASHBOARD.uid && replication !== undefined
+                    ? pulumi.output(replication).apply((r) => drDashboard(r))
+                    : d;
             new k8s.core.v1.ConfigMap(
                 `${name}-dashboard-${d.uid}`,
                 {
@@ -507,7 +619,9 @@ export class Metrics extends pulumi.ComponentResource {
                         namespace: MONITORING_NAMESPACE,
                         labels: { grafana_dashboard: "1" },
                     },
-                    data: { [d.file]: JSON.stringify(renderDashboard(d), null, 2) },
+                    data: pulumi
+                        .output(spec)
+                        .apply((s) => ({ [d.file]: JSON.stringify(renderDashboard(s), null, 2) })),
                 },
                 { parent: this, provider, dependsOn: [args.namespace] },
             );

@@ -35,6 +35,7 @@ import {
 } from "./model";
 import { buildGcp, gcpIamRows, gcpNetworkRows } from "./gcp";
 import { admitted, buildNetwork, lbAdmits, loadBalancers, type NetModel, routed } from "./network";
+import { simulate } from "./simulate";
 
 /** A public address outside every declared network, standing for "the internet". */
 export const INTERNET = "198.18.7.7";
@@ -339,6 +340,7 @@ function iamRows(m: IamModel, resources: readonly AccessResource[], push: Push):
                 why: other.why,
             });
         }
+        grafanaRows(m, label, labels, push);
         // LB controller: load balancers it tags, nothing else.
         const lbc = irsa(label, "kube-system/aws-load-balancer-controller");
         if (lbc) {
@@ -393,6 +395,182 @@ function iamRows(m: IamModel, resources: readonly AccessResource[], push: Push):
             }
         }
     }
+}
+
+/** Grafana's service account: in `monitoring`, named after Grafana (the chart's `<release>-grafana`). */
+export const GRAFANA_SA = /^monitoring\/[a-z0-9.-]*grafana[a-z0-9.-]*$/;
+
+/**
+ * Grafana's IRSA role: reads CloudWatch metrics (what its data source queries), and nothing of the
+ * backups (buckets, their keys, the Thanos store) or any other role; only Grafana's service account of
+ * this cluster can assume it (not another service account of the cluster, not the peer's Grafana).
+ */
+function grafanaRows(m: IamModel, label: string, labels: readonly string[], push: Push): void {
+    // By its service account, or by name: a trust widened to a wildcard must still be checked.
+    const grafana = m.roles.find(
+        (r) =>
+            r.label === label &&
+            r.irsa &&
+            (GRAFANA_SA.test(saOf(r) ?? "") || /grafana/i.test(r.r.name)),
+    );
+    if (!grafana?.irsa) return;
+    const irsa = grafana.irsa;
+    const subject = `${saOf(grafana) ?? grafana.r.name} (${label})`;
+    const trust = webIdentityCan(m, grafana, irsa.sub);
+    push({
+        kind: "iam",
+        subject,
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: grafana.r.name,
+        expect: "allow",
+        allowed: trust.allowed,
+        why: trust.why,
+    });
+    // Every other service account that has a role in this cluster, and monitoring/default.
+    const others = [
+        ...new Set([
+            SA("monitoring", "default"),
+            ...m.roles
+                .filter((r) => r.label === label && r.irsa && r.irsa.sub !== irsa.sub)
+                .map((r) => r.irsa!.sub),
+        ]),
+    ].sort();
+    const admittedSubs = others.filter((sub) => webIdentityCan(m, grafana, sub).allowed);
+    push({
+        kind: "iam",
+        subject: `every other service account of ${label} (${others.length})`,
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: grafana.r.name,
+        expect: "deny",
+        allowed: admittedSubs.length > 0,
+        why:
+            admittedSubs.length > 0
+                ? admittedSubs.map((s) => `${s} admitted`)
+                : [`trust admits only ${irsa.sub}`],
+    });
+    // The peers' Grafana, through their own clusters' OIDC providers.
+    for (const peer of labels.filter((l) => l !== label)) {
+        const peerIrsa = m.roles.find((r) => r.label === peer && r.irsa)?.irsa;
+        if (!peerIrsa) continue;
+        const d = simulate({
+            principal: peerIrsa.provider,
+            action: "sts:AssumeRoleWithWebIdentity",
+            resource: grafana.arn,
+            resourceAccount: m.account,
+            context: {
+                [`${peerIrsa.issuer}:sub`]: irsa.sub,
+                [`${peerIrsa.issuer}:aud`]: "sts.amazonaws.com",
+            },
+            identityPolicies: [],
+            resourcePolicy: grafana.trust
+                ? { name: `trust ${grafana.r.name}`, document: grafana.trust }
+                : undefined,
+        });
+        push({
+            kind: "iam",
+            subject: `${saOf(grafana)} (${peer}, its own OIDC provider)`,
+            action: "sts:AssumeRoleWithWebIdentity",
+            resource: grafana.r.name,
+            expect: "deny",
+            allowed: d.allowed,
+            why: d.why,
+        });
+    }
+    // CloudWatch metric reads (classic metrics take no resource ARN).
+    for (const action of ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]) {
+        const c = roleCan(m, grafana, [{ action, resource: "*" }]);
+        push({
+            kind: "iam",
+            subject,
+            action,
+            resource: "* (CloudWatch metrics)",
+            expect: "allow",
+            allowed: trust.allowed && c.allowed,
+            why: [`trust: ${trust.why.join(", ")}`, ...c.why],
+        });
+    }
+    // Nothing of the backups or the long-term store: objects, listings, keys.
+    const stores = m.buckets.filter((b) => /backup|velero|thanos/i.test(b.r.name));
+    for (const b of stores) {
+        const c = roleCan(m, grafana, [
+            {
+                action: "s3:GetObject",
+                resource: `${b.arn}/velero/${b.label}/b/velero-backup.json`,
+                resourcePolicy: b.policy,
+                context: { "aws:SecureTransport": "true" },
+            },
+        ]);
+        const l = roleCan(m, grafana, [
+            {
+                action: "s3:ListBucket",
+                resource: b.arn,
+                resourcePolicy: b.policy,
+                context: { "aws:SecureTransport": "true" },
+            },
+        ]);
+        push({
+            kind: "iam",
+            subject,
+            action: "s3:GetObject / s3:ListBucket",
+            resource: b.name,
+            expect: "deny",
+            allowed: c.allowed || l.allowed,
+            why: [...c.why, ...l.why],
+        });
+    }
+    const keys = m.keys.filter((k) => /backup|velero|thanos/i.test(k.r.name));
+    for (const k of keys) {
+        const bucket = stores.find(
+            (b) => b.label === k.label && /thanos/i.test(b.r.name) === /thanos/i.test(k.r.name),
+        );
+        const c = roleCan(m, grafana, [
+            {
+                action: "kms:Decrypt",
+                resource: k.arn,
+                resourcePolicy: k.policy,
+                context: {
+                    "kms:ViaService": `s3.${m.regionOf(k.label)}.amazonaws.com`,
+                    ...(bucket ? { "kms:EncryptionContext:aws:s3:arn": bucket.arn } : {}),
+                },
+            },
+        ]);
+        push({
+            kind: "iam",
+            subject,
+            action: "kms:Decrypt",
+            resource: `key ${k.r.name}`,
+            expect: "deny",
+            allowed: c.allowed,
+            why: c.why,
+        });
+    }
+    // No other role: sts:AssumeRole against each trust policy of the plan.
+    const assumable = m.roles
+        .filter((r) => r !== grafana)
+        .filter(
+            (r) =>
+                roleCan(m, grafana, [
+                    {
+                        action: "sts:AssumeRole",
+                        resource: r.arn,
+                        resourcePolicy: r.trust
+                            ? { name: `trust ${r.r.name}`, document: r.trust }
+                            : undefined,
+                    },
+                ]).allowed,
+        );
+    push({
+        kind: "iam",
+        subject,
+        action: "sts:AssumeRole",
+        resource: `every other role of the plan (${m.roles.length - 1})`,
+        expect: "deny",
+        allowed: assumable.length > 0,
+        why:
+            assumable.length > 0
+                ? assumable.map((r) => `${r.r.name} assumable`)
+                : ["no identity statement allows sts:AssumeRole and no trust names the role"],
+    });
 }
 
 function deployerRoleArns(resources: readonly AccessResource[]): {

@@ -403,6 +403,9 @@ export function gcpIamRows(model: GcpModel, push: Push): void {
                     });
                 }
             }
+            // Grafana: reads Cloud Monitoring, nothing of the backups; only its own KSA acts as its GSA.
+            if (k.ns === "monitoring" && /grafana/.test(k.name))
+                grafanaGcpRows(model, c, k, p, ks, buckets, push);
             // cert-manager: records only in the platform's managed zone.
             if (k.ns === "cert-manager" && k.name === "cert-manager") {
                 const zones = model.resources
@@ -506,6 +509,95 @@ export function gcpIamRows(model: GcpModel, push: Push): void {
                 why: [`workloadMetadataConfig.mode ${mode || "(unset: GCE_METADATA)"}`],
             });
         }
+    }
+}
+
+/**
+ * Grafana's KSA: `monitoring.timeSeries.list` on the cluster's project (its Cloud Monitoring data
+ * source), no object of any backup or Thanos bucket, and its Google service account usable by that
+ * KSA alone (not the peer cluster's Grafana, not another KSA of the pool, not monitoring/default).
+ */
+function grafanaGcpRows(
+    model: GcpModel,
+    c: Cluster,
+    k: Ksa,
+    p: Principal,
+    ks: readonly Ksa[],
+    buckets: readonly AccessResource[],
+    push: Push,
+): void {
+    const project = c.pool.replace(/\.svc\.id\.goog$/, "");
+    const read = gcpCan(model, p, "monitoring.timeSeries.list", [projectScope(project)]);
+    push({
+        kind: "iam",
+        subject: p.label,
+        action: "read Cloud Monitoring time series (monitoring.timeSeries.list)",
+        resource: `project ${project}`,
+        expect: "allow",
+        allowed: read.allowed,
+        why: read.why,
+    });
+    for (const b of buckets.filter((x) => /backup|velero|thanos/i.test(x.name))) {
+        const chain: Scope[] = [
+            { kind: "bucket", matches: (ref) => refersTo(ref, b), label: `bucket ${b.name}` },
+            projectScope(str(b.props.project)),
+        ];
+        const get = gcpCan(model, p, "storage.objects.get", chain);
+        const list = gcpCan(model, p, "storage.objects.list", chain);
+        push({
+            kind: "iam",
+            subject: p.label,
+            action: "read objects (storage.objects.get / storage.objects.list)",
+            resource: `gs://${b.name}`,
+            expect: "deny",
+            allowed: get.allowed || list.allowed,
+            why: [...new Set([...get.why, ...list.why])],
+        });
+    }
+    const self: Principal = {
+        label: p.label,
+        members: [`serviceAccount:${k.pool}[${k.ns}/${k.name}]`],
+    };
+    const token = (who: Principal, g: Gsa) =>
+        gcpCan(model, who, "iam.serviceAccounts.getAccessToken", [
+            gsaScope(g),
+            projectScope(g.project),
+        ]);
+    const own = gsas(model).filter((g) => token(self, g).allowed);
+    push({
+        kind: "iam",
+        subject: p.label,
+        action: "iam.serviceAccounts.getAccessToken (act as its Google service account)",
+        resource: own.map((g) => g.email).join(", ") || "(none)",
+        expect: "allow",
+        allowed: own.length === 1,
+        why:
+            own.length === 1
+                ? token(self, own[0]).why
+                : [`acts as ${own.length} Google service accounts (expected exactly one)`],
+    });
+    const others = [
+        ...ks.filter((x) => x.pool === k.pool && !(x.ns === k.ns && x.name === k.name)),
+        { pool: k.pool, ns: "monitoring", name: "default" },
+    ];
+    for (const g of own) {
+        const admitted = others.filter(
+            (o) =>
+                token({ label: "", members: [`serviceAccount:${o.pool}[${o.ns}/${o.name}]`] }, g)
+                    .allowed,
+        );
+        push({
+            kind: "iam",
+            subject: `every Kubernetes service account of ${k.pool} but ${k.ns}/${k.name} (${others.length})`,
+            action: "iam.serviceAccounts.getAccessToken",
+            resource: `service account ${g.email}`,
+            expect: "deny",
+            allowed: admitted.length > 0,
+            why:
+                admitted.length > 0
+                    ? admitted.map((o) => `${o.ns}/${o.name} admitted`)
+                    : [`only ${k.ns}/${k.name} holds roles/iam.workloadIdentityUser on it`],
+        });
     }
 }
 

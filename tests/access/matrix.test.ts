@@ -240,6 +240,65 @@ describe("access matrix", function () {
                 ),
                 /internet.*15443/,
             ));
+        it("widen Grafana's trust to every service account of monitoring", () =>
+            caught(
+                edit(
+                    "aws:iam/role:Role",
+                    (r) => r.name === "singapore-grafana-identity-role",
+                    (i) => ({
+                        ...i,
+                        assumeRolePolicy: String(i.assumeRolePolicy)
+                            .replace('"StringEquals"', '"StringLike"')
+                            .replace(
+                                "system:serviceaccount:monitoring:kube-prometheus-stack-grafana",
+                                "system:serviceaccount:monitoring:*",
+                            ),
+                    }),
+                ),
+                /every other service account of singapore.*AssumeRoleWithWebIdentity.*singapore-grafana-identity-role/,
+            ));
+        it("let Grafana's role read objects of every bucket", () =>
+            caught(
+                edit(
+                    "aws:iam/rolePolicy:RolePolicy",
+                    (r) => r.name === "tokyo-grafana-identity-policy",
+                    (i) => {
+                        const d = JSON.parse(String(i.policy)) as { Statement: unknown[] };
+                        d.Statement.push({
+                            Effect: "Allow",
+                            Action: ["s3:GetObject"],
+                            Resource: "arn:aws:s3:::*/*",
+                        });
+                        return { ...i, policy: JSON.stringify(d) };
+                    },
+                ),
+                /kube-prometheus-stack-grafana \(tokyo\).*s3:GetObject.*backup-singapore/,
+            ));
+        it("let Grafana's role decrypt with any key", () =>
+            caught(
+                edit(
+                    "aws:iam/rolePolicy:RolePolicy",
+                    (r) => r.name === "singapore-grafana-identity-policy",
+                    (i) => {
+                        const d = JSON.parse(String(i.policy)) as { Statement: unknown[] };
+                        d.Statement.push({ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" });
+                        return { ...i, policy: JSON.stringify(d) };
+                    },
+                ),
+                /kube-prometheus-stack-grafana \(singapore\).*kms:Decrypt.*thanos-bucket-key/,
+            ));
+        it("drop GetMetricData from Grafana's role", () =>
+            caught(
+                edit(
+                    "aws:iam/rolePolicy:RolePolicy",
+                    (r) => r.name === "singapore-grafana-identity-policy",
+                    (i) => ({
+                        ...i,
+                        policy: String(i.policy).replace('"cloudwatch:GetMetricData",', ""),
+                    }),
+                ),
+                /kube-prometheus-stack-grafana \(singapore\).*cloudwatch:GetMetricData/,
+            ));
         it("cert-manager may change any hosted zone", () =>
             caught(
                 edit(
@@ -356,6 +415,33 @@ describe("access matrix", function () {
                     }),
                 ),
                 /default\/default.*getAccessToken/,
+            ));
+        it("grant Grafana's GSA objectViewer on a backup bucket", () =>
+            caught(
+                (rs) =>
+                    add("gcp:storage/bucketIAMMember:BucketIAMMember", "grafana-reads-backups", {
+                        // The physical name, as the backup area's own grants name it.
+                        bucket: rs.find((r) => r.name === "backup-tokyo-velero-bucket-admin")!
+                            .inputs.bucket,
+                        role: "roles/storage.objectViewer",
+                        member: "serviceAccount:singapore-grafana-identity@edtech-platform-prod.iam.gserviceaccount.com",
+                    })(rs),
+                /kube-prometheus-stack-grafana-singapore \(singapore\).*read objects.*gs:\/\/backup-tokyo/,
+            ));
+        it("bind Tokyo's Grafana KSA to Singapore's Grafana GSA", () =>
+            caught(
+                add("gcp:serviceaccount/iAMMember:IAMMember", "grafana-cross-region", {
+                    serviceAccountId:
+                        "projects/edtech-platform-prod/serviceAccounts/singapore-grafana-identity@edtech-platform-prod.iam.gserviceaccount.com",
+                    role: "roles/iam.workloadIdentityUser",
+                    member: "serviceAccount:edtech-platform-prod.svc.id.goog[monitoring/kube-prometheus-stack-grafana-tokyo]",
+                }),
+                /but monitoring\/kube-prometheus-stack-grafana-singapore.*getAccessToken.*singapore-grafana-identity@/,
+            ));
+        it("drop monitoring.viewer from Grafana's GSA", () =>
+            caught(
+                (rs) => rs.filter((r) => r.name !== "tokyo-grafana-identity-monitoring-viewer"),
+                /kube-prometheus-stack-grafana-tokyo \(tokyo\).*monitoring\.timeSeries\.list/,
             ));
         it("remove one half of the region peering", () =>
             caught(

@@ -1492,6 +1492,27 @@ const ROWS: Row[] = [
             ],
         ],
     },
+    {
+        stack: "prod",
+        rule: "access-matrix",
+        breaks: "Grafana's IRSA trust widened to every service account of monitoring",
+        mutate: (p) => {
+            const role = p.named("singapore-grafana-identity-role", "Role");
+            role.inputs.assumeRolePolicy = String(role.inputs.assumeRolePolicy)
+                .replace('"StringEquals"', '"StringLike"')
+                .replace(
+                    "system:serviceaccount:monitoring:kube-prometheus-stack-grafana",
+                    "system:serviceaccount:monitoring:*",
+                );
+        },
+        expect: [
+            [
+                "access-matrix",
+                "mesh-platform-prod",
+                "[iam] every other service account of singapore (8) | sts:AssumeRoleWithWebIdentity | singapore-grafana-identity-role: expected deny, got allow (system:serviceaccount:monitoring:default admitted; system:serviceaccount:monitoring:kube-prometheus-stack-prometheus-singapore admitted)",
+            ],
+        ],
+    },
 ];
 
 function evaluateRow(
