@@ -14,7 +14,7 @@ import { namespaceProblems } from "../../config/load";
 import { EKS_ADDON_VERSIONS } from "../../components/cluster/versions";
 import { committedStacks, runStack, TEST_NOW } from "../harness";
 import type { RecordedResource } from "../harness";
-import { readStackFile } from "../cluster/stackconfig";
+import { committedStackRaw } from "../cluster/stackconfig";
 import { validGcpRawConfig, validRawConfig } from "../support/fixtures";
 
 type Raw = Record<string, unknown>;
@@ -264,13 +264,7 @@ describe("config: regions, unknown keys and namespaces", () => {
 describe("config: committed stacks on 2026-12-02", () => {
     for (const stack of committedStacks()) {
         it(`${stack}: a supported version and SMTP credentials for its smarthost`, () => {
-            const { config, secretKeys } = readStackFile(stack);
-            const raw: Raw = {};
-            for (const [k, v] of Object.entries(config))
-                if (k.startsWith("mesh-platform:")) raw[k.slice(14)] = v;
-            const secrets = new Set(
-                secretKeys.filter((k) => k.startsWith("mesh-platform:")).map((k) => k.slice(14)),
-            );
+            const { raw, secrets } = committedStackRaw(stack);
             const cfg = parseConfig(stack, raw, secrets, TEST_NOW);
             assert.equal(cfg.kubernetes.version, "1.35");
             assert.equal(cfg.kubernetes.supportType, "STANDARD");

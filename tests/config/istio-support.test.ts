@@ -9,7 +9,7 @@ import { ISTIO_MINORS, ISTIO_PATCHES } from "../../config/catalog";
 import { istioAdvisories, supportedIstioVersions } from "../../config/rules-versions";
 import { ISTIO_VERSIONS } from "../../lib/charts";
 import { validRawConfig } from "../support/fixtures";
-import { readStackFile } from "../cluster/stackconfig";
+import { committedStackRaw } from "../cluster/stackconfig";
 import { committedStacks } from "../harness";
 
 type Raw = Record<string, unknown>;
@@ -130,13 +130,7 @@ describe("config: Istio end of life (clock is an input)", () => {
 describe("config: committed stacks and Istio support on 2026-12-02", () => {
     for (const stack of committedStacks())
         it(`${stack}: runs a supported Istio release in at least one cluster, and is warned about the rest`, () => {
-            const { config, secretKeys } = readStackFile(stack);
-            const raw: Raw = {};
-            for (const [k, v] of Object.entries(config))
-                if (k.startsWith("mesh-platform:")) raw[k.slice(14)] = v;
-            const secrets = new Set(
-                secretKeys.filter((k) => k.startsWith("mesh-platform:")).map((k) => k.slice(14)),
-            );
+            const { raw, secrets } = committedStackRaw(stack);
             const cfg = parseConfig(stack, raw, secrets);
             const versions = cfg.regions.flatMap((r) =>
                 (r.istio ?? cfg.mesh.istio).revisions.map((x) => x.version),
