@@ -123,6 +123,17 @@ function row(r: BenchResult, target: string): string {
     return `| ${r.label} | ${r.resources} | ${s(r.wallMedian)} | ${s(r.msMedian)} | ${r.rssMedian.toFixed(0)} / ${r.rssMax.toFixed(0)} MiB | ${d} | ${target} |`;
 }
 
+/**
+ * The sections of bench/results.md below the table (from its first `## ` heading: the profile, notes
+ * on earlier runs), which a run keeps as they are.
+ */
+export function keptSections(previous: string | undefined): string[] {
+    if (previous === undefined) return [];
+    const lines = previous.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("## "));
+    return at < 0 ? [] : lines.slice(at);
+}
+
 function main(): number {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stacks-"));
     fs.writeFileSync(path.join(tmp, "Pulumi.regions8.yaml"), toYaml(generateRegions(8)));
@@ -156,7 +167,9 @@ function main(): number {
         row(eight, `<= 6x prod (${ratio.toFixed(2)}x): ${ratioOk ? "met" : "MISSED"}`),
         "",
     ];
-    fs.writeFileSync(path.join(ROOT, "bench", "results.md"), lines.join("\n"));
+    const file = path.join(ROOT, "bench", "results.md");
+    const kept = keptSections(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined);
+    fs.writeFileSync(file, [...lines, ...kept].join("\n"));
     console.log(`8 regions / prod = ${ratio.toFixed(2)}x; wrote bench/results.md`);
     return prodOk && ratioOk && deployOk ? 0 : 1;
 }

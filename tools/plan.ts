@@ -44,7 +44,7 @@ import {
 import { diffPlans, formatDiff, isEmptyDiff, useColor, type PlanDiff } from "./plandiff";
 import { runPlanPolicies } from "./planpolicies";
 import { apiReachability, formatReachability } from "./reachability";
-import { runAccessStep } from "../policies/access";
+import { planAccessStep } from "../policies/access";
 import { transitionProblems } from "../components/mesh/transitions";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -217,13 +217,20 @@ export async function planStack(
     );
 
     for (const line of formatReachability(apiReachability(run.resources))) log(line);
-    const accessFailures = runAccessStep(run.resources, dir, log);
+    const access = planAccessStep(run.resources, dir, log);
 
-    const policies = await runPlanPolicies(plan, config, dir, log);
+    // The security pack's access-matrix policy reports from the access step's evaluation.
+    const policies = await runPlanPolicies(plan, config, dir, log, access);
     log(
         `\nWrote ${path.relative(process.cwd(), dir) || dir}/{plan.json,outputs.json,policy.json,access.json,manifests/}`,
     );
-    return { run, plan, dir, mandatoryViolations: policies.mandatory, accessFailures };
+    return {
+        run,
+        plan,
+        dir,
+        mandatoryViolations: policies.mandatory,
+        accessFailures: access.failures,
+    };
 }
 
 export interface PlanIo {

@@ -1,11 +1,13 @@
 /**
  * Runs the CrossGuard packs over an offline plan the way `pulumi preview --policy-pack` would, prints
  * the results and writes policy.json. The packs' rules live in importable modules (policies/), so this
- * evaluates exactly the policies that the packs register.
+ * evaluates exactly the policies that the packs register. With the access step's result (`access`) the
+ * security pack's access-matrix policy reports from it rather than evaluating the matrix again.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { canonicalJson, type PlanDocument } from "../lib/plan-format";
+import type { PlanAccess } from "../policies/access";
 
 export interface PlanPolicyResult {
     readonly mandatory: number;
@@ -17,6 +19,7 @@ export async function runPlanPolicies(
     config: Record<string, unknown>,
     dir: string,
     log: (s: string) => void,
+    access?: PlanAccess,
 ): Promise<PlanPolicyResult> {
     const offline = path.resolve(__dirname, "..", "policies", "offline.ts");
     if (!fs.existsSync(offline)) {
@@ -34,7 +37,7 @@ export async function runPlanPolicies(
         enforcementLevel: string;
         urn: string;
         message: string;
-    }[] = await mod.evaluatePolicies(plan.resources, { stack: plan.stack, environment });
+    }[] = await mod.evaluatePolicies(plan.resources, { stack: plan.stack, environment, access });
     const sorted = [...violations].sort((a, b) =>
         `${a.pack}|${a.policyName}|${a.urn}|${a.message}`.localeCompare(
             `${b.pack}|${b.policyName}|${b.urn}|${b.message}`,

@@ -79,14 +79,50 @@ export function kubeconfigRoles(
     return [...out].sort();
 }
 
-/** The plan's access step: evaluate, write <dir>/access.json, print the table; returns the failing count. */
+/** What the plan's access step evaluated: the rows it wrote and the resources (by URN, in order) it read. */
+export interface PlanAccess {
+    readonly evaluation: Evaluation;
+    readonly urns: readonly string[];
+    /** Rows whose result differs from their expectation. */
+    readonly failures: number;
+}
+
+/**
+ * The plan's access step: evaluate, write <dir>/access.json, print the table. The evaluation is
+ * returned for the plan's in-process run of the security pack (policies/offline.ts), whose
+ * `access-matrix` policy then reports from it instead of evaluating the same resources again.
+ */
+export function planAccessStep(
+    resources: readonly (PlanResource & { plainInputs?: Record<string, unknown> })[],
+    dir: string,
+    log: (s: string) => void,
+): PlanAccess {
+    const ev = accessMatrix(resources, { kubeconfigRoles: kubeconfigRoles(resources) });
+    fs.writeFileSync(path.join(dir, "access.json"), JSON.stringify(ev.rows, null, 2) + "\n");
+    for (const line of formatAccess(ev)) log(line);
+    return { evaluation: ev, urns: resources.map((r) => r.urn), failures: failing(ev.rows).length };
+}
+
+/** The plan's access step; returns the failing count. */
 export function runAccessStep(
     resources: readonly (PlanResource & { plainInputs?: Record<string, unknown> })[],
     dir: string,
     log: (s: string) => void,
 ): number {
-    const ev = accessMatrix(resources, { kubeconfigRoles: kubeconfigRoles(resources) });
-    fs.writeFileSync(path.join(dir, "access.json"), JSON.stringify(ev.rows, null, 2) + "\n");
-    for (const line of formatAccess(ev)) log(line);
-    return failing(ev.rows).length;
+    return planAccessStep(resources, dir, log).failures;
+}
+
+/**
+ * Evaluations handed to the `access-matrix` stack policy, keyed by the very resource list the policy
+ * is called with (the offline runner registers each list it builds). A pack running on its own under
+ * `pulumi preview --policy-pack` finds nothing here and evaluates the matrix itself.
+ */
+const handedOver = new WeakMap<readonly object[], Evaluation>();
+
+export function handOverEvaluation(policyResources: readonly object[], ev: Evaluation): void {
+    handedOver.set(policyResources, ev);
+}
+
+export function handedOverEvaluation(policyResources: readonly object[]): Evaluation | undefined {
+    return handedOver.get(policyResources);
 }

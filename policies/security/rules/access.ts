@@ -3,9 +3,13 @@
  * expectation is a violation. During a first preview many inputs (ARNs, ids, kubeconfigs) are unknown;
  * the checks that need them are skipped, and the policy says which through the SDK's "can't run
  * during preview" advisory (an `UnknownValueError` raised after the known rows are reported).
+ *
+ * In the offline plan the pack runs in-process after the plan's access step, which hands its
+ * evaluation of the same resources over (policies/offline.ts `evaluatePolicies({ access })`), so the
+ * matrix is evaluated once per plan.
  */
 import { UnknownValueError } from "@pulumi/policy";
-import { evaluate, fromPolicy, loadTeamExpectations } from "../../access";
+import { evaluate, fromPolicy, handedOverEvaluation, loadTeamExpectations } from "../../access";
 import { stackPolicy } from "../../lib/policy";
 
 export const accessMatrix = stackPolicy({
@@ -13,7 +17,12 @@ export const accessMatrix = stackPolicy({
     description:
         "Who can reach and do what (IAM, network, RBAC, mesh) holds as expected: the same evaluation as out/<stack>/access.json.",
     validate: (resources, _args, report) => {
-        const ev = evaluate(fromPolicy(resources), { team: loadTeamExpectations() });
+        // The offline plan hands over its access step's evaluation of these same resources (made
+        // with the kubeconfig roles read from the plaintext, as CrossGuard sees them) instead of a
+        // second evaluation; under `pulumi preview` nothing is handed over.
+        const ev =
+            handedOverEvaluation(resources) ??
+            evaluate(fromPolicy(resources), { team: loadTeamExpectations() });
         for (const r of ev.rows) {
             if (r.result === r.expect) continue;
             report(
