@@ -97,7 +97,20 @@ export function irsaTrustPolicy(
     namespace: string,
     serviceAccount: string,
 ): string {
+    return irsaTrustPolicyFor(oidcProviderArn, oidcIssuer, [{ namespace, name: serviceAccount }]);
+}
+
+/**
+ * The IRSA trust policy for the given service accounts of one cluster: `sub` is the one account (a
+ * string) or any of several (a list), `aud` is sts.amazonaws.com.
+ */
+export function irsaTrustPolicyFor(
+    oidcProviderArn: string,
+    oidcIssuer: string,
+    accounts: readonly { readonly namespace: string; readonly name: string }[],
+): string {
     const issuer = oidcIssuer.replace(/^https:\/\//, "");
+    const subjects = accounts.map((a) => `system:serviceaccount:${a.namespace}:${a.name}`);
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -107,7 +120,7 @@ export function irsaTrustPolicy(
                 Action: "sts:AssumeRoleWithWebIdentity",
                 Condition: {
                     StringEquals: {
-                        [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                        [`${issuer}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
                         [`${issuer}:aud`]: "sts.amazonaws.com",
                     },
                 },

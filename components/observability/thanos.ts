@@ -28,7 +28,12 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ClusterInfo } from "../types";
 import { toLabels } from "../types";
 import { MONITORING_NAMESPACE } from "../constants";
-import { ANNOTATION_AWS_ROLE, ANNOTATION_GCP_SA, gcpAccountId } from "../cluster/identity";
+import {
+    ANNOTATION_AWS_ROLE,
+    ANNOTATION_GCP_SA,
+    gcpAccountId,
+    irsaTrustPolicyFor,
+} from "../cluster/identity";
 import { privateBucketControls } from "../backup/bucket";
 import { CHARTS, fixedNamespace, pinnedRelease } from "./charts";
 import { MonitoringSizes, SMALL_MONITORING_SIZES } from "./sizing";
@@ -81,31 +86,13 @@ export function regionalQueryService(region: string): string {
     return `${THANOS_RELEASE}-query-${region}`;
 }
 
-/** IRSA trust for several service accounts of one cluster (sub in the list, aud sts.amazonaws.com). */
+/** IRSA trust for the three Thanos service accounts of one cluster (sub in the list). */
 export function thanosTrustPolicy(
     oidcProviderArn: string,
     oidcIssuer: string,
     region: string,
 ): string {
-    const issuer = oidcIssuer.replace(/^https:\/\//, "");
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Federated: oidcProviderArn },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: {
-                    StringEquals: {
-                        [`${issuer}:sub`]: thanosServiceAccounts(region).map(
-                            (s) => `system:serviceaccount:${s.namespace}:${s.name}`,
-                        ),
-                        [`${issuer}:aud`]: "sts.amazonaws.com",
-                    },
-                },
-            },
-        ],
-    });
+    return irsaTrustPolicyFor(oidcProviderArn, oidcIssuer, thanosServiceAccounts(region));
 }
 
 /** What the Thanos role may do: list, read, write and delete objects of its bucket, with its key. */
